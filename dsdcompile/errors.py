@@ -1,0 +1,58 @@
+"""Error hierarchy of dsdcompile and the process exit code each error maps to."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_INPUT = 2
+EXIT_NOT_EQUIVALENT = 3
+
+
+class DsdCompileError(Exception):
+    """Base class of every error dsdcompile raises on purpose."""
+
+    exit_code = EXIT_FAILURE
+
+
+class InputError(DsdCompileError, ValueError):
+    """Bad user input: a file, an option or a value the tool cannot accept.
+
+    ``path``, ``line`` and ``column`` locate the problem where that makes sense;
+    ``str()`` renders them as ``path:line:column: message``.
+    """
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = [str(p) for p in (self.path, self.line, self.column) if p is not None]
+        return f"{':'.join(where)}: {self.message}" if where else self.message
+
+
+class UnsupportedReaction(InputError):
+    """A reaction shape that a pass, evaluator or translation scheme cannot handle."""
+
+
+class NotFeedForward(UnsupportedReaction):
+    """The CRN is not feed-forward: a species is consumed twice or reactions form a cycle."""
+
+
+class SchemeError(InputError):
+    """An unknown, malformed or failing translation scheme."""
+
+
+class EnumerationLimit(DsdCompileError):
+    """Reaction enumeration hit a configured limit (size, count or time)."""
+
+
+class NotEquivalent(DsdCompileError):
+    """Verification proved that the implementation does not implement the formal CRN."""
+
+    exit_code = EXIT_NOT_EQUIVALENT
