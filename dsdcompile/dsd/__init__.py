@@ -1,0 +1,1 @@
+"""The DSD stage: translation schemes, domain-level systems and reaction enumeration."""
