@@ -1,3 +1,138 @@
-"""Command-line interface (placeholder replaced below)."""
-def main():
-    pass
+"""The ``dsdcompile`` command line: parses options into configs and calls the library, nothing more."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from dsdcompile import __version__
+from dsdcompile.config import AgreementConfig, CompileConfig, RunConfig, SimulationConfig
+from dsdcompile.errors import EXIT_FAILURE, DsdCompileError
+
+_COMPILE = CompileConfig()
+_SIM = SimulationConfig()
+_AGREE = AgreementConfig()
+_RUN = RunConfig()
+
+
+class DefaultCommandGroup(click.Group):
+    """A group whose first argument, when it is not a subcommand, goes to the default ``compile`` command.
+
+    This keeps ``dsdcompile virus_model.pt --scheme soloveichik2010`` working as written while
+    stage subcommands (``train``, ...) live beside it.
+    """
+
+    default_command = "compile"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+def _fail(err: DsdCompileError) -> None:
+    click.echo(f"dsdcompile: error: {err}", err=True)
+    sys.exit(err.exit_code)
+
+
+@click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dsdcompile")
+def main() -> None:
+    """Compile a trained binary/ternary-weight ReLU network into a CRN and a DNA strand-displacement design.
+
+    \b
+    dsdcompile MODEL [options]          same as: dsdcompile compile MODEL [options]
+    dsdcompile train [options]          train a BinaryConnect network
+    """
+
+
+@main.command("compile")
+@click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Design folder to write (default: <model stem>_design next to the current directory).")
+@click.option("--inputs", type=click.Path(path_type=Path, dir_okay=False),
+              help="CSV of examples (raw features, optional header and label column) to check the CRN on.")
+@click.option("--scheme", default=_RUN.scheme, show_default=True,
+              help="Translation scheme for the DSD stage, a path to a scheme module (.py), or 'none' to stop "
+                   "after the CRN stages.")
+@click.option("--binarize", type=click.Choice(["sign", "ternary"]), default=_COMPILE.binarize,
+              help="Discretise real-valued weights instead of refusing them.")
+@click.option("--annihilation/--no-annihilation", default=_COMPILE.annihilation, show_default=True,
+              help="Add S+ + S- -> 0 for every dual-rail pair (Vasic et al. 2020, appendix).")
+@click.option("--rate", type=float, default=_SIM.rate, show_default=True,
+              help="Rate constant of every reaction without its own rate in the ODE check.")
+@click.option("--t-max", type=float, default=_SIM.t_max, show_default=True, help="Longest simulated time.")
+@click.option("--ode-examples", type=int, default=_AGREE.ode_examples, show_default=True,
+              help="How many examples the ODE check simulates (-1: all).")
+@click.option("--ode-crn", type=click.Choice(["formal", "reduced"]), default=_AGREE.ode_crn, show_default=True,
+              help="Which CRN the ODE check simulates.")
+@click.option("--plot-example", type=int, default=_RUN.plot_example, show_default=True,
+              help="Index of the example whose trajectories are plotted.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
+def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, binarize: str | None,
+                    annihilation: bool, rate: float, t_max: float, ode_examples: int, ode_crn: str,
+                    plot_example: int, quiet: bool) -> None:
+    """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
+    from dsdcompile.design import build_design
+
+    if rate <= 0 or t_max <= 0:
+        raise click.BadParameter("must be positive", param_hint="--rate/--t-max")
+    config = RunConfig(
+        compile=replace(_COMPILE, binarize=binarize, annihilation=annihilation),
+        simulation=replace(_SIM, rate=rate, t_max=t_max),
+        agreement=replace(_AGREE, ode_examples=ode_examples, ode_crn=ode_crn),
+        scheme=scheme,
+        plot_example=plot_example,
+        quiet=quiet,
+    )
+    out_dir = out_dir or Path(f"{model.stem}_design")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            summary = build_design(model, out_dir, inputs=inputs, config=config)
+    except DsdCompileError as e:
+        _fail(e)
+    except KeyboardInterrupt:
+        click.echo("dsdcompile: interrupted; nothing was written", err=True)
+        sys.exit(EXIT_FAILURE)
+    if not quiet:
+        _print_summary(summary, out_dir)
+
+
+def _print_summary(summary: dict, out_dir: Path) -> None:
+    crn = summary["crn"]
+    a = summary["agreement"]
+    lines = [f"network {summary['network']['layers']}: {crn['formal_reactions']} formal / "
+             f"{crn['reduced_reactions']} reduced reactions"]
+    if a.get("examples"):
+        lines.append(f"exact CRN = NN on {a['examples']} examples: label agreement "
+                     f"{a.get('exact_label_agreement')}, max |error| {a.get('max_abs_error'):.3g}")
+        if "ode_label_agreement" in a:
+            lines.append(f"ODE on {a['ode_examples']} examples: label agreement {a['ode_label_agreement']}, "
+                         f"max relative error {a['ode_max_rel_error']:.3g}")
+        if "nn_accuracy" in a:
+            lines.append(f"NN accuracy {a['nn_accuracy']:.4f}")
+    if "verification" in summary:
+        v = summary["verification"]
+        lines.append(f"verification ({v.get('method')}): {v.get('verdict')}")
+    lines.append(f"design written to {out_dir}/")
+    click.echo("\n".join(lines))
+
+
+def _register_optional_commands() -> None:
+    """Stage subcommands living in their own modules."""
+    try:
+        from dsdcompile.cli_train import train
+    except ImportError:  # pragma: no cover - present in a full checkout
+        return
+    main.add_command(train, "train")
+
+
+_register_optional_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -39,7 +39,8 @@ class AgreementConfig:
 
     exact_rtol: float = 1.0e-9
     ode_rtol: float = 1.0e-3
-    ode_examples: int = 100  # how many examples the ODE check simulates (0: none, -1: all)
+    ode_examples: int = 100  # how many examples the ODE check simulates (-1: all)
+    ode_crn: str = "formal"  # which CRN the ODE check simulates: "formal" or "reduced"
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,20 @@ def _value_names(layer: int, unit: int, last: bool) -> tuple[str, str]:
     return (f"Y{unit}p", f"Y{unit}m") if last else (f"I{layer}_{unit}p", f"I{layer}_{unit}m")
 
 
+def check_ternary_weights(w: np.ndarray, layer: int, *, path: str | None = None) -> None:
+    """Raise InputError naming the first weight of a layer outside {-1, 0, 1}."""
+    bad = ~np.isin(w, (-1.0, 0.0, 1.0))
+    if bad.any():
+        j, i = (int(v) for v in np.argwhere(bad)[0])
+        raise InputError(
+            f"layer {layer} weight[{j}, {i}] = {float(w[j, i]):.6g} is not in {{-1, 0, 1}} "
+            f"({int(bad.sum())} of {w.size} weights are not); train with ternary/binary weights or pass "
+            "--binarize sign|ternary to discretise", path=path)
+
+
 def check_ternary(network: Network) -> None:
-    """Raise InputError naming the first weight outside {-1, 0, 1}."""
     for li, layer in enumerate(network.layers):
-        bad = ~np.isin(layer.weight, (-1.0, 0.0, 1.0))
-        if bad.any():
-            j, i = (int(v) for v in np.argwhere(bad)[0])
-            raise InputError(
-                f"layer {li} weight[{j}, {i}] = {layer.weight[j, i]!r} is not in {{-1, 0, 1}} "
-                f"({int(bad.sum())} such weights); train with ternary/binary weights or pass "
-                f"--binarize sign|ternary"
-            )
+        check_ternary_weights(layer.weight, li)
 
 
 def compile_network(network: Network) -> CRN:
