@@ -56,11 +56,14 @@ def _load_torch(path: Path) -> object:
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         msg = str(e)
-        if "Weights only load failed" in msg or "Unsupported global" in msg or "GLOBAL" in msg:
+        # torch names the refused class ("Unsupported global: GLOBAL os.system ...") when the
+        # pickle wants to import something; anything else is a damaged or foreign file
+        if re.search(r"global", msg, re.IGNORECASE):
             raise InputError(
                 "the file holds pickled Python objects (e.g. a whole nn.Module) that cannot be loaded "
                 f"without executing code from it; refusing. {SAVE_HINT}", path=str(path)) from None
-        raise InputError(f"not a readable torch file ({msg.splitlines()[0] if msg else 'unpickling error'})",
+        detail = re.search(r"Unsupported operand \d+|Unsupported operation.*", msg)
+        raise InputError(f"not a readable torch file ({detail.group(0) if detail else 'unpickling error'})",
                          path=str(path)) from None
     except (RuntimeError, zipfile.BadZipFile, EOFError, ValueError, OSError, KeyError) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__

@@ -72,12 +72,16 @@ class _Payload:
 
 def test_file_that_would_execute_code_is_never_executed(tmp_path):
     marker = tmp_path / "executed"
-    with open(tmp_path / "evil.pt", "wb") as f:
-        pickle.dump({"0.weight": _Payload(marker)}, f)
-    torch.save({"state_dict": {"0.weight": _Payload(marker)}}, tmp_path / "evil2.pt")
-    for name in ("evil.pt", "evil2.pt"):
+    for protocol in (2, pickle.HIGHEST_PROTOCOL):
+        with open(tmp_path / f"evil{protocol}.pt", "wb") as f:
+            pickle.dump({"0.weight": _Payload(marker)}, f, protocol=protocol)
+    torch.save({"state_dict": {"0.weight": _Payload(marker)}}, tmp_path / "evil_zip.pt")
+    for name in ("evil2.pt", "evil_zip.pt"):
         with pytest.raises(InputError, match="refusing"):
             load_network(tmp_path / name)
+    # protocol 4+ frames are rejected even before the import is reached
+    with pytest.raises(InputError, match="not a readable torch file"):
+        load_network(tmp_path / f"evil{pickle.HIGHEST_PROTOCOL}.pt")
     assert not marker.exists()
 
 

@@ -1,0 +1,5 @@
+"""``python -m dsdcompile`` runs the command line."""
+
+from dsdcompile.cli import main
+
+main()
