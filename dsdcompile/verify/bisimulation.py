@@ -1,0 +1,93 @@
+"""CRN bisimulation (Johnson, Dong & Winfree 2019) of one module or of a whole system, via crnverifier."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from crnverifier.crn_bisimulation import crn_bisimulations, passes_modularity_condition
+
+from dsdcompile.verify.counterexample import explain
+from dsdcompile.verify.result import EQUIVALENT, NOT_EQUIVALENT
+from dsdcompile.verify.system import PreparedModule, Rxn, as_lists, fmt_multiset, interpretation_strings
+
+
+def _stuck_intermediates(bisim: Mapping[str, list[str]], icrn: list, common: set[str]) -> list[str]:
+    """Intermediates that carry formal species but cannot turn back into signals (and species
+    interpreted as nothing) by trivial reactions: the usual reason why a bisimulation of one
+    module fails the modularity condition. A cheap fixed point, for the message only."""
+    def interp(side):
+        return sorted(x for s in side for x in bisim.get(s, []))
+
+    trivial = [(r, p) for r, p in icrn if interp(r) == interp(p)]
+    good = set(common) | {s for s, v in bisim.items() if not v}
+    changed = True
+    while changed:
+        changed = False
+        for r, p in trivial:
+            if all(x in good for x in p):
+                for s in r:
+                    if s not in good:
+                        good.add(s)
+                        changed = True
+    return sorted(s for s in bisim if s not in good)
+
+
+def check_module(module: PreparedModule, permissive: str = "default", max_states: int = 20_000) -> dict:
+    """Modular CRN bisimulation of one module against its formal reaction.
+
+    The formal CRN is the one reaction; the implementation is the condensed module (fuels
+    removed); the signal species keep their fixed interpretation and crnverifier searches the
+    interpretations of all other species, which must satisfy the atomic, delimiting and
+    permissive conditions. A bisimulation counts only if it also passes the modularity
+    condition with the signals as the species shared with other modules: every intermediate
+    must be able to turn back into signals and wastes by trivial reactions, which is what lets
+    the per-module verdicts compose into one for the whole system (JDW2019, Theorem 4.2).
+    """
+    fcrn = [[list(module.formal[0]), list(module.formal[1])]]
+    icrn = as_lists(module.icrn)
+    species = module.species
+    signals = {s: f for s, f in module.signals if s in species}
+    formals = module.formal_species
+    partial = {s: [f] for s, f in signals.items()}
+    # Signals that no condensed reaction uses still belong in the reported interpretation.
+    unused = {s: [f] for s, f in module.signals if s not in species}
+    tried = 0
+    first: dict | None = None
+    for bisim in crn_bisimulations(fcrn, icrn, interpretation=partial, formals=set(formals), permissive=permissive):
+        tried += 1
+        if passes_modularity_condition(bisim, icrn, set(signals), set(formals)):
+            return {"verdict": EQUIVALENT, "interpretation": interpretation_strings(bisim | unused),
+                    "counterexample": None}
+        first = first or bisim
+    reason = explain(module, max_states)
+    if reason is None and first is not None:
+        stuck = _stuck_intermediates(first, icrn, set(signals))
+        reason = (f"{tried} bisimulation(s) found but none is modular; e.g. with "
+                  + ", ".join(f"{k} = {fmt_multiset(v)}" for k, v in sorted(first.items()) if k not in signals)
+                  + (f"; the intermediate(s) {', '.join(stuck)} cannot turn back into signals" if stuck else ""))
+    if reason is None:
+        reason = ("no interpretation of the intermediates satisfies the atomic, delimiting and permissive "
+                  "conditions (exhaustive crnverifier search)")
+    # Signals keep their fixed meaning; no interpretation of the other species works, hence "?".
+    shown = interpretation_strings(partial | unused) | {s: "?" for s in species if s not in partial}
+    return {"verdict": NOT_EQUIVALENT, "interpretation": dict(sorted(shown.items())), "counterexample": reason}
+
+
+def check_whole(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str], formals: set[str],
+                permissive: str = "default") -> dict:
+    """Plain CRN bisimulation of a whole implementation CRN (fuels already removed)."""
+    species = {x for r, p in icrn for x in r + p}
+    partial = {s: [f] for s, f in signals.items() if s in species}
+    # crnverifier only sees species that occur in reactions: a signal that never reacts although
+    # its formal species is consumed would otherwise go unnoticed.
+    consumed = {x for r, _ in fcrn for x in r}
+    inert = sorted(s for s, f in signals.items() if s not in species and f in consumed)
+    if inert:
+        return {"verdict": NOT_EQUIVALENT, "interpretation": interpretation_strings(partial),
+                "counterexample": f"signal species {', '.join(inert)} never react, although the formal CRN "
+                                  "consumes " + ", ".join(sorted({signals[s] for s in inert}))}
+    for bisim in crn_bisimulations(fcrn, as_lists(icrn), interpretation=partial, formals=set(formals),
+                                   permissive=permissive):
+        return {"verdict": EQUIVALENT, "interpretation": interpretation_strings(bisim), "counterexample": None}
+    return {"verdict": NOT_EQUIVALENT, "interpretation": interpretation_strings(partial),
+            "counterexample": "no CRN bisimulation extends the interpretation of the signal species"}

@@ -1,0 +1,215 @@
+"""Verify modules one representative per shape, and whole systems, each check under a time limit."""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+
+from dsdcompile.config import VerificationConfig
+from dsdcompile.dsd.implementation import ModuleImplementation
+from dsdcompile.errors import InputError
+from dsdcompile.ir import CRN
+from dsdcompile.verify.bisimulation import check_module, check_whole
+from dsdcompile.verify.executors import Executor, SerialExecutor, TaskOutcome, call_with_timeout, make_executor
+from dsdcompile.verify.pathway import check_module_pathway, check_pathway
+from dsdcompile.verify.result import (
+    BISIMULATION,
+    INCONCLUSIVE,
+    MODULAR_BISIMULATION,
+    PATHWAY_DECOMPOSITION,
+    Check,
+    ModuleVerdict,
+    VerificationResult,
+    combine,
+)
+from dsdcompile.verify.system import (
+    PreparedModule,
+    condense,
+    fmt_rxn,
+    formal_rxns,
+    interpretation_strings,
+    prepare,
+    shape_signature,
+)
+
+MODULE_METHODS = (MODULAR_BISIMULATION, PATHWAY_DECOMPOSITION)
+
+
+def tool_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("dsdcompile", "crnverifier", "peppercornenumerator", "dsdobjects"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+@dataclass(frozen=True)
+class ShapeTask:
+    """Everything one worker needs to check one representative module (picklable)."""
+
+    module: PreparedModule
+    methods: tuple[str, ...]
+    timeout: float | None
+    permissive: str
+    max_states: int
+
+
+def _run_method(args: tuple[str, PreparedModule, str, int]) -> dict:
+    method, module, permissive, max_states = args
+    if method == MODULAR_BISIMULATION:
+        return check_module(module, permissive, max_states)
+    if method == PATHWAY_DECOMPOSITION:
+        return check_module_pathway(module)
+    raise InputError(f"unknown module verification method {method!r}")
+
+
+def _as_check(method: str, out: TaskOutcome, timeout: float | None) -> tuple[Check, dict]:
+    if out.timed_out:
+        return Check(method, INCONCLUSIVE, out.seconds, f"no result within the {timeout:g} s time limit"), {}
+    if out.error is not None:
+        last = out.error.strip().splitlines()[-1] if out.error.strip() else "unknown error"
+        return Check(method, INCONCLUSIVE, out.seconds, f"the checker failed: {last}"), {}
+    value = out.value
+    return Check(method, value["verdict"], out.seconds, value.get("counterexample")), value
+
+
+def check_shape(task: ShapeTask) -> list[tuple[Check, dict]]:
+    """Run every method on the representative, each in its own time-limited child process."""
+    results = []
+    for method in task.methods:
+        out = call_with_timeout(_run_method, (method, task.module, task.permissive, task.max_states), task.timeout)
+        results.append(_as_check(method, out, task.timeout))
+    return results
+
+
+def _methods(config: VerificationConfig) -> tuple[str, ...]:
+    if config.method not in MODULE_METHODS:
+        raise InputError(f"unknown verification method {config.method!r}; choose one of {', '.join(MODULE_METHODS)}")
+    second = config.second_method
+    if second is not None and second not in MODULE_METHODS:
+        raise InputError(f"unknown second verification method {second!r}")
+    return (config.method,) if second in (None, config.method) else (config.method, second)
+
+
+def verify_modules(modules: Sequence[ModuleImplementation], config: VerificationConfig | None = None, *,
+                   executor: Executor | None = None,
+                   progress: Callable[[int], None] | None = None) -> VerificationResult:
+    """Verify every module by checking one representative per shape; ``progress(1)`` per shape checked.
+
+    Modules are grouped by their shape key and, because a wrong key must not hide a wrong module,
+    by a cheap structural signature (reaction count, arities with species classes); a shape
+    whose modules disagree on the signature is split into variants that are checked separately.
+    """
+    start = time.perf_counter()
+    config = config or VerificationConfig()
+    methods = _methods(config)
+    groups: dict[tuple[str, tuple], list[int]] = {}
+    for pos, m in enumerate(modules):
+        groups.setdefault((m.shape, shape_signature(m)), []).append(pos)
+    variants: dict[str, int] = {}
+    labels: list[tuple[str, str | None]] = []
+    for shape, _ in groups:
+        variants[shape] = variants.get(shape, 0) + 1
+        k = variants[shape]
+        labels.append((shape, None) if k == 1 else
+                      (f"{shape} [variant {k}]", "modules with this shape key differ in reaction structure "
+                                                 "from the first variant, so they were verified separately"))
+
+    timeout = config.module_timeout if config.module_timeout and config.module_timeout > 0 else None
+    tasks = [ShapeTask(prepare(modules[g[0]]), methods, timeout, config.permissive, config.max_states)
+             for g in groups.values()]
+    own = executor is None
+    if own:
+        executor = make_executor(config.executor, config.workers, config.scheduler) if len(tasks) > 1 \
+            else SerialExecutor()
+    try:
+        outcomes = executor.map(check_shape, tasks, progress=progress)
+    finally:
+        if own:
+            executor.close()
+
+    verdicts = []
+    for (label, note), task, members, outcome in zip(labels, tasks, groups.values(), outcomes, strict=True):
+        rep = task.module
+        if outcome.ok:
+            checks = outcome.value
+        else:  # the worker itself failed: every method is inconclusive
+            detail = "timed out" if outcome.timed_out else f"worker failed: {(outcome.error or '').strip()[-200:]}"
+            checks = [(Check(m, INCONCLUSIVE, outcome.seconds, detail), {}) for m in methods]
+        primary, value = checks[0]
+        interpretation = value.get("interpretation")
+        if interpretation is None:  # e.g. pathway decomposition first: borrow the bisimulation's
+            interpretation = next((v["interpretation"] for _, v in checks if v.get("interpretation")), None)
+        if interpretation is None:
+            interpretation = interpretation_strings({s: [f] for s, f in rep.signals})
+        decisive = {c.method: c.verdict for c, _ in checks if c.verdict != INCONCLUSIVE}
+        if len(set(decisive.values())) > 1:  # e.g. correct under pathway decomposition but not bisimulation
+            disagree = "methods disagree: " + ", ".join(f"{k} says {v}" for k, v in decisive.items())
+            note = f"{note}; {disagree}" if note else disagree
+        verdicts.append(ModuleVerdict(
+            shape=label, representative=rep.index, instances=len(members), verdict=primary.verdict,
+            method=primary.method, interpretation=interpretation, counterexample=primary.detail
+            if primary.verdict != "equivalent" else None, seconds=round(sum(c.seconds for c, _ in checks), 6),
+            formal=fmt_rxn(rep.formal), reactions=tuple(fmt_rxn(r) for r in rep.icrn), fuels=rep.fuels,
+            members=tuple(modules[i].index for i in members), checks=tuple(c for c, _ in checks), note=note))
+
+    return VerificationResult(
+        method=config.method, verdict=combine(v.verdict for v in verdicts), seconds=time.perf_counter() - start,
+        modules=tuple(verdicts), whole_system=None, tools=tool_versions(), config=dataclasses.asdict(config))
+
+
+def _run_whole(args: tuple[str, list, tuple, dict, set, str]) -> dict:
+    method, fcrn, icrn, signals, formals, permissive = args
+    if method == BISIMULATION:
+        return check_whole(fcrn, icrn, signals, formals, permissive)
+    return check_pathway(fcrn, icrn, signals, formals)
+
+
+def verify_whole(formal: CRN, implementation_reactions: Iterable[Sequence], signals: Mapping[str, str] |
+                 Iterable[tuple[str, str]], fuels: Iterable[str],
+                 config: VerificationConfig | None = None) -> VerificationResult:
+    """CRN bisimulation of the whole implementation (and the second method, if any) under ``whole_timeout``.
+
+    Implementations larger than ``whole_max_reactions`` condensed reactions are not attempted
+    (verdict inconclusive): whole-system search grows exponentially with the system.
+    """
+    start = time.perf_counter()
+    config = config or VerificationConfig()
+    signals = dict(signals)
+    icrn = condense(implementation_reactions, fuels)
+    fcrn = formal_rxns(formal.reactions)
+    formals = {x for r, p in fcrn for x in r + p} | set(signals.values())
+    methods = [BISIMULATION] + ([PATHWAY_DECOMPOSITION] if config.second_method == PATHWAY_DECOMPOSITION else [])
+    timeout = config.whole_timeout if config.whole_timeout and config.whole_timeout > 0 else None
+    checks: list[tuple[Check, dict]] = []
+    for method in methods:
+        if len(icrn) > config.whole_max_reactions:
+            checks.append((Check(method, INCONCLUSIVE, 0.0, f"not attempted: {len(icrn)} condensed reactions exceed "
+                                 f"whole_max_reactions={config.whole_max_reactions}"), {}))
+            continue
+        out = call_with_timeout(_run_whole, (method, fcrn, icrn, signals, formals, config.permissive), timeout)
+        checks.append(_as_check(method, out, timeout))
+    primary, value = checks[0]
+    whole = {
+        "method": BISIMULATION, "verdict": primary.verdict, "seconds": round(primary.seconds, 6),
+        "formal_reactions": len(fcrn), "implementation_reactions": len(icrn),
+        "interpretation": value.get("interpretation") or interpretation_strings({s: [f] for s, f in signals.items()}),
+        "counterexample": primary.detail if primary.verdict != "equivalent" else None,
+        "checks": [dataclasses.asdict(c) for c, _ in checks],
+    }
+    return VerificationResult(method=BISIMULATION, verdict=primary.verdict, seconds=time.perf_counter() - start,
+                              modules=(), whole_system=whole, tools=tool_versions(),
+                              config=dataclasses.asdict(config))
+
+
+def attach_whole(result: VerificationResult, whole: VerificationResult) -> VerificationResult:
+    """Add a whole-system check to a modular result; it decides the verdict only where the modular one could not."""
+    verdict = whole.verdict if result.verdict == INCONCLUSIVE and whole.verdict != INCONCLUSIVE else result.verdict
+    return dataclasses.replace(result, verdict=verdict, whole_system=whole.whole_system,
+                               seconds=result.seconds + whole.seconds)
