@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from dsdcompile import __version__
-from dsdcompile.config import AgreementConfig, CompileConfig, RunConfig, SimulationConfig
+from dsdcompile.config import CONSTRUCTIONS, AgreementConfig, CompileConfig, RunConfig, SimulationConfig
 from dsdcompile.errors import EXIT_FAILURE, DsdCompileError
 
 _COMPILE = CompileConfig()
@@ -61,6 +61,11 @@ def main() -> None:
                    "after the CRN stages.")
 @click.option("--binarize", type=click.Choice(["sign", "ternary"]), default=_COMPILE.binarize,
               help="Discretise real-valued weights instead of refusing them.")
+@click.option("--construction", type=click.Choice(list(CONSTRUCTIONS)), default=_COMPILE.construction,
+              help="vasic2020: rate-independent, ternary weights (Vasic et al. 2020); anderson2021: rate-dependent "
+                   "smoothed ReLU, real weights (Anderson et al. 2021). Default: the model's meta, else vasic2020.")
+@click.option("--epsilon", type=float, default=_COMPILE.epsilon,
+              help="anderson2021 smoothing parameter ε (default: the model's meta, else 0.01).")
 @click.option("--annihilation/--no-annihilation", default=_COMPILE.annihilation, show_default=True,
               help="Add S+ + S- -> 0 for every dual-rail pair (Vasic et al. 2020, appendix).")
 @click.option("--rate", type=float, default=_SIM.rate, show_default=True,
@@ -74,15 +79,18 @@ def main() -> None:
               help="Index of the example whose trajectories are plotted.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
 def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, binarize: str | None,
-                    annihilation: bool, rate: float, t_max: float, ode_examples: int, ode_crn: str,
-                    plot_example: int, quiet: bool) -> None:
+                    construction: str | None, epsilon: float | None, annihilation: bool, rate: float,
+                    t_max: float, ode_examples: int, ode_crn: str, plot_example: int, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
     from dsdcompile.design import build_design
 
     if rate <= 0 or t_max <= 0:
         raise click.BadParameter("must be positive", param_hint="--rate/--t-max")
+    if epsilon is not None and epsilon <= 0:
+        raise click.BadParameter("must be positive", param_hint="--epsilon")
     config = RunConfig(
-        compile=replace(_COMPILE, binarize=binarize, annihilation=annihilation),
+        compile=replace(_COMPILE, binarize=binarize, annihilation=annihilation, construction=construction,
+                        epsilon=epsilon),
         simulation=replace(_SIM, rate=rate, t_max=t_max),
         agreement=replace(_AGREE, ode_examples=ode_examples, ode_crn=ode_crn),
         scheme=scheme,
@@ -106,11 +114,16 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
 def _print_summary(summary: dict, out_dir: Path) -> None:
     crn = summary["crn"]
     a = summary["agreement"]
-    lines = [f"network {summary['network']['layers']}: {crn['formal_reactions']} formal / "
-             f"{crn['reduced_reactions']} reduced reactions"]
+    if crn["reduced_reactions"] is None:
+        lines = [f"network {summary['network']['layers']}: {crn['formal_reactions']} reactions "
+                 f"({summary['network']['construction'] or 'CRN input'})"]
+    else:
+        lines = [f"network {summary['network']['layers']}: {crn['formal_reactions']} formal / "
+                 f"{crn['reduced_reactions']} reduced reactions"]
     if a.get("examples"):
-        lines.append(f"exact CRN = NN on {a['examples']} examples: label agreement "
-                     f"{a.get('exact_label_agreement')}, max |error| {a.get('max_abs_error'):.3g}")
+        if a.get("max_abs_error") is not None:
+            lines.append(f"exact CRN = NN on {a['examples']} examples: label agreement "
+                         f"{a.get('exact_label_agreement')}, max |error| {a['max_abs_error']:.3g}")
         if "ode_label_agreement" in a:
             lines.append(f"ODE on {a['ode_examples']} examples: label agreement {a['ode_label_agreement']}, "
                          f"max relative error {a['ode_max_rel_error']:.3g}")

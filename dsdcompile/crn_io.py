@@ -12,10 +12,11 @@ The ``.crn`` format, one statement per line, ``#`` starts a comment::
     M1_0 + I1_0m -> H1_0m [k=2.5]       # with its own rate constant
     X3p -> 2 Y0p +  Y1m                 # stoichiometric coefficients precede the name
     H1_2p ->                            # no products
+    0 -> Y1 [k=0.01]                    # a source reaction (no reactants)
 
 Species names start with a letter or ``_`` and contain letters, digits and ``_``.
 Species used in reactions need no declaration; ``@input``/``@output`` mark rails with
-roles input/output and pair them into one dual-rail node.
+roles input/output and pair them into one dual-rail node (a single species: one rail).
 """
 
 from __future__ import annotations
@@ -54,12 +55,12 @@ def format_crn(crn: CRN, *, comments: Iterable[str] = ()) -> str:
         lines.append(f"@species {s.name} {s.role.value}{extra}")
     for kind, signals in (("@input", crn.inputs), ("@output", crn.outputs)):
         for sig in signals:
-            lines.append(f"{kind} {_quote(sig.name)} {sig.plus} {sig.minus}")
+            lines.append(f"{kind} {_quote(sig.name)} {' '.join(sig.species)}")
     for name, v in crn.initial:
         lines.append(f"@init {name} = {_fmt_float(v)}")
     for r in crn.reactions:
         rate = "" if r.rate is None else f" [k={_fmt_float(r.rate)}]"
-        lhs, rhs = format_side(r.reactants), format_side(r.products)
+        lhs, rhs = format_side(r.reactants) or "0", format_side(r.products)
         lines.append(f"{lhs} -> {rhs}{rate}".rstrip() if rhs else f"{lhs} ->{rate}")
     return "\n".join(lines) + "\n"
 
@@ -139,8 +140,9 @@ def parse_crn(text: str, *, path: str | None = None) -> CRN:
                     terms[tm.group(2)] = terms.get(tm.group(2), 0) + count
                     offset += len(term) + 1
             sides.append(terms)
-        if not sides[0]:
-            raise err("a reaction needs at least one reactant", lineno, col0)
+        if not sides[0] and line[:arrow].strip() not in ("0", "∅"):
+            raise err("a reaction needs at least one reactant (write '0 -> X' for a source reaction)",
+                      lineno, col0)
         reactions.append(Reaction(as_stoich(sides[0]), as_stoich(sides[1]), rate))
 
     if not reactions:
@@ -162,17 +164,17 @@ def _parse_directive(line, lineno, col0, err, declare, declared, initial, inputs
         else:
             parts = rest.split()
             name, tail = (parts[0] if parts else ""), parts[1:]
-        if not name or len(tail) != 2:
-            raise err(f"expected '{kind} NAME PLUS MINUS'", lineno, col0)
+        if not name or len(tail) not in (1, 2):
+            raise err(f"expected '{kind} NAME PLUS [MINUS]'", lineno, col0)
         role = Role.INPUT if kind == "@input" else Role.OUTPUT
         node = ("x:" if kind == "@input" else "y:") + name
-        for rail_name, rail in ((tail[0], 1), (tail[1], -1)):
+        for rail_name, rail in zip(tail, (1, -1) if len(tail) == 2 else (0,)):
             known = declared(rail_name)
-            if known is not None and known.node is not None:
+            if rail == 0 or (known is not None and known.node is not None):
                 declare(rail_name, lineno, col0, role=role)
             else:
                 declare(rail_name, lineno, col0, role=role, node=node, rail=rail)
-        (inputs if kind == "@input" else outputs).append(Signal(name, tail[0], tail[1]))
+        (inputs if kind == "@input" else outputs).append(Signal(name, *tail))
     elif kind == "@species":
         if len(words) < 3 or words[2] not in _ROLES:
             raise err(f"expected '@species NAME ROLE [node=N] [rail=+|-]' with ROLE one of "

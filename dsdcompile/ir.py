@@ -62,7 +62,7 @@ class Reaction:
         return sum(c for _, c in self.reactants)
 
     def __str__(self) -> str:
-        return f"{format_side(self.reactants)} -> {format_side(self.products)}"
+        return f"{format_side(self.reactants) or '0'} -> {format_side(self.products)}".rstrip()
 
 
 def as_stoich(side: Mapping[str, int] | Iterable[str]) -> Stoich:
@@ -86,11 +86,15 @@ def format_side(side: Stoich) -> str:
 
 @dataclass(frozen=True)
 class Signal:
-    """A network value held on two rails: ``value = [plus] - [minus]``."""
+    """A network value held on two rails, ``value = [plus] - [minus]``, or on one (``minus`` None)."""
 
     name: str
     plus: str
-    minus: str
+    minus: str | None = None
+
+    @property
+    def species(self) -> tuple[str, ...]:
+        return (self.plus,) if self.minus is None else (self.plus, self.minus)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,7 +127,7 @@ class CRN:
             if name not in known:
                 raise InputError(f"initial concentration for undeclared species {name!r}")
         for sig in self.inputs + self.outputs:
-            for name in (sig.plus, sig.minus):
+            for name in sig.species:
                 if name not in known:
                     raise InputError(f"signal {sig.name!r} names undeclared species {name!r}")
 
@@ -200,17 +204,23 @@ class CRN:
         c = np.tile(self.initial_vector(), (x.shape[0], 1))
         idx = self.index
         plus = np.array([idx[s.plus] for s in self.inputs], dtype=np.int64)
-        minus = np.array([idx[s.minus] for s in self.inputs], dtype=np.int64)
         np.add.at(c, (slice(None), plus), np.maximum(x, 0.0))
-        np.add.at(c, (slice(None), minus), np.maximum(-x, 0.0))
+        dual = np.array([s.minus is not None for s in self.inputs], dtype=bool)
+        if (~dual).any() and (x[:, ~dual] < 0).any():
+            k = int(np.flatnonzero(~dual & (x < 0).any(axis=0))[0])
+            raise InputError(f"input {self.inputs[k].name!r} is single-rail and cannot take negative values")
+        minus = np.array([idx[s.minus] for s in self.inputs if s.minus is not None], dtype=np.int64)
+        np.add.at(c, (slice(None), minus), np.maximum(-x[:, dual], 0.0))
         return c
 
     def output_values(self, c: np.ndarray) -> np.ndarray:
-        """Read the dual-rail outputs ([plus] - [minus]) off concentrations (batch × species)."""
+        """Read the outputs ([plus] - [minus], or [plus] alone) off concentrations (batch × species)."""
         idx = self.index
-        plus = [idx[s.plus] for s in self.outputs]
-        minus = [idx[s.minus] for s in self.outputs]
-        return c[..., plus] - c[..., minus]
+        out = c[..., [idx[s.plus] for s in self.outputs]].copy()
+        dual = [k for k, s in enumerate(self.outputs) if s.minus is not None]
+        if dual:
+            out[..., dual] -= c[..., [idx[self.outputs[k].minus] for k in dual]]
+        return out
 
     def with_reactions(self, reactions: Sequence[Reaction], *, species: Sequence[Species] | None = None,
                        initial: Sequence[tuple[str, float]] | None = None) -> CRN:

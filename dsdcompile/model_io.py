@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from dsdcompile import preprocess
-from dsdcompile.config import CompileConfig
+from dsdcompile.config import CONSTRUCTIONS, CompileConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import Dense, Network
 from dsdcompile.passes.compile import check_ternary_weights
@@ -27,7 +27,8 @@ _NON_LINEAR_HINTS = {
     "running_mean": "BatchNorm", "running_var": "BatchNorm", "num_batches_tracked": "BatchNorm",
     "in_proj_weight": "MultiheadAttention", "weight_ih_l0": "RNN/LSTM",
 }
-SAVE_HINT = "save the weights instead: torch.save(model.state_dict(), path) or torch.save({'state_dict': model.state_dict(), 'meta': {...}}, path)"
+SAVE_HINT = ("save the weights instead: torch.save(model.state_dict(), path) or "
+             "torch.save({'state_dict': model.state_dict(), 'meta': {...}}, path)")
 SAFETENSORS_META_KEY = "dsdcompile_meta"
 
 
@@ -121,6 +122,10 @@ def network_from_state_dict(sd: Mapping, meta: Mapping | None = None, *, path: s
     followed by ReLU, the output layer is linear.
     """
     meta = dict(meta or {})
+    construction = config.construction or str(meta.get("construction", "vasic2020"))
+    if construction not in CONSTRUCTIONS:
+        raise InputError(f"unknown construction {construction!r}; known: {', '.join(CONSTRUCTIONS)}", path=path)
+    meta["construction"] = construction
     if not sd:
         raise InputError("the state_dict is empty", path=path)
     layers: dict[int, dict[str, np.ndarray]] = {}
@@ -158,7 +163,8 @@ def network_from_state_dict(sd: Mapping, meta: Mapping | None = None, *, path: s
             if not np.isfinite(arr).all():
                 bad = tuple(int(v) for v in np.argwhere(~np.isfinite(arr))[0])
                 raise InputError(f"layer {idx} {name}{list(bad)} is {arr[bad]} (NaN/inf)", path=path)
-        w = binarize(w, idx, config, path)
+        if construction == "vasic2020":  # anderson2021 takes real weights as rate constants
+            w = binarize(w, idx, config, path)
         dense.append(Dense(w, b.astype(np.float64), relu=pos < len(order) - 1))
 
     n_in, n_out = dense[0].shape[1], dense[-1].shape[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from dsdcompile.inputs import Examples, read_examples
 from dsdcompile.ir import CRN, Network
 from dsdcompile.model_io import load_network
 from dsdcompile.passes import add_annihilation, compile_network, reduce_crn
+from dsdcompile.passes.anderson import DEFAULT_EPSILON, compile_anderson, smoothed_forward
 from dsdcompile.progress import Progress
 
 CRN_SUFFIXES = (".crn", ".json")
@@ -45,6 +46,12 @@ def compile_model(source: str | Path, config: RunConfig = RunConfig(), progress:
     else:
         with progress.stage("load"):
             network = load_network(path, config.compile)
+        if network.meta["construction"] == "anderson2021":
+            with progress.stage("compile"):
+                formal = compile_anderson(network, epsilon_of(network, config))
+            progress.log(f"compiled (anderson2021, rate-dependent): {formal.n_reactions} reactions / "
+                         f"{formal.n_species} species")
+            return Compiled(network, formal, None)
         with progress.stage("compile"):
             formal = compile_network(network)
     with progress.stage("reduce"):
@@ -61,6 +68,26 @@ def compile_model(source: str | Path, config: RunConfig = RunConfig(), progress:
     progress.log(f"compiled: {formal.n_reactions} formal reactions / {formal.n_species} species"
                  + (f", {reduced.n_reactions} reduced / {reduced.n_species} species" if reduced else ""))
     return Compiled(network, formal, reduced)
+
+
+def epsilon_of(network: Network, config: RunConfig) -> float:
+    """The anderson2021 smoothing parameter: the option, else the model's meta, else the default."""
+    if config.compile.epsilon is not None:
+        return config.compile.epsilon
+    return float(network.meta.get("epsilon", DEFAULT_EPSILON))
+
+
+def is_rate_dependent(compiled: Compiled) -> bool:
+    return compiled.network is not None and compiled.network.meta.get("construction") == "anderson2021"
+
+
+def network_outputs(compiled: Compiled, x: np.ndarray, config: RunConfig) -> np.ndarray | None:
+    """What the CRN must compute: the forward pass (with σ_ε for anderson2021)."""
+    if compiled.network is None:
+        return None
+    if is_rate_dependent(compiled):
+        return smoothed_forward(compiled.network, x, epsilon_of(compiled.network, config))
+    return compiled.network.forward(x)
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,11 +116,13 @@ def check_agreement(compiled: Compiled, x: np.ndarray, labels: np.ndarray | None
     """Compare network, exact CRN limit and ODE simulation on examples ``x`` (network inputs)."""
     progress = progress or Progress(quiet=True)
     n = x.shape[0]
-    nn = compiled.network.forward(x) if compiled.network is not None else None
+    nn = network_outputs(compiled, x, config)
     exact: dict[str, np.ndarray] = {}
     crns = {"formal": compiled.formal, **({"reduced": compiled.reduced} if compiled.reduced is not None else {})}
+    # a rate-dependent CRN has no rate-independent limit: only the ODE fixed point is checked
+    exact_crns = {} if is_rate_dependent(compiled) else crns
     with progress.stage("exact"):
-        for name, crn in crns.items():
+        for name, crn in exact_crns.items():
             try:
                 ev = ExactEvaluator(crn)
             except NotFeedForward as e:
@@ -102,6 +131,11 @@ def check_agreement(compiled: Compiled, x: np.ndarray, labels: np.ndarray | None
             with progress.bar(n, f"exact limit ({name})") as update:
                 exact[name] = ev.outputs(x, progress=update)
     reference = nn if nn is not None else exact.get("formal")
+    sim_config = config.simulation
+    if is_rate_dependent(compiled):
+        # the fixed point must match the smoothed forward pass to 1e-6: integrate tightly
+        sim_config = replace(sim_config, rtol=min(sim_config.rtol, 1e-9), atol=min(sim_config.atol, 1e-12),
+                             steady_rtol=min(sim_config.steady_rtol, 1e-11))
 
     cfg = config.agreement
     m = n if cfg.ode_examples < 0 else min(n, cfg.ode_examples)
@@ -117,7 +151,7 @@ def check_agreement(compiled: Compiled, x: np.ndarray, labels: np.ndarray | None
             index = ode_index if record_in_batch is not None else np.append(ode_index, plot_i)
             c0 = ode_crn.initial_state(x[index])
             with progress.bar(len(index), f"ODE ({cfg.ode_crn} CRN)") as update:
-                result = simulate_fn(ode_crn, c0, config.simulation,
+                result = simulate_fn(ode_crn, c0, sim_config,
                                      record=plot_i if record_in_batch is not None else len(index) - 1,
                                      progress=update)
             outs = ode_crn.output_values(result.final)
@@ -125,7 +159,8 @@ def check_agreement(compiled: Compiled, x: np.ndarray, labels: np.ndarray | None
             if result.trajectory is not None:
                 trajectory = (result.times, ode_crn.output_values(result.trajectory))
 
-    summary: dict = {"examples": int(n)}
+    summary: dict = {"examples": int(n), "construction": "anderson2021" if is_rate_dependent(compiled) else
+                     ("vasic2020" if compiled.network is not None else None)}
     if reference is not None and n:
         ref_cls = reference.argmax(axis=1)
         agree = [float((out.argmax(axis=1) == ref_cls).mean()) for out in exact.values()]
@@ -143,12 +178,13 @@ def check_agreement(compiled: Compiled, x: np.ndarray, labels: np.ndarray | None
     if ode is not None and reference is not None and m:
         ref = reference[:m]
         ode_rel = np.abs(ode - ref) / _scale(ref)
+        ode_tol = cfg.fixed_point_rtol if is_rate_dependent(compiled) else cfg.ode_rtol
         summary.update({
             "ode_label_agreement": float((ode.argmax(axis=1) == ref.argmax(axis=1)).mean()),
             "ode_max_abs_error": float(np.abs(ode - ref).max()),
             "ode_max_rel_error": float(ode_rel.max()),
-            "ode_within_tolerance": bool(ode_rel.max() <= cfg.ode_rtol),
-            "ode_rtol": cfg.ode_rtol,
+            "ode_within_tolerance": bool(ode_rel.max() <= ode_tol),
+            "ode_rtol": ode_tol,
             "ode_converged": int(ode_conv.sum()),
             "ode_time_to_steady_state_median": float(np.median(ode_t)),
             "ode_time_to_steady_state_max": float(np.max(ode_t)),

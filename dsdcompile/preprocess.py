@@ -25,7 +25,8 @@ def _standardize(x: np.ndarray, step: Mapping) -> np.ndarray:
 
 
 def _affine(x: np.ndarray, step: Mapping) -> np.ndarray:
-    return x * np.asarray(step.get("scale", 1.0), dtype=np.float64) + np.asarray(step.get("offset", 0.0), dtype=np.float64)
+    scale = np.asarray(step.get("scale", 1.0), dtype=np.float64)
+    return x * scale + np.asarray(step.get("offset", 0.0), dtype=np.float64)
 
 
 def _pool2d(x: np.ndarray, step: Mapping) -> np.ndarray:
@@ -54,7 +55,8 @@ def validate(steps: Sequence[Mapping]) -> None:
     for i, step in enumerate(steps):
         if not isinstance(step, Mapping) or step.get("op") not in OPS:
             known = ", ".join(sorted(OPS))
-            raise InputError(f"preprocessing step {i}: unknown op {dict(step).get('op') if isinstance(step, Mapping) else step!r}; known: {known}")
+            op = step.get("op") if isinstance(step, Mapping) else step
+            raise InputError(f"preprocessing step {i}: unknown op {op!r}; known: {known}")
 
 
 def apply(steps: Sequence[Mapping], x: np.ndarray) -> np.ndarray:

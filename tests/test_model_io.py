@@ -40,7 +40,8 @@ def test_plain_state_dict_with_dropout_keys(tmp_path):
 
 
 def test_state_dict_with_meta_and_int8(tmp_path):
-    sd = OrderedDict((k, v.to(torch.int8) if k.endswith("weight") else v) for k, v in _sequential().state_dict().items())
+    sd = OrderedDict((k, v.to(torch.int8) if k.endswith("weight") else v)
+                     for k, v in _sequential().state_dict().items())
     meta = {"input_names": ["a", "b", "c", "d"], "class_names": ["u", "v", "w"],
             "preprocessing": [{"op": "standardize", "mean": [0, 0, 0, 0], "std": [2, 2, 2, 2]}]}
     torch.save({"state_dict": sd, "meta": meta}, tmp_path / "m.pt")
