@@ -16,13 +16,11 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
-
 from dsdcompile.config import RunConfig
 from dsdcompile.crn_io import write_crn, write_crn_json
 from dsdcompile.errors import InputError
 from dsdcompile.model_io import network_to_json
-from dsdcompile.pipeline import Agreement, Compiled, check_agreement, compile_model, load_examples, \
-    require_inputs_match
+from dsdcompile.pipeline import Agreement, Compiled, check_agreement, compile_model, load_examples, require_inputs_match
 from dsdcompile.plots import plot_output_trajectories
 from dsdcompile.progress import Progress
 

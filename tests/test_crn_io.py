@@ -4,8 +4,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsdcompile.crn_io import crn_from_json, crn_to_json, format_crn, parse_crn, read_crn, read_crn_json, \
-    write_crn, write_crn_json
+from dsdcompile.crn_io import (
+    crn_from_json,
+    crn_to_json,
+    format_crn,
+    parse_crn,
+    read_crn,
+    read_crn_json,
+    write_crn,
+    write_crn_json,
+)
 from dsdcompile.errors import InputError
 from dsdcompile.passes import add_annihilation, compile_network, reduce_crn
 from dsdcompile.random_nets import random_ternary_network

@@ -50,8 +50,8 @@ def reduce_crn(crn: CRN) -> CRN:
     require_feed_forward(crn)
     idx = crn.index
     n = crn.n_species
-    input_species = {s for sig in crn.inputs for s in (sig.plus, sig.minus)}
-    output_species = {s for sig in crn.outputs for s in (sig.plus, sig.minus)}
+    input_species = {s for sig in crn.inputs for s in sig.species}
+    output_species = {s for sig in crn.outputs for s in sig.species}
     generations, substitution = substitution_generations(crn, protected=input_species | output_species)
 
     substituted = set(substitution.values())
