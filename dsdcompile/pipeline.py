@@ -133,9 +133,10 @@ def check_agreement(compiled: Compiled, x: np.ndarray, labels: np.ndarray | None
     reference = nn if nn is not None else exact.get("formal")
     sim_config = config.simulation
     if is_rate_dependent(compiled):
-        # the fixed point must match the smoothed forward pass to 1e-6: integrate tightly
-        sim_config = replace(sim_config, rtol=min(sim_config.rtol, 1e-9), atol=min(sim_config.atol, 1e-12),
-                             steady_rtol=min(sim_config.steady_rtol, 1e-11))
+        # the fixed point must match the smoothed forward pass to 1e-6; what decides that is how
+        # close to steady state the run stops, not the step tolerance (measured: 6e-14 relative)
+        sim_config = replace(sim_config, atol=min(sim_config.atol, 1e-12),
+                             steady_rtol=min(sim_config.steady_rtol, 1e-12))
 
     cfg = config.agreement
     m = n if cfg.ode_examples < 0 else min(n, cfg.ode_examples)
