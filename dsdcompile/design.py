@@ -21,7 +21,7 @@ from dsdcompile.crn_io import write_crn, write_crn_json
 from dsdcompile.errors import InputError
 from dsdcompile.model_io import network_to_json
 from dsdcompile.pipeline import Agreement, Compiled, check_agreement, compile_model, load_examples, require_inputs_match
-from dsdcompile.plots import plot_output_trajectories
+from dsdcompile.plots import plot_convergence_times, plot_output_trajectories
 from dsdcompile.progress import Progress
 
 SUMMARY = "summary.json"
@@ -204,6 +204,11 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
                                          expected=expected,
                                          title=f"Example {i}{label}: {config.agreement.ode_crn} CRN, mass action")
                 files.append("trajectory.png")
+            if agreement.convergence is not None:
+                plot_convergence_times(agreement.convergence.times, tmp / "convergence.png",
+                                       title=f"anderson2021: example {config.plot_example}, "
+                                             f"{len(agreement.convergence.times)} random initial states")
+                files.append("convergence.png")
         if config.scheme != "none":
             from dsdcompile.dsd_stage import run_dsd_stage
 

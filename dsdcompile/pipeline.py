@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from dsdcompile.config import RunConfig
+from dsdcompile.convergence import Convergence, random_start_convergence
 from dsdcompile.crn_io import read_crn, read_crn_json
 from dsdcompile.errors import InputError, NotFeedForward
 from dsdcompile.evaluate import ExactEvaluator
@@ -104,6 +105,7 @@ class Agreement:
     ode_converged: np.ndarray | None
     trajectory: tuple[np.ndarray, np.ndarray] | None  # (times, outputs over time) for the plotted example
     summary: dict = field(default_factory=dict)
+    convergence: Convergence | None = None  # rate-dependent CRNs: settle times from random initial states
 
 
 def _scale(reference: np.ndarray) -> np.ndarray:
@@ -190,6 +192,11 @@ def check_agreement(compiled: Compiled, x: np.ndarray, labels: np.ndarray | None
             "ode_time_to_steady_state_median": float(np.median(ode_t)),
             "ode_time_to_steady_state_max": float(np.max(ode_t)),
         })
+    convergence = None
+    if is_rate_dependent(compiled) and n:
+        with progress.stage("convergence"):
+            convergence = random_start_convergence(compiled.formal, x[plot_i], sim_config)
+        summary["fixed_point"] = convergence.summary()
     if labels is not None and n:
         if nn is not None:
             summary["nn_accuracy"] = float((nn.argmax(axis=1) == labels).mean())
@@ -197,7 +204,7 @@ def check_agreement(compiled: Compiled, x: np.ndarray, labels: np.ndarray | None
             summary[f"{name}_crn_accuracy"] = float((out.argmax(axis=1) == labels).mean())
     return Agreement(compiled.network.class_names if compiled.network is not None
                      else tuple(s.name for s in compiled.formal.outputs),
-                     labels, nn, exact, ode_index, ode, ode_t, ode_conv, trajectory, summary)
+                     labels, nn, exact, ode_index, ode, ode_t, ode_conv, trajectory, summary, convergence)
 
 
 def load_examples(path: str | Path, compiled: Compiled) -> Examples:

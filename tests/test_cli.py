@@ -123,3 +123,22 @@ def test_real_subprocess(model, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "dsdcompile", str(tmp_path / "nope.pt")], capture_output=True,
                          text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.strip().startswith("dsdcompile: error:")
+
+
+def test_anderson_model_end_to_end(tmp_path):
+    """A real-weight model compiled with --construction anderson2021: ODE fixed point = smoothed forward pass."""
+    torch.manual_seed(1)
+    m = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
+    torch.save(m.state_dict(), tmp_path / "real.pt")
+    (tmp_path / "x.csv").write_text("0.5,-1,2\n1,1,1\n-0.3,0.2,0.1\n")
+    refused = CliRunner().invoke(main, [str(tmp_path / "real.pt"), "--out", str(tmp_path / "v")])
+    assert refused.exit_code == 2 and "is not in {-1, 0, 1}" in refused.output
+    res = _run([tmp_path / "real.pt", "--construction", "anderson2021", "--epsilon", "0.05",
+                "--inputs", tmp_path / "x.csv", "--out", tmp_path / "a", "-q"])
+    assert res.exit_code == 0, res.output
+    s = json.loads((tmp_path / "a" / "summary.json").read_text())
+    a = s["agreement"]
+    assert s["network"]["construction"] == "anderson2021" and s["crn"]["reduced_reactions"] is None
+    assert a["ode_within_tolerance"] and a["ode_max_rel_error"] <= 1e-6 and a["ode_label_agreement"] == 1.0
+    assert a["fixed_point"]["fixed_point_spread"] <= 1e-6
+    assert (tmp_path / "a" / "convergence.png").exists()
