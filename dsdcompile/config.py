@@ -28,7 +28,7 @@ class SimulationConfig:
     below ``steady_rtol`` (steady state) or at ``t_max``. ``rtol``/``atol`` bound the local
     error per step (scipy's defaults): the steady state of a feed-forward CRN is fixed by its
     conservation laws, which the integrator keeps exactly, so outputs come out far more
-    accurate than ``rtol`` (about 1e-8 relative; see :mod:`dsdcompile.simulate`).
+    accurate than ``rtol`` (1e-6 relative or better; see :mod:`dsdcompile.simulate`).
     """
 
     rate: float = 1.0
@@ -90,3 +90,94 @@ class VerificationConfig:
     executor: str = "process"  # serial / process / dask
     workers: int | None = None
     scheduler: str | None = None  # address of an existing Dask scheduler
+
+
+@dataclass(frozen=True)
+class DSDConfig:
+    """How a CRN becomes a domain-level DSD system.
+
+    ``max_products`` bounds the products of every reaction handed to the scheme (None: the
+    largest K whose strands stay within ``max_strand_nt`` under the chosen scheme). ``compact``
+    first substitutes unimolecular reactions into their producers wherever the result still
+    fits K products (a bounded form of the reduce pass: fewer modules, fewer nucleotides).
+    Domain lengths of None take the scheme's own defaults. Fuels are present at
+    ``fuel_concentration`` relative to a unit signal concentration.
+    """
+
+    max_products: int | None = None
+    max_strand_nt: int = 120
+    compact: bool = True
+    toehold_nt: int | None = None
+    branch_nt: int | None = None
+    fuel_concentration: float = 100.0
+
+
+@dataclass(frozen=True)
+class EnumerationConfig:
+    """Limits and settings of peppercorn reaction enumeration (per module, or for a whole system).
+
+    The first three are peppercorn's own polymerisation guards; ``module_timeout`` and
+    ``whole_timeout`` bound wall-clock seconds (enforced by killing the worker process). The
+    release cutoff and rate thresholds are peppercorn's, with nuskell's defaults.
+    """
+
+    max_complex_size: int = 10
+    max_complex_count: int = 5_000
+    max_reaction_count: int = 10_000
+    module_timeout: float = 120.0
+    whole_timeout: float = 600.0
+    release_cutoff: int = 7
+    k_slow: float = 0.0
+    k_fast: float = 0.0
+    reject_remote: bool = False
+    max_helix: bool = True
+    executor: str = "process"  # serial / process / dask
+    workers: int | None = None
+    scheduler: str | None = None
+
+
+@dataclass(frozen=True)
+class KineticsConfig:
+    """Kinetics at realistic rates in physical units: concentrations in nM, time in seconds.
+
+    One unit of network value is ``unit_nM`` of a species (inputs, biases and outputs alike).
+    Every formal reaction's rate constant is drawn log-uniformly from [``rate_min``,
+    ``rate_max``] /M/s (seeded; ``rate_draws`` independent draws); a unimolecular formal
+    reaction X -> ... runs at the pseudo-first-order rate k·[fuel] that a DSD gate gives it.
+    Fuels are planned from the worst case over the examples times ``fuel_safety`` (at least
+    ``fuel_min_units`` units); without a plan every fuel sits at ``fuel_units`` units.
+    A run ends at steady state (``steady_rtol``, per second) or after ``t_max_hours``.
+    ``t90_fraction``: t90 is when every output is within this fraction of its final value
+    (the band never narrower than ``t90_floor_units`` units). ``leak`` (/M/s) adds spurious
+    fuel + fuel -> products reactions to implementation CRNs (0: off). The rest plans the
+    wet-lab tables: final volume, stocks, annealing excess and protocol.
+    """
+
+    unit_nM: float = 10.0
+    rate_min: float = 1.0e3  # /M/s
+    rate_max: float = 1.0e4  # /M/s
+    rate_draws: int = 5
+    seed: int = 0
+    fuel_units: float = 100.0
+    fuel_safety: float = 2.0
+    fuel_min_units: float = 1.0
+    t_max_hours: float = 200.0
+    rtol: float = 1.0e-4
+    atol: float = 1.0e-6  # nM
+    steady_rtol: float = 1.0e-9  # 1/s
+    max_steps: int = 100_000
+    t90_fraction: float = 0.1
+    t90_floor_units: float = 0.1
+    examples: int = -1  # formal kinetics: how many examples (-1: all)
+    implementation_examples: int = -1
+    trajectories: int = -1  # examples whose trajectory (and so t90) is recorded (-1: all)
+    leak: float = 0.0  # /M/s
+    batch_size: int = 64
+    device: str = "auto"  # "auto": cuda when available, else cpu
+    volume_uL: float = 100.0
+    input_volume_fraction: float = 0.1  # share of the final volume kept for the per-example inputs
+    pipette_target_uL: float = 2.0
+    max_stock_uM: float = 100.0
+    anneal_excess: float = 1.2
+    buffer: str = "1x TAE with 12.5 mM Mg2+"
+    anneal_protocol: str = "95 C for 2 min, then cool to 20 C at 1 C/min"
