@@ -147,8 +147,9 @@ class KineticsConfig:
     Fuels are planned from the worst case over the examples times ``fuel_safety`` (at least
     ``fuel_min_units`` units); without a plan every fuel sits at ``fuel_units`` units.
     A run ends at steady state (``steady_rtol``, per second) or after ``t_max_hours``.
-    ``t90_fraction``: t90 is when every output is within this fraction of its final value
-    (the band never narrower than ``t90_floor_units`` units). ``leak`` (/M/s) adds spurious
+    Outputs are recorded for every example on a log-spaced time grid (``grid_start_s`` to the
+    end, ``grid_per_decade`` points per decade); t90 is when every output is within
+    ``t90_fraction`` of its final value (the band never narrower than ``t90_floor_units`` units). ``leak`` (/M/s) adds spurious
     fuel + fuel -> products reactions to implementation CRNs (0: off). The rest plans the
     wet-lab tables: final volume, stocks, annealing excess and protocol.
     """
@@ -170,7 +171,9 @@ class KineticsConfig:
     t90_floor_units: float = 0.1
     examples: int = -1  # formal kinetics: how many examples (-1: all)
     implementation_examples: int = -1
-    trajectories: int = -1  # examples whose trajectory (and so t90) is recorded (-1: all)
+    trajectories: bool = True  # record outputs on a log-time grid (needed for t90 and plots)
+    grid_start_s: float = 1.0  # first grid time after 0
+    grid_per_decade: int = 10
     leak: float = 0.0  # /M/s
     batch_size: int = 64
     device: str = "auto"  # "auto": cuda when available, else cpu

@@ -1,0 +1,206 @@
+"""Peppercorn enumeration of DSD systems: modular (each shape once, renamed per module, in parallel) or whole."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dsdcompile.config import EnumerationConfig
+from dsdcompile.dsd import peppercorn_adapter as adapter
+from dsdcompile.dsd.implementation import ModuleImplementation
+from dsdcompile.dsd.system import Complex, DSDSystem, EnumeratedTemplate, ModuleTemplate
+from dsdcompile.errors import DsdCompileError, EnumerationLimit
+from dsdcompile.ir import CRN, Reaction, Role, Species
+
+
+@dataclass(frozen=True)
+class TemplateTask:
+    """What a worker needs to enumerate one template (plain, picklable values)."""
+
+    label: str
+    complexes: tuple[Complex, ...]
+    lengths: tuple[tuple[str, int], ...]
+    signal_keys: tuple[tuple[tuple[str, ...], int], ...]  # (domains after any history, local species)
+    history: bool
+    config: EnumerationConfig
+
+
+def _signal_of(c: Complex, keys: dict[tuple[str, ...], int], history: bool) -> int | None:
+    """The species a single unpaired strand stands for, if its domains are that species' signal layout."""
+    if len(c.strands) != 1 or set(c.structure) != {"."}:
+        return None
+    return keys.get(c.strands[0][1:] if history else c.strands[0])
+
+
+def enumerate_template(task: TemplateTask) -> EnumeratedTemplate | str:
+    """Worker entry point: enumerate one template; a hit limit comes back as its message (a str)."""
+    try:
+        res = adapter.enumerate_complexes(task.complexes, dict(task.lengths), task.config, label=task.label)
+    except EnumerationLimit as e:
+        return str(e)
+    given = {c.name for c in task.complexes}
+    keys = dict(task.signal_keys)
+    new = sorted((c for c in res.complexes if c.name not in given), key=lambda c: c.kernel())
+    rename = {c.name: c.name for c in task.complexes}
+    out, signals = [], []
+    for c in new:
+        k = _signal_of(c, keys, task.history)
+        local = f"o{len(signals)}" if k is not None else f"w{len(out) - len(signals)}"
+        if k is not None:
+            signals.append((local, k))
+        rename[c.name] = local
+        out.append(Complex(local, c.strands, c.structure, "signal" if k is not None else "waste"))
+    reactions = tuple(sorted((tuple(rename[x] for x in r), tuple(rename[x] for x in p), k)
+                             for r, p, k in res.reactions))
+    return EnumeratedTemplate(reactions, tuple(out), tuple(signals), res.seconds)
+
+
+def template_task(system: DSDSystem, t: int, config: EnumerationConfig) -> TemplateTask:
+    tpl = system.templates[t]
+    layout_keys = []
+    for k in range(tpl.n_species):
+        doms = tuple(d.name for d in tpl.domains if d.name.startswith(f"S{k}-"))
+        layout_keys.append((doms[1:] if system_history(tpl) else doms, k))
+    first = int(system.modules_of(t)[0])
+    label = f"module {first} ({system.reaction(first)}; shape {tpl.shape})"
+    return TemplateTask(label, tpl.inputs + tpl.fuels, tuple((d.name, d.length) for d in tpl.domains),
+                        tuple(layout_keys), system_history(tpl), config)
+
+
+def system_history(tpl: ModuleTemplate) -> bool:
+    return any(d.kind == "history" for d in tpl.domains)
+
+
+def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, executor=None,
+                        progress: Callable[[int], None] | None = None) -> dict[int, EnumeratedTemplate]:
+    """Enumerate every template that some module uses, once each; ``progress(1)`` per template."""
+    from dsdcompile.verify.executors import SerialExecutor, make_executor
+
+    used = sorted({int(t) for t in set(system.module_template.tolist())})
+    tasks = [template_task(system, t, config) for t in used]
+    own = executor is None
+    if own:
+        executor = make_executor(config.executor, config.workers, config.scheduler) if len(tasks) > 1 \
+            else SerialExecutor()
+    timeout = config.module_timeout if config.module_timeout and config.module_timeout > 0 else None
+    try:
+        outcomes = executor.map(enumerate_template, tasks, timeout=timeout, progress=progress)
+    finally:
+        if own:
+            executor.close()
+    out = {}
+    for t, task, o in zip(used, tasks, outcomes):
+        if o.timed_out:
+            raise EnumerationLimit(f"{task.label}: enumeration took longer than module_timeout={timeout:g} s")
+        if o.error is not None:
+            raise DsdCompileError(f"{task.label}: enumeration failed: {o.error.strip().splitlines()[-1]}")
+        if isinstance(o.value, str):
+            raise EnumerationLimit(o.value)
+        out[t] = o.value
+    return out
+
+
+def _content_name(c: Complex) -> str:
+    # Complexes made only of signal domains are the same molecule in every module: name them by content.
+    return "c" + hashlib.blake2b(c.kernel().encode(), digest_size=6).hexdigest()
+
+
+def instantiate(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> ModuleImplementation:
+    """Module i's implementation: the template's enumeration renamed to module i's species and domains."""
+    tpl = system.template(i)
+    species = system.species_of(i)
+    domains = tpl.rename_map(species, i)
+    private = set(tpl.private)
+    names = {c.name: species[int(c.name[1:])] for c in tpl.inputs}
+    names.update({f.name: f"m{i}-{f.name}" for f in tpl.fuels})
+    signal_of = dict(enumerated.signals)
+    for c in enumerated.complexes:
+        if any(d.rstrip("*") in private for d in c.domains):
+            names[c.name] = f"m{i}-{c.name}"
+        elif c.name in signal_of and c.domains == tuple(f"S{signal_of[c.name]}-{s}" for s in _suffixes(tpl)):
+            names[c.name] = species[signal_of[c.name]]
+        else:
+            names[c.name] = _content_name(c.renamed("", domains))
+    reactions = tuple((tuple(names[x] for x in r), tuple(names[x] for x in p), k) for r, p, k in enumerated.reactions)
+    signals = {names[c.name]: species[int(c.name[1:])] for c in tpl.inputs}
+    signals.update({names[n]: species[k] for n, k in enumerated.signals})
+    fuels = tuple(names[f.name] for f in tpl.fuels)
+    wastes = tuple(dict.fromkeys(names[c.name] for c in enumerated.complexes if c.name not in signal_of))
+    return ModuleImplementation(index=i, formal=system.reaction(i), shape=tpl.shape, reactions=reactions,
+                                signals=tuple(signals.items()), fuels=fuels, wastes=wastes)
+
+
+def _suffixes(tpl: ModuleTemplate) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(d.name.partition("-")[2] for d in tpl.domains if d.name.startswith("S0-")))
+
+
+def enumerate_modules(system: DSDSystem, config: EnumerationConfig, *, executor=None,
+                      progress: Callable[[int], None] | None = None) -> list[ModuleImplementation]:
+    """One ModuleImplementation per reaction of ``system.split_crn``; each shape is enumerated once."""
+    enumerated = enumerate_templates(system, config, executor=executor, progress=progress)
+    return [instantiate(system, i, enumerated[int(system.module_template[i])]) for i in range(system.n_modules)]
+
+
+@dataclass(frozen=True)
+class WholeImplementation:
+    """The condensed implementation CRN of a whole system, with signal interpretation and fuels."""
+
+    reactions: tuple[tuple[tuple[str, ...], tuple[str, ...], float], ...]
+    signals: tuple[tuple[str, str], ...]
+    fuels: tuple[str, ...]
+    wastes: tuple[str, ...]
+    seconds: float
+
+    def to_crn(self) -> CRN:
+        """As a CRN (rates as peppercorn gives them: /M/s and /s)."""
+        roles = dict.fromkeys(self.fuels, Role.FUEL) | dict.fromkeys(self.wastes, Role.WASTE)
+        names = dict.fromkeys(n for r, p, _ in self.reactions for n in r + p)
+        species = tuple(Species(n, roles.get(n, Role.INTERMEDIATE)) for n in names)
+        return CRN(species, tuple(Reaction.make(r, p, k) for r, p, k in self.reactions))
+
+
+def _whole_task(args: tuple) -> adapter.Enumerated | str:
+    complexes, lengths, config = args
+    try:
+        return adapter.enumerate_complexes(complexes, lengths, config, label="whole system")
+    except EnumerationLimit as e:
+        return str(e)
+
+
+def system_complexes(system: DSDSystem) -> tuple[list[Complex], dict[str, int]]:
+    """Every initially present complex (fuels; signals of inputs and initially present species) and domain lengths."""
+    from dsdcompile.dsd.outputs import domain_table, initial_signals
+
+    fuels = [c for _, c in system.iter_fuels()]
+    return initial_signals(system) + fuels, {d: n for d, n, _ in domain_table(system)}
+
+
+def enumerate_whole(system: DSDSystem, config: EnumerationConfig) -> WholeImplementation:
+    """Enumerate the whole system at once (small systems only); limited by ``config.whole_timeout``."""
+    from dsdcompile.verify.executors import call_with_timeout
+
+    complexes, lengths = system_complexes(system)
+    timeout = config.whole_timeout if config.whole_timeout and config.whole_timeout > 0 else None
+    out = call_with_timeout(_whole_task, (complexes, lengths, config), timeout)
+    if out.timed_out:
+        raise EnumerationLimit(f"whole system: enumeration took longer than whole_timeout={timeout:g} s")
+    if out.error is not None:
+        raise DsdCompileError(f"whole system: enumeration failed: {out.error.strip().splitlines()[-1]}")
+    if isinstance(out.value, str):
+        raise EnumerationLimit(out.value)
+    res: adapter.Enumerated = out.value
+    fuels = tuple(c.name for c in complexes if c.role == "fuel")
+    history = system.history
+    keys = {system.signal_domains(s.name)[1 if history else 0:]: s.name for s in system.split_crn.species}
+    signals, wastes = {}, []
+    for c in res.complexes:
+        if c.role == "signal":
+            signals[c.name] = c.part
+        elif c.role != "fuel":
+            sp = _signal_of(c, keys, history)
+            if sp is not None:
+                signals[c.name] = sp
+            else:
+                wastes.append(c.name)
+    return WholeImplementation(res.reactions, tuple(signals.items()), fuels, tuple(wastes), res.seconds)

@@ -1,0 +1,160 @@
+"""The only module touching peppercorn/dsdobjects: our IR to PIL objects and back, global state cleared."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from dsdcompile.config import EnumerationConfig
+from dsdcompile.dsd.system import Complex
+from dsdcompile.errors import EnumerationLimit, InputError
+
+# peppercorn logs an error before raising on polymerisation; we raise EnumerationLimit ourselves.
+logging.getLogger("peppercornenumerator").setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True)
+class Enumerated:
+    """Peppercorn's result in plain values: resting complexes and condensed reactions between them."""
+
+    complexes: tuple[Complex, ...]  # every resting complex (given ones keep their names and roles)
+    reactions: tuple[tuple[tuple[str, ...], tuple[str, ...], float], ...]
+    seconds: float
+
+
+def parse_kernel(kernel: str) -> tuple[tuple[tuple[str, ...], ...], str]:
+    """Kernel notation → (strands as domain tuples, dot-bracket with '+')."""
+    strands: list[list[str]] = [[]]
+    structure: list[str] = []
+    stack: list[int] = []
+    for tok in kernel.replace("(", "( ").replace(")", " ) ").split():
+        if tok == "+":
+            strands.append([])
+            structure.append("+")
+        elif tok == ")":
+            if not stack:
+                raise InputError(f"unbalanced kernel string {kernel!r}")
+            j = stack.pop()
+            d = [x for s in strands for x in s][j]
+            strands[-1].append(d[:-1] if d.endswith("*") else d + "*")
+            structure.append(")")
+        elif tok.endswith("("):
+            stack.append(sum(len(s) for s in strands))
+            strands[-1].append(tok[:-1])
+            structure.append("(")
+        else:
+            strands[-1].append(tok)
+            structure.append(".")
+    return tuple(tuple(s) for s in strands), "".join(structure)
+
+
+def pil_text(complexes: Iterable[Complex], lengths: Mapping[str, int], *, concentrations: bool = False) -> str:
+    """A domain-level PIL document (``length`` lines, then one kernel line per complex)."""
+    lines = [f"length {d} = {n}" for d, n in lengths.items()]
+    for c in complexes:
+        conc = f" @initial {c.concentration:g} nM" if concentrations and c.concentration > 0 else ""
+        lines.append(f"{c.name} = {c.kernel()}{conc}")
+    return "\n".join(lines) + "\n"
+
+
+def _quiet() -> warnings.catch_warnings:
+    # dsdobjects' PIL grammar uses pyparsing names that now warn on every parse.
+    ctx = warnings.catch_warnings()
+    ctx.__enter__()
+    warnings.simplefilter("ignore", DeprecationWarning)
+    return ctx
+
+
+def _clear() -> None:
+    from peppercornenumerator.objects import clear_memory
+
+    clear_memory()
+
+
+def read_pil(text: str) -> tuple[dict[str, int], list[Complex]]:
+    """Read a PIL document with peppercorn's parser: (domain lengths, complexes)."""
+    from peppercornenumerator.input import read_pil as pep_read
+
+    _clear()
+    quiet = _quiet()
+    try:
+        complexes, _ = pep_read(text)
+        lengths: dict[str, int] = {}
+        out = []
+        for cplx in complexes.values():
+            for d in cplx.domains:
+                lengths[d.name.rstrip("*")] = d.length
+            strands, structure = parse_kernel(cplx.kernel_string)
+            conc = cplx.concentration[1] if cplx.concentration else 0.0
+            out.append(Complex(cplx.name, strands, structure, "", float(conc)))
+        return lengths, out
+    except Exception as e:  # noqa: BLE001 - pyparsing and dsdobjects raise many kinds
+        raise InputError(f"peppercorn could not read the PIL text: {type(e).__name__}: {e}") from None
+    finally:
+        complexes = None
+        _clear()
+        quiet.__exit__(None, None, None)
+
+
+def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int], config: EnumerationConfig,
+                        *, label: str = "system") -> Enumerated:
+    """Enumerate what the given (initially present) complexes do; condensed reactions with peppercorn's rates.
+
+    Bimolecular rate constants are per molar per second, unimolecular ones per second.
+    """
+    from peppercornenumerator.enumerator import Enumerator, PolymerizationError
+    from peppercornenumerator.input import read_pil as pep_read
+
+    given = {c.name: c for c in complexes}
+    start = time.perf_counter()
+    _clear()
+    enum = None
+    quiet = _quiet()
+    try:
+        cxs, rxns = pep_read(pil_text(given.values(), lengths))
+        initial = [cxs[name] for name in given]
+        enum = Enumerator(initial, rxns, named_complexes=initial)
+        enum.max_complex_size = config.max_complex_size
+        enum.max_complex_count = max(config.max_complex_count, len(initial))
+        enum.max_reaction_count = config.max_reaction_count
+        enum.release_cutoff = config.release_cutoff
+        enum.k_slow = config.k_slow
+        enum.k_fast = config.k_fast
+        enum.reject_remote = config.reject_remote
+        enum.max_helix = config.max_helix
+        try:
+            enum.enumerate()
+            condensed = list(enum.condensed_reactions)
+        except PolymerizationError as e:
+            raise EnumerationLimit(f"{label}: peppercorn stopped: {e} (limits: max_complex_size="
+                                   f"{config.max_complex_size}, max_complex_count={config.max_complex_count}, "
+                                   f"max_reaction_count={config.max_reaction_count})") from None
+        resting = {}
+        for cplx in enum.resting_complexes:
+            if cplx.name in given:
+                resting[cplx.name] = given[cplx.name]
+            else:
+                strands, structure = parse_kernel(cplx.kernel_string)
+                resting[cplx.name] = Complex(cplx.name, strands, structure, "intermediate")
+        rep = {}
+        for ms in enum.resting_macrostates:
+            names = sorted(c.name for c in ms.complexes)
+            # Prefer a given complex as the representative: it keeps its meaning (signal, fuel).
+            rep[ms.name] = next((n for n in names if n in given), names[0])
+        reactions = tuple(
+            (tuple(rep[m.name] for m in r.reactants), tuple(rep[m.name] for m in r.products),
+             float(r.rate_constant[0]))
+            for r in condensed
+        )
+        kept = {n for r in reactions for side in r[:2] for n in side} | set(given)
+        return Enumerated(tuple(c for n, c in resting.items() if n in kept or n in rep.values()),
+                          reactions, time.perf_counter() - start)
+    finally:
+        if enum is not None:
+            enum.clear()
+        enum = cxs = rxns = initial = condensed = None  # noqa: F841 - drop references before clearing
+        _clear()
+        quiet.__exit__(None, None, None)

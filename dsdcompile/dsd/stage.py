@@ -1,0 +1,68 @@
+"""The DSD stage as the pipeline calls it: translate a CRN, enumerate its modules, write the output files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from dsdcompile.config import DSDConfig, EnumerationConfig
+from dsdcompile.dsd.enumerate import WholeImplementation, enumerate_modules, enumerate_whole
+from dsdcompile.dsd.implementation import ModuleImplementation
+from dsdcompile.dsd.outputs import write_dsd_outputs
+from dsdcompile.dsd.schemes import available_schemes, load_scheme
+from dsdcompile.dsd.system import DSDSystem
+from dsdcompile.dsd.templates import auto_max_products, build_template, canonical
+from dsdcompile.ir import CRN
+from dsdcompile.passes.split import absorb_unimolecular, split_with_origin
+
+__all__ = ["available_schemes", "enumerate_modules", "enumerate_whole", "translate", "write_dsd_outputs",
+           "DSDSystem", "ModuleImplementation", "WholeImplementation"]
+
+
+def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,
+              progress: Callable[[int], None] | None = None) -> DSDSystem:
+    """Translate ``crn`` with the named scheme (or a .py scheme file): absorb and split to K products, one module
+    per reaction of the split CRN; every reaction shape is translated once. ``progress(n)`` counts reactions."""
+    config = config or DSDConfig()
+    sch = load_scheme(scheme, toehold_nt=config.toehold_nt, branch_nt=config.branch_nt)
+    max_reactants = max((r.order for r in crn.reactions), default=1)
+    k = config.max_products or auto_max_products(sch, max_reactants, config.max_strand_nt)
+    work, origin = crn, np.arange(crn.n_reactions)
+    if config.compact:
+        work, origin = absorb_unimolecular(crn, k)
+    split, tree_origin, n_split = split_with_origin(work, k)
+    origin = origin[tree_origin]
+    templates: dict[tuple, int] = {}
+    built = []
+    module_template = np.empty(split.n_reactions, dtype=np.int32)
+    offsets = np.zeros(split.n_reactions + 1, dtype=np.int64)
+    flat: list[int] = []
+    index = split.index
+    for i, r in enumerate(split.reactions):
+        key, order = canonical(r)
+        t = templates.get(key)
+        if t is None:
+            t = templates[key] = len(built)
+            built.append(build_template(sch, key))
+        module_template[i] = t
+        flat.extend(index[n] for n in order)
+        offsets[i + 1] = len(flat)
+        if progress is not None and (i + 1) % 1000 == 0:
+            progress(1000)
+    return DSDSystem(
+        scheme=sch.name, citation=sch.citation, layout=sch.layout, toehold_nt=sch.toehold_nt,
+        branch_nt=sch.branch_nt, crn=crn, split_crn=split, max_products=k,
+        fuel_concentration=config.fuel_concentration, templates=tuple(built), module_template=module_template,
+        module_offsets=offsets, module_species=np.asarray(flat, dtype=np.int32), origin=origin,
+        split_reactions=n_split)
+
+
+def write_outputs(system: DSDSystem, modules: list[ModuleImplementation] | None, out_dir: Path) -> dict:
+    """Alias of `write_dsd_outputs`."""
+    return write_dsd_outputs(system, modules, out_dir)
+
+
+def default_enumeration() -> EnumerationConfig:
+    return EnumerationConfig()

@@ -1,0 +1,165 @@
+"""Domain-level DSD IR: domains, complexes, module templates (one per reaction shape) and the system renaming them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from dsdcompile.ir import CRN, Reaction
+
+ROLES = ("signal", "helper", "fuel", "intermediate", "waste")
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A domain: its name (complements are written name*), length in nucleotides and kind."""
+
+    name: str
+    length: int
+    kind: str  # history / toehold / branch
+
+
+@dataclass(frozen=True)
+class Complex:
+    """A complex: strands as domain-name tuples 5'→3', a dot-bracket structure ('+' between strands) and a role."""
+
+    name: str
+    strands: tuple[tuple[str, ...], ...]
+    structure: str
+    role: str
+    concentration: float = 0.0
+    part: str = ""  # the scheme's fuel role (gate, translator, ...) or the formal species a signal stands for
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return tuple(d for s in self.strands for d in s)
+
+    def kernel(self) -> str:
+        """Kernel notation, e.g. ``a( b( c + ) )`` (what PIL files and peppercorn use)."""
+        out, k = [], 0
+        domains = self.domains
+        for char in self.structure:
+            if char == "+":
+                out.append("+")
+                continue
+            d = domains[k]
+            k += 1
+            out.append(f"{d}(" if char == "(" else ")" if char == ")" else d)
+        return " ".join(out)
+
+    def renamed(self, name: str, domain: dict[str, str], role: str | None = None,
+                concentration: float | None = None) -> Complex:
+        """This complex with its name and domains replaced (complements follow their domain)."""
+        def swap(d: str) -> str:
+            return domain[d[:-1]] + "*" if d.endswith("*") else domain[d]
+        return Complex(name, tuple(tuple(swap(d) for d in s) for s in self.strands), self.structure,
+                       role or self.role, self.concentration if concentration is None else concentration, self.part)
+
+
+@dataclass(frozen=True)
+class EnumeratedTemplate:
+    """What peppercorn found for one template: condensed reactions over local complex names and their complexes."""
+
+    reactions: tuple[tuple[tuple[str, ...], tuple[str, ...], float], ...]
+    complexes: tuple[Complex, ...]  # resting complexes that are neither fuels nor the input signals
+    signals: tuple[tuple[str, int], ...]  # (local complex, local species index) for released signals
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModuleTemplate:
+    """One reaction shape under one scheme, translated once with placeholder species ``S0, S1, ...``.
+
+    Signal domains are named ``S{k}-{suffix}``, module-private domains ``p{j}``; a concrete module
+    renames ``S{k}`` to its k-th species and ``p{j}`` to ``m{index}-p{j}``.
+    """
+
+    shape: str
+    reactants: tuple[int, ...]  # local species, with repeats, in binding order
+    products: tuple[int, ...]
+    n_species: int
+    domains: tuple[Domain, ...]  # every local domain, signal and private
+    inputs: tuple[Complex, ...]  # canonical signal complexes of the reactants, named S{k}
+    fuels: tuple[Complex, ...]  # named f{j}
+    source_fuel: bool = False  # a reaction without reactants: S0 is a fuel standing for nothing
+
+    @cached_property
+    def private(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.domains if not d.name.startswith("S"))
+
+    def rename_map(self, species: tuple[str, ...], index: int) -> dict[str, str]:
+        """Local domain name → concrete name for module ``index`` with species ``species``."""
+        out = {}
+        for d in self.domains:
+            if d.name.startswith("S"):
+                k, _, suffix = d.name[1:].partition("-")
+                out[d.name] = f"{species[int(k)]}-{suffix}"
+            else:
+                out[d.name] = f"m{index}-{d.name}"
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class DSDSystem:
+    """A translated CRN: the formal CRN, its split form, and one module (template + species) per split reaction.
+
+    Modules are stored as arrays so that 10^6 of them stay cheap: ``module_template[i]`` indexes
+    ``templates`` and ``module_species[offsets[i]:offsets[i+1]]`` lists the split CRN's species
+    indices that replace ``S0, S1, ...``.
+    """
+
+    scheme: str
+    citation: str
+    layout: tuple[tuple[str, str], ...]  # the scheme's signal layout: (suffix, kind)
+    toehold_nt: int
+    branch_nt: int
+    crn: CRN
+    split_crn: CRN
+    max_products: int
+    fuel_concentration: float
+    templates: tuple[ModuleTemplate, ...]
+    module_template: np.ndarray
+    module_offsets: np.ndarray
+    module_species: np.ndarray
+    origin: np.ndarray | None = None  # per split reaction: the index of the reaction of ``crn`` it comes from
+    split_reactions: int = 0  # reactions of ``crn`` that the split pass replaced by trees
+
+    @property
+    def history(self) -> bool:
+        return bool(self.layout) and self.layout[0][1] == "history"
+
+    def signal_domains(self, species: str) -> tuple[str, ...]:
+        """Domains of the species' canonical signal strand (its history domain named ``{species}-{suffix}``)."""
+        return tuple(f"{species}-{s}" for s, _ in self.layout)
+
+    @property
+    def n_modules(self) -> int:
+        return len(self.module_template)
+
+    def species_of(self, i: int) -> tuple[str, ...]:
+        names = self.split_crn.species
+        a, b = self.module_offsets[i], self.module_offsets[i + 1]
+        return tuple(names[j].name for j in self.module_species[a:b])
+
+    def reaction(self, i: int) -> Reaction:
+        return self.split_crn.reactions[i]
+
+    def template(self, i: int) -> ModuleTemplate:
+        return self.templates[self.module_template[i]]
+
+    def modules_of(self, t: int) -> np.ndarray:
+        return np.flatnonzero(self.module_template == t)
+
+    def domain_lengths(self) -> dict[str, int]:
+        return {"toehold": self.toehold_nt, "branch": self.branch_nt, "history": self.branch_nt}
+
+    def iter_fuels(self) -> Iterator[tuple[int, Complex]]:
+        """(module index, concrete fuel complex) for every module, streamed."""
+        for i in range(self.n_modules):
+            tpl = self.template(i)
+            rename = tpl.rename_map(self.species_of(i), i)
+            for f in tpl.fuels:
+                yield i, f.renamed(f"m{i}-{f.name}", rename, concentration=self.fuel_concentration)

@@ -1,0 +1,120 @@
+"""Reaction shapes and their module templates: translate each shape once with placeholder species, checked."""
+
+from __future__ import annotations
+
+from dsdcompile.dsd.schemes import Scheme
+from dsdcompile.dsd.system import Complex, Domain, ModuleTemplate
+from dsdcompile.errors import SchemeError, UnsupportedReaction
+from dsdcompile.ir import Reaction
+
+
+def canonical(reaction: Reaction) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """The reaction's shape key (sorted (reactant count, product count) per species) and its species in local order.
+
+    Two reactions are isomorphic up to renaming species iff their keys agree; the species
+    order maps placeholder S{k} to a name. Ties keep first appearance, reactants first.
+    """
+    counts: dict[str, list[int]] = {}
+    for name, c in reaction.reactants:
+        counts.setdefault(name, [0, 0])[0] += c
+    for name, c in reaction.products:
+        counts.setdefault(name, [0, 0])[1] += c
+    order = sorted(counts, key=lambda n: (-counts[n][0], -counts[n][1]))  # stable: ties keep appearance
+    return tuple(tuple(counts[n]) for n in order), tuple(order)
+
+
+def shape_label(scheme: str, key: tuple[tuple[int, int], ...]) -> str:
+    """A readable shape name, e.g. ``soloveichik2010: S0 + S1 -> S2 + 2 S3``."""
+    def side(pos: int) -> str:
+        terms = [(f"{c[pos]} " if c[pos] > 1 else "") + f"S{k}" for k, c in enumerate(key) if c[pos]]
+        return " + ".join(terms) or "0"
+    return f"{scheme}: {side(0)} -> {side(1)}".rstrip()
+
+
+def _check_structure(name: str, strands: list[list[str]], structure: str, known: set[str]) -> None:
+    parts = structure.split("+")
+    if len(parts) != len(strands) or any(len(p) != len(s) for p, s in zip(parts, strands)):
+        raise SchemeError(f"fuel {name}: structure {structure!r} does not fit strands {strands!r}")
+    if any(not s for s in strands):
+        raise SchemeError(f"fuel {name}: empty strand")
+    flat = [d for s in strands for d in s]
+    stack: list[int] = []
+    for k, char in enumerate(structure.replace("+", "")):
+        if flat[k].rstrip("*") not in known:
+            raise SchemeError(f"fuel {name}: unknown domain {flat[k]!r} (use the given names or new_domain())")
+        if char == "(":
+            stack.append(k)
+        elif char == ")":
+            if not stack:
+                raise SchemeError(f"fuel {name}: unbalanced structure {structure!r}")
+            j = stack.pop()
+            if flat[j].rstrip("*") != flat[k].rstrip("*") or flat[j].endswith("*") == flat[k].endswith("*"):
+                raise SchemeError(f"fuel {name}: {flat[j]} pairs with {flat[k]}, which is not its complement")
+        elif char != ".":
+            raise SchemeError(f"fuel {name}: bad character {char!r} in structure {structure!r}")
+    if stack:
+        raise SchemeError(f"fuel {name}: unbalanced structure {structure!r}")
+
+
+def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...]) -> ModuleTemplate:
+    """Translate the shape ``key`` (see `canonical`) once, with placeholder species S0, S1, ..."""
+    reactants = tuple(k for k, (rc, _) in enumerate(key) for _ in range(rc))
+    products = tuple(k for k, (_, pc) in enumerate(key) for _ in range(pc))
+    if scheme.max_reactants is not None and len(reactants) > scheme.max_reactants:
+        raise UnsupportedReaction(f"scheme {scheme.name!r} takes at most {scheme.max_reactants} reactants, "
+                                  f"got {len(reactants)}")
+    layout = scheme.layout
+    domains: dict[str, Domain] = {}
+    for k in range(len(key)):
+        for suffix, kind in layout:
+            name = f"S{k}-{suffix}"
+            domains[name] = Domain(name, scheme.length(kind), kind)
+
+    def new_domain(kind: str = "branch") -> str:
+        if kind not in ("toehold", "branch"):
+            raise SchemeError(f"new_domain: kind must be 'toehold' or 'branch', got {kind!r}")
+        name = f"p{sum(1 for d in domains if d.startswith('p'))}"
+        domains[name] = Domain(name, scheme.length(kind), kind)
+        return name
+
+    bare = [(s, k) for s, k in layout if k != "history"]
+    fuels: list[Complex] = []
+    source = not reactants
+    if source:  # 0 -> P becomes F -> P with a private signal F that is a fuel
+        sig = {s: new_domain(k) for s, k in bare}
+        react_maps = [sig]
+        hist = [new_domain("branch")] if scheme.has_history else []
+        strand = tuple(hist + [sig[s] for s, _ in bare])
+        fuels.append(Complex("f0", (strand,), "." * len(strand), "fuel", part="source"))
+    else:
+        react_maps = [{s: f"S{k}-{s}" for s, _ in bare} for k in reactants]
+    prod_maps = [{s: f"S{k}-{s}" for s, _ in bare} for k in products]
+    raw = scheme.translate(react_maps, prod_maps, new_domain)
+    if not raw:
+        raise SchemeError(f"scheme {scheme.name!r} produced no fuels for shape {shape_label(scheme.name, key)}")
+    for role, strands, structure in raw:
+        name = f"f{len(fuels)}"
+        _check_structure(f"{name} ({role}) of {scheme.name}", strands, structure, set(domains))
+        fuels.append(Complex(name, tuple(tuple(s) for s in strands), structure, "fuel", part=role))
+    inputs = tuple(
+        Complex(f"S{k}", (tuple(f"S{k}-{s}" for s, _ in layout),), "." * len(layout), "signal")
+        for k in dict.fromkeys(reactants)
+    )
+    return ModuleTemplate(shape_label(scheme.name, key), reactants, products, len(key), tuple(domains.values()),
+                          inputs, tuple(fuels), source)
+
+
+def longest_strand(template: ModuleTemplate) -> int:
+    lengths = {d.name: d.length for d in template.domains}
+    return max(sum(lengths[d.rstrip("*")] for d in s) for c in template.fuels + template.inputs for s in c.strands)
+
+
+def auto_max_products(scheme: Scheme, max_reactants: int, max_strand_nt: int, cap: int = 64) -> int:
+    """The largest K such that a max_reactants -> K distinct products module fits max_strand_nt (at least 2)."""
+    best = 1
+    for k in range(1, cap + 1):
+        key = tuple([(1, 0)] * max(1, max_reactants) + [(0, 1)] * k)
+        if longest_strand(build_template(scheme, key)) > max_strand_nt:
+            break
+        best = k
+    return max(best, 2)

@@ -1,0 +1,82 @@
+"""Translation schemes: lookup, user scheme files, and real peppercorn enumeration of each basic reaction shape."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from dsdcompile.config import DSDConfig, EnumerationConfig
+from dsdcompile.crn_io import parse_crn
+from dsdcompile.dsd.schemes import available_schemes, load_scheme
+from dsdcompile.dsd.stage import enumerate_modules, translate
+from dsdcompile.dsd.templates import build_template, longest_strand
+from dsdcompile.errors import SchemeError
+from translation_schemes import BUILTIN
+
+SERIAL = EnumerationConfig(executor="serial", module_timeout=0)
+SHAPES = "A -> B + C\nA + B -> C\nC ->\n"
+
+
+def test_unknown_scheme_lists_the_available_ones():
+    with pytest.raises(SchemeError) as err:
+        load_scheme("no_such_scheme")
+    assert err.value.exit_code == 2
+    for name in BUILTIN:
+        assert name in str(err.value)
+    assert set(BUILTIN) <= set(available_schemes())
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN))
+def test_scheme_translates_and_enumerates_basic_shapes(name):
+    system = translate(parse_crn(SHAPES), name, DSDConfig())
+    modules = enumerate_modules(system, SERIAL)
+    assert len(modules) == 3
+    for m in modules:
+        formal = {n for side in (m.formal.reactants, m.formal.products) for n, _ in side}
+        signals = dict(m.signals)
+        assert set(signals.values()) == formal  # every formal species is represented
+        assert m.reactions and m.fuels
+        # firing the module must release a signal of every product
+        produced = {signals[x] for _, p, _ in m.reactions for x in p if x in signals}
+        assert {n for n, _ in m.formal.products} <= produced
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN))
+def test_default_k_keeps_strands_within_limit(name):
+    scheme = load_scheme(name)
+    system = translate(parse_crn("A + B -> " + " + ".join(f"P{i}" for i in range(30)) + "\n"), name, DSDConfig())
+    assert all(longest_strand(t) <= 120 for t in system.templates)
+    assert system.max_products >= 2
+    assert build_template(scheme, ((1, 0),) + ((0, 1),) * 5).shape.endswith("S5")
+
+
+def test_soloveichik_default_k_is_five_with_120_nt_strands():
+    system = translate(parse_crn("A -> " + " + ".join(f"P{i}" for i in range(12)) + "\n"), "soloveichik2010",
+                       DSDConfig())
+    assert system.max_products == 5
+    assert max(longest_strand(t) for t in system.templates) == 120
+
+
+def test_user_scheme_from_file(tmp_path):
+    path = tmp_path / "my_scheme.py"
+    source = open(load_scheme("soloveichik2010").module.__file__).read()
+    path.write_text(source.replace('NAME = "soloveichik2010"', 'NAME = "mine"'))
+    system = translate(parse_crn("A -> B\n"), str(path), DSDConfig())
+    assert system.scheme == "mine"
+    assert enumerate_modules(system, SERIAL)[0].reactions
+
+
+def test_broken_user_scheme_is_a_scheme_error(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text(textwrap.dedent("""
+        CITATION = "x"; TOEHOLD_NT = 5; BRANCH_NT = 15; MAX_REACTANTS = 2; FUEL_ROLES = ("gate",)
+        def signal_layout():
+            return (("t", "toehold"), ("b", "branch"))
+        def translate(reactants, products, new_domain):
+            return [("gate", [[reactants[0]["t"]], [reactants[0]["b"]]], "(+)")]
+    """))
+    with pytest.raises(SchemeError, match="not its complement"):
+        translate(parse_crn("A -> B\n"), str(path), DSDConfig())
+    with pytest.raises(SchemeError, match="no such scheme file"):
+        load_scheme(str(tmp_path / "missing.py"))

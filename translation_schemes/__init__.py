@@ -1,0 +1,45 @@
+"""Built-in translation schemes: each module turns one formal reaction into domain-level fuel complexes.
+
+A scheme is a plain Python module (built in here, installed under the entry-point group
+``dsdcompile.schemes``, or a user's ``.py`` file passed as ``--scheme path/to/my_scheme.py``)
+that defines:
+
+``CITATION: str``
+    The publication the scheme implements.
+``TOEHOLD_NT: int`` and ``BRANCH_NT: int``
+    Default lengths of toehold and branch-migration (long) domains; history domains are long.
+``MAX_REACTANTS: int | None``
+    The largest number of reactant molecules one module accepts (None: any). Any number of
+    products, including none, must be accepted. Reactions without reactants are translated by
+    the caller as ``F -> products`` with a fuel signal ``F``.
+``FUEL_ROLES: tuple[str, ...]``
+    The names of the kinds of fuel complex the scheme makes (``"gate"``, ``"trigger"``, ...).
+``signal_layout() -> tuple[tuple[str, str], ...]``
+    The domains of a signal strand, 5' to 3', as ``(suffix, kind)`` with kind one of
+    ``"history"``, ``"toehold"``, ``"branch"``. At most one history domain, and only first: it
+    stands for any domain (gates release signals with their own history domains).
+``translate(reactants, products, new_domain) -> list[tuple[str, list[list[str]], str]]``
+    The fuels of one formal reaction. ``reactants`` and ``products`` hold one ``dict`` per
+    molecule (repeats allowed) mapping each suffix of the signal layout to that species' domain
+    name (the history entry is absent: histories are private to the gate that releases the
+    signal). ``new_domain(kind)`` returns a fresh domain private to this module. Each fuel is
+    ``(role, strands, structure)``: strands as lists of domain names 5' to 3' (a trailing ``*``
+    marks a complement) and a dot-bracket structure with one character per domain and ``+``
+    between strands. The function must not depend on the names it is given (modules of the same
+    shape are translated once and renamed).
+
+Optional: ``NAME`` (defaults to the module's name).
+"""
+
+BUILTIN = {
+    "soloveichik2010": "translation_schemes.soloveichik2010",
+    "qian2011_3D": "translation_schemes.qian2011_3D",
+    "srinivas2015": "translation_schemes.srinivas2015",
+    "cardelli2011_NM": "translation_schemes.cardelli2011_NM",
+}
+DEFAULT = "soloveichik2010"
+
+
+def comp(domain: str) -> str:
+    """The complement of a domain name."""
+    return domain[:-1] if domain.endswith("*") else domain + "*"
