@@ -10,13 +10,25 @@ from pathlib import Path
 import click
 
 from dsdcompile import __version__
-from dsdcompile.config import CONSTRUCTIONS, AgreementConfig, CompileConfig, RunConfig, SimulationConfig
+from dsdcompile.config import (
+    CONSTRUCTIONS,
+    AgreementConfig,
+    CompileConfig,
+    DSDConfig,
+    EnumerationConfig,
+    RunConfig,
+    SimulationConfig,
+    VerificationConfig,
+)
 from dsdcompile.errors import EXIT_FAILURE, DsdCompileError
 
 _COMPILE = CompileConfig()
 _SIM = SimulationConfig()
 _AGREE = AgreementConfig()
 _RUN = RunConfig()
+_DSD = DSDConfig()
+_ENUM = EnumerationConfig()
+_VER = VerificationConfig()
 
 
 class DefaultCommandGroup(click.Group):
@@ -57,8 +69,23 @@ def main() -> None:
 @click.option("--inputs", type=click.Path(path_type=Path, dir_okay=False),
               help="CSV of examples (raw features, optional header and label column) to check the CRN on.")
 @click.option("--scheme", default=_RUN.scheme, show_default=True,
-              help="Translation scheme for the DSD stage, a path to a scheme module (.py), or 'none' to stop "
-                   "after the CRN stages.")
+              help="Translation scheme for the DSD stage (soloveichik2010, qian2011_3D, srinivas2015, "
+                   "cardelli2011_NM), a path to a scheme module (.py), or 'none' to stop after the CRN stages.")
+@click.option("--dsd-crn", type=click.Choice(["formal", "reduced"]), default=_RUN.dsd_crn, show_default=True,
+              help="Which CRN the DSD stage translates.")
+@click.option("--max-products", type=int, default=_DSD.max_products,
+              help="Split reactions with more products than this into helper trees (default: the largest K "
+                   "whose strands stay within --max-strand-nt).")
+@click.option("--max-strand-nt", type=int, default=_DSD.max_strand_nt, show_default=True,
+              help="Longest strand the automatic --max-products may produce.")
+@click.option("--executor", type=click.Choice(["process", "serial", "dask"]), default=_ENUM.executor,
+              show_default=True, help="Where module enumeration and verification run.")
+@click.option("--scheduler", default=_ENUM.scheduler, help="Address of an existing Dask scheduler (--executor dask).")
+@click.option("--workers", type=int, default=_ENUM.workers, help="Process pool size (default: all cores).")
+@click.option("--module-timeout", type=float, default=_ENUM.module_timeout, show_default=True,
+              help="Seconds one module's enumeration or verification may take.")
+@click.option("--verify-whole/--no-verify-whole", default=_RUN.verify_whole, show_default=True,
+              help="Also enumerate and verify the whole system when it is small enough.")
 @click.option("--binarize", type=click.Choice(["sign", "ternary"]), default=_COMPILE.binarize,
               help="Discretise real-valued weights instead of refusing them.")
 @click.option("--construction", type=click.Choice(list(CONSTRUCTIONS)), default=_COMPILE.construction,
@@ -78,7 +105,9 @@ def main() -> None:
 @click.option("--plot-example", type=int, default=_RUN.plot_example, show_default=True,
               help="Index of the example whose trajectories are plotted.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
-def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, binarize: str | None,
+def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, dsd_crn: str,
+                    max_products: int | None, max_strand_nt: int, executor: str, scheduler: str | None,
+                    workers: int | None, module_timeout: float, verify_whole: bool, binarize: str | None,
                     construction: str | None, epsilon: float | None, annihilation: bool, rate: float,
                     t_max: float, ode_examples: int, ode_crn: str, plot_example: int, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
@@ -86,6 +115,10 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
 
     if rate <= 0 or t_max <= 0:
         raise click.BadParameter("must be positive", param_hint="--rate/--t-max")
+    if executor == "dask" and not scheduler:
+        raise click.BadParameter("--executor dask needs --scheduler ADDRESS", param_hint="--scheduler")
+    if max_products is not None and max_products < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--max-products")
     if epsilon is not None and epsilon <= 0:
         raise click.BadParameter("must be positive", param_hint="--epsilon")
     config = RunConfig(
@@ -93,7 +126,14 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                         epsilon=epsilon),
         simulation=replace(_SIM, rate=rate, t_max=t_max),
         agreement=replace(_AGREE, ode_examples=ode_examples, ode_crn=ode_crn),
+        dsd=replace(_DSD, max_products=max_products, max_strand_nt=max_strand_nt),
+        enumeration=replace(_ENUM, executor=executor, scheduler=scheduler, workers=workers,
+                            module_timeout=module_timeout),
+        verification=replace(_VER, executor=executor, scheduler=scheduler, workers=workers,
+                             module_timeout=module_timeout),
         scheme=scheme,
+        dsd_crn=dsd_crn,
+        verify_whole=verify_whole,
         plot_example=plot_example,
         quiet=quiet,
     )
@@ -129,9 +169,13 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
                          f"max relative error {a['ode_max_rel_error']:.3g}")
         if "nn_accuracy" in a:
             lines.append(f"NN accuracy {a['nn_accuracy']:.4f}")
+    if "dsd" in summary:
+        d = summary["dsd"]
+        lines.append(f"DSD ({d['scheme']}, {d['crn']} CRN): {d['strands']} strands, {d['nucleotides']} nt, "
+                     f"longest strand {d['longest_strand_nt']} nt; {d['enumerated_reactions']} enumerated reactions")
     if "verification" in summary:
         v = summary["verification"]
-        lines.append(f"verification ({v.get('method')}): {v.get('verdict')}")
+        lines.append(f"verification ({v.get('method')}): {v.get('verdict')} in {v.get('seconds')} s")
     lines.append(f"design written to {out_dir}/")
     click.echo("\n".join(lines))
 

@@ -179,7 +179,7 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
     if examples is not None and len(examples):
         agreement = check_agreement(compiled, examples.x, examples.labels, config, progress)
 
-    dsd_summary = None
+    dsd_summary = verification = None
     with atomic_directory(Path(out_dir)) as tmp:
         files = ["formal.crn", "formal.json", SUMMARY]
         note = ["written by dsdcompile; see README for the format"]
@@ -212,7 +212,7 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
         if config.scheme != "none":
             from dsdcompile.dsd_stage import run_dsd_stage
 
-            dsd_summary = run_dsd_stage(compiled, config, tmp, progress)
+            dsd_summary, verification = run_dsd_stage(compiled, config, tmp, progress)
             files += dsd_summary.pop("files", [])
         summary = build_summary(model, compiled, agreement, config, files)
         if dsd_summary is not None:
@@ -223,6 +223,9 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
         }
         _write_json(tmp / SUMMARY, summary)
     progress.log(f"wrote {out_dir}/ ({len(files)} files)")
+    if verification is not None:
+        # the folder, with the counterexample in its report, is written before this exit (code 3)
+        verification.raise_if_not_equivalent()
     return summary
 
 

@@ -225,18 +225,17 @@ def test_raise_only_for_not_equivalent():
 
 # ---------------------------------------------------------------- through real enumeration
 def test_integration_with_peppercorn_enumeration():
-    stage = pytest.importorskip("dsdcompile.dsd.stage")
-    if not (hasattr(stage, "translate") and hasattr(stage, "enumerate_modules")):
-        pytest.skip("dsdcompile.dsd.stage has no translate/enumerate_modules yet")
+    """Translate with soloveichik2010, enumerate with real peppercorn, verify each shape."""
+    from dsdcompile.config import EnumerationConfig
+    from dsdcompile.dsd.stage import enumerate_modules, translate
+
     formal = CRN((Species("A"), Species("B"), Species("C")),
                  (Reaction.make(["A", "B"], ["C"]), Reaction.make(["C"], ["A"])))
-    try:
-        system = stage.translate(formal, "soloveichik2010")
-        modules = stage.enumerate_modules(system)
-    except TypeError as e:  # the stage API is still settling; do not guess harder than this
-        pytest.skip(f"dsdcompile.dsd.stage API differs from the one this test expects: {e}")
+    system = translate(formal, "soloveichik2010")
+    modules = enumerate_modules(system, EnumerationConfig(executor="serial"))
     result = verify_modules(list(modules), SERIAL)
     assert result.verdict == EQUIVALENT, [m.counterexample for m in result.modules]
+    assert sum(m.instances for m in result.modules) == 2
 
 
 def test_whole_system_timeout_gives_inconclusive():
