@@ -1,0 +1,24 @@
+"""Kinetics at realistic rates: formal vs DNA implementation, finite fuel, leak and wet-lab tables."""
+
+from dsdcompile.kinetics.formal import formal_rates, simulate_formal_kinetics
+from dsdcompile.kinetics.fuel import FuelPlan, fuel_plan, reaction_firings
+from dsdcompile.kinetics.implementation import (
+    ImplementationCRN,
+    build_implementation_crn,
+    leak_reactions,
+    simulate_implementation_kinetics,
+)
+from dsdcompile.kinetics.leak import LeakSweep, leak_sweep
+from dsdcompile.kinetics.reference import soloveichik_module, soloveichik_modules
+from dsdcompile.kinetics.report import write_kinetics_outputs
+from dsdcompile.kinetics.result import KineticsResult, kinetics_summary
+from dsdcompile.kinetics.t90 import t90, t90_batch
+from dsdcompile.kinetics.tables import LabExamples, LabSpecies, LabStrand, lab_examples, lab_tables, write_lab_tables
+
+__all__ = [
+    "FuelPlan", "ImplementationCRN", "KineticsResult", "LabExamples", "LabSpecies", "LabStrand", "LeakSweep",
+    "build_implementation_crn", "formal_rates", "fuel_plan", "kinetics_summary", "lab_examples", "lab_tables",
+    "leak_reactions", "leak_sweep", "reaction_firings", "simulate_formal_kinetics",
+    "simulate_implementation_kinetics", "soloveichik_module", "soloveichik_modules", "t90", "t90_batch",
+    "write_kinetics_outputs", "write_lab_tables",
+]
