@@ -65,6 +65,14 @@ def format_crn(crn: CRN, *, comments: Iterable[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
+def canonical_reactions(crn: CRN) -> list[str]:
+    """The reactions as sorted text with each side in name order: equal for CRNs that differ only in order."""
+    def side(stoich) -> str:
+        return " + ".join(n if c == 1 else f"{c} {n}" for n, c in sorted(stoich))
+
+    return sorted(f"{side(r.reactants) or '0'} -> {side(r.products)}".rstrip() for r in crn.reactions)
+
+
 def _quote(name: str) -> str:
     return name if _NAME_RE.match(name) else json.dumps(name)
 

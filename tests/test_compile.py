@@ -3,18 +3,13 @@
 import numpy as np
 import pytest
 
-from dsdcompile.crn_io import format_crn, parse_crn
+from dsdcompile.crn_io import canonical_reactions, format_crn, parse_crn
 from dsdcompile.errors import InputError
 from dsdcompile.ir import Dense, Network, Role
 from dsdcompile.passes import compile_network
 from dsdcompile.random_nets import random_ternary_network
 
-
-def _reactions(crn):
-    """Reactions as text with both sides in name order, so the comparison ignores species order."""
-    def side(stoich):
-        return " + ".join(n if c == 1 else f"{c} {n}" for n, c in sorted(stoich))
-    return sorted(f"{side(r.reactants)} -> {side(r.products)}".strip() for r in crn.reactions)
+_reactions = canonical_reactions
 
 
 def test_single_relu_unit():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn_io import canonical_reactions, parse_crn
 from dsdcompile.errors import NotFeedForward
 from dsdcompile.evaluate import ExactEvaluator
 from dsdcompile.passes import compile_network, reduce_crn
@@ -25,11 +25,7 @@ ONE_UNIT = """
 """
 
 
-def _reactions(crn):
-    """Reactions as text with both sides in name order, so the comparison ignores species order."""
-    def side(stoich):
-        return " + ".join(n if c == 1 else f"{c} {n}" for n, c in sorted(stoich))
-    return sorted(f"{side(r.reactants)} -> {side(r.products)}".strip() for r in crn.reactions)
+_reactions = canonical_reactions
 
 
 def test_substitution_of_one_relu_unit():

@@ -72,6 +72,17 @@ def system_history(tpl: ModuleTemplate) -> bool:
     return any(d.kind == "history" for d in tpl.domains)
 
 
+
+def _value_or_raise(outcome, label: str, limit: str, timeout: float | None):
+    """The value of a finished enumeration task; a timeout or a hit peppercorn limit (a message) raises."""
+    if outcome.timed_out:
+        raise EnumerationLimit(f"{label}: enumeration took longer than {limit}={timeout:g} s")
+    if outcome.error is not None:
+        raise DsdCompileError(f"{label}: enumeration failed: {outcome.error.strip().splitlines()[-1]}")
+    if isinstance(outcome.value, str):
+        raise EnumerationLimit(outcome.value)
+    return outcome.value
+
 def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, executor=None,
                         progress: Callable[[int], None] | None = None) -> dict[int, EnumeratedTemplate]:
     """Enumerate every template that some module uses, once each; ``progress(1)`` per template."""
@@ -91,13 +102,7 @@ def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, executo
             executor.close()
     out = {}
     for t, task, o in zip(used, tasks, outcomes):
-        if o.timed_out:
-            raise EnumerationLimit(f"{task.label}: enumeration took longer than module_timeout={timeout:g} s")
-        if o.error is not None:
-            raise DsdCompileError(f"{task.label}: enumeration failed: {o.error.strip().splitlines()[-1]}")
-        if isinstance(o.value, str):
-            raise EnumerationLimit(o.value)
-        out[t] = o.value
+        out[t] = _value_or_raise(o, task.label, "module_timeout", timeout)
     return out
 
 
@@ -183,13 +188,7 @@ def enumerate_whole(system: DSDSystem, config: EnumerationConfig) -> WholeImplem
     complexes, lengths = system_complexes(system)
     timeout = config.whole_timeout if config.whole_timeout and config.whole_timeout > 0 else None
     out = call_with_timeout(_whole_task, (complexes, lengths, config), timeout)
-    if out.timed_out:
-        raise EnumerationLimit(f"whole system: enumeration took longer than whole_timeout={timeout:g} s")
-    if out.error is not None:
-        raise DsdCompileError(f"whole system: enumeration failed: {out.error.strip().splitlines()[-1]}")
-    if isinstance(out.value, str):
-        raise EnumerationLimit(out.value)
-    res: adapter.Enumerated = out.value
+    res: adapter.Enumerated = _value_or_raise(out, "whole system", "whole_timeout", timeout)
     fuels = tuple(c.name for c in complexes if c.role == "fuel")
     history = system.history
     keys = {system.signal_domains(s.name)[1 if history else 0:]: s.name for s in system.split_crn.species}
