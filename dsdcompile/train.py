@@ -1,0 +1,566 @@
+"""BinaryConnect training of binary/ternary-weight ReLU networks and their export as compilable model files."""
+
+from __future__ import annotations
+
+import copy
+import math
+import shlex
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from dsdcompile import datasets as ds
+from dsdcompile import preprocess
+from dsdcompile.errors import InputError
+
+WEIGHTS = ("binary", "ternary")
+META_KEYS = ("input_names", "class_names", "preprocessing", "construction", "weights", "seed", "accuracy", "split",
+             "hyperparameters", "command", "nonzero_weights", "dataset")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run needs. ``hidden=None`` takes the data set's paper architecture."""
+
+    dataset: str | None = "iris"
+    csv: str | None = None
+    label_column: str | None = None
+    data_dir: str = "../shared/data"
+    out: str = "model.pt"
+    epochs: int = 200
+    hidden: tuple[int, ...] | None = None
+    lr: float = 0.01
+    lr_final: float = 1.0e-4  # learning rate after the last epoch (exponential decay from lr)
+    dropout: float = 0.0
+    weights: str = "ternary"
+    ternary_threshold: float = 0.15  # ternary: |w| < threshold → 0 (shadow weights live in [-1, 1])
+    seed: int = 0
+    split_seed: int = 0
+    sparsity: float = 0.0  # ternary: λ in the penalty λ·Σ|w| on the shadow weights
+    batch_size: int = 32
+    augment: bool = False  # image data: random shifts of every training image each epoch
+    max_shift: int = 2
+    construction: str = "vasic2020"
+    val_fraction: float = 0.15  # --csv only
+    test_fraction: float = 0.15  # --csv only
+    threads: int = 1
+    quiet: bool = False
+
+    def validate(self) -> None:
+        """Raise InputError for inconsistent settings (one clear line each)."""
+        if self.csv is None and self.dataset not in ds.DATASETS:
+            raise InputError(f"unknown dataset {self.dataset!r}; known: {', '.join(ds.DATASETS)} "
+                             "(or --csv FILE --label-column NAME)")
+        if self.csv is not None and not self.label_column:
+            raise InputError("--csv needs --label-column NAME")
+        if self.weights not in WEIGHTS:
+            raise InputError(f"unknown weights {self.weights!r}; use binary or ternary")
+        if self.construction not in CONSTRUCTIONS:
+            raise InputError(f"unknown construction {self.construction!r}; known: {', '.join(CONSTRUCTIONS)}")
+        if self.epochs < 1 or self.batch_size < 1 or self.threads < 1:
+            raise InputError("--epochs, --batch-size and --threads must be at least 1")
+        if self.hidden is not None and (not self.hidden or any(h < 1 for h in self.hidden)):
+            raise InputError(f"bad --hidden {self.hidden!r}: give layer widths >= 1, e.g. 32 or 512,512")
+        if not 0 <= self.dropout < 1:
+            raise InputError(f"--dropout {self.dropout} is not in [0, 1)")
+        if self.lr <= 0 or self.lr_final <= 0:
+            raise InputError("--lr and --lr-final must be positive")
+        if self.sparsity < 0:
+            raise InputError("--sparsity must be >= 0")
+        if self.sparsity > 0 and self.weights != "ternary":
+            raise InputError("--sparsity needs --weights ternary (binary weights cannot be zero)")
+        if not 0 < self.ternary_threshold < 1:
+            raise InputError("--ternary-threshold must be in (0, 1)")
+        if self.max_shift < 0:
+            raise InputError("--max-shift must be >= 0")
+
+    def to_command(self) -> str:
+        """The `dsdcompile train` command line that reproduces this run (every setting explicit)."""
+        args = ["dsdcompile", "train"]
+        if self.csv is not None:
+            args += ["--csv", self.csv, "--label-column", str(self.label_column),
+                     "--val-fraction", repr(self.val_fraction), "--test-fraction", repr(self.test_fraction)]
+        else:
+            args += ["--dataset", str(self.dataset)]
+            if self.dataset != "iris":
+                args += ["--data-dir", self.data_dir]
+        args += ["--out", self.out, "--epochs", str(self.epochs)]
+        if self.hidden is not None:
+            args += ["--hidden", ",".join(str(h) for h in self.hidden)]
+        args += ["--lr", repr(self.lr), "--lr-final", repr(self.lr_final), "--dropout", repr(self.dropout),
+                 "--weights", self.weights]
+        if self.weights == "ternary":
+            args += ["--ternary-threshold", repr(self.ternary_threshold)]
+            if self.sparsity:
+                args += ["--sparsity", repr(self.sparsity)]
+        args += ["--batch-size", str(self.batch_size), "--seed", str(self.seed), "--split-seed", str(self.split_seed)]
+        if self.augment:
+            args += ["--augment", "--max-shift", str(self.max_shift)]
+        args += ["--construction", self.construction, "--threads", str(self.threads)]
+        return shlex.join(args)
+
+
+def parse_hidden(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
+    """'32' or '512,512' → (32,) / (512, 512); '' or None → None (the data set's default)."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        return tuple(int(h) for h in text)
+    if not text.strip():
+        return None
+    try:
+        widths = tuple(int(part) for part in text.replace(" ", "").split(","))
+    except ValueError:
+        raise InputError(f"bad --hidden {text!r}: give comma-separated layer widths, e.g. 32 or 512,512") from None
+    if any(w < 1 for w in widths):
+        raise InputError(f"bad --hidden {text!r}: layer widths must be >= 1")
+    return widths
+
+
+# -- the model -------------------------------------------------------------------------------------------
+def _torch():
+    import torch
+
+    return torch
+
+
+def discretize(w, weights: str, threshold: float):
+    """Binary (sign, 0 → +1) or ternary ({-1, 0, 1} with |w| < threshold → 0) weights, same dtype."""
+    torch = _torch()
+    if weights == "binary":
+        return torch.where(w >= 0, torch.ones_like(w), -torch.ones_like(w))
+    return torch.where(w.abs() < threshold, torch.zeros_like(w), torch.sign(w))
+
+
+def _make_layer_class():
+    torch = _torch()
+    nn = torch.nn
+
+    class DiscreteLinear(nn.Module):
+        """y = α·D(W) x + b: real shadow weights W, discretised D(W) (straight-through), α = 1/√fan_in."""
+
+        def __init__(self, n_in: int, n_out: int, weights: str, threshold: float, generator) -> None:
+            super().__init__()
+            self.weights, self.threshold = weights, threshold
+            self.alpha = 1.0 / math.sqrt(n_in)
+            self.weight = nn.Parameter(torch.empty(n_out, n_in).uniform_(-1.0, 1.0, generator=generator))
+            self.bias = nn.Parameter(torch.zeros(n_out))
+
+        def discrete(self):
+            return discretize(self.weight.detach(), self.weights, self.threshold)
+
+        def forward(self, x):
+            w = self.weight + (discretize(self.weight, self.weights, self.threshold) - self.weight).detach()
+            return torch.nn.functional.linear(x, w) * self.alpha + self.bias
+
+        def extra_repr(self) -> str:
+            return f"{self.weight.shape[1]}, {self.weight.shape[0]}, weights={self.weights}, alpha={self.alpha:.4g}"
+
+    return DiscreteLinear
+
+
+@dataclass(frozen=True)
+class Construction:
+    """How a construction trains and exports: the hidden activation and the export of a trained model."""
+
+    name: str
+    activation: Callable[[], object]
+    export: Callable[[object], dict]
+    description: str
+
+
+def _relu():
+    return _torch().nn.ReLU()
+
+
+def export_vasic2020(model) -> dict:
+    """Exported state_dict: int8 {-1,0,1} weights, biases b̂_l = b_l / (α_1⋯α_l) (float32).
+
+    ReLU is positively homogeneous, so the exported net's outputs are the trained outputs
+    times 1/(α_1⋯α_L) > 0 and every argmax is kept.
+    """
+    torch = _torch()
+    sd: dict = {}
+    scale = 1.0
+    for idx, layer in _linear_layers(model):
+        scale *= layer.alpha
+        sd[f"{idx}.weight"] = layer.discrete().to(torch.int8).contiguous()
+        sd[f"{idx}.bias"] = (layer.bias.detach().double() / scale).to(torch.float32).contiguous()
+    return sd
+
+
+CONSTRUCTIONS: dict[str, Construction] = {
+    "vasic2020": Construction("vasic2020", _relu, export_vasic2020,
+                              "rate-independent ReLU CRN of Vasic et al. 2020: ternary weights, biases as "
+                              "initial concentrations"),
+}
+
+
+def _linear_layers(model) -> list[tuple[int, object]]:
+    return [(i, m) for i, m in enumerate(model) if hasattr(m, "alpha")]
+
+
+def build_model(sizes: Sequence[int], config: TrainConfig):
+    """nn.Sequential [DiscreteLinear, act, Dropout, ..., DiscreteLinear]; indices 0, 3, 6, ... hold the layers."""
+    torch = _torch()
+    layer_cls = _make_layer_class()
+    gen = torch.Generator().manual_seed(config.seed)
+    construction = CONSTRUCTIONS[config.construction]
+    mods: list = []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        mods.append(layer_cls(n_in, n_out, config.weights, config.ternary_threshold, gen))
+        if k < len(sizes) - 2:
+            mods += [construction.activation(), torch.nn.Dropout(config.dropout)]
+    return torch.nn.Sequential(*mods)
+
+
+def exported_sequential(sd: Mapping):
+    """The plain nn.Sequential (Linear/ReLU, float64) that the exported state_dict describes."""
+    torch = _torch()
+    idxs = sorted({int(k.split(".")[0]) for k in sd})
+    mods: dict[str, object] = {}
+    for pos, i in enumerate(idxs):
+        w = sd[f"{i}.weight"]
+        lin = torch.nn.Linear(w.shape[1], w.shape[0]).double()
+        with torch.no_grad():
+            lin.weight.copy_(w.double())
+            lin.bias.copy_(sd[f"{i}.bias"].double())
+        mods[str(i)] = lin
+        if pos < len(idxs) - 1:
+            mods[str(i + 1)] = torch.nn.ReLU()
+            mods[str(i + 2)] = torch.nn.Dropout(0.0)
+    from collections import OrderedDict
+
+    return torch.nn.Sequential(OrderedDict(mods)).eval()
+
+
+def output_scale(model) -> float:
+    """1 / (α_1⋯α_L): exported outputs = trained outputs × this."""
+    return 1.0 / math.prod(layer.alpha for _, layer in _linear_layers(model))
+
+
+def square_hinge(out, y, n_classes: int):
+    """Mean over examples and classes of max(0, 1 - t·out)², t = ±1 one-hot targets."""
+    torch = _torch()
+    t = 2.0 * torch.nn.functional.one_hot(y, n_classes).to(out.dtype) - 1.0
+    return torch.clamp(1.0 - t * out, min=0.0).pow(2).mean()
+
+
+# -- training ------------------------------------------------------------------------------------------------
+@dataclass
+class History:
+    """Per-epoch training loss, train/validation accuracy and validation loss."""
+
+    loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class TrainResult:
+    """A trained model: the exported state_dict, its meta, the training model and history."""
+
+    state_dict: dict
+    meta: dict
+    model: object
+    history: History
+    dataset: ds.Dataset
+    paths: dict = field(default_factory=dict)
+
+
+def _accuracy(model, x, y) -> float:
+    torch = _torch()
+    with torch.no_grad():
+        return float((model(x).argmax(1) == y).double().mean()) if len(y) else float("nan")
+
+
+def fit(config: TrainConfig, data: ds.Dataset, *, progress: bool | None = None) -> tuple[object, History]:
+    """Train with BinaryConnect (straight-through, clipped shadow weights, square hinge, Adam, exp. decay)."""
+    torch = _torch()
+    config.validate()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(config.threads)
+    try:
+        with torch.random.fork_rng(devices=[]):  # the global RNG (dropout) is seeded here and restored after
+            torch.manual_seed(config.seed)
+            return _fit(config, data, progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[object, History]:
+    torch = _torch()
+    hidden = config.hidden if config.hidden is not None else data.default_hidden
+    sizes = [preprocess.apply(data.preprocessing, data.x_train[:1]).shape[1], *hidden, data.n_classes]
+    model = build_model(sizes, config)
+
+    def prep(x):
+        return torch.as_tensor(preprocess.apply(data.preprocessing, x), dtype=torch.float32)
+
+    x_tr, x_va = prep(data.x_train), prep(data.x_val)
+    y_tr, y_va = (torch.as_tensor(a, dtype=torch.int64) for a in (data.y_train, data.y_val))
+    augment = config.augment and data.image_shape is not None and config.max_shift > 0
+    aug_rng = np.random.default_rng(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    gamma = (config.lr_final / config.lr) ** (1.0 / config.epochs)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma)
+    linears = [m for _, m in _linear_layers(model)]
+    history = History()
+    best_key, best_state = None, None
+    show = not config.quiet if progress is None else progress
+    from tqdm import tqdm
+
+    bar = tqdm(range(config.epochs), desc="train", unit="epoch", disable=not show, file=sys.stderr,
+               dynamic_ncols=True)
+    n = len(y_tr)
+    for epoch in bar:
+        model.train()
+        x_epoch = x_tr
+        if augment:
+            x_epoch = prep(ds.shift_images(data.x_train, data.image_shape, config.max_shift, aug_rng))
+        perm = torch.randperm(n, generator=gen)
+        total, batches = 0.0, 0
+        for start in range(0, n, config.batch_size):
+            idx = perm[start:start + config.batch_size]
+            out = model(x_epoch[idx])
+            loss = square_hinge(out, y_tr[idx], data.n_classes)
+            if config.sparsity:
+                loss = loss + config.sparsity * sum(m.weight.abs().sum() for m in linears)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                for m in linears:
+                    m.weight.clamp_(-1.0, 1.0)
+            total += float(loss.detach())
+            batches += 1
+        sched.step()
+        model.eval()
+        with torch.no_grad():
+            out_va = model(x_va)
+            val_loss = float(square_hinge(out_va, y_va, data.n_classes)) if len(y_va) else float("nan")
+            val_acc = float((out_va.argmax(1) == y_va).double().mean()) if len(y_va) else float("nan")
+        train_acc = _accuracy(model, x_tr, y_tr)
+        history.loss.append(total / max(batches, 1))
+        history.train_accuracy.append(train_acc)
+        history.val_accuracy.append(val_acc)
+        history.val_loss.append(val_loss)
+        key = (val_acc, -val_loss)
+        if best_key is None or key > best_key:
+            best_key, best_state = key, copy.deepcopy(model.state_dict())
+            history.best_epoch = epoch + 1
+        bar.set_postfix(loss=f"{history.loss[-1]:.4f}", val_acc=f"{val_acc:.4f}",
+                        best=f"{best_key[0]:.4f}@{history.best_epoch}")
+    bar.close()
+    model.load_state_dict(best_state)
+    model.eval()
+    return model, history
+
+
+def _network_accuracy(sd: Mapping, meta: Mapping, x_raw: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Accuracy of the exported model as the compiler loads it (float64, raw inputs through preprocessing)."""
+    from dsdcompile.model_io import network_from_state_dict
+
+    net = network_from_state_dict(sd, meta)
+    out = net.forward(preprocess.apply(net.preprocessing, x_raw))
+    pred = out.argmax(1)
+    return (float((pred == y).mean()) if len(y) else float("nan")), out
+
+
+def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = True,
+          command: str | None = None) -> TrainResult:
+    """Load the data, train, export; with ``write`` save the model file, its model card and learning curve."""
+    config.validate()
+    start = time.perf_counter()
+    if data is None:
+        data = ds.load_dataset(config.dataset, config.data_dir, config.split_seed, csv_path=config.csv,
+                               label_column=config.label_column, val_fraction=config.val_fraction,
+                               test_fraction=config.test_fraction)
+    model, history = fit(config, data)
+    seconds = time.perf_counter() - start
+    construction = CONSTRUCTIONS[config.construction]
+    sd = construction.export(model)
+    hidden = list(config.hidden if config.hidden is not None else data.default_hidden)
+    sizes = [int(sd["0.weight"].shape[1]), *hidden, data.n_classes]
+    per_layer = [int((sd[f"{i}.weight"] != 0).sum()) for i, _ in _linear_layers(model)]
+    hyper = {k: v for k, v in asdict(config).items()
+             if k not in ("dataset", "csv", "label_column", "data_dir", "out", "quiet", "split_seed", "seed",
+                          "construction")}
+    if config.csv is None:
+        hyper.pop("val_fraction")
+        hyper.pop("test_fraction")
+    if not config.augment:
+        hyper.pop("max_shift")
+    if config.weights != "ternary":
+        hyper.pop("ternary_threshold")
+        hyper.pop("sparsity")
+    hyper["hidden"] = hidden
+    hyper["layers"] = sizes
+    hyper["lr_schedule"] = "exponential decay per epoch from lr to lr_final"
+    hyper["optimizer"] = "Adam"
+    hyper["loss"] = "square hinge"
+    hyper["layer_scale"] = "alpha_l = 1/sqrt(fan_in) in training; exported biases b_l / (alpha_1...alpha_l)"
+    meta: dict = {
+        "dataset": data.name,
+        "input_names": list(data.input_names),
+        "class_names": list(data.class_names),
+        "preprocessing": [dict(s) for s in data.preprocessing],
+        "construction": config.construction,
+        "weights": config.weights,
+        "seed": config.seed,
+        "split": {**data.split, "seed": config.split_seed},
+        "hyperparameters": hyper,
+        "command": command or config.to_command(),
+        "nonzero_weights": int(sum(per_layer)),
+        "nonzero_weights_per_layer": per_layer,
+        "total_weights": [int(sd[f"{i}.weight"].numel()) for i, _ in _linear_layers(model)],
+        "best_epoch": history.best_epoch,
+        "validation_loss": history.val_loss[history.best_epoch - 1],
+        "output_scale": output_scale(model),
+        "training_seconds": round(seconds, 1),
+        "description": data.description,
+    }
+    if data.paper:
+        meta["paper"] = data.paper
+    acc, agree = {}, {}
+    torch = _torch()
+    for part, x, y in (("train", data.x_train, data.y_train), ("validation", data.x_val, data.y_val),
+                       ("test", data.x_test, data.y_test)):
+        a, out = _network_accuracy(sd, meta, x, y)
+        acc[part] = None if math.isnan(a) else a
+        with torch.no_grad():
+            trained = model(torch.as_tensor(preprocess.apply(data.preprocessing, x), dtype=torch.float32)).numpy()
+        agree[part] = float((trained.argmax(1) == out.argmax(1)).mean()) if len(y) else None
+    meta["accuracy"] = acc
+    meta["export_argmax_agreement"] = agree
+    result = TrainResult(sd, meta, model, history, data)
+    if write:
+        result.paths.update(save(result, Path(config.out)))
+    return result
+
+
+# -- outputs -------------------------------------------------------------------------------------------------
+def card_path(model_path: Path) -> Path:
+    return model_path.with_name("MODEL_CARD.md" if model_path.name == "model.pt" else f"{model_path.stem}.md")
+
+
+def curve_path(model_path: Path) -> Path:
+    name = "learning_curve.png" if model_path.name == "model.pt" else f"{model_path.stem}_learning_curve.png"
+    return model_path.with_name(name)
+
+
+def save_model(path: Path, sd: Mapping, meta: Mapping) -> None:
+    torch = _torch()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"state_dict": dict(sd), "meta": dict(meta)}, tmp)
+    tmp.replace(path)
+
+
+def save(result: TrainResult, path: Path) -> dict[str, Path]:
+    """Write the model file, its Markdown model card and its learning-curve PNG."""
+    save_model(path, result.state_dict, result.meta)
+    card, curve = card_path(path), curve_path(path)
+    plot_learning_curve(result.history, curve, title=f"{result.meta['dataset']} "
+                        f"{'-'.join(str(s) for s in result.meta['hyperparameters']['layers'])}")
+    card.write_text(model_card(result.meta, curve_name=curve.name), encoding="utf-8")
+    return {"model": path, "card": card, "curve": curve}
+
+
+def plot_learning_curve(history: History, path: Path, title: str = "") -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    epochs = np.arange(1, len(history.loss) + 1)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax1.plot(epochs, history.loss, label="train loss")
+    ax1.plot(epochs, history.val_loss, label="validation loss")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("square hinge loss")
+    ax1.set_yscale("log")
+    ax1.legend()
+    ax2.plot(epochs, history.train_accuracy, label="train")
+    ax2.plot(epochs, history.val_accuracy, label="validation")
+    if history.best_epoch:
+        ax2.axvline(history.best_epoch, color="grey", ls=":", label=f"kept (epoch {history.best_epoch})")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("accuracy")
+    ax2.legend(loc="lower right")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{100 * v:.2f}%"
+
+
+def model_card(meta: Mapping, *, curve_name: str = "learning_curve.png", notes: str = "") -> str:
+    """The Markdown model card for a trained model's meta."""
+    h = meta["hyperparameters"]
+    split = meta["split"]
+    sizes = split.get("sizes", {})
+    acc = meta["accuracy"]
+    lines = [
+        f"# Model card: {meta['dataset']} {'-'.join(str(s) for s in h['layers'])} ({meta['weights']} weights)",
+        "",
+        f"Trained with BinaryConnect (`dsdcompile train`) for the `{meta['construction']}` construction.",
+        "",
+        "## Data",
+        "",
+        meta.get("description", ""),
+        "",
+        f"- split: {split.get('method')}, split seed {split.get('seed')}: "
+        + ", ".join(f"{k} {v}" for k, v in sizes.items()),
+    ]
+    for key in ("filter", "unused", "note", "train_source"):
+        if key in split:
+            lines.append(f"- {key.replace('_', ' ')}: {split[key]}")
+    lines += [f"- preprocessing: {split.get('scaler')}; stored in the model's meta as "
+              f"{', '.join(s['op'] for s in meta['preprocessing'])} (raw inputs: {len(meta['input_names'])} "
+              f"features)", f"- classes: {', '.join(meta['class_names'])}", ""]
+    lines += ["## Accuracy", "", "| train | validation | test |", "|---|---|---|",
+              f"| {_pct(acc.get('train'))} | {_pct(acc.get('validation'))} | {_pct(acc.get('test'))} |", "",
+              "Measured with the exported network (ternary weights, exported biases, float64) as the compiler "
+              "loads it. The model kept is the epoch with the best validation accuracy "
+              f"(epoch {meta.get('best_epoch')}); the test set was not used for any choice."]
+    if meta.get("paper"):
+        lines += ["", f"Paper: {meta['paper']}."]
+    lines += ["", "## Network", "",
+              f"- layers: {' → '.join(str(s) for s in h['layers'])}, ReLU after every layer but the last",
+              f"- weights: {meta['weights']} in {{-1, 0, 1}} (stored as int8); biases float32",
+              f"- training scale α_l = 1/√fan_in; exported biases b_l/(α_1⋯α_l), so exported outputs = trained "
+              f"outputs × {meta.get('output_scale', float('nan')):.6g} (argmax unchanged)",
+              "", "| layer | shape | non-zero weights | of |", "|---|---|---|---|"]
+    layers = h["layers"]
+    for k, (nz, tot) in enumerate(zip(meta["nonzero_weights_per_layer"], meta["total_weights"])):
+        lines.append(f"| {k + 1} | {layers[k + 1]}×{layers[k]} | {nz} | {tot} ({100 * nz / tot:.1f}%) |")
+    lines.append(f"| all | | {meta['nonzero_weights']} | {sum(meta['total_weights'])} |")
+    lines += ["", "## Training", "", "| hyper-parameter | value |", "|---|---|"]
+    for k, v in h.items():
+        if k in ("layers",):
+            continue
+        lines.append(f"| {k} | {v} |")
+    lines += [f"| seed | {meta['seed']} |", f"| training time | {meta.get('training_seconds')} s |", "",
+              "Command (reproduces the model bit for bit on the same software and thread count):", "",
+              "```bash", meta["command"], "```", "", f"![learning curve]({curve_name})", ""]
+    if notes:
+        lines += ["## Notes", "", notes.strip(), ""]
+    return "\n".join(lines)
+
+
+def config_fields() -> dict[str, object]:
+    """Default value of every TrainConfig field (for the CLI)."""
+    return {f.name: f.default for f in fields(TrainConfig)}

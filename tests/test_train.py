@@ -1,0 +1,253 @@
+"""BinaryConnect training: determinism, export that keeps predictions, ternary int8 weights, sparsity, the CLI."""
+
+import dataclasses
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from dsdcompile import datasets as ds
+from dsdcompile import preprocess
+from dsdcompile.cli_train import train as train_command
+from dsdcompile.errors import InputError
+from dsdcompile.model_io import load_network
+from dsdcompile.train import (
+    META_KEYS,
+    TrainConfig,
+    exported_sequential,
+    fit,
+    output_scale,
+    parse_hidden,
+    train,
+)
+
+
+def blobs(n: int = 90, seed: int = 0, n_features: int = 4, n_classes: int = 3) -> ds.Dataset:
+    """Gaussian blobs, split 60/15/15 % like a real data set."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=3.0, size=(n_classes, n_features))
+    y = np.arange(n) % n_classes
+    x = centres[y] + rng.normal(size=(n, n_features)) + 10.0
+    tr, va, te = ds.stratified_split(y, n // 5, n // 5, seed)
+    return ds.Dataset(
+        name="blobs", input_names=tuple(f"f{i}" for i in range(n_features)),
+        class_names=tuple(f"c{k}" for k in range(n_classes)),
+        x_train=x[tr], y_train=y[tr], x_val=x[va], y_val=y[va], x_test=x[te], y_test=y[te],
+        preprocessing=(ds._standardize_step(x[tr]),), split={"method": "test", "sizes": {}},
+        description="synthetic blobs", default_hidden=(16,))
+
+
+FAST = TrainConfig(dataset="iris", epochs=30, batch_size=16, lr=0.05, quiet=True)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return blobs()
+
+
+@pytest.fixture(scope="module")
+def trained(data):
+    return train(FAST, data=data, write=False)
+
+
+def test_same_seed_same_weights(data, trained):
+    again = train(FAST, data=data, write=False)
+    assert trained.state_dict.keys() == again.state_dict.keys()
+    for k, v in trained.state_dict.items():
+        assert torch.equal(v, again.state_dict[k]), k
+    for k, v in trained.model.state_dict().items():
+        assert torch.equal(v, again.model.state_dict()[k]), k
+    other = train(dataclasses.replace(FAST, seed=1), data=data, write=False)
+    assert not torch.equal(other.state_dict["0.weight"], trained.state_dict["0.weight"])
+
+
+def test_exported_weights_are_ternary_int8(trained):
+    sd = trained.state_dict
+    assert sorted(sd) == ["0.bias", "0.weight", "3.bias", "3.weight"]
+    for k, v in sd.items():
+        if k.endswith("weight"):
+            assert v.dtype == torch.int8
+            assert set(v.unique().tolist()) <= {-1, 0, 1}
+        else:
+            assert v.dtype == torch.float32
+
+
+def test_binary_weights_have_no_zeros(data):
+    r = train(dataclasses.replace(FAST, weights="binary", epochs=3), data=data, write=False)
+    for k, v in r.state_dict.items():
+        if k.endswith("weight"):
+            assert set(v.unique().tolist()) <= {-1, 1}
+
+
+def test_exported_net_agrees_with_trained_net(data, trained):
+    x = torch.as_tensor(preprocess.apply(data.preprocessing, np.vstack([data.x_train, data.x_val, data.x_test])),
+                        dtype=torch.float32)
+    with torch.no_grad():
+        ref = trained.model(x).double()
+        out = exported_sequential(trained.state_dict)(x.double())
+    scale = output_scale(trained.model)
+    assert scale == pytest.approx(np.sqrt(4) * np.sqrt(16))
+    np.testing.assert_allclose(out.numpy(), scale * ref.numpy(), rtol=1e-4, atol=1e-4 * scale)
+    assert torch.equal(out.argmax(1), ref.argmax(1))
+    assert trained.meta["export_argmax_agreement"] == {"train": 1.0, "validation": 1.0, "test": 1.0}
+
+
+def test_training_learns_the_blobs(trained):
+    assert trained.meta["accuracy"]["train"] > 0.9
+    assert trained.meta["accuracy"]["test"] > 0.8
+
+
+def test_deeper_net_exports_with_product_of_scales(data):
+    cfg = dataclasses.replace(FAST, hidden=(8, 6), epochs=5, dropout=0.1)
+    r = train(cfg, data=data, write=False)
+    assert sorted(r.state_dict) == ["0.bias", "0.weight", "3.bias", "3.weight", "6.bias", "6.weight"]
+    assert output_scale(r.model) == pytest.approx(np.sqrt(4 * 8 * 6))
+    x = torch.as_tensor(preprocess.apply(data.preprocessing, data.x_test), dtype=torch.float32)
+    with torch.no_grad():
+        ref = r.model(x).double()
+        out = exported_sequential(r.state_dict)(x.double())
+    np.testing.assert_allclose(out.numpy(), output_scale(r.model) * ref.numpy(), rtol=1e-4, atol=1e-3)
+
+
+def test_sparsity_reduces_nonzero_weights(data):
+    cfg = dataclasses.replace(FAST, hidden=(32,), epochs=20)
+    dense = train(cfg, data=data, write=False)
+    sparse = train(dataclasses.replace(cfg, sparsity=0.03), data=data, write=False)
+    assert sparse.meta["nonzero_weights"] < 0.7 * dense.meta["nonzero_weights"]
+    assert sparse.meta["nonzero_weights"] == sum(sparse.meta["nonzero_weights_per_layer"])
+
+
+def test_model_file_card_and_curve(tmp_path, data):
+    out = tmp_path / "model.pt"
+    r = train(dataclasses.replace(FAST, out=str(out), epochs=4), data=data)
+    assert out.is_file() and (tmp_path / "MODEL_CARD.md").is_file() and (tmp_path / "learning_curve.png").is_file()
+    obj = torch.load(out, weights_only=True)
+    meta = obj["meta"]
+    for key in META_KEYS:
+        assert key in meta, key
+    assert meta["construction"] == "vasic2020" and meta["weights"] == "ternary"
+    assert set(meta["accuracy"]) == {"train", "validation", "test"}
+    assert meta["command"].startswith("dsdcompile train ")
+    # the compiler's loader reads it and reproduces the recorded test accuracy
+    net = load_network(out)
+    pred = net.forward(preprocess.apply(net.preprocessing, data.x_test)).argmax(1)
+    assert float((pred == data.y_test).mean()) == pytest.approx(meta["accuracy"]["test"])
+    card = (tmp_path / "MODEL_CARD.md").read_text()
+    assert "| train | validation | test |" in card and meta["command"] in card
+    assert r.paths["card"].name == "MODEL_CARD.md"
+    other = train(dataclasses.replace(FAST, out=str(tmp_path / "small.pt"), epochs=2), data=data)
+    assert other.paths["card"].name == "small.md" and other.paths["curve"].name == "small_learning_curve.png"
+
+
+def test_fit_history_has_one_entry_per_epoch(data):
+    _, hist = fit(dataclasses.replace(FAST, epochs=6), data)
+    assert len(hist.loss) == len(hist.val_accuracy) == len(hist.train_accuracy) == 6
+    assert 1 <= hist.best_epoch <= 6
+
+
+def test_csv_path(tmp_path):
+    csv = _tiny_csv(tmp_path)
+    r = train(TrainConfig(csv=str(csv), label_column="kind", epochs=10, quiet=True, hidden=(4,),
+                          out=str(tmp_path / "m.pt")))
+    assert r.meta["class_names"] == ["no", "yes"]
+    assert r.meta["input_names"] == ["a", "b", "c"]
+    assert "--csv" in r.meta["command"]
+    assert (tmp_path / "m.pt").is_file()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"dataset": "cifar"}, "unknown dataset"),
+    ({"weights": "quaternary"}, "unknown weights"),
+    ({"hidden": (0,)}, "bad --hidden"),
+    ({"sparsity": 0.1, "weights": "binary"}, "needs --weights ternary"),
+    ({"csv": "x.csv"}, "--label-column"),
+    ({"construction": "nope"}, "unknown construction"),
+])
+def test_config_errors(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        TrainConfig(**kwargs).validate()
+
+
+def test_parse_hidden():
+    assert parse_hidden("32") == (32,)
+    assert parse_hidden("512, 512") == (512, 512)
+    assert parse_hidden(None) is None
+    with pytest.raises(InputError, match="bad --hidden"):
+        parse_hidden("a,b")
+    with pytest.raises(InputError, match="bad --hidden"):
+        parse_hidden("8,0")
+
+
+def _tiny_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3))
+    y = (x[:, 0] + x[:, 1] > 0).astype(int)
+    p = tmp_path / "tiny.csv"
+    p.write_text("a,b,c,kind\n" + "".join(",".join(f"{v:.3f}" for v in r) + f",{['no', 'yes'][k]}\n"
+                                          for r, k in zip(x, y)))
+    return p
+
+
+def test_cli_trains_on_a_csv(tmp_path):
+    csv = _tiny_csv(tmp_path)
+    out = tmp_path / "cli.pt"
+    res = CliRunner().invoke(train_command, ["--csv", str(csv), "--label-column", "kind", "--epochs", "5",
+                                             "--hidden", "4", "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert out.is_file() and (tmp_path / "cli.md").is_file()
+    meta = torch.load(out, weights_only=True)["meta"]
+    assert meta["hyperparameters"]["layers"] == [3, 4, 2]
+
+
+def test_cli_bad_options_exit_2(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(train_command, ["--weights", "quaternary"]).exit_code == 2
+    res = runner.invoke(train_command, ["--hidden", "8,x", "--out", str(tmp_path / "m.pt")])
+    assert res.exit_code == 2 and "bad --hidden" in res.output
+    res = runner.invoke(train_command, ["--dataset", "virus", "--data-dir", str(tmp_path / "none"), "-q"])
+    assert res.exit_code == 2 and "data not found" in res.output
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_cli_is_registered_under_dsdcompile():
+    from dsdcompile.cli import main
+
+    res = CliRunner().invoke(main, ["train", "--help"])
+    assert res.exit_code == 0 and "--sparsity" in res.output
+
+
+DESIGNS = Path(__file__).resolve().parents[1] / "designs"
+
+
+@pytest.mark.parametrize("name", ["iris", "virus", pytest.param("mnist", marks=pytest.mark.slow)])
+def test_shipped_design_matches_its_card(name):
+    from dsdcompile.inputs import read_examples
+
+    path = DESIGNS / name / "model.pt"
+    if not path.is_file():
+        pytest.skip(f"{path} not trained yet (python scripts/train_designs.py)")
+    meta = torch.load(path, weights_only=True)["meta"]
+    net = load_network(path)
+    test = DESIGNS / name / ("test.csv.gz" if name == "mnist" else "test.csv")
+    ex = read_examples(test, net)
+    acc = float((net.forward(ex.x).argmax(1) == ex.labels).mean())
+    assert acc == pytest.approx(meta["accuracy"]["test"])
+    assert meta["split"]["sizes"]["test"] == len(ex)
+
+
+@pytest.mark.slow
+def test_iris_design_command_reproduces_the_model(tmp_path):
+    path = DESIGNS / "iris" / "model.pt"
+    if not path.is_file():
+        pytest.skip(f"{path} not trained yet")
+    shipped = torch.load(path, weights_only=True)
+    args = shlex.split(shipped["meta"]["command"])[2:]
+    args[args.index("--out") + 1] = str(tmp_path / "model.pt")
+    res = CliRunner().invoke(train_command, [*args, "--quiet"])
+    assert res.exit_code == 0, res.output
+    again = torch.load(tmp_path / "model.pt", weights_only=True)
+    for k, v in shipped["state_dict"].items():
+        assert torch.equal(v, again["state_dict"][k]), k
