@@ -16,6 +16,7 @@ from dsdcompile.config import (
     CompileConfig,
     DSDConfig,
     EnumerationConfig,
+    KineticsConfig,
     RunConfig,
     SimulationConfig,
     VerificationConfig,
@@ -29,6 +30,7 @@ _RUN = RunConfig()
 _DSD = DSDConfig()
 _ENUM = EnumerationConfig()
 _VER = VerificationConfig()
+_KIN = KineticsConfig()
 
 
 class DefaultCommandGroup(click.Group):
@@ -104,12 +106,34 @@ def main() -> None:
               help="Which CRN the ODE check simulates.")
 @click.option("--plot-example", type=int, default=_RUN.plot_example, show_default=True,
               help="Index of the example whose trajectories are plotted.")
+@click.option("--kinetics/--no-kinetics", "run_kinetics", default=_RUN.run_kinetics, show_default=True,
+              help="After the DSD stage (needs --inputs): kinetics at realistic rates (formal CRN over random rate "
+                   "draws, DNA implementation with planned finite fuel) and wet-lab concentration tables.")
+@click.option("--kinetics-max-modules", type=int, default=_KIN.max_modules, show_default=True,
+              help="Larger DSD systems get formal kinetics only (no fuel plan, implementation or lab tables).")
+@click.option("--kinetics-examples", type=int, default=_KIN.examples, show_default=True,
+              help="How many examples the kinetics simulate (-1: all; large systems then take "
+                   f"{_KIN.large_system_examples}).")
+@click.option("--unit-nM", "unit_nm", type=float, default=_KIN.unit_nM, show_default=True,
+              help="Concentration (nM) of one unit of network value.")
+@click.option("--rate-draws", type=int, default=_KIN.rate_draws, show_default=True,
+              help="Random draws of the formal rate constants (log-uniform in "
+                   f"[{_KIN.rate_min:g}, {_KIN.rate_max:g}] /M/s).")
+@click.option("--fuel-safety", type=float, default=_KIN.fuel_safety, show_default=True,
+              help="Fuel supplied per fuel: this factor times the worst example's consumption.")
+@click.option("--leak", type=float, default=_KIN.leak, show_default=True,
+              help="Leak rate constant (/M/s) of spurious fuel + fuel release in the implementation; above 0 also "
+                   "sweeps leak rates (leak.csv, kinetics_leak.png).")
+@click.option("--volume-uL", "volume_ul", type=float, default=_KIN.volume_uL, show_default=True,
+              help="Final reaction volume (µL) of the wet-lab tables.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
 def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, dsd_crn: str,
                     max_products: int | None, max_strand_nt: int, executor: str, scheduler: str | None,
                     workers: int | None, module_timeout: float, verify_whole: bool, binarize: str | None,
                     construction: str | None, epsilon: float | None, annihilation: bool, rate: float,
-                    t_max: float, ode_examples: int, ode_crn: str, plot_example: int, quiet: bool) -> None:
+                    t_max: float, ode_examples: int, ode_crn: str, plot_example: int, run_kinetics: bool,
+                    kinetics_max_modules: int, kinetics_examples: int, unit_nm: float, rate_draws: int,
+                    fuel_safety: float, leak: float, volume_ul: float, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
     from dsdcompile.design import build_design
 
@@ -121,6 +145,13 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
         raise click.BadParameter("must be at least 1", param_hint="--max-products")
     if epsilon is not None and epsilon <= 0:
         raise click.BadParameter("must be positive", param_hint="--epsilon")
+    for value, hint in ((unit_nm, "--unit-nM"), (fuel_safety, "--fuel-safety"), (volume_ul, "--volume-uL")):
+        if not value > 0:
+            raise click.BadParameter("must be positive", param_hint=hint)
+    if rate_draws < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--rate-draws")
+    if not leak >= 0:
+        raise click.BadParameter("must be non-negative", param_hint="--leak")
     config = RunConfig(
         compile=replace(_COMPILE, binarize=binarize, annihilation=annihilation, construction=construction,
                         epsilon=epsilon),
@@ -134,6 +165,10 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
         scheme=scheme,
         dsd_crn=dsd_crn,
         verify_whole=verify_whole,
+        kinetics=replace(_KIN, max_modules=kinetics_max_modules, examples=kinetics_examples,
+                         implementation_examples=kinetics_examples, unit_nM=unit_nm, rate_draws=rate_draws,
+                         fuel_safety=fuel_safety, leak=leak, volume_uL=volume_ul),
+        run_kinetics=run_kinetics,
         plot_example=plot_example,
         quiet=quiet,
     )
@@ -176,6 +211,14 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     if "verification" in summary:
         v = summary["verification"]
         lines.append(f"verification ({v.get('method')}): {v.get('verdict')} in {v.get('seconds')} s")
+    k = summary.get("kinetics")
+    if k and "formal_label_agreement" in k:
+        impl = k.get("implementation_label_agreement")
+        t90 = k.get("t90_hours_median")
+        lines.append(f"kinetics ({k['rate_draws']} rate draws, {k['formal_examples']} examples): formal label "
+                     f"agreement {k['formal_label_agreement']:.4g}, implementation "
+                     f"{'skipped' if impl is None else f'{impl:.4g}'}; median t90 "
+                     f"{'n/a' if t90 is None else f'{t90:.3g} h'}; fuel margin {k.get('fuel_margin')}")
     lines.append(f"design written to {out_dir}/")
     click.echo("\n".join(lines))
 

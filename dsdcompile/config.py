@@ -143,6 +143,12 @@ class KineticsConfig:
     ``leak`` (/M/s), passed to build_implementation_crn, adds spurious fuel + fuel -> products
     reactions to implementation CRNs (0: off). The rest plans the
     wet-lab tables: final volume, stocks, annealing excess and protocol.
+
+    Inside a design run (:mod:`dsdcompile.kinetics_stage`) the fuel plan, implementation
+    kinetics and wet-lab tables run only for DSD systems of at most ``max_modules`` modules
+    (an implementation CRN has several species per module and no wet lab pipettes 10^5
+    fuels); larger systems get formal kinetics only, on at most ``large_system_examples``
+    examples when ``examples`` is -1.
     """
 
     unit_nM: float = 10.0
@@ -175,6 +181,8 @@ class KineticsConfig:
     anneal_excess: float = 1.2
     buffer: str = "1x TAE with 12.5 mM Mg2+"
     anneal_protocol: str = "95 C for 2 min, then cool to 20 C at 1 C/min"
+    max_modules: int = 2000
+    large_system_examples: int = 100
 
 
 @dataclass(frozen=True)
@@ -190,6 +198,8 @@ class RunConfig:
     scheme: str = "none"
     dsd_crn: str = "formal"  # which CRN the DSD stage translates (formal: fewer nucleotides, measured)
     verify_whole: bool = True  # also enumerate and verify the whole system when it is small enough
+    kinetics: KineticsConfig = field(default_factory=KineticsConfig)
+    run_kinetics: bool = True  # kinetics stage and wet-lab tables after the DSD stage (needs --inputs)
     plot_example: int = 0
     quiet: bool = False
 

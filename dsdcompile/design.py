@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsdcompile.config import RunConfig
 from dsdcompile.crn_io import write_crn, write_crn_json
@@ -23,6 +24,10 @@ from dsdcompile.model_io import network_to_json
 from dsdcompile.pipeline import Agreement, Compiled, check_agreement, compile_model, load_examples, require_inputs_match
 from dsdcompile.plots import plot_convergence_times, plot_output_trajectories
 from dsdcompile.progress import Progress
+
+if TYPE_CHECKING:
+    from dsdcompile.dsd_stage import DSDStage
+    from dsdcompile.inputs import Examples
 
 SUMMARY = "summary.json"
 PACKAGES = ("dsdcompile", "numpy", "scipy", "torch", "networkx", "click", "matplotlib",
@@ -160,6 +165,26 @@ def build_summary(model: Path, compiled: Compiled, agreement: Agreement | None, 
     return summary
 
 
+def _run_kinetics(compiled: Compiled, stage: DSDStage, examples: Examples | None, agreement: Agreement | None,
+                  config: RunConfig, out_dir: Path, progress: Progress) -> dict:
+    """The kinetics stage after the DSD stage: summary.json's ``kinetics`` block (with ``files``)."""
+    if examples is None or not len(examples) or agreement is None:
+        progress.log("kinetics skipped: no --inputs examples")
+        return {"skipped": {"kinetics": "no --inputs examples"}}
+    reference = agreement.nn if agreement.nn is not None else agreement.exact.get("formal")
+    if reference is None:
+        progress.log("kinetics skipped: neither network outputs nor the exact CRN limit are known")
+        return {"skipped": {"kinetics": "no reference outputs (no network and no exact CRN limit)"}}
+    from dsdcompile.kinetics_stage import run_kinetics_stage
+    from dsdcompile.pipeline import is_rate_dependent
+
+    with progress.stage("kinetics"):
+        result = run_kinetics_stage(stage.system, stage.modules, examples.x, reference, config.kinetics, out_dir,
+                                    progress, verdict=stage.verification.verdict,
+                                    rate_dependent=is_rate_dependent(compiled))
+    return {**result.summary, "files": list(result.files)}
+
+
 def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path | None = None,
                  config: RunConfig = RunConfig(), progress: Progress | None = None) -> dict:
     """Run every stage for ``model`` and write the design folder ``out_dir``; returns summary.json's content.
@@ -209,14 +234,21 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
                                        title=f"anderson2021: example {config.plot_example}, "
                                              f"{len(agreement.convergence.times)} random initial states")
                 files.append("convergence.png")
+        kinetics = None
         if config.scheme != "none":
             from dsdcompile.dsd_stage import run_dsd_stage
 
-            dsd_summary, verification = run_dsd_stage(compiled, config, tmp, progress)
+            stage = run_dsd_stage(compiled, config, tmp, progress)
+            dsd_summary, verification = stage.sections, stage.verification
             files += dsd_summary.pop("files", [])
+            if config.run_kinetics:
+                kinetics = _run_kinetics(compiled, stage, examples, agreement, config, tmp, progress)
+                files += kinetics.pop("files", [])
         summary = build_summary(model, compiled, agreement, config, files)
         if dsd_summary is not None:
             summary.update(dsd_summary)
+        if kinetics is not None:
+            summary["kinetics"] = kinetics
         summary["run"] = {
             "started": started.isoformat(timespec="seconds"),
             "seconds": dict(progress.timings),

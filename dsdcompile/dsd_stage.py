@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from dsdcompile.config import RunConfig
+from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.stage import enumerate_modules, enumerate_whole, translate, write_dsd_outputs
+from dsdcompile.dsd.system import DSDSystem
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
 from dsdcompile.pipeline import Compiled, is_rate_dependent
@@ -15,6 +18,21 @@ from dsdcompile.verify.executors import make_executor
 from dsdcompile.verify.modular import attach_whole
 
 DSD_FILES = ("dsd.pil", "strands.csv", "complexes.csv", "domains.csv")
+
+
+@dataclass(frozen=True, eq=False)
+class DSDStage:
+    """What the DSD stage produced: summary.json sections, the verification result, the system and its modules.
+
+    ``sections`` holds ``dsd``, ``verification`` and ``files`` (the names written). ``modules``
+    has one enumerated implementation per reaction of ``system.split_crn``, the CRN they
+    implement (the kinetics stage simulates that CRN).
+    """
+
+    sections: dict
+    verification: VerificationResult
+    system: DSDSystem
+    modules: list[ModuleImplementation]
 
 
 def dsd_input_crn(compiled: Compiled, form: str) -> CRN:
@@ -28,13 +46,12 @@ def dsd_input_crn(compiled: Compiled, form: str) -> CRN:
     return compiled.formal
 
 
-def run_dsd_stage(compiled: Compiled, config: RunConfig, out_dir: Path,
-                  progress: Progress) -> tuple[dict, VerificationResult]:
+def run_dsd_stage(compiled: Compiled, config: RunConfig, out_dir: Path, progress: Progress) -> DSDStage:
     """Translate the chosen CRN with ``config.scheme``, enumerate it module by module, verify it, write files.
 
-    Returns the summary.json sections ``dsd`` and ``verification`` (plus ``files``) and the
-    verification result; raising on a not-equivalent verdict is left to the caller, so that
-    the design folder with its counterexample is written first.
+    Returns the summary.json sections ``dsd`` and ``verification`` (plus ``files``), the
+    verification result, the system and its modules; raising on a not-equivalent verdict is
+    left to the caller, so that the design folder with its counterexample is written first.
     """
     crn = dsd_input_crn(compiled, config.dsd_crn)
     with progress.stage("translate"):
@@ -72,4 +89,4 @@ def run_dsd_stage(compiled: Compiled, config: RunConfig, out_dir: Path,
     progress.log(f"DSD: {dsd['strands']} strands, {dsd['nucleotides']} nt (longest {dsd['longest_strand_nt']} nt); "
                  f"verification ({result.method}): {result.verdict}")
     files = list(DSD_FILES) + [p.name for p in reports]
-    return {"dsd": dsd, "verification": result.summary(), "files": files}, result
+    return DSDStage({"dsd": dsd, "verification": result.summary(), "files": files}, result, system, modules)
