@@ -126,6 +126,8 @@ def main() -> None:
                    "sweeps leak rates (leak.csv, kinetics_leak.png).")
 @click.option("--volume-uL", "volume_ul", type=float, default=_KIN.volume_uL, show_default=True,
               help="Final reaction volume (µL) of the wet-lab tables.")
+@click.option("--json/--no-json", "crn_json", default=_RUN.crn_json, show_default=True,
+              help="Also write the CRNs as formal.json / reduced.json (large for MNIST-size networks).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
 def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, dsd_crn: str,
                     max_products: int | None, max_strand_nt: int, executor: str, scheduler: str | None,
@@ -133,7 +135,7 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                     construction: str | None, epsilon: float | None, annihilation: bool, rate: float,
                     t_max: float, ode_examples: int, ode_crn: str, plot_example: int, run_kinetics: bool,
                     kinetics_max_modules: int, kinetics_examples: int, unit_nm: float, rate_draws: int,
-                    fuel_safety: float, leak: float, volume_ul: float, quiet: bool) -> None:
+                    fuel_safety: float, leak: float, volume_ul: float, crn_json: bool, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
     from dsdcompile.design import build_design
 
@@ -170,6 +172,7 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                          fuel_safety=fuel_safety, leak=leak, volume_uL=volume_ul),
         run_kinetics=run_kinetics,
         plot_example=plot_example,
+        crn_json=crn_json,
         quiet=quiet,
     )
     out_dir = out_dir or Path(f"{model.stem}_design")

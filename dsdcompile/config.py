@@ -199,6 +199,7 @@ class RunConfig:
     dsd_crn: str = "formal"  # which CRN the DSD stage translates (formal: fewer nucleotides, measured)
     verify_whole: bool = True  # also enumerate and verify the whole system when it is small enough
     kinetics: KineticsConfig = field(default_factory=KineticsConfig)
+    crn_json: bool = True  # also write formal.json / reduced.json beside the .crn files
     run_kinetics: bool = True  # kinetics stage and wet-lab tables after the DSD stage (needs --inputs)
     plot_example: int = 0
     quiet: bool = False

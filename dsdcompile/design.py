@@ -206,16 +206,21 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
 
     dsd_summary = verification = None
     with atomic_directory(Path(out_dir)) as tmp:
-        files = ["formal.crn", "formal.json", SUMMARY]
+        files = [SUMMARY]
         note = ["written by dsdcompile; see README for the format"]
-        write_crn(compiled.formal, tmp / "formal.crn", comments=note)
-        write_crn_json(compiled.formal, tmp / "formal.json")
-        if compiled.reduced is not None:
-            write_crn(compiled.reduced, tmp / "reduced.crn", comments=note)
-            write_crn_json(compiled.reduced, tmp / "reduced.json")
-            files += ["reduced.crn", "reduced.json"]
+        for name, crn in (("formal", compiled.formal), ("reduced", compiled.reduced)):
+            if crn is None:
+                continue
+            write_crn(crn, tmp / f"{name}.crn", comments=note)
+            files.append(f"{name}.crn")
+            if config.crn_json:
+                write_crn_json(crn, tmp / f"{name}.json")
+                files.append(f"{name}.json")
         if compiled.network is not None:
-            _write_json(tmp / "network.json", network_to_json(compiled.network))
+            # compact: an MNIST network's weight matrices are 370k numbers
+            (tmp / "network.json").write_text(
+                json.dumps(_finite(network_to_json(compiled.network)), separators=(",", ":")) + "\n",
+                encoding="utf-8")
             files.append("network.json")
         if agreement is not None:
             write_examples_table(tmp / "examples.csv", agreement)

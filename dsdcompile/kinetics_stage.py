@@ -35,6 +35,7 @@ from dsdcompile.config import KineticsConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.outputs import domain_table
 from dsdcompile.dsd.system import Complex, DSDSystem
+from dsdcompile.errors import InputError
 from dsdcompile.kinetics import (
     FuelPlan,
     LabSpecies,
@@ -207,12 +208,18 @@ def run_kinetics_stage(system: DSDSystem, modules: Sequence[ModuleImplementation
         with progress.stage("lab tables"):
             expected = nn.argmax(axis=1)
             examples = lab_examples(crn, x, expected=expected)
-            written = write_lab_tables(lab_species(system, plan, config.unit_nM), examples, out_dir, config,
-                                       sequences=None)
+            try:
+                written = write_lab_tables(lab_species(system, plan, config.unit_nM), examples, out_dir, config,
+                                           sequences=None)
+            except InputError as e:
+                # a design whose DNA does not fit the tube is a finding to report, not a failed run
+                skipped["lab_tables"] = str(e)
+                progress.log(f"lab tables: not written: {e}")
+                written = []
             files += [Path(p).name for p in written]
             if "plate.xlsx" in files:
                 normalize_xlsx(out_dir / "plate.xlsx")
-        if "plate.xlsx" not in files:
+        if written and "plate.xlsx" not in files:
             progress.log("lab tables: plate.xlsx not written (pip install 'dsdcompile[lab]' for openpyxl)")
 
     block = kinetics_summary(formal, impl, plan)
