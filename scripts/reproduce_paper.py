@@ -89,8 +89,7 @@ def main() -> None:
                 keep = d / f"dsd_{scheme}"
                 shutil.rmtree(keep, ignore_errors=True)
                 keep.mkdir()
-                for f in ("summary.json", "verification.md", "verification.html", "verification.json",
-                          "domains.csv"):
+                for f in ("summary.json", "verification.md", "verification.html", "verification.json"):
                     shutil.copy(full / f, keep / f)
             else:
                 dsd[scheme], _ = run_design(name, scheme, d / f"dsd_{scheme}", args.quiet)
