@@ -36,7 +36,8 @@ _D = TrainConfig()
 @click.option("--lr-final", type=float, default=_D.lr_final, show_default=True,
               help="Learning rate after the last epoch (exponential decay).")
 @click.option("--dropout", type=float, default=_D.dropout, show_default=True, help="Dropout after each hidden layer.")
-@click.option("--weights", type=click.Choice(list(WEIGHTS)), default=_D.weights, show_default=True)
+@click.option("--weights", type=click.Choice(list(WEIGHTS)), default=_D.weights,
+              help="Weight kind (default: ternary for vasic2020, real for anderson2021).")
 @click.option("--ternary-threshold", type=float, default=_D.ternary_threshold, show_default=True,
               help="Ternary: shadow weights with |w| below this become 0.")
 @click.option("--sparsity", type=float, default=_D.sparsity, show_default=True,
@@ -50,13 +51,21 @@ _D = TrainConfig()
 @click.option("--max-shift", type=int, default=_D.max_shift, show_default=True)
 @click.option("--construction", type=click.Choice(list(CONSTRUCTIONS)), default=_D.construction, show_default=True,
               help="Which CRN construction the network is trained and exported for.")
+@click.option("--epsilon", type=float, default=_D.epsilon, show_default=True,
+              help="anderson2021: ε of the smoothed ReLU σ_ε(z) = (z + √(z² + 4ε))/2.")
+@click.option("--weight-decay", type=float, default=_D.weight_decay, show_default=True,
+              help="L2 penalty on the weights (anderson2021: keeps rate constants, and stiffness, small).")
 @click.option("--threads", type=int, default=_D.threads, show_default=True, help="torch CPU threads.")
 @click.option("--quiet", "-q", is_flag=True, default=_D.quiet, help="No progress bar or summary.")
 def train(dataset: str, csv_path: Path | None, label_column: str | None, val_fraction: float, test_fraction: float,
           data_dir: str, out: str, epochs: int, hidden: str | None, lr: float, lr_final: float, dropout: float,
-          weights: str, ternary_threshold: float, sparsity: float, batch_size: int, seed: int, split_seed: int,
-          augment: bool, max_shift: int, construction: str, threads: int, quiet: bool) -> None:
-    """Train a binary/ternary-weight ReLU network with BinaryConnect and write a compilable model file."""
+          weights: str | None, ternary_threshold: float, sparsity: float, batch_size: int, seed: int, split_seed: int,
+          augment: bool, max_shift: int, construction: str, epsilon: float, weight_decay: float, threads: int,
+          quiet: bool) -> None:
+    """Train a network for a CRN construction and write a compilable model file.
+
+    vasic2020: binary/ternary weights with BinaryConnect, ReLU. anderson2021: real weights, smoothed ReLU.
+    """
     from dsdcompile.train import train as run_training
 
     try:
@@ -65,8 +74,8 @@ def train(dataset: str, csv_path: Path | None, label_column: str | None, val_fra
             data_dir=data_dir, out=out, epochs=epochs, hidden=parse_hidden(hidden), lr=lr, lr_final=lr_final,
             dropout=dropout, weights=weights, ternary_threshold=ternary_threshold, seed=seed, split_seed=split_seed,
             sparsity=sparsity, batch_size=batch_size, augment=augment, max_shift=max_shift,
-            construction=construction, val_fraction=val_fraction, test_fraction=test_fraction, threads=threads,
-            quiet=quiet)
+            construction=construction, epsilon=epsilon, weight_decay=weight_decay, val_fraction=val_fraction,
+            test_fraction=test_fraction, threads=threads, quiet=quiet)
         result = run_training(config)
     except DsdCompileError as e:
         click.echo(f"dsdcompile: error: {e}", err=True)

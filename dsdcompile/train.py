@@ -1,4 +1,5 @@
-"""BinaryConnect training of binary/ternary-weight ReLU networks and their export as compilable model files."""
+"""Training of ReLU networks for a CRN construction (BinaryConnect ternary/binary weights for vasic2020, real
+weights and the smoothed ReLU for anderson2021) and their export as compilable model files."""
 
 from __future__ import annotations
 
@@ -17,14 +18,18 @@ from dsdcompile import datasets as ds
 from dsdcompile import preprocess
 from dsdcompile.errors import InputError
 
-WEIGHTS = ("binary", "ternary")
+WEIGHTS = ("binary", "ternary", "real")
+DEFAULT_EPSILON = 0.01  # anderson2021 smoothing ε (the same as dsdcompile.passes.anderson.DEFAULT_EPSILON)
 META_KEYS = ("input_names", "class_names", "preprocessing", "construction", "weights", "seed", "accuracy", "split",
              "hyperparameters", "command", "nonzero_weights", "dataset")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything one training run needs. ``hidden=None`` takes the data set's paper architecture."""
+    """Everything one training run needs. ``hidden=None`` takes the data set's paper architecture.
+
+    ``weights=None`` takes the construction's default: ternary for vasic2020, real for anderson2021.
+    """
 
     dataset: str | None = "iris"
     csv: str | None = None
@@ -36,7 +41,7 @@ class TrainConfig:
     lr: float = 0.01
     lr_final: float = 1.0e-4  # learning rate after the last epoch (exponential decay from lr)
     dropout: float = 0.0
-    weights: str = "ternary"
+    weights: str | None = None
     ternary_threshold: float = 0.15  # ternary: |w| < threshold → 0 (shadow weights live in [-1, 1])
     seed: int = 0
     split_seed: int = 0
@@ -45,6 +50,8 @@ class TrainConfig:
     augment: bool = False  # image data: random shifts of every training image each epoch
     max_shift: int = 2
     construction: str = "vasic2020"
+    epsilon: float = DEFAULT_EPSILON  # anderson2021: σ_ε(z) = (z + √(z² + 4ε)) / 2
+    weight_decay: float = 0.0  # L2 penalty (Adam weight_decay) on the weights, not the biases
     val_fraction: float = 0.15  # --csv only
     test_fraction: float = 0.15  # --csv only
     threads: int = 1
@@ -57,10 +64,18 @@ class TrainConfig:
                              "(or --csv FILE --label-column NAME)")
         if self.csv is not None and not self.label_column:
             raise InputError("--csv needs --label-column NAME")
-        if self.weights not in WEIGHTS:
-            raise InputError(f"unknown weights {self.weights!r}; use binary or ternary")
         if self.construction not in CONSTRUCTIONS:
             raise InputError(f"unknown construction {self.construction!r}; known: {', '.join(CONSTRUCTIONS)}")
+        if self.weights is not None and self.weights not in WEIGHTS:
+            raise InputError(f"unknown weights {self.weights!r}; use binary, ternary or real")
+        allowed = CONSTRUCTIONS[self.construction].weights
+        if self.weight_kind not in allowed:
+            raise InputError(f"--construction {self.construction} needs --weights {' or '.join(allowed)}, "
+                             f"not {self.weight_kind}")
+        if not (self.epsilon > 0 and math.isfinite(self.epsilon)):
+            raise InputError(f"--epsilon must be positive, got {self.epsilon}")
+        if not (self.weight_decay >= 0 and math.isfinite(self.weight_decay)):
+            raise InputError(f"--weight-decay must be >= 0, got {self.weight_decay}")
         if self.epochs < 1 or self.batch_size < 1 or self.threads < 1:
             raise InputError("--epochs, --batch-size and --threads must be at least 1")
         if self.hidden is not None and (not self.hidden or any(h < 1 for h in self.hidden)):
@@ -71,12 +86,20 @@ class TrainConfig:
             raise InputError("--lr and --lr-final must be positive")
         if self.sparsity < 0:
             raise InputError("--sparsity must be >= 0")
-        if self.sparsity > 0 and self.weights != "ternary":
+        if self.sparsity > 0 and self.weight_kind != "ternary":
             raise InputError("--sparsity needs --weights ternary (binary weights cannot be zero)")
         if not 0 < self.ternary_threshold < 1:
             raise InputError("--ternary-threshold must be in (0, 1)")
         if self.max_shift < 0:
             raise InputError("--max-shift must be >= 0")
+
+    @property
+    def weight_kind(self) -> str:
+        """``weights``, or the construction's default when it is None."""
+        if self.weights is not None:
+            return self.weights
+        construction = CONSTRUCTIONS.get(self.construction)
+        return construction.weights[0] if construction is not None else "ternary"
 
     def to_command(self) -> str:
         """The `dsdcompile train` command line that reproduces this run (every setting explicit)."""
@@ -92,15 +115,20 @@ class TrainConfig:
         if self.hidden is not None:
             args += ["--hidden", ",".join(str(h) for h in self.hidden)]
         args += ["--lr", repr(self.lr), "--lr-final", repr(self.lr_final), "--dropout", repr(self.dropout),
-                 "--weights", self.weights]
-        if self.weights == "ternary":
+                 "--weights", self.weight_kind]
+        if self.weight_kind == "ternary":
             args += ["--ternary-threshold", repr(self.ternary_threshold)]
             if self.sparsity:
                 args += ["--sparsity", repr(self.sparsity)]
         args += ["--batch-size", str(self.batch_size), "--seed", str(self.seed), "--split-seed", str(self.split_seed)]
         if self.augment:
             args += ["--augment", "--max-shift", str(self.max_shift)]
-        args += ["--construction", self.construction, "--threads", str(self.threads)]
+        if self.weight_decay:
+            args += ["--weight-decay", repr(self.weight_decay)]
+        args += ["--construction", self.construction]
+        if self.construction == "anderson2021":
+            args += ["--epsilon", repr(self.epsilon)]
+        args += ["--threads", str(self.threads)]
         return shlex.join(args)
 
 
@@ -160,21 +188,90 @@ def _make_layer_class():
         def extra_repr(self) -> str:
             return f"{self.weight.shape[1]}, {self.weight.shape[0]}, weights={self.weights}, alpha={self.alpha:.4g}"
 
-    return DiscreteLinear
+    class RealLinear(nn.Module):
+        """y = W x + b with real weights (anderson2021: the weights become rate constants as they are)."""
+
+        alpha = 1.0
+        weights = "real"
+
+        def __init__(self, n_in: int, n_out: int, generator) -> None:
+            super().__init__()
+            bound = 1.0 / math.sqrt(n_in)
+            self.weight = nn.Parameter(torch.empty(n_out, n_in).uniform_(-bound, bound, generator=generator))
+            self.bias = nn.Parameter(torch.zeros(n_out))
+
+        def discrete(self):
+            return self.weight.detach()
+
+        def forward(self, x):
+            return torch.nn.functional.linear(x, self.weight, self.bias)
+
+        def extra_repr(self) -> str:
+            return f"{self.weight.shape[1]}, {self.weight.shape[0]}, weights=real"
+
+    return DiscreteLinear, RealLinear
+
+
+def smoothed_relu_torch(z, epsilon: float):
+    """σ_ε(z) = (z + √(z² + 4ε)) / 2 in torch, without cancellation for negative z (both branches are finite)."""
+    torch = _torch()
+    root = torch.sqrt(z * z + 4.0 * epsilon)
+    return torch.where(z >= 0, 0.5 * (z + root), 2.0 * epsilon / (root - z))
+
+
+def _make_smoothed_relu(epsilon: float):
+    torch = _torch()
+
+    class SmoothedReLU(torch.nn.Module):
+        """The anderson2021 activation σ_ε, the fixed point of dy/dt = ε + z·y − y²."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.epsilon = epsilon
+
+        def forward(self, z):
+            return smoothed_relu_torch(z, self.epsilon)
+
+        def extra_repr(self) -> str:
+            return f"epsilon={self.epsilon}"
+
+    return SmoothedReLU()
 
 
 @dataclass(frozen=True)
 class Construction:
-    """How a construction trains and exports: the hidden activation and the export of a trained model."""
+    """How a construction trains and exports.
+
+    ``activation(config)`` is the hidden-layer activation module; ``export`` turns the trained model
+    into the state_dict the compiler loads; ``forward(network, x, config)`` is what the compiled CRN
+    computes (used for the recorded accuracies); ``weights`` are the allowed weight kinds, the
+    first the default. The training model returns the last layer's pre-activation in both cases.
+    """
 
     name: str
-    activation: Callable[[], object]
+    activation: Callable[[TrainConfig], object]
     export: Callable[[object], dict]
+    forward: Callable[[object, np.ndarray, TrainConfig], np.ndarray]
+    weights: tuple[str, ...]
     description: str
 
 
-def _relu():
+def _relu(config: TrainConfig):
     return _torch().nn.ReLU()
+
+
+def _smoothed(config: TrainConfig):
+    return _make_smoothed_relu(config.epsilon)
+
+
+def _relu_forward(network, x: np.ndarray, config: TrainConfig) -> np.ndarray:
+    return network.forward(x)
+
+
+def _smoothed_forward(network, x: np.ndarray, config: TrainConfig) -> np.ndarray:
+    from dsdcompile.passes.anderson import smoothed_forward
+
+    return smoothed_forward(network, x, config.epsilon)
 
 
 def export_vasic2020(model) -> dict:
@@ -193,10 +290,22 @@ def export_vasic2020(model) -> dict:
     return sd
 
 
+def export_anderson2021(model) -> dict:
+    """Exported state_dict: the trained float32 weights and biases as they are (the network the CRN computes)."""
+    sd: dict = {}
+    for idx, layer in _linear_layers(model):
+        sd[f"{idx}.weight"] = layer.weight.detach().to(_torch().float32).clone().contiguous()
+        sd[f"{idx}.bias"] = layer.bias.detach().to(_torch().float32).clone().contiguous()
+    return sd
+
+
 CONSTRUCTIONS: dict[str, Construction] = {
-    "vasic2020": Construction("vasic2020", _relu, export_vasic2020,
+    "vasic2020": Construction("vasic2020", _relu, export_vasic2020, _relu_forward, ("ternary", "binary"),
                               "rate-independent ReLU CRN of Vasic et al. 2020: ternary weights, biases as "
                               "initial concentrations"),
+    "anderson2021": Construction("anderson2021", _smoothed, export_anderson2021, _smoothed_forward, ("real",),
+                                 "rate-dependent mass-action CRN of Anderson et al. 2021: real weights as rate "
+                                 "constants, smoothed ReLU σ_ε after every layer including the output"),
 }
 
 
@@ -205,16 +314,23 @@ def _linear_layers(model) -> list[tuple[int, object]]:
 
 
 def build_model(sizes: Sequence[int], config: TrainConfig):
-    """nn.Sequential [DiscreteLinear, act, Dropout, ..., DiscreteLinear]; indices 0, 3, 6, ... hold the layers."""
+    """nn.Sequential [Linear, act, Dropout, ..., Linear]; indices 0, 3, 6, ... hold the layers.
+
+    The last layer has no activation: the model returns the output pre-activation (for anderson2021
+    the exported network applies σ_ε to it, which is increasing and keeps every argmax).
+    """
     torch = _torch()
-    layer_cls = _make_layer_class()
+    discrete_cls, real_cls = _make_layer_class()
     gen = torch.Generator().manual_seed(config.seed)
     construction = CONSTRUCTIONS[config.construction]
     mods: list = []
     for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        mods.append(layer_cls(n_in, n_out, config.weights, config.ternary_threshold, gen))
+        if config.weight_kind == "real":
+            mods.append(real_cls(n_in, n_out, gen))
+        else:
+            mods.append(discrete_cls(n_in, n_out, config.weight_kind, config.ternary_threshold, gen))
         if k < len(sizes) - 2:
-            mods += [construction.activation(), torch.nn.Dropout(config.dropout)]
+            mods += [construction.activation(config), torch.nn.Dropout(config.dropout)]
     return torch.nn.Sequential(*mods)
 
 
@@ -299,6 +415,8 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
     hidden = config.hidden if config.hidden is not None else data.default_hidden
     sizes = [preprocess.apply(data.preprocessing, data.x_train[:1]).shape[1], *hidden, data.n_classes]
     model = build_model(sizes, config)
+    linears = [m for _, m in _linear_layers(model)]
+    clip = config.weight_kind != "real"  # BinaryConnect keeps the shadow weights in [-1, 1]
 
     def prep(x):
         return torch.as_tensor(preprocess.apply(data.preprocessing, x), dtype=torch.float32)
@@ -308,10 +426,14 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
     augment = config.augment and data.image_shape is not None and config.max_shift > 0
     aug_rng = np.random.default_rng(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    if config.weight_decay:
+        params: list = [{"params": [m.weight for m in linears], "weight_decay": config.weight_decay},
+                        {"params": [m.bias for m in linears], "weight_decay": 0.0}]
+    else:
+        params = list(model.parameters())
+    opt = torch.optim.Adam(params, lr=config.lr)
     gamma = (config.lr_final / config.lr) ** (1.0 / config.epochs)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma)
-    linears = [m for _, m in _linear_layers(model)]
     history = History()
     best_key, best_state = None, None
     show = not config.quiet if progress is None else progress
@@ -336,9 +458,10 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            with torch.no_grad():
-                for m in linears:
-                    m.weight.clamp_(-1.0, 1.0)
+            if clip:
+                with torch.no_grad():
+                    for m in linears:
+                        m.weight.clamp_(-1.0, 1.0)
             total += float(loss.detach())
             batches += 1
         sched.step()
@@ -364,12 +487,13 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
     return model, history
 
 
-def _network_accuracy(sd: Mapping, meta: Mapping, x_raw: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def _network_accuracy(sd: Mapping, meta: Mapping, x_raw: np.ndarray, y: np.ndarray,
+                      config: TrainConfig = TrainConfig()) -> tuple[float, np.ndarray]:
     """Accuracy of the exported model as the compiler loads it (float64, raw inputs through preprocessing)."""
     from dsdcompile.model_io import network_from_state_dict
 
     net = network_from_state_dict(sd, meta)
-    out = net.forward(preprocess.apply(net.preprocessing, x_raw))
+    out = CONSTRUCTIONS[config.construction].forward(net, preprocess.apply(net.preprocessing, x_raw), config)
     pred = out.argmax(1)
     return (float((pred == y).mean()) if len(y) else float("nan")), out
 
@@ -392,28 +516,35 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
     per_layer = [int((sd[f"{i}.weight"] != 0).sum()) for i, _ in _linear_layers(model)]
     hyper = {k: v for k, v in asdict(config).items()
              if k not in ("dataset", "csv", "label_column", "data_dir", "out", "quiet", "split_seed", "seed",
-                          "construction")}
+                          "construction", "epsilon")}
     if config.csv is None:
         hyper.pop("val_fraction")
         hyper.pop("test_fraction")
     if not config.augment:
         hyper.pop("max_shift")
-    if config.weights != "ternary":
+    hyper["weights"] = config.weight_kind
+    if config.weight_kind != "ternary":
         hyper.pop("ternary_threshold")
         hyper.pop("sparsity")
+    if not config.weight_decay:
+        hyper.pop("weight_decay")
     hyper["hidden"] = hidden
     hyper["layers"] = sizes
     hyper["lr_schedule"] = "exponential decay per epoch from lr to lr_final"
     hyper["optimizer"] = "Adam"
-    hyper["loss"] = "square hinge"
-    hyper["layer_scale"] = "alpha_l = 1/sqrt(fan_in) in training; exported biases b_l / (alpha_1...alpha_l)"
+    if config.construction == "anderson2021":
+        hyper["loss"] = "square hinge on the output layer's pre-activation (sigma_eps is increasing: same argmax)"
+        hyper["activation"] = f"sigma_eps(z) = (z + sqrt(z^2 + 4 eps)) / 2 after every layer, eps = {config.epsilon}"
+    else:
+        hyper["loss"] = "square hinge"
+        hyper["layer_scale"] = "alpha_l = 1/sqrt(fan_in) in training; exported biases b_l / (alpha_1...alpha_l)"
     meta: dict = {
         "dataset": data.name,
         "input_names": list(data.input_names),
         "class_names": list(data.class_names),
         "preprocessing": [dict(s) for s in data.preprocessing],
         "construction": config.construction,
-        "weights": config.weights,
+        "weights": config.weight_kind,
         "seed": config.seed,
         "split": {**data.split, "seed": config.split_seed},
         "hyperparameters": hyper,
@@ -427,13 +558,18 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
         "training_seconds": round(seconds, 1),
         "description": data.description,
     }
+    if config.construction == "anderson2021":
+        meta["epsilon"] = config.epsilon
+        params = [sd[f"{i}.{k}"].abs() for i, _ in _linear_layers(model) for k in ("weight", "bias")]
+        meta["max_abs_weight"] = float(max(float(p.max()) for p in params[0::2]))
+        meta["max_abs_bias"] = float(max(float(p.max()) for p in params[1::2]))
     if data.paper:
         meta["paper"] = data.paper
     acc, agree = {}, {}
     torch = _torch()
     for part, x, y in (("train", data.x_train, data.y_train), ("validation", data.x_val, data.y_val),
                        ("test", data.x_test, data.y_test)):
-        a, out = _network_accuracy(sd, meta, x, y)
+        a, out = _network_accuracy(sd, meta, x, y, config)
         acc[part] = None if math.isnan(a) else a
         with torch.no_grad():
             trained = model(torch.as_tensor(preprocess.apply(data.preprocessing, x), dtype=torch.float32)).numpy()
@@ -513,10 +649,12 @@ def model_card(meta: Mapping, *, curve_name: str = "learning_curve.png", notes: 
     split = meta["split"]
     sizes = split.get("sizes", {})
     acc = meta["accuracy"]
+    anderson = meta["construction"] == "anderson2021"
+    how = "Trained with real weights and the smoothed ReLU" if anderson else "Trained with BinaryConnect"
     lines = [
         f"# Model card: {meta['dataset']} {'-'.join(str(s) for s in h['layers'])} ({meta['weights']} weights)",
         "",
-        f"Trained with BinaryConnect (`dsdcompile train`) for the `{meta['construction']}` construction.",
+        f"{how} (`dsdcompile train`) for the `{meta['construction']}` construction.",
         "",
         "## Data",
         "",
@@ -533,17 +671,30 @@ def model_card(meta: Mapping, *, curve_name: str = "learning_curve.png", notes: 
               f"features)", f"- classes: {', '.join(meta['class_names'])}", ""]
     lines += ["## Accuracy", "", "| train | validation | test |", "|---|---|---|",
               f"| {_pct(acc.get('train'))} | {_pct(acc.get('validation'))} | {_pct(acc.get('test'))} |", "",
-              "Measured with the exported network (ternary weights, exported biases, float64) as the compiler "
-              "loads it. The model kept is the epoch with the best validation accuracy "
+              "Measured with the exported network ("
+              + ("float32 weights and biases, σ_ε after every layer" if anderson else
+                 f"{meta['weights']} weights, exported biases")
+              + ", float64) as the compiler loads it. The model kept is the epoch with the best validation accuracy "
               f"(epoch {meta.get('best_epoch')}); the test set was not used for any choice."]
     if meta.get("paper"):
-        lines += ["", f"Paper: {meta['paper']}."]
-    lines += ["", "## Network", "",
-              f"- layers: {' → '.join(str(s) for s in h['layers'])}, ReLU after every layer but the last",
-              f"- weights: {meta['weights']} in {{-1, 0, 1}} (stored as int8); biases float32",
-              f"- training scale α_l = 1/√fan_in; exported biases b_l/(α_1⋯α_l), so exported outputs = trained "
-              f"outputs × {meta.get('output_scale', float('nan')):.6g} (argmax unchanged)",
-              "", "| layer | shape | non-zero weights | of |", "|---|---|---|---|"]
+        label = "For comparison, the vasic2020 paper's ternary network" if anderson else "Paper"
+        lines += ["", f"{label}: {meta['paper']}."]
+    lines += ["", "## Network", ""]
+    if anderson:
+        eps = meta["epsilon"]
+        lines += [f"- layers: {' → '.join(str(s) for s in h['layers'])}, smoothed ReLU σ_ε(z) = (z + √(z² + 4ε))/2 "
+                  f"with ε = {eps} after every layer, the output layer included (the CRN's fixed point)",
+                  "- weights and biases: real, float32; they are the CRN's rate constants "
+                  f"(largest |w| = {meta['max_abs_weight']:.4g}, largest |b| = {meta['max_abs_bias']:.4g}; "
+                  "larger constants mean faster but stiffer chemistry)",
+                  "- trained on the output layer's pre-activation; σ_ε is increasing, so the predicted class "
+                  "(argmax) is the same"]
+    else:
+        lines += [f"- layers: {' → '.join(str(s) for s in h['layers'])}, ReLU after every layer but the last",
+                  f"- weights: {meta['weights']} in {{-1, 0, 1}} (stored as int8); biases float32",
+                  f"- training scale α_l = 1/√fan_in; exported biases b_l/(α_1⋯α_l), so exported outputs = "
+                  f"trained outputs × {meta.get('output_scale', float('nan')):.6g} (argmax unchanged)"]
+    lines += ["", "| layer | shape | non-zero weights | of |", "|---|---|---|---|"]
     layers = h["layers"]
     for k, (nz, tot) in enumerate(zip(meta["nonzero_weights_per_layer"], meta["total_weights"])):
         lines.append(f"| {k + 1} | {layers[k + 1]}×{layers[k]} | {nz} | {tot} ({100 * nz / tot:.1f}%) |")
@@ -553,6 +704,8 @@ def model_card(meta: Mapping, *, curve_name: str = "learning_curve.png", notes: 
         if k in ("layers",):
             continue
         lines.append(f"| {k} | {v} |")
+    if anderson:
+        lines.append(f"| epsilon | {meta['epsilon']} |")
     lines += [f"| seed | {meta['seed']} |", f"| training time | {meta.get('training_seconds')} s |", "",
               "Command (reproduces the model bit for bit on the same software and thread count):", "",
               "```bash", meta["command"], "```", "", f"![learning curve]({curve_name})", ""]

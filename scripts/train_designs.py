@@ -1,11 +1,15 @@
-"""Train the paper's three designs (IRIS 4-8-3, virus 10-32-4, MNIST 196-512-512-10) reproducibly into designs/.
+"""Train the paper's three designs (IRIS 4-8-3, virus 10-32-4, MNIST 196-512-512-10) and two anderson2021 designs.
+
+The vasic2020 designs (ternary weights) go to designs/iris, designs/virus and designs/mnist; the
+anderson2021 designs (real weights, smoothed ReLU with ε = 0.01 after every layer, same
+architectures and splits) to designs/iris_anderson2021 and designs/virus_anderson2021.
 
 For each design a small grid of candidate settings (learning rate, dropout, ternary threshold,
 seed, ...) is trained; the candidate with the best validation accuracy (ties: lowest validation
 loss) is kept. The test set plays no part in the choice. Every run is deterministic, so the
 kept model is reproduced bit for bit by the `dsdcompile train` command in its model card.
 
-    python scripts/train_designs.py                 # all three, with the search
+    python scripts/train_designs.py                 # all five, with the search
     python scripts/train_designs.py --only iris     # one design
     python scripts/train_designs.py --no-search     # only the candidates chosen by the last search
 
@@ -33,7 +37,7 @@ from dsdcompile.train import TrainConfig, card_path, model_card, save, train  # 
 
 DATA_DIR = "../shared/data"  # relative to the repository root, where the commands run
 
-TARGETS = {"iris": 0.94, "virus": 0.95, "mnist": 0.96}
+TARGETS = {"iris": 0.94, "virus": 0.95, "mnist": 0.96, "iris_anderson2021": 0.94, "virus_anderson2021": 0.95}
 
 
 def _grid(base: TrainConfig, **axes) -> list[TrainConfig]:
@@ -57,11 +61,20 @@ def candidates(name: str) -> list[TrainConfig]:
                            lr_final=1e-4, dropout=0.2, weights="ternary", ternary_threshold=0.15, augment=True,
                            max_shift=2, quiet=True)
         return _grid(base, lr=(0.01, 0.03), seed=(0, 1))
+    # anderson2021: real weights are rate constants; a mild weight decay keeps them (and the stiffness) small
+    if name == "iris_anderson2021":
+        base = TrainConfig(dataset="iris", out=out, hidden=(8,), epochs=500, batch_size=16, lr_final=1e-4,
+                           construction="anderson2021", epsilon=0.01, quiet=True)
+        return _grid(base, lr=(0.01, 0.03), weight_decay=(0.0, 1e-3), seed=range(3))
+    if name == "virus_anderson2021":
+        base = TrainConfig(dataset="virus", data_dir=DATA_DIR, out=out, hidden=(32,), epochs=300, batch_size=16,
+                           lr_final=1e-4, construction="anderson2021", epsilon=0.01, quiet=True)
+        return _grid(base, lr=(0.01, 0.03), weight_decay=(0.0, 1e-3), seed=range(3))
     raise SystemExit(f"unknown design {name!r}")
 
 
 # the candidates the last search kept (index into candidates(name)); used by --no-search
-CHOSEN: dict[str, int] = {"iris": 12, "virus": 12, "mnist": 0}
+CHOSEN: dict[str, int] = {"iris": 12, "virus": 12, "mnist": 0, "iris_anderson2021": 7, "virus_anderson2021": 0}
 
 
 def write_test_csv(data: ds.Dataset, folder: Path) -> Path:
@@ -94,7 +107,7 @@ def _describe(c: TrainConfig, base: TrainConfig) -> str:
 def run_design(name: str, search: bool) -> dict:
     grid = candidates(name)
     first = grid[0]
-    data = ds.load_dataset(name, first.data_dir, first.split_seed)
+    data = ds.load_dataset(str(first.dataset), first.data_dir, first.split_seed)
     folder = ROOT / "designs" / name
     folder.mkdir(parents=True, exist_ok=True)
     pool = list(enumerate(grid)) if search else [(CHOSEN[name], grid[CHOSEN[name]])]
@@ -156,7 +169,7 @@ def main() -> None:
     import os
 
     os.chdir(ROOT)  # the recorded commands use paths relative to the repository root
-    for name in args.only or ["iris", "virus", "mnist"]:
+    for name in args.only or list(TARGETS):
         run_design(name, search=not args.no_search)
 
 

@@ -1,4 +1,4 @@
-"""BinaryConnect training: determinism, export that keeps predictions, ternary int8 weights, sparsity, the CLI."""
+"""Training: determinism, export that keeps predictions, ternary int8 weights, sparsity, anderson2021, the CLI."""
 
 import dataclasses
 import shlex
@@ -13,7 +13,7 @@ from dsdcompile import datasets as ds
 from dsdcompile import preprocess
 from dsdcompile.cli_train import train as train_command
 from dsdcompile.errors import InputError
-from dsdcompile.model_io import load_network
+from dsdcompile.model_io import load_network, network_from_state_dict
 from dsdcompile.train import (
     META_KEYS,
     TrainConfig,
@@ -165,6 +165,10 @@ def test_csv_path(tmp_path):
     ({"sparsity": 0.1, "weights": "binary"}, "needs --weights ternary"),
     ({"csv": "x.csv"}, "--label-column"),
     ({"construction": "nope"}, "unknown construction"),
+    ({"construction": "anderson2021", "weights": "ternary"}, "needs --weights real"),
+    ({"weights": "real"}, "needs --weights ternary or binary"),
+    ({"construction": "anderson2021", "epsilon": 0.0}, "--epsilon must be positive"),
+    ({"weight_decay": -1.0}, "--weight-decay"),
 ])
 def test_config_errors(kwargs, match):
     with pytest.raises(InputError, match=match):
@@ -219,12 +223,92 @@ def test_cli_is_registered_under_dsdcompile():
     assert res.exit_code == 0 and "--sparsity" in res.output
 
 
+# -- anderson2021: real weights, smoothed ReLU after every layer ------------------------------------------
+ANDERSON = dataclasses.replace(FAST, construction="anderson2021", epsilon=0.02, weight_decay=1e-4)
+
+
+@pytest.fixture(scope="module")
+def anderson(data):
+    return train(ANDERSON, data=data, write=False)
+
+
+def test_anderson_same_seed_same_weights(data, anderson):
+    again = train(ANDERSON, data=data, write=False)
+    for k, v in anderson.state_dict.items():
+        assert torch.equal(v, again.state_dict[k]), k
+    other = train(dataclasses.replace(ANDERSON, seed=1), data=data, write=False)
+    assert not torch.equal(other.state_dict["0.weight"], anderson.state_dict["0.weight"])
+
+
+def test_anderson_export_is_the_smoothed_network(data, anderson):
+    from dsdcompile.passes.anderson import smoothed_forward, smoothed_relu
+    from dsdcompile.train import smoothed_relu_torch
+
+    sd = anderson.state_dict
+    assert sorted(sd) == ["0.bias", "0.weight", "3.bias", "3.weight"]
+    assert all(v.dtype == torch.float32 for v in sd.values())
+    assert len(sd["0.weight"].unique()) > 3  # real, not ternary
+    meta = anderson.meta
+    assert meta["construction"] == "anderson2021" and meta["weights"] == "real" and meta["epsilon"] == 0.02
+    for key in META_KEYS:
+        assert key in meta, key
+    z = np.linspace(-50, 50, 101)
+    np.testing.assert_allclose(smoothed_relu_torch(torch.as_tensor(z), 0.02).numpy(), smoothed_relu(z, 0.02),
+                               rtol=1e-12)
+    x_raw = np.vstack([data.x_train, data.x_val, data.x_test])
+    x = preprocess.apply(data.preprocessing, x_raw)
+    with torch.no_grad():
+        pre = anderson.model(torch.as_tensor(x, dtype=torch.float32)).double()
+    # the exported network is σ_ε of every layer, the output layer included
+    net = network_from_state_dict(sd, meta)
+    out = smoothed_forward(net, x, meta["epsilon"])
+    np.testing.assert_allclose(out, smoothed_relu(pre.numpy(), 0.02), rtol=1e-4, atol=1e-5)
+    assert (out.argmax(1) == pre.argmax(1).numpy()).all()
+    assert meta["export_argmax_agreement"] == {"train": 1.0, "validation": 1.0, "test": 1.0}
+    assert meta["accuracy"]["train"] > 0.9
+
+
+def test_anderson_model_file_loads_and_compiles(tmp_path, data):
+    from dsdcompile.passes.anderson import compile_anderson, smoothed_forward
+
+    out = tmp_path / "model.pt"
+    r = train(dataclasses.replace(ANDERSON, out=str(out), epochs=8), data=data)
+    net = load_network(out)
+    assert net.meta["construction"] == "anderson2021" and net.meta["epsilon"] == 0.02
+    x = preprocess.apply(net.preprocessing, data.x_test)
+    with torch.no_grad():
+        pred = r.model(torch.as_tensor(x, dtype=torch.float32)).argmax(1).numpy()
+    y = smoothed_forward(net, x, net.meta["epsilon"])
+    assert (y.argmax(1) == pred).all()
+    assert float((y.argmax(1) == data.y_test).mean()) == pytest.approx(r.meta["accuracy"]["test"])
+    assert compile_anderson(net, net.meta["epsilon"]).n_reactions > 0
+    card = (tmp_path / "MODEL_CARD.md").read_text()
+    assert "anderson2021" in card and "σ_ε" in card and "--construction anderson2021" in card
+    assert "--epsilon 0.02" in r.meta["command"] and "--weights real" in r.meta["command"]
+
+
+def test_cli_trains_anderson(tmp_path):
+    csv = _tiny_csv(tmp_path)
+    out = tmp_path / "a.pt"
+    res = CliRunner().invoke(train_command, ["--csv", str(csv), "--label-column", "kind", "--epochs", "3",
+                                             "--hidden", "4", "--out", str(out), "--construction", "anderson2021",
+                                             "--epsilon", "0.05", "--quiet"])
+    assert res.exit_code == 0, res.output
+    meta = torch.load(out, weights_only=True)["meta"]
+    assert meta["construction"] == "anderson2021" and meta["epsilon"] == 0.05 and meta["weights"] == "real"
+    res = CliRunner().invoke(train_command, ["--construction", "anderson2021", "--weights", "ternary", "-q",
+                                             "--out", str(tmp_path / "b.pt")])
+    assert res.exit_code == 2 and "needs --weights real" in res.output
+
+
 DESIGNS = Path(__file__).resolve().parents[1] / "designs"
 
 
-@pytest.mark.parametrize("name", ["iris", "virus", pytest.param("mnist", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("name", ["iris", "virus", pytest.param("mnist", marks=pytest.mark.slow),
+                                  "iris_anderson2021", "virus_anderson2021"])
 def test_shipped_design_matches_its_card(name):
     from dsdcompile.inputs import read_examples
+    from dsdcompile.passes.anderson import smoothed_forward
 
     path = DESIGNS / name / "model.pt"
     if not path.is_file():
@@ -233,7 +317,11 @@ def test_shipped_design_matches_its_card(name):
     net = load_network(path)
     test = DESIGNS / name / ("test.csv.gz" if name == "mnist" else "test.csv")
     ex = read_examples(test, net)
-    acc = float((net.forward(ex.x).argmax(1) == ex.labels).mean())
+    if meta["construction"] == "anderson2021":
+        out = smoothed_forward(net, ex.x, meta["epsilon"])
+    else:
+        out = net.forward(ex.x)
+    acc = float((out.argmax(1) == ex.labels).mean())
     assert acc == pytest.approx(meta["accuracy"]["test"])
     assert meta["split"]["sizes"]["test"] == len(ex)
 
