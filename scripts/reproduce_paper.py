@@ -59,6 +59,28 @@ def run_design(name: str, scheme: str, out: Path, quiet: bool, kinetics: bool = 
     return summary, verdict
 
 
+CARD_HEADING = "## CRN agreement (dsdcompile)"
+
+
+def update_card(name: str, summary: dict) -> None:
+    """Write the compiled CRN's agreement figures into the design's model card (replacing an older section)."""
+    card = ROOT / "designs" / name / "MODEL_CARD.md"
+    a, c = summary["agreement"], summary["crn"]
+    section = (f"{CARD_HEADING}\n\n"
+               f"`python scripts/reproduce_paper.py --only {name}` compiles this model "
+               f"(`dsdcompile model.pt --inputs {test_csv(name).name} --scheme none`, output in `crn/`):\n\n"
+               f"- CRN: {c['formal_reactions']} formal reactions ({c['formal_species']} species), "
+               f"{c['reduced_reactions']} reduced ({c['reduced_species']} species)\n"
+               f"- exact CRN limit = network on {a['examples']} test examples: label agreement "
+               f"{a['exact_label_agreement']:.0%}, max relative error {a['max_rel_error']:.1e}\n"
+               f"- ODE simulation (rates 1) on {a['ode_examples']} examples: label agreement "
+               f"{a['ode_label_agreement']:.0%}, max relative error {a['ode_max_rel_error']:.1e}\n")
+    text = card.read_text(encoding="utf-8")
+    if CARD_HEADING in text:
+        text = text[: text.index(CARD_HEADING)].rstrip() + "\n"
+    card.write_text(text.rstrip() + "\n\n" + section, encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--train", action="store_true", help="retrain the models first")
@@ -67,6 +89,8 @@ def main() -> None:
     ap.add_argument("--mnist-dsd", action="store_true", help="also run MNIST's DSD stage (several minutes)")
     ap.add_argument("--scratch", type=Path, default=None, help="where MNIST's full DSD folder goes")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--cards-only", action="store_true",
+                    help="only copy the figures of the existing crn/summary.json files into the model cards")
     args = ap.parse_args()
     names = [n for n in args.only.split(",") if n]
     schemes = available_schemes() if args.schemes == "all" else args.schemes.split(",")
@@ -74,10 +98,15 @@ def main() -> None:
         for name in names:
             subprocess.run([sys.executable, str(ROOT / "scripts" / "train_designs.py"), "--only", name],
                            check=True, cwd=ROOT)
+    if args.cards_only:
+        for name in names:
+            update_card(name, json.loads((ROOT / "designs" / name / "crn" / "summary.json").read_text()))
+        return
     rows = []
     for name in names:
         d = ROOT / "designs" / name
         s, _ = run_design(name, "none", d / "crn", args.quiet)
+        update_card(name, s)
         dsd = {}
         for scheme in schemes:
             if name == "mnist":
