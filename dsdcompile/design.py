@@ -266,15 +266,4 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
     return summary
 
 
-def example_table_rows(path: Path) -> list[dict[str, str]]:
-    """Read back an examples.csv (for tests and scripts)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def exact_agreement_ok(summary: dict) -> bool:
-    a = summary.get("agreement", {})
-    return bool(a.get("exact_within_tolerance")) and a.get("exact_label_agreement") == 1.0
-
-
 __all__ = ["build_design", "atomic_directory", "versions"]

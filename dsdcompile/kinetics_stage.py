@@ -23,8 +23,6 @@ written here are identical between runs.
 
 from __future__ import annotations
 
-import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -66,26 +64,6 @@ class KineticsStage:
     files: list[str]
 
 
-def merge_signal_carriers(modules: Sequence[ModuleImplementation]) -> list[ModuleImplementation]:
-    """The modules with every signal carrier renamed to the formal species it stands for.
-
-    Schemes with history domains release a module-specific variant of each product signal
-    (``m3-o0`` for I1_1p, say) whose non-history domains are those of the canonical signal
-    strand, so in the tube it reacts with the downstream gate exactly like the canonical
-    strand. Modular enumeration only sees the canonical strand as the downstream module's
-    input; without this renaming the implementation CRN would never consume the variants.
-    """
-    out = []
-    for m in modules:
-        rename = dict(m.signals)
-        reactions = tuple((tuple(rename.get(s, s) for s in r), tuple(rename.get(s, s) for s in p), k)
-                          for r, p, k in m.reactions)
-        signals = tuple((f, f) for f in dict.fromkeys(f for _, f in m.signals))
-        wastes = tuple(w for w in m.wastes if w not in rename)
-        out.append(replace(m, reactions=reactions, signals=signals, wastes=wastes))
-    return out
-
-
 def _strands(c: Complex, lengths: dict[str, int]) -> tuple[LabStrand, ...]:
     """The strands of a complex, named as in strands.csv (``complex.k``)."""
     return tuple(LabStrand(f"{c.name}.{k}", " ".join(s), sum(lengths[d.rstrip("*")] for d in s))
@@ -118,27 +96,6 @@ def lab_species(system: DSDSystem, plan: FuelPlan, unit_nM: float) -> list[LabSp
         for name in sig.species:
             rows.setdefault(name, signal(name, "output"))
     return list(rows.values())
-
-
-def normalize_xlsx(path: Path) -> None:
-    """Make an openpyxl workbook byte-identical between runs: fixed zip entry times and modified date.
-
-    openpyxl stamps ``dcterms:modified`` with the time of saving and zip entries with the
-    current time, whatever the workbook's properties say.
-    """
-    with zipfile.ZipFile(path) as src:
-        entries = [(info, src.read(info)) for info in src.infolist()]
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info, data in entries:
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, data)
-    tmp.replace(path)
 
 
 def _examples_limit(config: KineticsConfig, large: bool, progress: Progress) -> KineticsConfig:
@@ -186,20 +143,18 @@ def run_kinetics_stage(system: DSDSystem, modules: Sequence[ModuleImplementation
                  f"{formal.label_agreement.min():.4g}")
 
     impl = sweep = impl_crn = None
-    merged: list[ModuleImplementation] | None = None
     if "implementation" in skipped:
         progress.log(f"kinetics: {skipped['implementation']}")
     else:
         with progress.stage("kinetics implementation"):
-            merged = merge_signal_carriers(modules)
-            impl_crn = build_implementation_crn(crn, merged, plan, unit_nM=config.unit_nM, leak=config.leak)
+            impl_crn = build_implementation_crn(crn, modules, plan, unit_nM=config.unit_nM, leak=config.leak)
             impl = simulate_implementation_kinetics(impl_crn, x, nn, config)
         progress.log(f"implementation kinetics ({impl_crn.n_reactions} reactions, {impl_crn.n_species} species, "
                      f"{impl.n_examples} examples): label agreement {impl.label_agreement.min():.4g}")
         if config.leak > 0:
             with progress.stage("kinetics leak sweep"):
                 leaks = sorted(set(DEFAULT_LEAKS) | {config.leak})
-                sweep = leak_sweep(crn, merged, x, nn, config, leaks, fuel=plan)
+                sweep = leak_sweep(crn, modules, x, nn, config, leaks, fuel=plan)
 
     files: list[str] = []
     with progress.stage("kinetics write"):
@@ -217,8 +172,6 @@ def run_kinetics_stage(system: DSDSystem, modules: Sequence[ModuleImplementation
                 progress.log(f"lab tables: not written: {e}")
                 written = []
             files += [Path(p).name for p in written]
-            if "plate.xlsx" in files:
-                normalize_xlsx(out_dir / "plate.xlsx")
         if written and "plate.xlsx" not in files:
             progress.log("lab tables: plate.xlsx not written (pip install 'dsdcompile[lab]' for openpyxl)")
 
@@ -247,5 +200,4 @@ def run_kinetics_stage(system: DSDSystem, modules: Sequence[ModuleImplementation
     return KineticsStage(block, files)
 
 
-__all__ = ["FORMAL_CRN_NOTE", "KineticsStage", "lab_species", "merge_signal_carriers", "normalize_xlsx",
-           "run_kinetics_stage"]
+__all__ = ["FORMAL_CRN_NOTE", "KineticsStage", "lab_species", "run_kinetics_stage"]

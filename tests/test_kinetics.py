@@ -256,7 +256,6 @@ def test_integration_with_dsd_stage():
     """Peppercorn-enumerated soloveichik2010 modules of split_crn (the CRN they implement) reproduce the network."""
     from dsdcompile.config import DSDConfig, EnumerationConfig
     from dsdcompile.dsd.stage import enumerate_modules, translate
-    from dsdcompile.kinetics_stage import merge_signal_carriers
 
     net, x, nn = _net([2, 2, 2], seed=3, n=4)
     crn = reduce_crn(compile_network(net))
@@ -264,8 +263,7 @@ def test_integration_with_dsd_stage():
     modules = enumerate_modules(system, EnumerationConfig(executor="serial"))
     assert len(modules) == system.split_crn.n_reactions
     # history domains: released signals are module-specific variants that downstream gates consume like
-    # the canonical strand; the implementation CRN needs them merged into their formal species
-    modules = merge_signal_carriers(modules)
+    # the canonical strand; build_implementation_crn must read them as their formal species by itself
     plan = fuel_plan(system.split_crn, modules, x)
     impl = build_implementation_crn(system.split_crn, modules, plan)
     res = simulate_implementation_kinetics(impl, x, nn, replace(KineticsConfig(), trajectories=False, device="cpu"))

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from dsdcompile.cli import main
 from dsdcompile.config import DSDConfig, EnumerationConfig, KineticsConfig
+from dsdcompile.kinetics.implementation import merge_signal_carriers
 from dsdcompile.kinetics.tables import ANNEALING_COLUMNS, CONCENTRATION_COLUMNS, INPUT_COLUMNS, READOUT_COLUMNS
-from dsdcompile.kinetics_stage import lab_species, merge_signal_carriers, run_kinetics_stage
+from dsdcompile.kinetics_stage import lab_species, run_kinetics_stage
 from dsdcompile.passes import compile_network
 from dsdcompile.progress import Progress
 from dsdcompile.random_nets import random_ternary_network

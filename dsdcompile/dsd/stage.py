@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
-from dsdcompile.config import DSDConfig, EnumerationConfig
+from dsdcompile.config import DSDConfig
 from dsdcompile.dsd.enumerate import WholeImplementation, enumerate_modules, enumerate_whole
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.outputs import write_dsd_outputs
@@ -57,12 +56,3 @@ def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,
         fuel_concentration=config.fuel_concentration, templates=tuple(built), module_template=module_template,
         module_offsets=offsets, module_species=np.asarray(flat, dtype=np.int32), origin=origin,
         split_reactions=n_split)
-
-
-def write_outputs(system: DSDSystem, modules: list[ModuleImplementation] | None, out_dir: Path) -> dict:
-    """Alias of `write_dsd_outputs`."""
-    return write_dsd_outputs(system, modules, out_dir)
-
-
-def default_enumeration() -> EnumerationConfig:
-    return EnumerationConfig()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -70,6 +70,26 @@ def _carriers(formal_crn: CRN, modules: Sequence[ModuleImplementation]) -> tuple
     return formal_of, canonical
 
 
+def merge_signal_carriers(modules: Sequence[ModuleImplementation]) -> list[ModuleImplementation]:
+    """The modules with every signal carrier renamed to the formal species it stands for.
+
+    Schemes with history domains release a module-specific variant of each product signal
+    (``m3-o0`` for I1_1p, say) whose non-history domains are those of the canonical signal
+    strand, so in the tube it reacts with the downstream gate exactly like the canonical
+    strand. Modular enumeration only sees the canonical strand as the downstream module's
+    input; without this renaming the implementation CRN would never consume the variants.
+    """
+    out = []
+    for m in modules:
+        rename = dict(m.signals)
+        reactions = tuple((tuple(rename.get(s, s) for s in r), tuple(rename.get(s, s) for s in p), k)
+                          for r, p, k in m.reactions)
+        signals = tuple((f, f) for f in dict.fromkeys(f for _, f in m.signals))
+        wastes = tuple(w for w in m.wastes if w not in rename)
+        out.append(replace(m, reactions=reactions, signals=signals, wastes=wastes))
+    return out
+
+
 def build_implementation_crn(formal_crn: CRN, modules: Sequence[ModuleImplementation], fuel_nM: Mapping[str, float]
                              | FuelPlan, *, unit_nM: float = KineticsConfig.unit_nM, leak: float = 0.0
                              ) -> ImplementationCRN:
@@ -79,8 +99,10 @@ def build_implementation_crn(formal_crn: CRN, modules: Sequence[ModuleImplementa
     /nM/s. Fuels start at ``fuel_nM`` (a dict or a FuelPlan; every fuel needs a finite value);
     biases start at ``unit_nM`` × their formal value on the carrier of their species. With
     ``leak`` > 0 (/M/s) each module gets a spurious reaction (see :func:`leak_reactions`).
-    Every formal reaction must have a module.
+    Every formal reaction must have a module. Released signal variants are first read as the
+    formal species they stand for (:func:`merge_signal_carriers`).
     """
+    modules = merge_signal_carriers(modules)
     if isinstance(fuel_nM, FuelPlan):
         fuel_nM = fuel_nM.fuel_nM
     missing = sorted(set(range(formal_crn.n_reactions)) - {m.index for m in modules})

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import datetime
+import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,6 +314,27 @@ def write_lab_tables(rows: Sequence[LabSpecies], examples: LabExamples, out_dir:
     return [str(p) for p in written]
 
 
+def _normalize_xlsx(path: Path) -> None:
+    """Make an openpyxl workbook byte-identical between runs: fixed zip entry times and modified date.
+
+    openpyxl stamps ``dcterms:modified`` with the time of saving and zip entries with the
+    current time, whatever the workbook's properties say.
+    """
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, data)
+    tmp.replace(path)
+
+
 def _write_xlsx(path: Path, columns: Mapping[str, Sequence[str]], tables: dict[str, list[dict]]) -> bool:
     """The same tables as sheets of one workbook; False (nothing written) without openpyxl."""
     try:
@@ -324,8 +348,8 @@ def _write_xlsx(path: Path, columns: Mapping[str, Sequence[str]], tables: dict[s
         ws.append(list(cols))
         for r in tables[name]:
             ws.append([r[c] for c in cols])
-    # fixed creation time keeps the workbook identical between runs
-    import datetime
+    # a fixed creation date, and fixed save times below, keep the workbook identical between runs
     wb.properties.created = wb.properties.modified = datetime.datetime(2000, 1, 1)
     wb.save(path)
+    _normalize_xlsx(path)
     return True
