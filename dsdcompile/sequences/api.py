@@ -1,0 +1,73 @@
+"""One call from a design folder to designed, checked and ordered sequences."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from dsdcompile.progress import Progress
+from dsdcompile.sequences.constraints import SequenceConstraints
+from dsdcompile.sequences.problem import SIGNAL_ROLES, SequenceProblem
+from dsdcompile.sequences.run import SequenceDesign, design_sequences
+
+
+def design_counts(design_dir: Path) -> dict:
+    """Counts from summary.json that the feasibility report scales with (what is there)."""
+    path = Path(design_dir) / "summary.json"
+    if not path.is_file():
+        return {}
+    s = json.loads(path.read_text())
+    out = {}
+    if isinstance(s.get("dsd"), dict) and "modules" in s["dsd"]:
+        out["modules"] = s["dsd"]["modules"]
+    net = s.get("network") or {}
+    if "layers" in net:
+        out["layers"] = net["layers"]
+    crn = s.get("crn") or {}
+    if "formal_species" in crn:
+        out["species"] = crn["formal_species"]
+    return out
+
+
+def check_feasibility(problem: SequenceProblem, constraints: SequenceConstraints, design_dir: Path | None = None):
+    """The feasibility report of a problem (None when the feasibility module is unavailable)."""
+    from dsdcompile.sequences.feasibility import feasibility
+
+    signal = {x.rstrip("*") for s in problem.strands if s.role in SIGNAL_ROLES for x in s.domains}
+    rows = [(d.name, d.length, d.kind) for d in problem.domains]
+    return feasibility(rows, signal, constraints, design_counts=design_counts(design_dir) if design_dir else None)
+
+
+def sequence_design_folder(design_dir: str | Path, constraints: SequenceConstraints = SequenceConstraints(), *,
+                           progress: Progress | None = None, order: bool = True) -> tuple[SequenceDesign, dict]:
+    """Design sequences for the DSD design in ``design_dir`` and write them there (all files or none).
+
+    Returns the design and summary.json's ``sequences`` block.
+    """
+    progress = progress or Progress(quiet=True)
+    design_dir = Path(design_dir)
+    problem = SequenceProblem.from_design(design_dir, three_letter=constraints.three_letter)
+    with progress.stage("sequences: feasibility"):
+        feas = check_feasibility(problem, constraints, design_dir)
+    if feas is not None:
+        progress.log(f"feasibility: {feas.to_dict().get('verdict')}")
+    design = design_sequences(problem, constraints, progress)
+    with progress.stage("sequences: write"):
+        block = write_sequences_block(design, design_dir, feas, order)
+    return design, block
+
+
+def write_sequences_block(design: SequenceDesign, design_dir: Path, feas, order: bool) -> dict:
+    from dsdcompile.sequences.outputs import write_sequences
+
+    return write_sequences(design, design_dir, feasibility=feas, order=order)
+
+
+def read_sequences(design_dir: str | Path) -> dict[str, str]:
+    """Domain → sequence from a design folder's sequences.csv."""
+    with open(Path(design_dir) / "sequences.csv", newline="") as fh:
+        return {r["domain"]: r["sequence"] for r in csv.DictReader(fh)}
+
+
+__all__ = ["check_feasibility", "design_counts", "read_sequences", "sequence_design_folder"]

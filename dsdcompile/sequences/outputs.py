@@ -1,0 +1,247 @@
+"""Put a sequence design into a design folder, all files or none.
+
+New files: sequences.csv (every domain), sequence_report.md/.json/.png, the order sheets
+(order_plates.xlsx, order_plate_<k>.csv, order_tubes.csv) and feasibility.md. Updated files: strands.csv
+gains a ``sequence`` column, dsd.pil declares ``sequence d = ...`` instead of ``length d = n``, and
+the wet-lab tables (concentrations.csv/.md, plate.xlsx) get nucleotide sequences in their
+``sequence`` column, which held domain names. summary.json gains a ``sequences`` block.
+
+Everything is staged in a hidden folder inside the design folder and moved into place only
+when every file has been written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from dsdcompile.sequences import energy
+from dsdcompile.sequences.checks import domain_level_to_nt
+from dsdcompile.sequences.plots import plot_sequence_report
+from dsdcompile.sequences.run import SequenceDesign
+
+REPORT_FILES = ("sequences.csv", "sequence_report.md", "sequence_report.json", "sequence_report.png")
+LAB_CSVS = ("concentrations.csv",)
+
+
+def _convert(text: str, seqs: Mapping[str, str]) -> str:
+    """Domain-level text ('a b* + c') → nucleotides; anything else unchanged."""
+    tokens = [t for t in text.replace("+", " ").split()]
+    if not tokens or any(t.rstrip("*") not in seqs for t in tokens):
+        return text
+    return domain_level_to_nt(text, seqs)
+
+
+def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], *, add_from: str | None = None) -> None:
+    """Copy a CSV converting its ``sequence`` column; with ``add_from`` add one computed from that column."""
+    with open(src, newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    if add_from is not None:
+        col = header.index(add_from)
+        if "sequence" in header:
+            seq_col = header.index("sequence")
+            for r in rows[1:]:
+                r[seq_col] = _convert(r[col], seqs)
+        else:
+            header.append("sequence")
+            for r in rows[1:]:
+                r.append(_convert(r[col], seqs))
+    elif "sequence" in header:
+        col = header.index("sequence")
+        for r in rows[1:]:
+            r[col] = _convert(r[col], seqs)
+    with open(dst, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def _rewrite_markdown(src: Path, dst: Path, seqs: Mapping[str, str]) -> None:
+    out = []
+    for line in src.read_text().splitlines():
+        if line.startswith("|") and line.endswith("|"):
+            cells = line[1:-1].split(" | ")
+            cells = [_convert(c.strip(), seqs) if c.strip() else c for c in cells]
+            line = "| " + " | ".join(c.strip() for c in cells) + " |" if not set(line) <= set("|-") else line
+        out.append(line)
+    dst.write_text("\n".join(out) + "\n")
+
+
+def _rewrite_xlsx(src: Path, dst: Path, seqs: Mapping[str, str]) -> bool:
+    try:
+        import openpyxl
+    except ImportError:
+        return False
+    from dsdcompile.kinetics.tables import _normalize_xlsx
+
+    wb = openpyxl.load_workbook(src)
+    for ws in wb.worksheets:
+        header = [c.value for c in ws[1]]
+        if "sequence" not in header:
+            continue
+        col = header.index("sequence") + 1
+        for row in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = _convert(cell.value, seqs)
+    import datetime
+
+    wb.properties.created = wb.properties.modified = datetime.datetime(2000, 1, 1)
+    wb.save(dst)
+    _normalize_xlsx(dst)
+    return True
+
+
+def _rewrite_pil(src: Path, dst: Path, seqs: Mapping[str, str]) -> None:
+    pattern = re.compile(r"^length (\S+) = (\d+)$")
+    with open(src) as fi, open(dst, "w") as fo:
+        for line in fi:
+            m = pattern.match(line.rstrip("\n"))
+            if m and m.group(1) in seqs:
+                line = f"sequence {m.group(1)} = {seqs[m.group(1)]}\n"
+            fo.write(line)
+
+
+def sequences_table(design: SequenceDesign) -> list[list]:
+    c = design.constraints
+    rows = [["domain", "kind", "length_nt", "alphabet", "sequence", "complement", "gc", "toehold_dG"]]
+    for d in design.problem.domains:
+        s = design.domains[d.name]
+        gc = (s.count("G") + s.count("C")) / len(s)
+        tdg = "" if d.long else f"{energy.toehold_dG(s, c.temperature_C):.2f}"
+        rows.append([d.name, d.kind, d.length, d.alphabet, s, energy.revcomp(s), f"{gc:.3f}", tdg])
+    return rows
+
+
+def report_markdown(design: SequenceDesign, block: Mapping, feasibility_md: str | None = None) -> str:
+    c = design.constraints
+    f = block["failing"]
+    lines = ["# Sequence design report", "",
+             f"Energy model: {block['energy_model']}. Seed {c.seed}.", "",
+             f"**Verdict: {'all checks pass' if block['passed'] else 'some checks fail'}** — "
+             f"{f['strands']} strands over {c.max_paired} paired bases, {f['complexes']} complexes whose intended "
+             f"structure is neither the MFE nor ≥ {c.complex_probability:g} probable, {f['crosstalk_pairs']} "
+             f"crosstalk pairs below {c.crosstalk_dG:g} kcal/mol.", "",
+             "| quantity | value |", "|---|---|",
+             f"| domains | {block['domains']} |",
+             f"| distinct strands | {block['distinct_strands']} |",
+             f"| fuel complexes whose intended structure is the MFE | {_pct(block['fuel_complexes_mfe_fraction'])} |",
+             f"| largest normalised ensemble defect | {_num(block['max_ensemble_defect'])} |",
+             f"| most paired bases in a single strand's MFE | {block['strands_max_paired']} |",
+             f"| worst crosstalk ΔG (kcal/mol) | {_num(block['worst_crosstalk_dG'])} "
+             f"({' / '.join(block['worst_crosstalk_pair'] or [])}) |",
+             f"| crosstalk pairs (ViennaRNA / screened) | {block['crosstalk_pairs_vienna']} / "
+             f"{block['crosstalk_pairs_total']} |",
+             f"| GC range of long domains | {block['gc_range']} |",
+             f"| toehold ΔG range (kcal/mol) | {block['toehold_dG_range']} |",
+             f"| SSM score (k = {c.kmer}) initial → final | {block['ssm']['initial']} → {block['ssm']['final']} |",
+             f"| toeholds reused | {block['toeholds_reused']} |", "",
+             "![report](sequence_report.png)", "", "## Worst crosstalk pairs (free strands)", "",
+             "| strand | strand | ViennaRNA ΔG | screen ΔG |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {g:.2f} | {s:.2f} |" for a, b, g, s in design.crosstalk.worst[:10]]
+    worst_cx = sorted(design.complexes, key=lambda r: -r.check.ensemble_defect)[:10]
+    lines += ["", "## Complexes with the largest ensemble defect", "",
+              "| complex | strands | intended is MFE | P(intended) | ensemble defect |", "|---|---|---|---|---|"]
+    lines += [f"| {r.name} | {r.n_strands} | {'yes' if r.check.intended_is_mfe else 'no'} | "
+              f"{r.check.probability:.3g} | {r.check.ensemble_defect:.3f} |" for r in worst_cx]
+    worst_st = sorted(design.strands, key=lambda s: (-s.paired, s.mfe_dG))[:10]
+    lines += ["", "## Single strands with the most structure", "",
+              "| strand | length | paired | MFE ΔG |", "|---|---|---|---|"]
+    lines += [f"| {s.names[0]} | {len(s.sequence)} | {s.paired} | {s.mfe_dG:.2f} |" for s in worst_st]
+    if feasibility_md:
+        lines += ["", feasibility_md.strip()]
+    return "\n".join(lines) + "\n"
+
+
+def _pct(v) -> str:
+    return "n/a" if v is None else f"{100 * v:.1f} %"
+
+
+def _num(v) -> str:
+    return "n/a" if v is None else f"{v:.3g}"
+
+
+def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibility=None, order: bool = True,
+                    extra_summary: Mapping | None = None) -> dict:
+    """Write the sequence outputs into ``design_dir``; returns summary.json's ``sequences`` block."""
+    out = Path(design_dir)
+    seqs = design.domains
+    block = design.summary()
+    if extra_summary:
+        block.update(extra_summary)
+    stage = Path(tempfile.mkdtemp(prefix=".sequences-", dir=out))
+    try:
+        written: list[str] = []
+        with open(stage / "sequences.csv", "w", newline="") as fh:
+            csv.writer(fh).writerows(sequences_table(design))
+        _rewrite_csv(out / "strands.csv", stage / "strands.csv", seqs, add_from="domains")
+        written += ["sequences.csv", "strands.csv"]
+        if (out / "dsd.pil").is_file():
+            _rewrite_pil(out / "dsd.pil", stage / "dsd.pil", seqs)
+            written.append("dsd.pil")
+        for name in LAB_CSVS:
+            if (out / name).is_file():
+                _rewrite_csv(out / name, stage / name, seqs)
+                written.append(name)
+        if (out / "concentrations.md").is_file():
+            _rewrite_markdown(out / "concentrations.md", stage / "concentrations.md", seqs)
+            written.append("concentrations.md")
+        if (out / "plate.xlsx").is_file() and _rewrite_xlsx(out / "plate.xlsx", stage / "plate.xlsx", seqs):
+            written.append("plate.xlsx")
+        if order:
+            from dsdcompile.sequences.order import OrderStrand, write_order_sheets
+
+            unique: dict[str, str] = {}
+            for name, s in design.strand_sequences().items():
+                unique.setdefault(s, name)
+            result = write_order_sheets([OrderStrand(n, s) for s, n in unique.items()], stage, design.constraints)
+            written += [Path(p).name for p in result.files]
+            block["order"] = {"strands": len(unique), "plates": result.plates, "warnings": list(result.warnings),
+                              "files": sorted(Path(p).name for p in result.files)}
+        fmd = None
+        if feasibility is not None:
+            block["feasibility"] = feasibility.to_dict()
+            fmd = feasibility.markdown()
+        plot_sequence_report(design, stage / "sequence_report.png")
+        (stage / "sequence_report.md").write_text(report_markdown(design, block, fmd))
+        (stage / "sequence_report.json").write_text(json.dumps(_report_json(design, block), indent=1) + "\n")
+        written += ["sequence_report.png", "sequence_report.md", "sequence_report.json"]
+        block["files"] = sorted(set(written))
+        summary_path = out / "summary.json"
+        if summary_path.is_file():
+            summary = json.loads(summary_path.read_text())
+            summary["sequences"] = block
+            if isinstance(summary.get("kinetics"), dict) and "sequences" in summary["kinetics"]:
+                summary["kinetics"]["sequences"] = "nucleotide (sequences.csv)"
+            if isinstance(summary.get("files"), list):
+                summary["files"] = sorted(set(summary["files"]) | set(written))
+            (stage / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+            written.append("summary.json")
+        for name in written:
+            os.replace(stage / name, out / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return block
+
+
+def _report_json(design: SequenceDesign, block: Mapping) -> dict:
+    c = design.constraints
+    return {
+        "summary": dict(block),
+        "strands": [{"strands": list(s.names), "sequence": s.sequence, "mfe": s.mfe_structure,
+                     "mfe_dG": round(s.mfe_dG, 3), "paired": s.paired} for s in design.strands],
+        "complexes": [{"complex": r.name, "intended": r.intended, "mfe": r.check.mfe_structure,
+                       "intended_is_mfe": r.check.intended_is_mfe, "probability": r.check.probability,
+                       "ensemble_defect": round(r.check.ensemble_defect, 5), "passed": r.passed(c)}
+                      for r in design.complexes],
+        "worst_crosstalk": [{"a": a, "b": b, "dG": g, "screen_dG": round(s, 3)}
+                            for a, b, g, s in design.crosstalk.worst],
+    }
+
+
+__all__ = ["REPORT_FILES", "sequences_table", "write_sequences"]
