@@ -21,7 +21,7 @@ from dsdcompile.config import (
     SimulationConfig,
     VerificationConfig,
 )
-from dsdcompile.errors import EXIT_FAILURE, DsdCompileError
+from dsdcompile.errors import EXIT_FAILURE, DsdCompileError, InputError
 
 _COMPILE = CompileConfig()
 _SIM = SimulationConfig()
@@ -61,6 +61,7 @@ def main() -> None:
     \b
     dsdcompile MODEL [options]          same as: dsdcompile compile MODEL [options]
     dsdcompile train [options]          train a BinaryConnect network
+    dsdcompile sequences DESIGN         nucleotide sequences and order sheets
     """
 
 
@@ -128,6 +129,10 @@ def main() -> None:
               help="Final reaction volume (µL) of the wet-lab tables.")
 @click.option("--json/--no-json", "crn_json", default=_RUN.crn_json, show_default=True,
               help="Also write the CRNs as formal.json / reduced.json (large for MNIST-size networks).")
+@click.option("--sequences/--no-sequences", "design_seqs", default=False, show_default=True,
+              help="After the DSD stage: design nucleotide sequences, check them and write order sheets "
+                   "(as `dsdcompile sequences DESIGN` does, with its default constraints).")
+@click.option("--seq-seed", type=int, default=0, show_default=True, help="Seed of the sequence design (--sequences).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
 def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, dsd_crn: str,
                     max_products: int | None, max_strand_nt: int, executor: str, scheduler: str | None,
@@ -135,7 +140,8 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                     construction: str | None, epsilon: float | None, annihilation: bool, rate: float,
                     t_max: float, ode_examples: int, ode_crn: str, plot_example: int, run_kinetics: bool,
                     kinetics_max_modules: int, kinetics_examples: int, unit_nm: float, rate_draws: int,
-                    fuel_safety: float, leak: float, volume_ul: float, crn_json: bool, quiet: bool) -> None:
+                    fuel_safety: float, leak: float, volume_ul: float, crn_json: bool, design_seqs: bool,
+                    seq_seed: int, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
     from dsdcompile.design import build_design
 
@@ -187,6 +193,16 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
         sys.exit(EXIT_FAILURE)
     if not quiet:
         _print_summary(summary, out_dir)
+    if design_seqs:
+        if "dsd" not in summary:
+            _fail(InputError("--sequences needs the DSD stage: give --scheme NAME, not none"))
+        from dsdcompile.cli_sequences import run_sequences
+        from dsdcompile.sequences.constraints import SequenceConstraints
+
+        try:
+            run_sequences(out_dir, SequenceConstraints(seed=seq_seed), quiet=quiet)
+        except DsdCompileError as e:
+            _fail(e)
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:
@@ -233,6 +249,9 @@ def _register_optional_commands() -> None:
     except ImportError:  # pragma: no cover - present in a full checkout
         return
     main.add_command(train, "train")
+    from dsdcompile.cli_sequences import sequences
+
+    main.add_command(sequences, "sequences")
 
 
 _register_optional_commands()

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 SUMMARY = "summary.json"
 PACKAGES = ("dsdcompile", "numpy", "scipy", "torch", "networkx", "click", "matplotlib",
-            "peppercornenumerator", "dsdobjects", "crnverifier")
+            "peppercornenumerator", "dsdobjects", "crnverifier", "viennarna")
 
 
 def versions() -> dict[str, str]:
