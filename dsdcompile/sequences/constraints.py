@@ -47,6 +47,7 @@ class SequenceConstraints:
                                          # or has at least this equilibrium probability
     max_iterations: int = 20000          # local-search steps (mutations tried) before giving up
     repair_ssm_slack: int = 4            # SSM windows a kept thermodynamic repair may add
+    repair_rounds: int = 20              # check-and-repair rounds (stops early once everything passes)
     crosstalk_pairs: int = 3000          # ViennaRNA duplex energy for the pairs the stack screen ranks worst
     synthesis_limit_nt: int = 200        # longest strand a vendor synthesises (IDT ultramers: 200 nt)
     page_min_nt: int = 60                # strands this long or longer are ordered PAGE-purified

@@ -16,8 +16,7 @@ from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.problem import SequenceProblem
 from dsdcompile.sequences.search import Designer, SearchStats
 
-REPAIR_ROUNDS = 6
-TRIES = {"strand": 12, "complex": 8, "crosstalk": 8}
+TRIES = {"strand": 30, "complex": 24, "crosstalk": 8}
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,7 +132,7 @@ def design_sequences(problem: SequenceProblem, constraints: SequenceConstraints 
 
     strand_doms = {s.name: s.domains for s in problem.strands}
     lengths = {x.name: x.length for x in problem.domains}
-    for rnd in range(REPAIR_ROUNDS):
+    for rnd in range(c.repair_rounds):
         t = time.perf_counter()
         with progress.stage(f"sequences: repair round {rnd + 1}"):
             bad_strands = [s for s in checks.fold_strands(problem, d.seqs, c) if s.paired > c.max_paired]
