@@ -183,7 +183,7 @@ def test_sequences_command_writes_consistent_files(small_design):
     pil = (out / "dsd.pil").read_text()
     assert "length " not in pil and pil.count("sequence ") == len(seqs)
     conc = list(csv.DictReader(open(out / "concentrations.csv")))
-    assert conc and all(set(r["sequence"]) <= set("ACGT +") for r in conc)
+    assert conc and all(set(r["sequence"]) <= set("ACGT +") for r in conc if r["kind"] != "buffer")
     assert "sequences.csv" in json.loads((out / "summary.json").read_text())["files"]
     assert before["domains.csv"] == (out / "domains.csv").read_bytes()   # untouched inputs stay as they were
 
@@ -200,3 +200,19 @@ def test_sequences_on_a_folder_without_a_design_exits_2(tmp_path):
     res = CliRunner().invoke(main, ["sequences", str(tmp_path), "-q"])
     assert res.exit_code == 2 and "not a DSD design folder" in res.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_feasibility_bounds_and_verdicts():
+    from dsdcompile.sequences.feasibility import feasibility, upper_bound
+
+    # k = 2 over A/C/T: 9 windows, a 3-nt domain uses 2 of them -> at most 4 domains
+    assert upper_bound(3, "ACT", 2) == 4
+    # four letters: 16 windows, a domain and its complement use 2 + 2 -> at most 4
+    assert upper_bound(3, "ACGT", 2) == 4
+    small = feasibility([("a", 15, "branch"), ("b", 15, "branch"), ("t", 5, "toehold")], {"a"}, C)
+    assert small.verdict == "buildable" and small.toeholds == 1
+    huge = feasibility([(f"d{i}", 15, "branch") for i in range(10 ** 6)], set(), C,
+                       design_counts={"modules": 157290})
+    assert huge.verdict == "not buildable"
+    assert "k = " in huge.suggestion and "modules" in huge.suggestion
+    assert huge.to_dict()["classes"][0]["needed"] == 10 ** 6

@@ -314,7 +314,7 @@ def write_lab_tables(rows: Sequence[LabSpecies], examples: LabExamples, out_dir:
     return [str(p) for p in written]
 
 
-def _normalize_xlsx(path: Path) -> None:
+def normalize_xlsx(path: Path) -> None:
     """Make an openpyxl workbook byte-identical between runs: fixed zip entry times and modified date.
 
     openpyxl stamps ``dcterms:modified`` with the time of saving and zip entries with the
@@ -351,5 +351,5 @@ def _write_xlsx(path: Path, columns: Mapping[str, Sequence[str]], tables: dict[s
     # a fixed creation date, and fixed save times below, keep the workbook identical between runs
     wb.properties.created = wb.properties.modified = datetime.datetime(2000, 1, 1)
     wb.save(path)
-    _normalize_xlsx(path)
+    normalize_xlsx(path)
     return True

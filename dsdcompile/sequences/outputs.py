@@ -77,7 +77,7 @@ def _rewrite_xlsx(src: Path, dst: Path, seqs: Mapping[str, str]) -> bool:
         import openpyxl
     except ImportError:
         return False
-    from dsdcompile.kinetics.tables import _normalize_xlsx
+    from dsdcompile.kinetics.tables import normalize_xlsx
 
     wb = openpyxl.load_workbook(src)
     for ws in wb.worksheets:
@@ -93,7 +93,7 @@ def _rewrite_xlsx(src: Path, dst: Path, seqs: Mapping[str, str]) -> bool:
 
     wb.properties.created = wb.properties.modified = datetime.datetime(2000, 1, 1)
     wb.save(dst)
-    _normalize_xlsx(dst)
+    normalize_xlsx(dst)
     return True
 
 
