@@ -70,12 +70,43 @@ def screen_ratio(problem: SequenceProblem, seqs: dict, c: SequenceConstraints, n
     return screen, vienna
 
 
+def scaled_feasibility(summary_path: Path, scale_from: Path, c: SequenceConstraints):
+    """Feasibility of a design known only by its summary: module and signal domains per module and
+    per species taken from a smaller design of the same scheme."""
+    from dsdcompile.sequences.api import check_feasibility
+    from dsdcompile.sequences.feasibility import feasibility
+
+    big = json.loads(Path(summary_path).read_text())
+    small_summary = json.loads((scale_from / "summary.json").read_text())
+    problem = SequenceProblem.from_design(scale_from, three_letter=c.three_letter)
+    small = check_feasibility(problem, c).classes
+    factor = big["dsd"]["modules"] / small_summary["dsd"]["modules"]
+    rows, signal = [], set()
+    for cl in small:
+        for i in range(int(round(cl.needed * factor))):
+            name = f"{cl.alphabet}{cl.length}-{i}"
+            rows.append((name, cl.length, "branch"))
+            if cl.alphabet == "ACT":
+                signal.add(name)
+    counts = {"modules": big["dsd"]["modules"]}
+    print(f"{summary_path}: {big['dsd']['modules']} modules = {factor:.4g} x {scale_from.name}'s; "
+          f"{len(rows)} long domains by scaling", flush=True)
+    return feasibility(rows, signal, c, design_counts=counts)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--designs", nargs="+", default=DEFAULT)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--feasibility-of", type=Path,
+                    help="only the feasibility report of a design whose summary.json is given (e.g. MNIST, whose "
+                         "strand files are not committed), scaling the per-module domains of --scale-from")
+    ap.add_argument("--scale-from", type=Path, default=ROOT / "designs/virus/dsd_soloveichik2010")
     args = ap.parse_args()
+    if args.feasibility_of:
+        print(scaled_feasibility(args.feasibility_of, args.scale_from, SequenceConstraints(seed=args.seed)).markdown())
+        return
     rows = []
     for path in args.designs:
         src = ROOT / path

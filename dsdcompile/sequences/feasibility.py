@@ -34,7 +34,7 @@ class ClassNeed:
     length: int
     needed: int
     upper_bound: int
-    greedy: int          # constructed (capped at 2 × needed)
+    greedy: int | None   # constructed (capped at 2 × needed); None: not tried (need > 5000)
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,7 +55,8 @@ class FeasibilityReport:
     def markdown(self) -> str:
         lines = ["## Feasibility", "", f"**{self.verdict}** — {self.message}", "",
                  "| long domains | length | needed | greedy (constructed) | upper bound |", "|---|---|---|---|---|"]
-        lines += [f"| {c.alphabet} | {c.length} | {c.needed} | {c.greedy} | {c.upper_bound} |" for c in self.classes]
+        lines += [f"| {c.alphabet} | {c.length} | {c.needed} | {'not tried' if c.greedy is None else c.greedy} | "
+                  f"{c.upper_bound} |" for c in self.classes]
         lines += ["", f"Toeholds: {self.toeholds} (may be shared; not a limit). Window counting looks at "
                   "windows inside domains only; junction windows, shared toeholds and folding are what the "
                   "sequence checks above measure, so a 'buildable' verdict is necessary, not sufficient.", ""]
@@ -114,9 +115,9 @@ def feasibility(domains: Sequence[tuple[str, int, str]], signal_domains: set[str
     classes = []
     for (alpha, length), n in sorted(need.items()):
         ub = upper_bound(length, alpha, k)
-        g = greedy(length, alpha, k, min(2 * n, 5000), c) if n <= 5000 else 0
+        g = greedy(length, alpha, k, min(2 * n, 5000), c) if n <= 5000 else None
         classes.append(ClassNeed(alpha, length, n, ub, g))
-    if all(x.needed <= x.greedy for x in classes):
+    if all(x.greedy is not None and x.needed <= x.greedy for x in classes):
         verdict = "buildable"
     elif all(x.needed <= x.upper_bound for x in classes):
         verdict = "doubtful"
@@ -126,10 +127,9 @@ def feasibility(domains: Sequence[tuple[str, int, str]], signal_domains: set[str
     msg, sug = "no long domains", ""
     if worst is not None:
         msg = (f"the design needs {worst.needed} distinct {worst.length}-nt {worst.alphabet} domains; at k = {k} the "
-               f"constraints admit at most {worst.upper_bound} (a greedy draw placed {worst.greedy})")
+               f"constraints admit at most {worst.upper_bound}"
+               + ("" if worst.greedy is None else f" (a greedy draw placed {worst.greedy})"))
         if verdict != "buildable":
-            fit = min(1.0, min(x.greedy or x.upper_bound for x in classes if x.needed) /
-                      max(x.needed for x in classes))
             ratio = min((x.greedy or x.upper_bound) / x.needed for x in classes if x.needed)
             kk = k
             while any(upper_bound(x.length, x.alphabet, kk) < x.needed for x in classes) and kk < 15:
@@ -140,7 +140,7 @@ def feasibility(domains: Sequence[tuple[str, int, str]], signal_domains: set[str
                    f"or use --four-letter for non-signal domains.")
             if design_counts and "modules" in design_counts:
                 m = design_counts["modules"]
-                sug += f" This design has {m} modules; about {int(m * min(ratio, fit))} would fit."
+                sug += f" This design has {m} modules; about {int(m * min(ratio, 1.0))} would fit."
     return FeasibilityReport(tuple(classes), toeholds, k, verdict, msg, sug)
 
 
