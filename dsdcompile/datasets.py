@@ -134,7 +134,10 @@ def _require_dir(data_dir: str | Path, sub: str, what: str) -> Path:
 # -- IRIS --------------------------------------------------------------------------------------------------
 def load_iris(split_seed: int = 0, sizes: tuple[int, int, int] = (90, 30, 30)) -> Dataset:
     """scikit-learn's bundled IRIS (150 flowers, 4 features, 3 classes), stratified 90/30/30, scaler on train."""
-    from sklearn.datasets import load_iris as _sk_iris
+    try:
+        from sklearn.datasets import load_iris as _sk_iris
+    except ImportError as e:
+        raise InputError("the IRIS dataset comes with scikit-learn: pip install 'dsdcompile[train]'") from e
 
     bunch = _sk_iris()
     x = np.asarray(bunch.data, dtype=np.float64)
