@@ -149,6 +149,11 @@ class KineticsConfig:
     (an implementation CRN has several species per module and no wet lab pipettes 10^5
     fuels); larger systems get formal kinetics only, on at most ``large_system_examples``
     examples when ``examples`` is -1.
+
+    The ``rate_*`` fields plan rate-dependent constructions, whose fuel concentrations set
+    the rate constants (:mod:`dsdcompile.kinetics.rate_fuel`): at most ``rate_fuel_max_nM``
+    per fuel, and ``rate_fuel_safety`` times what the run consumes by the readout time where
+    that cap allows.
     """
 
     unit_nM: float = 10.0
@@ -183,6 +188,15 @@ class KineticsConfig:
     anneal_protocol: str = "95 C for 2 min, then cool to 20 C at 1 C/min"
     max_modules: int = 2000
     large_system_examples: int = 100
+    # rate-dependent constructions (anderson2021): fuel sets every module's rate constant
+    # (dsdcompile.kinetics.rate_fuel); 0 for the time unit τ chooses it
+    rate_time_unit_s: float = 0.0
+    rate_fuel_max_nM: float = 10_000.0  # per fuel
+    rate_buffer_min_units: float = 200.0  # × unit_nM: no module's buffer goes below this
+    rate_excess_min_nM: float = 100.0  # fuels that set no rate (forks, translators)
+    rate_fuel_safety: float = 20.0  # supplied / consumed by the readout time, where the cap allows
+    rate_max_input_held: float = 0.25  # largest share of an input that gates may hold (sets τ)
+    rate_readout_rtol: float = 1.0e-3  # readout: every output within this of its quasi-steady value
 
 
 @dataclass(frozen=True)

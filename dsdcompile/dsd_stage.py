@@ -11,6 +11,7 @@ from dsdcompile.dsd.stage import enumerate_modules, enumerate_whole, translate, 
 from dsdcompile.dsd.system import DSDSystem
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
+from dsdcompile.passes.helper_catalysts import add_helper_catalysts
 from dsdcompile.pipeline import Compiled, is_rate_dependent
 from dsdcompile.progress import Progress
 from dsdcompile.verify import VerificationResult, verify_modules, verify_whole, write_reports
@@ -54,6 +55,10 @@ def run_dsd_stage(compiled: Compiled, config: RunConfig, out_dir: Path, progress
     left to the caller, so that the design folder with its counterexample is written first.
     """
     crn = dsd_input_crn(compiled, config.dsd_crn)
+    rate_dependent = is_rate_dependent(compiled)
+    if rate_dependent:
+        # fuel sets each module's rate: only buffered joins can run slowly enough in fuel excess
+        crn = add_helper_catalysts(crn)
     with progress.stage("translate"):
         with progress.bar(crn.n_reactions, "translate", unit="rxn") as update:
             system = translate(crn, config.scheme, config.dsd, progress=update)
@@ -80,12 +85,15 @@ def run_dsd_stage(compiled: Compiled, config: RunConfig, out_dir: Path, progress
         dsd = write_dsd_outputs(system, modules, out_dir)
         reports = write_reports(result, out_dir)
     dsd["crn"] = config.dsd_crn
-    if is_rate_dependent(compiled):
+    if rate_dependent:
         # anderson2021: the weights are rate constants, so bisimulation (which ignores rates)
         # cannot show that outputs are preserved; the kinetics stage has to.
         dsd["rate_dependent"] = True
-        dsd["note"] = ("rate-dependent construction: bisimulation checks the reactions only; output "
-                       "preservation needs the fuel concentrations to set each module's rate constant")
+        dsd["helper_catalysts"] = [s.name for s in crn.species if s.name not in compiled.formal.index]
+        dsd["note"] = ("rate-dependent construction: zero- and first-order reactions get constant helper "
+                       "catalysts (every module a buffered join), bisimulation checks the reactions only, and "
+                       "the kinetics stage sets each module's rate constant by fuel concentrations and checks "
+                       "the outputs by simulation")
     progress.log(f"DSD: {dsd['strands']} strands, {dsd['nucleotides']} nt (longest {dsd['longest_strand_nt']} nt); "
                  f"verification ({result.method}): {result.verdict}")
     files = list(DSD_FILES) + [p.name for p in reports]

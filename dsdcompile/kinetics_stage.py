@@ -15,15 +15,20 @@ After the DSD stage (translate, enumerate, verify) and with test examples, a des
 Simulating ``split_crn`` rather than the CRN handed to the DSD stage makes formal and
 implementation kinetics, and the fuel plan, describe the same reactions. Steps 2-5 (but not
 formal kinetics) are skipped, with the reason in summary.json, for systems of more than
-``KineticsConfig.max_modules`` modules, for rate-dependent constructions (the exact
-evaluator cannot plan their fuel) and, for implementation kinetics, when verification found
-the modules not equivalent. Wall-clock times go to ``progress.timings`` only, so the files
-written here are identical between runs.
+``KineticsConfig.max_modules`` modules and, for implementation kinetics, when verification
+found the modules not equivalent. Wall-clock times go to ``progress.timings`` only, so the
+files written here are identical between runs.
+
+Rate-dependent constructions (anderson2021) take another path,
+:func:`run_rate_dependent_stage`: random rate draws would change their weights and the exact
+evaluator cannot plan their fuel, so fuel concentrations are chosen to set every module's
+rate constant (:mod:`dsdcompile.kinetics.rate_fuel`) and the outputs are checked by
+simulating formal CRN and implementation in real units (:mod:`dsdcompile.kinetics.rate_kinetics`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -49,6 +54,9 @@ from dsdcompile.kinetics import (
     write_lab_tables,
 )
 from dsdcompile.kinetics.leak import DEFAULT_LEAKS
+from dsdcompile.kinetics.rate_fuel import RateFuelPlan
+from dsdcompile.kinetics.rate_kinetics import run_rate_kinetics
+from dsdcompile.kinetics.rate_report import rate_summary, write_rate_outputs
 from dsdcompile.progress import Progress
 
 FORMAL_CRN_NOTE = ("formal kinetics simulate the split CRN the DSD modules implement (after unimolecular "
@@ -70,9 +78,11 @@ def _strands(c: Complex, lengths: dict[str, int]) -> tuple[LabStrand, ...]:
                  for k, s in enumerate(c.strands))
 
 
-def lab_species(system: DSDSystem, plan: FuelPlan, unit_nM: float) -> list[LabSpecies]:
+def lab_species(system: DSDSystem, plan: FuelPlan | RateFuelPlan, unit_nM: float, *,
+                initial_nM: Mapping[str, float] | None = None) -> list[LabSpecies]:
     """LabSpecies rows of a DSD system: input signals, initially present signals (role helper, e.g. biases)
-    at unit_nM × their value, every fuel complex at its planned concentration, and output signals to read."""
+    at unit_nM × their value (or ``initial_nM[name]``), every fuel complex at its planned concentration,
+    and output signals to read."""
     crn = system.split_crn
     lengths = {d: n for d, n, _ in domain_table(system)}
 
@@ -89,7 +99,8 @@ def lab_species(system: DSDSystem, plan: FuelPlan, unit_nM: float) -> list[LabSp
         initial[name] = initial.get(name, 0.0) + v
     for name, v in initial.items():
         if name not in rows and v > 0:
-            rows[name] = signal(name, "helper", v * unit_nM)
+            conc = v * unit_nM if initial_nM is None or name not in initial_nM else float(initial_nM[name])
+            rows[name] = signal(name, "helper", conc)
     for _, c in system.iter_fuels():
         rows[c.name] = LabSpecies(c.name, "fuel", _strands(c, lengths), float(plan.fuel_nM[c.name]))
     for sig in crn.outputs:
@@ -118,14 +129,13 @@ def run_kinetics_stage(system: DSDSystem, modules: Sequence[ModuleImplementation
     out_dir = Path(out_dir)
     crn = system.split_crn
     large = system.n_modules > config.max_modules
+    if rate_dependent and not large:
+        return run_rate_dependent_stage(system, modules, x, nn, config, out_dir, progress, verdict=verdict)
     skipped: dict[str, str] = {}
     if large:
         skipped["implementation"] = skipped["lab_tables"] = (
             f"{system.n_modules} modules > max_modules {config.max_modules}: fuel plan, implementation kinetics "
             "and wet-lab tables skipped")
-    elif rate_dependent:
-        skipped["implementation"] = skipped["lab_tables"] = (
-            "rate-dependent construction: the exact evaluator cannot plan fuel, and fuel sets each module's rate")
     config = _examples_limit(config, large, progress)
 
     plan = None
@@ -160,20 +170,7 @@ def run_kinetics_stage(system: DSDSystem, modules: Sequence[ModuleImplementation
     with progress.stage("kinetics write"):
         files += [Path(p).name for p in write_kinetics_outputs(formal, impl, out_dir, fuel_plan=plan, leak=sweep)]
     if "lab_tables" not in skipped and plan is not None:
-        with progress.stage("lab tables"):
-            expected = nn.argmax(axis=1)
-            examples = lab_examples(crn, x, expected=expected)
-            try:
-                written = write_lab_tables(lab_species(system, plan, config.unit_nM), examples, out_dir, config,
-                                           sequences=None)
-            except InputError as e:
-                # a design whose DNA does not fit the tube is a finding to report, not a failed run
-                skipped["lab_tables"] = str(e)
-                progress.log(f"lab tables: not written: {e}")
-                written = []
-            files += [Path(p).name for p in written]
-        if written and "plate.xlsx" not in files:
-            progress.log("lab tables: plate.xlsx not written (pip install 'dsdcompile[lab]' for openpyxl)")
+        files += _lab_tables(system, plan, x, nn, config, out_dir, progress, skipped)
 
     block = kinetics_summary(formal, impl, plan)
     for key in WALL_KEYS:  # wall-clock times live in summary["run"]["seconds"] only
@@ -200,4 +197,63 @@ def run_kinetics_stage(system: DSDSystem, modules: Sequence[ModuleImplementation
     return KineticsStage(block, files)
 
 
-__all__ = ["FORMAL_CRN_NOTE", "KineticsStage", "lab_species", "run_kinetics_stage"]
+def _lab_tables(system: DSDSystem, plan: FuelPlan | RateFuelPlan, x: np.ndarray, nn: np.ndarray,
+                config: KineticsConfig, out_dir: Path, progress: Progress, skipped: dict[str, str], *,
+                initial_nM: Mapping[str, float] | None = None) -> list[str]:
+    """Write the wet-lab tables; a design whose DNA does not fit the tube is recorded in ``skipped``."""
+    with progress.stage("lab tables"):
+        examples = lab_examples(system.split_crn, x, expected=nn.argmax(axis=1))
+        try:
+            written = write_lab_tables(lab_species(system, plan, config.unit_nM, initial_nM=initial_nM), examples,
+                                       out_dir, config, sequences=None)
+        except InputError as e:
+            # a design whose DNA does not fit the tube is a finding to report, not a failed run
+            skipped["lab_tables"] = str(e)
+            progress.log(f"lab tables: not written: {e}")
+            return []
+    files = [Path(p).name for p in written]
+    if files and "plate.xlsx" not in files:
+        progress.log("lab tables: plate.xlsx not written (pip install 'dsdcompile[lab]' for openpyxl)")
+    return files
+
+
+def run_rate_dependent_stage(system: DSDSystem, modules: Sequence[ModuleImplementation], x: np.ndarray,
+                             nn: np.ndarray, config: KineticsConfig, out_dir: Path, progress: Progress, *,
+                             verdict: str | None = None) -> KineticsStage:
+    """Kinetics of a rate-dependent design: rate-setting fuel plan, formal / fuel-excess / finite-fuel runs, tables.
+
+    ``nn`` is the smoothed-ReLU forward pass. See :mod:`dsdcompile.kinetics.rate_kinetics`.
+    """
+    crn = system.split_crn
+    block: dict = {"formal_crn": "split", "formal_crn_note": FORMAL_CRN_NOTE, "formal_reactions": crn.n_reactions,
+                   "modules": system.n_modules, "rate_dependent": True, "sequences": None}
+    if verdict == "not-equivalent":
+        block["skipped"] = {"implementation": "verification verdict not-equivalent: implementation kinetics skipped",
+                            "lab_tables": "no fuel plan"}
+        progress.log(f"kinetics: {block['skipped']['implementation']}")
+        return KineticsStage(block, [])
+    with progress.stage("kinetics rate-dependent"):
+        res = run_rate_kinetics(crn, modules, x, nn, config, log=progress.log)
+    summary = rate_summary(res)
+    progress.log(f"rate-dependent kinetics ({summary['examples']} examples, τ = {res.plan.time_unit_s:.4g} s, "
+                 f"readout {summary['readout_h']:.3g} h): max rel. error {summary['max_rel_error']:.3g} "
+                 f"(fuel excess {summary['fuel_excess_max_rel_error']:.3g}), label agreement "
+                 f"{summary['label_agreement']:.4g}; fuel {summary['fuel_total_uM']:.4g} µM, "
+                 f"{summary['fuel_consumed_fraction']:.3g} of the most used fuel gone at readout")
+    class_names = tuple(s.name for s in crn.outputs)
+    with progress.stage("kinetics write"):
+        files = [Path(p).name for p in write_rate_outputs(res, class_names, out_dir)]
+    skipped: dict[str, str] = {}
+    files += _lab_tables(system, res.plan, x[:summary["examples"]], nn[:summary["examples"]], config, out_dir,
+                         progress, skipped, initial_nM=res.plan.helper_nM)
+    block.update(summary)
+    block["volume_uL"] = config.volume_uL if "lab_tables" not in skipped else None
+    block["config"] = {k: getattr(config, k) for k in ("rate_time_unit_s", "rate_fuel_max_nM", "rate_buffer_min_units",
+                                                      "rate_excess_min_nM", "rate_fuel_safety",
+                                                      "rate_max_input_held", "rate_readout_rtol")}
+    if skipped:
+        block["skipped"] = skipped
+    return KineticsStage(block, files)
+
+
+__all__ = ["FORMAL_CRN_NOTE", "KineticsStage", "lab_species", "run_kinetics_stage", "run_rate_dependent_stage"]

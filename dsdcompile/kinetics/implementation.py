@@ -78,12 +78,27 @@ def merge_signal_carriers(modules: Sequence[ModuleImplementation]) -> list[Modul
     strand, so in the tube it reacts with the downstream gate exactly like the canonical
     strand. Modular enumeration only sees the canonical strand as the downstream module's
     input; without this renaming the implementation CRN would never consume the variants.
+
+    A module whose products include its own reactants (the catalyst X of ``X + Y -> X + 2Y``)
+    is enumerated with its released variants binding its own gate again, in reactions of
+    their own at the canonical strand's rate constants. Renamed, those reactions would
+    consume the merged species a second (third, ...) time and multiply its rate, so
+    reactions that consume a variant are dropped, and with them the intermediates only they
+    made: the canonical carrier's reactions already cover every molecule of the species.
     """
     out = []
     for m in modules:
         rename = dict(m.signals)
+        variants = {impl for impl, formal in m.signals if impl != formal}
+        kept = [r for r in m.reactions if not variants & set(r[0])]
+        while True:  # drop the reactions of intermediates that only dropped reactions made
+            made = {s for r in kept for s in r[1]} | set(m.fuels) | set(rename)
+            reachable = [r for r in kept if set(r[0]) <= made]
+            if len(reachable) == len(kept):
+                break
+            kept = reachable
         reactions = tuple((tuple(rename.get(s, s) for s in r), tuple(rename.get(s, s) for s in p), k)
-                          for r, p, k in m.reactions)
+                          for r, p, k in kept)
         signals = tuple((f, f) for f in dict.fromkeys(f for _, f in m.signals))
         wastes = tuple(w for w in m.wastes if w not in rename)
         out.append(replace(m, reactions=reactions, signals=signals, wastes=wastes))

@@ -1,4 +1,4 @@
-"""Kinetics plots: formal vs implementation trajectories, t90 histogram, rate-draw robustness, leak sweep."""
+"""Kinetics plots: formal vs implementation trajectories, t90, rate draws, leak sweep, rate-dependent runs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from dsdcompile.kinetics.leak import LeakSweep  # noqa: E402
+from dsdcompile.kinetics.rate_kinetics import READOUT_MULTIPLES, RateKinetics  # noqa: E402
 from dsdcompile.kinetics.result import KineticsResult  # noqa: E402
 from dsdcompile.kinetics.units import SECONDS_PER_HOUR  # noqa: E402
 
@@ -126,3 +127,47 @@ def plot_leak_sweep(sweep: LeakSweep, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, metadata=_PNG_META)
     plt.close(fig)
+
+
+def plot_rate_trajectories(res: RateKinetics, class_names: list[str], path: Path) -> bool:
+    """Rate-dependent designs: outputs over time for one example per class, with the readout times marked.
+
+    Solid: formal CRN at the plan's real rates; dash-dot: implementation with fuel held
+    constant; dashed: implementation with finite fuel (what the tube does); dotted: the
+    smoothed-ReLU forward pass.
+    """
+    labels = res.nn.argmax(axis=1)
+    picks = [(k, int(np.flatnonzero(labels == k)[0])) for k in range(res.nn.shape[1]) if (labels == k).any()]
+    if not picks:
+        return False
+    cols = min(3, len(picks))
+    rows = -(-len(picks) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.3 * rows), dpi=100, squeeze=False)
+    colors = _colors()
+    end = max(READOUT_MULTIPLES) * res.readout_s
+    for ax, (k, e) in zip(axes.ravel(), picks):
+        for run, ls, kind in ((res.formal, "-", "formal"), (res.excess, "-.", "fuel excess"),
+                              (res.finite, "--", "finite fuel")):
+            keep = (run.grid > 0) & (run.grid <= end * 1.0001)
+            t = run.grid[keep] / SECONDS_PER_HOUR
+            for j, name in enumerate(class_names):
+                label = f"{name} ({kind})" if ax is axes.ravel()[0] else None
+                ax.plot(t, run.outputs[keep, e, j], ls=ls, color=colors[j % len(colors)], lw=1.2, label=label)
+        for j in range(res.nn.shape[1]):
+            ax.axhline(res.nn[e, j], color=colors[j % len(colors)], ls=":", lw=0.8)
+        for m in READOUT_MULTIPLES:
+            ax.axvline(m * res.readout_s / SECONDS_PER_HOUR, color="0.5", lw=0.6)
+        ax.set_xscale("log")
+        ax.set_title(f"example {e} (network: {class_names[k]})", fontsize=9)
+        ax.set_xlabel("time (h)")
+        ax.set_ylabel("output (units)")
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(picks):]:
+        ax.axis("off")
+    axes.ravel()[0].legend(fontsize=6, frameon=False)
+    fig.suptitle(f"Rate-dependent design, τ = {res.plan.time_unit_s:.3g} s; grey: readout at 1×, 2×, 5× "
+                 f"{res.readout_s / SECONDS_PER_HOUR:.3g} h", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, metadata=_PNG_META)
+    plt.close(fig)
+    return True
