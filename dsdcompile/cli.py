@@ -116,7 +116,10 @@ def main() -> None:
               help="How many examples the kinetics simulate (-1: all; large systems then take "
                    f"{_KIN.large_system_examples}).")
 @click.option("--unit-nM", "unit_nm", type=float, default=_KIN.unit_nM, show_default=True,
-              help="Concentration (nM) of one unit of network value.")
+              help="Concentration (nM) of one unit of network value (rate-independent designs).")
+@click.option("--rate-unit-nM", "rate_unit_nm", type=float, default=_KIN.rate_unit_nM, show_default=True,
+              help="Concentration (nM) of one unit of network value in rate-dependent (anderson2021) designs, "
+                   "whose fuel sets the rate constants and is consumed continuously.")
 @click.option("--rate-draws", type=int, default=_KIN.rate_draws, show_default=True,
               help="Random draws of the formal rate constants (log-uniform in "
                    f"[{_KIN.rate_min:g}, {_KIN.rate_max:g}] /M/s).")
@@ -139,7 +142,8 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                     workers: int | None, module_timeout: float, verify_whole: bool, binarize: str | None,
                     construction: str | None, epsilon: float | None, annihilation: bool, rate: float,
                     t_max: float, ode_examples: int, ode_crn: str, plot_example: int, run_kinetics: bool,
-                    kinetics_max_modules: int, kinetics_examples: int, unit_nm: float, rate_draws: int,
+                    kinetics_max_modules: int, kinetics_examples: int, unit_nm: float, rate_unit_nm: float,
+                    rate_draws: int,
                     fuel_safety: float, leak: float, volume_ul: float, crn_json: bool, design_seqs: bool,
                     seq_seed: int, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
@@ -153,7 +157,8 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
         raise click.BadParameter("must be at least 1", param_hint="--max-products")
     if epsilon is not None and epsilon <= 0:
         raise click.BadParameter("must be positive", param_hint="--epsilon")
-    for value, hint in ((unit_nm, "--unit-nM"), (fuel_safety, "--fuel-safety"), (volume_ul, "--volume-uL")):
+    for value, hint in ((unit_nm, "--unit-nM"), (rate_unit_nm, "--rate-unit-nM"), (fuel_safety, "--fuel-safety"),
+                        (volume_ul, "--volume-uL")):
         if not value > 0:
             raise click.BadParameter("must be positive", param_hint=hint)
     if rate_draws < 1:
@@ -174,7 +179,8 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
         dsd_crn=dsd_crn,
         verify_whole=verify_whole,
         kinetics=replace(_KIN, max_modules=kinetics_max_modules, examples=kinetics_examples,
-                         implementation_examples=kinetics_examples, unit_nM=unit_nm, rate_draws=rate_draws,
+                         implementation_examples=kinetics_examples, unit_nM=unit_nm, rate_unit_nM=rate_unit_nm,
+                         rate_draws=rate_draws,
                          fuel_safety=fuel_safety, leak=leak, volume_uL=volume_ul),
         run_kinetics=run_kinetics,
         plot_example=plot_example,

@@ -191,6 +191,10 @@ class KineticsConfig:
     # rate-dependent constructions (anderson2021): fuel sets every module's rate constant
     # (dsdcompile.kinetics.rate_fuel); 0 for the time unit τ chooses it
     rate_time_unit_s: float = 0.0
+    # one unit of network value for rate-dependent designs (replaces unit_nM there): their fuel
+    # is consumed for as long as the tube runs, and at 10 nM per unit IRIS anderson2021 used
+    # ~9x more of its busiest fuel by the readout time than the 10 µM cap lets a tube supply
+    rate_unit_nM: float = 1.0
     rate_fuel_max_nM: float = 10_000.0  # per fuel
     rate_buffer_min_units: float = 200.0  # × unit_nM: no module's buffer goes below this
     rate_excess_min_nM: float = 100.0  # fuels that set no rate (forks, translators)

@@ -177,11 +177,20 @@ def _run_kinetics(compiled: Compiled, stage: DSDStage, examples: Examples | None
         return {"skipped": {"kinetics": "no reference outputs (no network and no exact CRN limit)"}}
     from dsdcompile.kinetics_stage import run_kinetics_stage
     from dsdcompile.pipeline import is_rate_dependent
+    from dsdcompile.verify.executors import make_executor
 
-    with progress.stage("kinetics"):
-        result = run_kinetics_stage(stage.system, stage.modules, examples.x, reference, config.kinetics, out_dir,
-                                    progress, verdict=stage.verification.verdict,
-                                    rate_dependent=is_rate_dependent(compiled))
+    rate_dependent = is_rate_dependent(compiled)
+    # rate-dependent kinetics integrate one example per task: the --executor pool runs them
+    executor = (make_executor(config.enumeration.executor, config.enumeration.workers, config.enumeration.scheduler)
+                if rate_dependent else None)
+    try:
+        with progress.stage("kinetics"):
+            result = run_kinetics_stage(stage.system, stage.modules, examples.x, reference, config.kinetics, out_dir,
+                                        progress, verdict=stage.verification.verdict, rate_dependent=rate_dependent,
+                                        executor=executor)
+    finally:
+        if executor is not None:
+            executor.close()
     return {**result.summary, "files": list(result.files)}
 
 

@@ -58,6 +58,7 @@ from dsdcompile.kinetics.rate_fuel import RateFuelPlan
 from dsdcompile.kinetics.rate_kinetics import run_rate_kinetics
 from dsdcompile.kinetics.rate_report import rate_summary, write_rate_outputs
 from dsdcompile.progress import Progress
+from dsdcompile.verify.executors import Executor
 
 FORMAL_CRN_NOTE = ("formal kinetics simulate the split CRN the DSD modules implement (after unimolecular "
                    "absorption and splitting to K products), so fuel plan and implementation line up")
@@ -119,7 +120,8 @@ def _examples_limit(config: KineticsConfig, large: bool, progress: Progress) -> 
 
 def run_kinetics_stage(system: DSDSystem, modules: Sequence[ModuleImplementation], x: np.ndarray, nn: np.ndarray,
                        config: KineticsConfig, out_dir: Path, progress: Progress, *,
-                       verdict: str | None = None, rate_dependent: bool = False) -> KineticsStage:
+                       verdict: str | None = None, rate_dependent: bool = False,
+                       executor: Executor | None = None) -> KineticsStage:
     """Run formal kinetics, fuel plan, implementation kinetics, leak sweep and lab tables into ``out_dir``.
 
     ``x`` are the examples' network inputs and ``nn`` the reference outputs (the network's, or
@@ -130,7 +132,8 @@ def run_kinetics_stage(system: DSDSystem, modules: Sequence[ModuleImplementation
     crn = system.split_crn
     large = system.n_modules > config.max_modules
     if rate_dependent and not large:
-        return run_rate_dependent_stage(system, modules, x, nn, config, out_dir, progress, verdict=verdict)
+        return run_rate_dependent_stage(system, modules, x, nn, config, out_dir, progress, verdict=verdict,
+                                        executor=executor)
     skipped: dict[str, str] = {}
     if large:
         skipped["implementation"] = skipped["lab_tables"] = (
@@ -219,11 +222,13 @@ def _lab_tables(system: DSDSystem, plan: FuelPlan | RateFuelPlan, x: np.ndarray,
 
 def run_rate_dependent_stage(system: DSDSystem, modules: Sequence[ModuleImplementation], x: np.ndarray,
                              nn: np.ndarray, config: KineticsConfig, out_dir: Path, progress: Progress, *,
-                             verdict: str | None = None) -> KineticsStage:
+                             verdict: str | None = None, executor: Executor | None = None) -> KineticsStage:
     """Kinetics of a rate-dependent design: rate-setting fuel plan, formal / fuel-excess / finite-fuel runs, tables.
 
-    ``nn`` is the smoothed-ReLU forward pass. See :mod:`dsdcompile.kinetics.rate_kinetics`.
+    ``nn`` is the smoothed-ReLU forward pass; ``executor`` simulates the examples in parallel.
+    One unit of network value is ``config.rate_unit_nM``. See :mod:`dsdcompile.kinetics.rate_kinetics`.
     """
+    config = replace(config, unit_nM=config.rate_unit_nM)
     crn = system.split_crn
     block: dict = {"formal_crn": "split", "formal_crn_note": FORMAL_CRN_NOTE, "formal_reactions": crn.n_reactions,
                    "modules": system.n_modules, "rate_dependent": True, "sequences": None}
@@ -233,7 +238,8 @@ def run_rate_dependent_stage(system: DSDSystem, modules: Sequence[ModuleImplemen
         progress.log(f"kinetics: {block['skipped']['implementation']}")
         return KineticsStage(block, [])
     with progress.stage("kinetics rate-dependent"):
-        res = run_rate_kinetics(crn, modules, x, nn, config, log=progress.log)
+        res = run_rate_kinetics(crn, modules, x, nn, config, log=progress.log, bar=progress.bar,
+                                executor=executor)
     summary = rate_summary(res)
     progress.log(f"rate-dependent kinetics ({summary['examples']} examples, τ = {res.plan.time_unit_s:.4g} s, "
                  f"readout {summary['readout_h']:.3g} h): max rel. error {summary['max_rel_error']:.3g} "
@@ -248,9 +254,10 @@ def run_rate_dependent_stage(system: DSDSystem, modules: Sequence[ModuleImplemen
                          progress, skipped, initial_nM=res.plan.helper_nM)
     block.update(summary)
     block["volume_uL"] = config.volume_uL if "lab_tables" not in skipped else None
-    block["config"] = {k: getattr(config, k) for k in ("rate_time_unit_s", "rate_fuel_max_nM", "rate_buffer_min_units",
-                                                      "rate_excess_min_nM", "rate_fuel_safety",
-                                                      "rate_max_input_held", "rate_readout_rtol")}
+    block["config"] = {k: getattr(config, k) for k in ("rate_unit_nM", "rate_time_unit_s", "rate_fuel_max_nM",
+                                                      "rate_buffer_min_units", "rate_excess_min_nM",
+                                                      "rate_fuel_safety", "rate_max_input_held",
+                                                      "rate_readout_rtol")}
     if skipped:
         block["skipped"] = skipped
     return KineticsStage(block, files)
