@@ -237,7 +237,12 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         v = summary["verification"]
         lines.append(f"verification ({v.get('method')}): {v.get('verdict')} in {v.get('seconds')} s")
     k = summary.get("kinetics")
-    if k and "formal_label_agreement" in k:
+    if k and k.get("rate_dependent") and "max_rel_error" in k:
+        lines.append(f"kinetics (rate-dependent, {k['examples']} examples, {k['unit_nM']:g} nM per unit): readout "
+                     f"{k['readout_h']:.3g} h, label agreement {k['label_agreement']:.4g}, max rel. error "
+                     f"{k['max_rel_error']:.3g} (fuel in excess {k['fuel_excess_max_rel_error']:.3g}); fuel "
+                     f"{k['fuel_total_uM']:.4g} µM, margin {k.get('fuel_margin')}")
+    elif k and "formal_label_agreement" in k:
         impl = k.get("implementation_label_agreement")
         t90 = k.get("t90_hours_median")
         lines.append(f"kinetics ({k['rate_draws']} rate draws, {k['formal_examples']} examples): formal label "

@@ -142,3 +142,19 @@ def test_anderson_model_end_to_end(tmp_path):
     assert a["ode_within_tolerance"] and a["ode_max_rel_error"] <= 1e-6 and a["ode_label_agreement"] == 1.0
     assert a["fixed_point"]["fixed_point_spread"] <= 1e-6
     assert (tmp_path / "a" / "convergence.png").exists()
+
+
+def test_anderson_model_through_dsd_and_kinetics(tmp_path):
+    """A 2-2 real-weight net through soloveichik2010, real enumeration and rate-setting fuel kinetics, on the CLI."""
+    torch.manual_seed(3)
+    torch.save(torch.nn.Sequential(torch.nn.Linear(2, 2)).state_dict(), tmp_path / "tiny.pt")
+    (tmp_path / "x.csv").write_text("0.5,-1\n1,0.3\n")
+    res = _run([tmp_path / "tiny.pt", "--construction", "anderson2021", "--scheme", "soloveichik2010",
+                "--inputs", tmp_path / "x.csv", "--out", tmp_path / "a", "--workers", "2"])
+    assert res.exit_code == 0, res.output
+    assert "kinetics (rate-dependent, 2 examples, 1 nM per unit)" in res.output
+    s = json.loads((tmp_path / "a" / "summary.json").read_text())
+    k = s["kinetics"]
+    assert s["dsd"]["rate_dependent"] is True and k["rate_dependent"] is True and k["unit_nM"] == 1.0
+    assert k["examples"] == 2 and k["label_agreement"] == 1.0 and k["max_rel_error"] < 0.05
+    assert {"fuel.csv", "kinetics.csv", "dsd.pil"} <= set(s["files"])
