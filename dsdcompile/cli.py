@@ -242,6 +242,8 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
                      f"{k['readout_h']:.3g} h, label agreement {k['label_agreement']:.4g}, max rel. error "
                      f"{k['max_rel_error']:.3g} (fuel in excess {k['fuel_excess_max_rel_error']:.3g}); fuel "
                      f"{k['fuel_total_uM']:.4g} µM, margin {k.get('fuel_margin')}")
+    elif k and k.get("rate_dependent") and "implementation" in k.get("skipped", {}):
+        lines.append(f"kinetics (rate-dependent): skipped: {k['skipped']['implementation']}")
     elif k and "formal_label_agreement" in k:
         impl = k.get("implementation_label_agreement")
         t90 = k.get("t90_hours_median")

@@ -180,3 +180,13 @@ def test_integrate_gives_the_same_states_on_a_process_pool():
     np.testing.assert_allclose(serial[..., 0] + serial[..., 2], conserved, rtol=1e-5)
     np.testing.assert_allclose(serial[-1, :, 1], 0.0, atol=1e-3)
     assert np.abs(serial[-1] - c0).max() > 1.0
+
+
+def test_a_design_without_a_fuel_plan_is_reported_not_failed(design, tmp_path):
+    """τ = 1 ms: no gate concentration gives rate constants that fast, so no fuel plan exists."""
+    _, system, modules, x, nn = design
+    cfg = KineticsConfig(unit_nM=1.0, rate_time_unit_s=1e-3)
+    stage = run_kinetics_stage(system, modules, x[:1], nn[:1], cfg, tmp_path, Progress(quiet=True),
+                               rate_dependent=True)
+    assert stage.summary["skipped"]["implementation"].startswith("no rate-setting fuel plan: module ")
+    assert stage.files == [] and not any(tmp_path.iterdir())
