@@ -15,7 +15,8 @@ effective rate constant k_eff and d ln k_eff / d ln [fuel] per fuel. The fuel wi
 largest exponent (+1: the gate, Soloveichik's L) sets the rate; fuels with exponent near −1
 lower it (the buffer strand that makes the join's first step reversible); the rest are in
 excess (exponent 0: forks). With the buffer at its level the gate is solved for, by
-iterating [gate] ← [gate]·(target/k_eff)^(1/exponent), until k_eff is the target to 1e-9.
+iterating [gate] ← [gate]·(target/k_eff)^(1/exponent), until k_eff is the target to 1e-9
+(or to 1e-6 where the QSS rate itself jitters, for signals far below one unit).
 For Soloveichik's join this is [L] ≈ [B]·k_real/k_2 (QSS, [B] ≫ signals; the saturation
 term k_2·[signal] ≪ k_r·[B] is kept by the QSS, not assumed away).
 
