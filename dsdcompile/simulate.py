@@ -154,8 +154,16 @@ def simulate_outputs(crn: CRN, x: np.ndarray, config: SimulationConfig = Simulat
 
 
 # -- generic path ------------------------------------------------------------------------------
-def mass_action(crn: CRN, rates: np.ndarray) -> tuple[Callable, Callable]:
-    """``f(t, c)`` and the analytic sparse Jacobian ``jac(t, c)`` (CSC) for scipy's solvers."""
+def mass_action(crn: CRN, rates: np.ndarray, *, clip: bool = True) -> tuple[Callable, Callable]:
+    """``f(t, c)`` and the analytic sparse Jacobian ``jac(t, c)`` (CSC) for scipy's solvers.
+
+    With ``clip`` the rates see max(c, 0). Without it ``f`` is the plain polynomial, smooth
+    through zero, and the Jacobian is exact there too: with clipping, a species a step pushes
+    slightly negative has a flat rate but a Jacobian that says otherwise, and BDF drops to
+    order 1. On IRIS anderson2021's fuel-excess implementation (1,001 species) the unclipped
+    run took 0.4 s instead of 13 s per example, and its most negative value was -5e-13 nM
+    instead of -0.02 nM.
+    """
     cols, coefs = reactant_table(crn)
     n_s, width = crn.n_species, cols.shape[1]
     nt = crn.stoichiometry.T.tocsr()
@@ -163,7 +171,7 @@ def mass_action(crn: CRN, rates: np.ndarray) -> tuple[Callable, Callable]:
     r_idx = np.repeat(np.arange(crn.n_reactions), width).reshape(cols.shape)[real]
 
     def powers(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        g = np.append(np.maximum(c, 0.0), 1.0)[cols]
+        g = np.append(np.maximum(c, 0.0) if clip else c, 1.0)[cols]
         return g, g**coefs
 
     def f(t: float, c: np.ndarray) -> np.ndarray:

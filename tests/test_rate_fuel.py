@@ -18,7 +18,7 @@ from dsdcompile.kinetics_stage import run_kinetics_stage
 from dsdcompile.passes.anderson import compile_anderson, smoothed_forward
 from dsdcompile.passes.helper_catalysts import add_helper_catalysts
 from dsdcompile.progress import Progress
-from dsdcompile.simulate import simulate
+from dsdcompile.simulate import mass_action, simulate
 from dsdcompile.verify.executors import ProcessExecutor
 
 EPS = 0.01
@@ -190,3 +190,18 @@ def test_a_design_without_a_fuel_plan_is_reported_not_failed(design, tmp_path):
                                rate_dependent=True)
     assert stage.summary["skipped"]["implementation"].startswith("no rate-setting fuel plan: module ")
     assert stage.files == [] and not any(tmp_path.iterdir())
+
+
+def test_unclipped_mass_action_is_smooth_through_zero():
+    """2 A + B -> C at a state with B slightly negative: the plain polynomial and its exact Jacobian."""
+    crn = CRN((Species("A", Role.INPUT), Species("B", Role.INPUT), Species("C", Role.OUTPUT)),
+              (Reaction.make({"A": 2, "B": 1}, ["C"], 3.0),))
+    c = np.array([0.7, -1e-3, 0.2])
+    f, jac = mass_action(crn, crn.rate_constants(1.0), clip=False)
+    rate = 3.0 * 0.7**2 * -1e-3
+    np.testing.assert_allclose(f(0.0, c), [-2 * rate, -rate, rate], rtol=1e-12)
+    h = 1e-7
+    numeric = np.column_stack([(f(0.0, c + h * e) - f(0.0, c - h * e)) / (2 * h) for e in np.eye(3)])
+    np.testing.assert_allclose(jac(0.0, c).toarray(), numeric, rtol=1e-6, atol=1e-12)
+    clipped, _ = mass_action(crn, crn.rate_constants(1.0))
+    np.testing.assert_array_equal(clipped(0.0, c), 0.0)

@@ -105,7 +105,7 @@ def _no_bar(total: int, desc: str):
 def _integrate_one(task: tuple) -> np.ndarray:
     """One example's states (G, species) at the grid times: top level, so that process pools can run it."""
     crn, rates, start, grid, rtol, atol = task
-    f, jac = mass_action(crn, rates)
+    f, jac = mass_action(crn, rates, clip=False)  # smooth through zero: see mass_action
     sol = solve_ivp(f, (0.0, float(grid[-1])), start, method="BDF", jac=jac, t_eval=grid, rtol=rtol, atol=atol)
     if sol.status != 0:
         raise DsdCompileError(f"integration failed: {sol.message}")
