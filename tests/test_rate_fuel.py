@@ -205,3 +205,13 @@ def test_unclipped_mass_action_is_smooth_through_zero():
     np.testing.assert_allclose(jac(0.0, c).toarray(), numeric, rtol=1e-6, atol=1e-12)
     clipped, _ = mass_action(crn, crn.rate_constants(1.0))
     np.testing.assert_array_equal(clipped(0.0, c), 0.0)
+
+
+def test_a_run_the_polynomial_cannot_finish_falls_back_to_clipped_rates():
+    """A + B -> C from A = B = -1: the polynomial sends C to +inf at t = 1; clipped, nothing reacts."""
+    crn = CRN((Species("A", Role.INPUT), Species("B", Role.INPUT), Species("C", Role.OUTPUT)),
+              (Reaction.make(["A", "B"], ["C"], 1.0),))
+    f, _ = mass_action(crn, crn.rate_constants(1.0), clip=False)
+    assert f(0.0, np.array([-1.0, -1.0, 0.0]))[2] == 1.0  # the polynomial does react
+    states = integrate(crn, crn.rate_constants(1.0), np.array([[-1.0, -1.0, 0.0]]), np.array([0.5, 2.0, 10.0]))
+    np.testing.assert_array_equal(states, 0.0)
