@@ -239,8 +239,7 @@ def run_rate_dependent_stage(system: DSDSystem, modules: Sequence[ModuleImplemen
         return KineticsStage(block, [])
     try:
         with progress.stage("kinetics rate-dependent"):
-            res = run_rate_kinetics(crn, modules, x, nn, config, log=progress.log, bar=progress.bar,
-                                    executor=executor)
+            res = run_rate_kinetics(crn, modules, x, nn, config, progress=progress, executor=executor)
     except InputError as e:
         # no fuel plan sets every rate (e.g. gates would hold all of an input): a finding about
         # this design at these settings, reported in summary.json, not a failed run

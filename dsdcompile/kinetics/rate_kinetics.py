@@ -21,8 +21,7 @@ Jacobian (the systems are stiff: gate steps take seconds, the computation hours)
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -37,6 +36,7 @@ from dsdcompile.kinetics.implementation import ImplementationCRN, build_implemen
 from dsdcompile.kinetics.rate_fuel import RateFuelPlan, plan_rates, real_rate_constants, size_fuel
 from dsdcompile.kinetics.result import relative_scale
 from dsdcompile.kinetics.t90 import t90_batch
+from dsdcompile.progress import Progress
 from dsdcompile.simulate import mass_action
 from dsdcompile.verify.executors import Executor, map_tasks
 
@@ -94,14 +94,6 @@ def log_grid(t_end: float, t_start: float, extra: Sequence[float] = ()) -> np.nd
     return np.unique(np.concatenate([np.geomspace(t_start, t_end, n), np.asarray(extra, dtype=np.float64)]))
 
 
-Bar = Callable[[int, str], AbstractContextManager[Callable[[int], object]]]
-
-
-@contextmanager
-def _no_bar(total: int, desc: str):
-    yield lambda n=1: None
-
-
 def _integrate_one(task: tuple) -> np.ndarray:
     """One example's states (G, species) at the grid times: top level, so that process pools can run it.
 
@@ -122,16 +114,17 @@ def _integrate_one(task: tuple) -> np.ndarray:
 
 
 def integrate(crn: CRN, rates: np.ndarray, c0: np.ndarray, grid: np.ndarray, *, rtol: float = RTOL,
-              atol: float = ATOL_NM, bar: Bar = _no_bar, desc: str = "kinetics",
+              atol: float = ATOL_NM, progress: Progress | None = None, desc: str = "kinetics",
               executor: Executor | None = None) -> np.ndarray:
     """States (G, n, species) at the grid times, one example per task (scipy BDF, analytic sparse Jacobian).
 
     ``executor`` (:func:`dsdcompile.verify.executors.make_executor`) runs the examples in
-    parallel; without one they run here, one after another. ``bar(total, desc)`` is a
-    progress-bar context (e.g. :meth:`dsdcompile.progress.Progress.bar`) updated per example.
+    parallel; without one they run here, one after another. ``progress`` shows a bar named
+    ``desc``, updated per example.
     """
+    progress = progress or Progress(quiet=True)
     tasks = [(crn, rates, start, grid, rtol, atol) for start in c0]
-    with bar(len(tasks), desc) as tick:
+    with progress.bar(len(tasks), desc) as tick:
         outcomes = map_tasks(_integrate_one, tasks, executor, progress=tick)
     out = np.empty((grid.size, c0.shape[0], crn.n_species))
     for i, outcome in enumerate(outcomes):
@@ -175,10 +168,10 @@ def _implementation(crn: CRN, modules: Sequence[ModuleImplementation], plan: Rat
     return replace(impl, initial=tuple(initial))
 
 
-def _run(crn: ImplementationCRN, x: np.ndarray, grid: np.ndarray, unit_nM: float, bar: Bar, desc: str,
+def _run(crn: ImplementationCRN, x: np.ndarray, grid: np.ndarray, unit_nM: float, progress: Progress, desc: str,
          executor: Executor | None) -> Trajectories:
-    states = integrate(crn, crn.rate_constants(1.0), crn.initial_state(x * unit_nM), grid, bar=bar, desc=desc,
-                       executor=executor)
+    states = integrate(crn, crn.rate_constants(1.0), crn.initial_state(x * unit_nM), grid, progress=progress,
+                       desc=desc, executor=executor)
     return Trajectories(grid, crn.output_values(states) / unit_nM, states)
 
 
@@ -189,15 +182,16 @@ def settle_time(run: Trajectories, reference: np.ndarray, rtol: float) -> np.nda
 
 def run_rate_kinetics(crn: CRN, modules: Sequence[ModuleImplementation], x: np.ndarray, nn: np.ndarray,
                       config: KineticsConfig = KineticsConfig(), *, plan: RateFuelPlan | None = None,
-                      log=lambda msg: None, bar: Bar = _no_bar,
-                      executor: Executor | None = None) -> RateKinetics:
+                      progress: Progress | None = None, executor: Executor | None = None) -> RateKinetics:
     """Plan rate-setting fuel for ``crn`` (the split CRN the modules implement) and check it by simulation.
 
     ``x`` are network inputs (examples × inputs), ``nn`` the σ_ε forward pass. With ``plan``
     given (already sized, e.g. deliberately wrong), planning is skipped and its readout time used.
-    ``log`` takes one-line messages, ``bar`` makes a progress bar per run and ``executor`` runs
-    the examples of each run in parallel (see :func:`integrate`).
+    ``progress`` takes the stage messages and a bar per run; ``executor`` runs the examples of
+    each run in parallel (see :func:`integrate`).
     """
+    progress = progress or Progress(quiet=True)
+    log = progress.log
     start = time.perf_counter()
     x, nn = select_examples(x, nn, config.implementation_examples)
     u = config.unit_nM
@@ -211,8 +205,8 @@ def run_rate_kinetics(crn: CRN, modules: Sequence[ModuleImplementation], x: np.n
 
     formal_rates = real_rate_constants(crn, u, tau)
     grid = log_grid(FORMAL_SPAN * tau, tau / 100.0)
-    states = integrate(crn, formal_rates, crn.initial_state(x) * u, grid, bar=bar, desc="formal CRN (real rates)",
-                       executor=executor)
+    states = integrate(crn, formal_rates, crn.initial_state(x) * u, grid, progress=progress,
+                       desc="formal CRN (real rates)", executor=executor)
     formal = Trajectories(grid, crn.output_values(states) / u, states)
     t_formal = float(settle_time(formal, nn, config.rate_readout_rtol).max(initial=tau))
 
@@ -221,7 +215,7 @@ def run_rate_kinetics(crn: CRN, modules: Sequence[ModuleImplementation], x: np.n
         # changes how much the gates hold and so the readout time: a second round settles it
         excess_crn, counters = fuel_excess_crn(_implementation(crn, modules, plan))
         grid = log_grid(EXCESS_SPAN * t_formal, tau / 100.0)
-        excess = _run(excess_crn, x, grid, u, bar, f"fuel plan, round {round_ + 1}/{PLAN_ROUNDS}", executor)
+        excess = _run(excess_crn, x, grid, u, progress, f"fuel plan, round {round_ + 1}/{PLAN_ROUNDS}", executor)
         readout = float(settle_time(excess, excess.outputs[-1], config.rate_readout_rtol).max(initial=tau))
         if readout > grid[-1] / 2:
             log(f"rate fuel: the fuel-excess run settles late ({readout / 3600:.3g} h of {grid[-1] / 3600:.3g} h)")
@@ -233,8 +227,8 @@ def run_rate_kinetics(crn: CRN, modules: Sequence[ModuleImplementation], x: np.n
     excess_crn, counters = fuel_excess_crn(impl)
     times = [m * readout for m in READOUT_MULTIPLES]
     grid = log_grid(max(times), tau / 100.0, times)
-    excess = _run(excess_crn, x, grid, u, bar, "implementation, fuel excess", executor)
-    finite = _run(impl, x, grid, u, bar, "implementation, finite fuel", executor)
+    excess = _run(excess_crn, x, grid, u, progress, "implementation, fuel excess", executor)
+    finite = _run(impl, x, grid, u, progress, "implementation, finite fuel", executor)
     at = int(np.argmin(np.abs(grid - readout)))
     idx = impl.index
     left = {f: float(finite.states[at, :, idx[f]].min() / c) for f, c in plan.fuel_nM.items() if c > 0}
