@@ -1,5 +1,11 @@
-"""dsdcompile: trained ReLU networks → chemical reaction networks → DNA strand-displacement designs."""
+"""dsdcompile: trained ReLU networks → chemical reaction networks → DNA strand-displacement designs.
 
+The names below are imported on first use, so that ``import dsdcompile`` (and the command
+line's ``--help``) stays fast: numpy, scipy, torch, peppercorn and ViennaRNA load only when a
+stage needs them.
+"""
+
+from importlib import import_module as _import_module
 from importlib import metadata as _metadata
 
 try:
@@ -7,27 +13,39 @@ try:
 except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-from dsdcompile.config import AgreementConfig, CompileConfig, RunConfig, SimulationConfig  # noqa: E402
-from dsdcompile.crn_io import parse_crn, read_crn, read_crn_json, write_crn, write_crn_json  # noqa: E402
-from dsdcompile.errors import DsdCompileError, InputError, NotEquivalent  # noqa: E402
-from dsdcompile.evaluate import ExactEvaluator, exact_outputs  # noqa: E402
-from dsdcompile.ir import CRN, Dense, Network, Reaction, Role, Signal, Species  # noqa: E402
-from dsdcompile.model_io import load_network  # noqa: E402
-from dsdcompile.passes import add_annihilation, compile_network, reduce_crn  # noqa: E402
+_EXPORTS = {
+    "CRN": "dsdcompile.ir", "Dense": "dsdcompile.ir", "Network": "dsdcompile.ir", "Reaction": "dsdcompile.ir",
+    "Role": "dsdcompile.ir", "Signal": "dsdcompile.ir", "Species": "dsdcompile.ir",
+    "AgreementConfig": "dsdcompile.config", "CompileConfig": "dsdcompile.config", "RunConfig": "dsdcompile.config",
+    "SimulationConfig": "dsdcompile.config", "ExecutionConfig": "dsdcompile.config",
+    "KineticsConfig": "dsdcompile.config", "LabConfig": "dsdcompile.config", "RateFuelConfig": "dsdcompile.config",
+    "DSDConfig": "dsdcompile.config", "EnumerationConfig": "dsdcompile.config",
+    "VerificationConfig": "dsdcompile.config",
+    "DsdCompileError": "dsdcompile.errors", "InputError": "dsdcompile.errors", "NotEquivalent": "dsdcompile.errors",
+    "DesignInfeasible": "dsdcompile.errors",
+    "ExactEvaluator": "dsdcompile.evaluate", "exact_outputs": "dsdcompile.evaluate",
+    "load_network": "dsdcompile.model_io",
+    "add_annihilation": "dsdcompile.passes", "compile_network": "dsdcompile.passes", "reduce_crn": "dsdcompile.passes",
+    "parse_crn": "dsdcompile.crn_io", "read_crn": "dsdcompile.crn_io", "read_crn_json": "dsdcompile.crn_io",
+    "write_crn": "dsdcompile.crn_io", "write_crn_json": "dsdcompile.crn_io",
+    "simulate": "dsdcompile.simulate",
+    "build_design": "dsdcompile.stages.pipeline", "DesignResult": "dsdcompile.stages.pipeline",
+    "constructions": "dsdcompile.constructions",
+}
 
-__all__ = [
-    "CRN", "Dense", "Network", "Reaction", "Role", "Signal", "Species",
-    "AgreementConfig", "CompileConfig", "RunConfig", "SimulationConfig",
-    "DsdCompileError", "InputError", "NotEquivalent",
-    "ExactEvaluator", "exact_outputs", "load_network",
-    "add_annihilation", "compile_network", "reduce_crn",
-    "parse_crn", "read_crn", "read_crn_json", "write_crn", "write_crn_json",
-    "build_design",
-]
+__all__ = sorted(_EXPORTS)
 
 
-def build_design(*args, **kwargs):
-    """Run every stage and write a design folder (see :func:`dsdcompile.design.build_design`)."""
-    from dsdcompile.design import build_design as _build
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dsdcompile' has no attribute {name!r}")
+    value = _import_module(module)
+    if name != module.rsplit(".", 1)[-1]:
+        value = getattr(value, name)
+    globals()[name] = value
+    return value
 
-    return _build(*args, **kwargs)
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

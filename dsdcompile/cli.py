@@ -11,26 +11,30 @@ import click
 
 from dsdcompile import __version__
 from dsdcompile.config import (
-    CONSTRUCTIONS,
     AgreementConfig,
     CompileConfig,
     DSDConfig,
-    EnumerationConfig,
+    ExecutionConfig,
     KineticsConfig,
+    LabConfig,
+    RateFuelConfig,
     RunConfig,
     SimulationConfig,
-    VerificationConfig,
 )
+from dsdcompile.constructions import names as construction_names
 from dsdcompile.errors import EXIT_FAILURE, DsdCompileError, InputError
+from dsdcompile.sequences.constraints import SequenceConstraints
 
 _COMPILE = CompileConfig()
 _SIM = SimulationConfig()
 _AGREE = AgreementConfig()
 _RUN = RunConfig()
 _DSD = DSDConfig()
-_ENUM = EnumerationConfig()
-_VER = VerificationConfig()
+_EXEC = ExecutionConfig()
 _KIN = KineticsConfig()
+_RATE = RateFuelConfig()
+_LAB = LabConfig()
+_SEQ = SequenceConstraints()
 
 
 class DefaultCommandGroup(click.Group):
@@ -81,17 +85,17 @@ def main() -> None:
                    "whose strands stay within --max-strand-nt).")
 @click.option("--max-strand-nt", type=int, default=_DSD.max_strand_nt, show_default=True,
               help="Longest strand the automatic --max-products may produce.")
-@click.option("--executor", type=click.Choice(["process", "serial", "dask"]), default=_ENUM.executor,
-              show_default=True, help="Where module enumeration and verification run.")
-@click.option("--scheduler", default=_ENUM.scheduler, help="Address of an existing Dask scheduler (--executor dask).")
-@click.option("--workers", type=int, default=_ENUM.workers, help="Process pool size (default: all cores).")
-@click.option("--module-timeout", type=float, default=_ENUM.module_timeout, show_default=True,
-              help="Seconds one module's enumeration or verification may take.")
+@click.option("--executor", type=click.Choice(["process", "serial", "dask"]), default=_EXEC.executor,
+              show_default=True, help="Where module enumeration, verification and rate-dependent kinetics run.")
+@click.option("--scheduler", default=_EXEC.scheduler, help="Address of an existing Dask scheduler (--executor dask).")
+@click.option("--workers", type=int, default=_EXEC.workers, help="Process pool size (default: all cores).")
+@click.option("--module-timeout", type=float, default=_EXEC.module_timeout, show_default=True,
+              help="Seconds one module shape's enumeration, and its verification, may take.")
 @click.option("--verify-whole/--no-verify-whole", default=_RUN.verify_whole, show_default=True,
               help="Also enumerate and verify the whole system when it is small enough.")
 @click.option("--binarize", type=click.Choice(["sign", "ternary"]), default=_COMPILE.binarize,
               help="Discretise real-valued weights instead of refusing them.")
-@click.option("--construction", type=click.Choice(list(CONSTRUCTIONS)), default=_COMPILE.construction,
+@click.option("--construction", type=click.Choice(list(construction_names())), default=_COMPILE.construction,
               help="vasic2020: rate-independent, ternary weights (Vasic et al. 2020); anderson2021: rate-dependent "
                    "smoothed ReLU, real weights (Anderson et al. 2021). Default: the model's meta, else vasic2020.")
 @click.option("--epsilon", type=float, default=_COMPILE.epsilon,
@@ -117,7 +121,7 @@ def main() -> None:
                    f"{_KIN.large_system_examples}).")
 @click.option("--unit-nM", "unit_nm", type=float, default=_KIN.unit_nM, show_default=True,
               help="Concentration (nM) of one unit of network value (rate-independent designs).")
-@click.option("--rate-unit-nM", "rate_unit_nm", type=float, default=_KIN.rate_unit_nM, show_default=True,
+@click.option("--rate-unit-nM", "rate_unit_nm", type=float, default=_RATE.unit_nM, show_default=True,
               help="Concentration (nM) of one unit of network value in rate-dependent (anderson2021) designs, "
                    "whose fuel sets the rate constants and is consumed continuously.")
 @click.option("--rate-draws", type=int, default=_KIN.rate_draws, show_default=True,
@@ -128,14 +132,15 @@ def main() -> None:
 @click.option("--leak", type=float, default=_KIN.leak, show_default=True,
               help="Leak rate constant (/M/s) of spurious fuel + fuel release in the implementation; above 0 also "
                    "sweeps leak rates (leak.csv, kinetics_leak.png).")
-@click.option("--volume-uL", "volume_ul", type=float, default=_KIN.volume_uL, show_default=True,
+@click.option("--volume-uL", "volume_ul", type=float, default=_LAB.volume_uL, show_default=True,
               help="Final reaction volume (µL) of the wet-lab tables.")
 @click.option("--json/--no-json", "crn_json", default=_RUN.crn_json, show_default=True,
               help="Also write the CRNs as formal.json / reduced.json (large for MNIST-size networks).")
 @click.option("--sequences/--no-sequences", "design_seqs", default=False, show_default=True,
               help="After the DSD stage: design nucleotide sequences, check them and write order sheets "
                    "(as `dsdcompile sequences DESIGN` does, with its default constraints).")
-@click.option("--seq-seed", type=int, default=0, show_default=True, help="Seed of the sequence design (--sequences).")
+@click.option("--seq-seed", type=int, default=_SEQ.seed, show_default=True,
+              help="Seed of the sequence design (--sequences).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
 def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, dsd_crn: str,
                     max_products: int | None, max_strand_nt: int, executor: str, scheduler: str | None,
@@ -147,111 +152,90 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                     fuel_safety: float, leak: float, volume_ul: float, crn_json: bool, design_seqs: bool,
                     seq_seed: int, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
-    from dsdcompile.design import build_design
-
-    if rate <= 0 or t_max <= 0:
-        raise click.BadParameter("must be positive", param_hint="--rate/--t-max")
-    if executor == "dask" and not scheduler:
-        raise click.BadParameter("--executor dask needs --scheduler ADDRESS", param_hint="--scheduler")
-    if max_products is not None and max_products < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--max-products")
-    if epsilon is not None and epsilon <= 0:
-        raise click.BadParameter("must be positive", param_hint="--epsilon")
-    for value, hint in ((unit_nm, "--unit-nM"), (rate_unit_nm, "--rate-unit-nM"), (fuel_safety, "--fuel-safety"),
-                        (volume_ul, "--volume-uL")):
-        if not value > 0:
-            raise click.BadParameter("must be positive", param_hint=hint)
-    if rate_draws < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--rate-draws")
-    if not leak >= 0:
-        raise click.BadParameter("must be non-negative", param_hint="--leak")
-    config = RunConfig(
-        compile=replace(_COMPILE, binarize=binarize, annihilation=annihilation, construction=construction,
-                        epsilon=epsilon),
-        simulation=replace(_SIM, rate=rate, t_max=t_max),
-        agreement=replace(_AGREE, ode_examples=ode_examples, ode_crn=ode_crn),
-        dsd=replace(_DSD, max_products=max_products, max_strand_nt=max_strand_nt),
-        enumeration=replace(_ENUM, executor=executor, scheduler=scheduler, workers=workers,
-                            module_timeout=module_timeout),
-        verification=replace(_VER, executor=executor, scheduler=scheduler, workers=workers,
-                             module_timeout=module_timeout),
-        scheme=scheme,
-        dsd_crn=dsd_crn,
-        verify_whole=verify_whole,
-        kinetics=replace(_KIN, max_modules=kinetics_max_modules, examples=kinetics_examples,
-                         implementation_examples=kinetics_examples, unit_nM=unit_nm, rate_unit_nM=rate_unit_nm,
-                         rate_draws=rate_draws,
-                         fuel_safety=fuel_safety, leak=leak, volume_uL=volume_ul),
-        run_kinetics=run_kinetics,
-        plot_example=plot_example,
-        crn_json=crn_json,
-        quiet=quiet,
-    )
-    out_dir = out_dir or Path(f"{model.stem}_design")
     try:
+        config = run_config(binarize=binarize, annihilation=annihilation, construction=construction, epsilon=epsilon,
+                            rate=rate, t_max=t_max, ode_examples=ode_examples, ode_crn=ode_crn,
+                            max_products=max_products, max_strand_nt=max_strand_nt, executor=executor,
+                            scheduler=scheduler, workers=workers, module_timeout=module_timeout, scheme=scheme,
+                            dsd_crn=dsd_crn, verify_whole=verify_whole, kinetics_max_modules=kinetics_max_modules,
+                            kinetics_examples=kinetics_examples, unit_nm=unit_nm, rate_unit_nm=rate_unit_nm,
+                            rate_draws=rate_draws, fuel_safety=fuel_safety, leak=leak, volume_ul=volume_ul,
+                            run_kinetics=run_kinetics, plot_example=plot_example, crn_json=crn_json,
+                            design_seqs=design_seqs, seq_seed=seq_seed, quiet=quiet)
+        out_dir = out_dir or Path(f"{model.stem}_design")
+        _refuse_early(model, inputs, out_dir)
+        from dsdcompile.stages.pipeline import build_design
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            summary = build_design(model, out_dir, inputs=inputs, config=config)
+            result = build_design(model, out_dir, inputs=inputs, config=config)
     except DsdCompileError as e:
         _fail(e)
     except KeyboardInterrupt:
         click.echo("dsdcompile: interrupted; nothing was written", err=True)
         sys.exit(EXIT_FAILURE)
     if not quiet:
-        _print_summary(summary, out_dir)
-    if design_seqs:
-        if "dsd" not in summary:
-            _fail(InputError("--sequences needs the DSD stage: give --scheme NAME, not none"))
-        from dsdcompile.cli_sequences import run_sequences
-        from dsdcompile.sequences.constraints import SequenceConstraints
-
-        try:
-            run_sequences(out_dir, SequenceConstraints(seed=seq_seed), quiet=quiet)
-        except DsdCompileError as e:
-            _fail(e)
+        _print_summary(result)
 
 
-def _print_summary(summary: dict, out_dir: Path) -> None:
-    crn = summary["crn"]
-    a = summary["agreement"]
-    if crn["reduced_reactions"] is None:
-        lines = [f"network {summary['network']['layers']}: {crn['formal_reactions']} reactions "
-                 f"({summary['network']['construction'] or 'CRN input'})"]
-    else:
-        lines = [f"network {summary['network']['layers']}: {crn['formal_reactions']} formal / "
-                 f"{crn['reduced_reactions']} reduced reactions"]
-    if a.get("examples"):
-        if a.get("max_abs_error") is not None:
-            lines.append(f"exact CRN = NN on {a['examples']} examples: label agreement "
-                         f"{a.get('exact_label_agreement')}, max |error| {a['max_abs_error']:.3g}")
-        if "ode_label_agreement" in a:
-            lines.append(f"ODE on {a['ode_examples']} examples: label agreement {a['ode_label_agreement']}, "
-                         f"max relative error {a['ode_max_rel_error']:.3g}")
-        if "nn_accuracy" in a:
-            lines.append(f"NN accuracy {a['nn_accuracy']:.4f}")
-    if "dsd" in summary:
-        d = summary["dsd"]
-        lines.append(f"DSD ({d['scheme']}, {d['crn']} CRN): {d['strands']} strands, {d['nucleotides']} nt, "
-                     f"longest strand {d['longest_strand_nt']} nt; {d['enumerated_reactions']} enumerated reactions")
-    if "verification" in summary:
-        v = summary["verification"]
-        lines.append(f"verification ({v.get('method')}): {v.get('verdict')} in {v.get('seconds')} s")
-    k = summary.get("kinetics")
-    if k and k.get("rate_dependent") and "max_rel_error" in k:
-        lines.append(f"kinetics (rate-dependent, {k['examples']} examples, {k['unit_nM']:g} nM per unit): readout "
-                     f"{k['readout_h']:.3g} h, label agreement {k['label_agreement']:.4g}, max rel. error "
-                     f"{k['max_rel_error']:.3g} (fuel in excess {k['fuel_excess_max_rel_error']:.3g}); fuel "
-                     f"{k['fuel_total_uM']:.4g} µM, margin {k.get('fuel_margin')}")
-    elif k and k.get("rate_dependent") and "implementation" in k.get("skipped", {}):
-        lines.append(f"kinetics (rate-dependent): skipped: {k['skipped']['implementation']}")
-    elif k and "formal_label_agreement" in k:
-        impl = k.get("implementation_label_agreement")
-        t90 = k.get("t90_hours_median")
-        lines.append(f"kinetics ({k['rate_draws']} rate draws, {k['formal_examples']} examples): formal label "
-                     f"agreement {k['formal_label_agreement']:.4g}, implementation "
-                     f"{'skipped' if impl is None else f'{impl:.4g}'}; median t90 "
-                     f"{'n/a' if t90 is None else f'{t90:.3g} h'}; fuel margin {k.get('fuel_margin')}")
-    lines.append(f"design written to {out_dir}/")
+def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation, construction=_COMPILE.construction,
+               epsilon=_COMPILE.epsilon, rate=_SIM.rate, t_max=_SIM.t_max, ode_examples=_AGREE.ode_examples,
+               ode_crn=_AGREE.ode_crn, max_products=_DSD.max_products, max_strand_nt=_DSD.max_strand_nt,
+               executor=_EXEC.executor, scheduler=_EXEC.scheduler, workers=_EXEC.workers,
+               module_timeout=_EXEC.module_timeout, scheme=_RUN.scheme, dsd_crn=_RUN.dsd_crn,
+               verify_whole=_RUN.verify_whole, kinetics_max_modules=_KIN.max_modules,
+               kinetics_examples=_KIN.examples, unit_nm=_KIN.unit_nM, rate_unit_nm=_RATE.unit_nM,
+               rate_draws=_KIN.rate_draws, fuel_safety=_KIN.fuel_safety, leak=_KIN.leak, volume_ul=_LAB.volume_uL,
+               run_kinetics=_RUN.run_kinetics, plot_example=_RUN.plot_example, crn_json=_RUN.crn_json,
+               design_seqs=False, seq_seed=_SEQ.seed, quiet=_RUN.quiet) -> RunConfig:
+    """The RunConfig the ``compile`` command's options describe (every value checked by the configs themselves)."""
+    return RunConfig(
+        compile=replace(_COMPILE, binarize=binarize, annihilation=annihilation, construction=construction,
+                        epsilon=epsilon),
+        simulation=replace(_SIM, rate=rate, t_max=t_max),
+        agreement=replace(_AGREE, ode_examples=ode_examples, ode_crn=ode_crn),
+        dsd=replace(_DSD, max_products=max_products, max_strand_nt=max_strand_nt),
+        execution=replace(_EXEC, executor=executor, scheduler=scheduler, workers=workers,
+                          module_timeout=module_timeout),
+        scheme=scheme,
+        dsd_crn=dsd_crn,
+        verify_whole=verify_whole,
+        kinetics=replace(_KIN, max_modules=kinetics_max_modules, examples=kinetics_examples,
+                         implementation_examples=kinetics_examples, unit_nM=unit_nm, rate_draws=rate_draws,
+                         fuel_safety=fuel_safety, leak=leak),
+        rate_fuel=replace(_RATE, unit_nM=rate_unit_nm),
+        lab=replace(_LAB, volume_uL=volume_ul),
+        sequences=replace(_SEQ, seed=seq_seed) if design_seqs else None,
+        run_kinetics=run_kinetics,
+        plot_example=plot_example,
+        crn_json=crn_json,
+        quiet=quiet,
+    )
+
+
+def _refuse_early(model: Path, inputs: Path | None, out_dir: Path) -> None:
+    """Cheap checks before any heavy library is imported: a missing input file is one line, at once."""
+    from dsdcompile.stages.folder import check_destination
+
+    for path in (model, inputs):
+        if path is not None and not path.exists():
+            raise InputError("no such file", path=str(path))
+    check_destination(out_dir)
+
+
+def _print_summary(result) -> None:
+    lines = [result.crn.describe()]
+    if result.agreement is not None:
+        lines += result.agreement.describe()
+    if result.dsd is not None:
+        lines += result.dsd.describe()
+    if result.kinetics is not None and result.kinetics.describe():
+        lines.append(result.kinetics.describe())
+    if result.sequences is not None:
+        f = result.sequences.design.failing()
+        lines.append(f"sequences: {len(result.sequences.design.domains)} domains; failing: strands {f['strands']}, "
+                     f"complexes {f['complexes']}, crosstalk pairs {f['crosstalk_pairs']} (sequence_report.md)")
+    lines.append(f"design written to {result.out_dir}/")
     click.echo("\n".join(lines))
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from dsdcompile.datasets import DATASETS
+from dsdcompile.config import DATASETS, WEIGHTS, TrainConfig, parse_hidden
+from dsdcompile.constructions import names as construction_names
 from dsdcompile.errors import DsdCompileError
-from dsdcompile.train import CONSTRUCTIONS, WEIGHTS, TrainConfig, parse_hidden
 
 _D = TrainConfig()
 
@@ -49,7 +49,8 @@ _D = TrainConfig()
 @click.option("--augment/--no-augment", default=_D.augment, show_default=True,
               help="Image data: shift training images by up to --max-shift pixels each epoch.")
 @click.option("--max-shift", type=int, default=_D.max_shift, show_default=True)
-@click.option("--construction", type=click.Choice(list(CONSTRUCTIONS)), default=_D.construction, show_default=True,
+@click.option("--construction", type=click.Choice(list(construction_names())), default=_D.construction,
+              show_default=True,
               help="Which CRN construction the network is trained and exported for.")
 @click.option("--epsilon", type=float, default=_D.epsilon, show_default=True,
               help="anderson2021: ε of the smoothed ReLU σ_ε(z) = (z + √(z² + 4ε))/2.")

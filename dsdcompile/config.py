@@ -1,10 +1,72 @@
-"""Frozen configuration objects: the one place where defaults live (the CLI reads them from here)."""
+"""Frozen configuration objects: the one place where defaults live and values are checked.
+
+The CLI reads its option defaults from these classes and builds them through the same
+constructors as the Python API, so both get the same checks (``__post_init__`` raises
+:class:`~dsdcompile.errors.InputError` naming the field) and the same defaults. This module
+imports nothing heavy: ``dsdcompile --help`` loads it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
+import shlex
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+
+from dsdcompile import constructions as _constructions
+from dsdcompile.constructions import DEFAULT_EPSILON
+from dsdcompile.errors import InputError
+from dsdcompile.sequences.constraints import SequenceConstraints
+
+EXECUTORS = ("serial", "process", "dask")
+DATASETS = ("iris", "virus", "mnist")
+WEIGHTS = ("binary", "ternary", "real")
+SIMULATION_BACKENDS = ("auto", "rosenbrock", "bdf")
+CRN_FORMS = ("formal", "reduced")
 
 
+# -- checks shared by every config ---------------------------------------------------------------
+def _where(obj: object, name: str) -> str:
+    return f"{type(obj).__name__}.{name}"
+
+
+def positive(obj: object, *names: str) -> None:
+    """Each named field must be a finite number > 0."""
+    for name in names:
+        v = getattr(obj, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and v > 0):
+            raise InputError(f"{_where(obj, name)} must be a positive finite number, got {v!r}")
+
+
+def non_negative(obj: object, *names: str) -> None:
+    """Each named field must be a finite number >= 0."""
+    for name in names:
+        v = getattr(obj, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and v >= 0):
+            raise InputError(f"{_where(obj, name)} must be a finite number >= 0, got {v!r}")
+
+
+def at_least(obj: object, low: int, *names: str) -> None:
+    """Each named field must be an integer >= low."""
+    for name in names:
+        v = getattr(obj, name)
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise InputError(f"{_where(obj, name)} must be an integer >= {low}, got {v!r}")
+
+
+def one_of(obj: object, name: str, choices: tuple) -> None:
+    v = getattr(obj, name)
+    if v not in choices:
+        raise InputError(f"{_where(obj, name)} must be one of {', '.join(map(str, choices))}, got {v!r}")
+
+
+def optional_positive(obj: object, *names: str) -> None:
+    for name in names:
+        if getattr(obj, name) is not None:
+            positive(obj, name)
+
+
+# -- the stages' configs --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CompileConfig:
     """How a network becomes a CRN."""
@@ -12,11 +74,15 @@ class CompileConfig:
     binarize: str | None = None  # None (weights must be ternary), "sign" or "ternary"
     ternary_threshold: float = 0.7  # ternary: |w| < threshold · mean|w| becomes 0
     annihilation: bool = False  # add S+ + S- -> ∅ for every dual-rail pair
-    construction: str | None = None  # "vasic2020" or "anderson2021"; None: the model's meta, else vasic2020
-    epsilon: float | None = None  # anderson2021 smoothing ε; None: the model's meta, else 0.01
+    construction: str | None = None  # a name from dsdcompile.constructions; None: the model's meta, else vasic2020
+    epsilon: float | None = None  # anderson2021 smoothing ε; None: the model's meta, else the construction's default
 
-
-CONSTRUCTIONS = ("vasic2020", "anderson2021")
+    def __post_init__(self) -> None:
+        one_of(self, "binarize", (None, "sign", "ternary"))
+        positive(self, "ternary_threshold")
+        optional_positive(self, "epsilon")
+        if self.construction is not None:
+            _constructions.get(self.construction)
 
 
 @dataclass(frozen=True)
@@ -40,18 +106,67 @@ class SimulationConfig:
     batch_size: int = 64
     device: str = "cpu"
 
+    def __post_init__(self) -> None:
+        positive(self, "rate", "t_max", "rtol", "atol", "steady_rtol")
+        at_least(self, 1, "max_steps", "batch_size")
+
 
 @dataclass(frozen=True)
 class AgreementConfig:
-    """Tolerances for CRN-versus-network checks (relative to max(1, |network output|))."""
+    """Tolerances for CRN-versus-network checks (relative to max(1, |network output|)).
+
+    Rate-dependent constructions have no exact limit: their ODE fixed point is compared with
+    the construction's forward pass to ``fixed_point_rtol``, simulated with ``fixed_point_atol``
+    and stopped at ``fixed_point_steady_rtol`` (what decides that comparison is how close to
+    steady state the run stops, not the step tolerance: 6e-14 relative measured), and its
+    convergence is measured from ``random_starts`` random initial states.
+    """
 
     exact_rtol: float = 1.0e-9
     ode_rtol: float = 1.0e-3
-    fixed_point_rtol: float = 1.0e-6  # anderson2021: ODE fixed point vs the smoothed-ReLU forward pass
+    fixed_point_rtol: float = 1.0e-6
+    fixed_point_atol: float = 1.0e-12
+    fixed_point_steady_rtol: float = 1.0e-12
+    random_starts: int = 20
+    random_start_seed: int = 0
     ode_examples: int = 100  # how many examples the ODE check simulates (-1: all)
     ode_crn: str = "formal"  # which CRN the ODE check simulates: "formal" or "reduced"
 
+    def __post_init__(self) -> None:
+        positive(self, "exact_rtol", "ode_rtol", "fixed_point_rtol", "fixed_point_atol", "fixed_point_steady_rtol")
+        at_least(self, 1, "random_starts")
+        at_least(self, -1, "ode_examples")
+        one_of(self, "ode_crn", CRN_FORMS)
 
+
+@dataclass(frozen=True)
+class ExecutionConfig:
+    """Where and how long parallel work runs: module enumeration, verification, rate-dependent kinetics.
+
+    One executor (``serial``, a local ``process`` pool of ``workers``, or ``dask`` on the
+    cluster at ``scheduler``) is made per design run and handed to every stage. Work of fewer
+    than ``serial_below`` tasks runs in this process: starting a pool costs more than a few
+    small tasks do. ``module_timeout`` bounds the enumeration and the verification of one
+    module shape, ``whole_enumeration_timeout`` and ``whole_verification_timeout`` the
+    whole-system enumeration and check (wall-clock seconds; 0: no limit).
+    """
+
+    executor: str = "process"
+    workers: int | None = None  # None: all cores
+    scheduler: str | None = None  # address of an existing Dask scheduler (executor "dask")
+    module_timeout: float = 120.0
+    whole_enumeration_timeout: float = 600.0
+    whole_verification_timeout: float = 30.0
+    serial_below: int = 3
+
+    def __post_init__(self) -> None:
+        one_of(self, "executor", EXECUTORS)
+        if self.workers is not None:
+            at_least(self, 1, "workers")
+        if self.executor == "dask" and not self.scheduler:
+            raise InputError("the dask executor needs a scheduler address (--scheduler ADDRESS)")
+        non_negative(self, "module_timeout", "whole_enumeration_timeout", "whole_verification_timeout")
+        at_least(self, 1, "serial_below")
 
 
 @dataclass(frozen=True)
@@ -60,26 +175,28 @@ class VerificationConfig:
 
     ``method`` decides the verdict: "modular-bisimulation" (one check per module shape) or
     "pathway-decomposition". ``second_method`` runs as well on every shape and is reported
-    beside it without changing the verdict (None: skip). Each check of one shape runs under
-    ``module_timeout`` seconds; running out of time gives the verdict "inconclusive".
-    ``whole_timeout`` bounds `verify_whole`, which is attempted only for implementations of
-    at most ``whole_max_reactions`` reactions: whole-system bisimulation grows exponentially
-    with the number of modules (measured: 7.7 s for two 4-intermediate modules, 98 s for
-    three; a 60-reaction IRIS implementation ran past 300 s), so the defaults keep it to
-    systems it can finish. ``max_states`` bounds the state-space search that explains a
-    failed check with a counterexample.
+    beside it without changing the verdict (None: skip). Time limits are in
+    :class:`ExecutionConfig`; running out of time gives the verdict "inconclusive". The whole
+    system is verified as well only when its implementation has at most
+    ``whole_max_reactions`` condensed reactions: whole-system bisimulation grows
+    exponentially with the number of modules (measured: 7.7 s for two 4-intermediate
+    modules, 98 s for three; a 60-reaction IRIS implementation ran past 300 s).
+    ``max_states`` bounds the state-space search that explains a failed check.
     """
 
     method: str = "modular-bisimulation"
     second_method: str | None = "pathway-decomposition"
-    module_timeout: float = 60.0
-    whole_timeout: float = 30.0
     whole_max_reactions: int = 40
     permissive: str = "default"  # crnverifier's permissive-condition checker: default/graphsearch/bruteforce
     max_states: int = 20_000
-    executor: str = "process"  # serial / process / dask
-    workers: int | None = None
-    scheduler: str | None = None  # address of an existing Dask scheduler
+
+    def __post_init__(self) -> None:
+        methods = ("modular-bisimulation", "pathway-decomposition")
+        one_of(self, "method", methods)
+        one_of(self, "second_method", (None, *methods))
+        one_of(self, "permissive", ("default", "graphsearch", "bruteforce"))
+        at_least(self, 0, "whole_max_reactions")
+        at_least(self, 1, "max_states")
 
 
 @dataclass(frozen=True)
@@ -101,29 +218,37 @@ class DSDConfig:
     branch_nt: int | None = None
     fuel_concentration: float = 100.0
 
+    def __post_init__(self) -> None:
+        if self.max_products is not None:
+            at_least(self, 1, "max_products")
+        for name in ("toehold_nt", "branch_nt"):
+            if getattr(self, name) is not None:
+                at_least(self, 1, name)
+        at_least(self, 1, "max_strand_nt")
+        positive(self, "fuel_concentration")
+
 
 @dataclass(frozen=True)
 class EnumerationConfig:
-    """Limits and settings of peppercorn reaction enumeration (per module, or for a whole system).
+    """Peppercorn's settings for reaction enumeration (per module, or for a whole system).
 
-    The first three are peppercorn's own polymerisation guards; ``module_timeout`` and
-    ``whole_timeout`` bound wall-clock seconds (enforced by killing the worker process). The
-    release cutoff and rate thresholds are peppercorn's, with nuskell's defaults.
+    The first three are peppercorn's own polymerisation guards; the release cutoff and rate
+    thresholds are peppercorn's, with nuskell's defaults. Time limits are in
+    :class:`ExecutionConfig`.
     """
 
     max_complex_size: int = 10
     max_complex_count: int = 5_000
     max_reaction_count: int = 10_000
-    module_timeout: float = 120.0
-    whole_timeout: float = 600.0
     release_cutoff: int = 7
     k_slow: float = 0.0
     k_fast: float = 0.0
     reject_remote: bool = False
     max_helix: bool = True
-    executor: str = "process"  # serial / process / dask
-    workers: int | None = None
-    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        at_least(self, 1, "max_complex_size", "max_complex_count", "max_reaction_count", "release_cutoff")
+        non_negative(self, "k_slow", "k_fast")
 
 
 @dataclass(frozen=True)
@@ -141,19 +266,12 @@ class KineticsConfig:
     end, ``grid_per_decade`` points per decade); t90 is when every output is within
     ``t90_fraction`` of its final value (the band never narrower than ``t90_floor_units`` units).
     ``leak`` (/M/s), passed to build_implementation_crn, adds spurious fuel + fuel -> products
-    reactions to implementation CRNs (0: off). The rest plans the
-    wet-lab tables: final volume, stocks, annealing excess and protocol.
+    reactions to implementation CRNs (0: off).
 
-    Inside a design run (:mod:`dsdcompile.kinetics_stage`) the fuel plan, implementation
-    kinetics and wet-lab tables run only for DSD systems of at most ``max_modules`` modules
-    (an implementation CRN has several species per module and no wet lab pipettes 10^5
-    fuels); larger systems get formal kinetics only, on at most ``large_system_examples``
-    examples when ``examples`` is -1.
-
-    The ``rate_*`` fields plan rate-dependent constructions, whose fuel concentrations set
-    the rate constants (:mod:`dsdcompile.kinetics.rate_fuel`): at most ``rate_fuel_max_nM``
-    per fuel, and ``rate_fuel_safety`` times what the run consumes by the readout time where
-    that cap allows.
+    Inside a design run the fuel plan, implementation kinetics and wet-lab tables run only for
+    DSD systems of at most ``max_modules`` modules (an implementation CRN has several species
+    per module and no wet lab pipettes 10^5 fuels); larger systems get formal kinetics only,
+    on at most ``large_system_examples`` examples when ``examples`` is -1.
     """
 
     unit_nM: float = 10.0
@@ -179,6 +297,72 @@ class KineticsConfig:
     leak: float = 0.0  # /M/s
     batch_size: int = 64
     device: str = "auto"  # "auto": cuda when available, else cpu
+    max_modules: int = 2000
+    large_system_examples: int = 100
+
+    def __post_init__(self) -> None:
+        positive(self, "unit_nM", "rate_min", "rate_max", "fuel_units", "fuel_safety", "t_max_hours", "rtol",
+                 "atol", "steady_rtol", "t90_fraction", "grid_start_s")
+        non_negative(self, "fuel_min_units", "leak", "t90_floor_units")
+        at_least(self, 1, "rate_draws", "grid_per_decade", "batch_size", "max_steps", "large_system_examples")
+        at_least(self, 0, "max_modules")
+        at_least(self, -1, "examples", "implementation_examples")
+        if self.rate_min > self.rate_max:
+            raise InputError(f"KineticsConfig.rate_min {self.rate_min} exceeds rate_max {self.rate_max}")
+
+
+@dataclass(frozen=True)
+class RateFuelConfig:
+    """Rate-dependent constructions (anderson2021): fuel concentrations set every module's rate constant.
+
+    One unit of network value is ``unit_nM`` (their fuel is consumed for as long as the tube
+    runs: at 10 nM per unit IRIS anderson2021 used ~9× more of its busiest fuel by the readout
+    time than the 10 µM cap lets a tube supply). ``time_unit_s`` > 0 fixes the time unit τ
+    (0: chosen so that gates hold at most ``max_input_held`` of any input). Every fuel is at
+    most ``fuel_max_nM``; no module's buffer goes below ``buffer_min_units`` units; fuels that
+    set no rate sit at ``excess_min_nM`` or more; fuel is ``fuel_safety`` times what the run
+    consumes by the readout time where the caps allow. The readout is when every output is
+    within ``readout_rtol`` of its quasi-steady value. The kinetics integrate with BDF at
+    ``integrate_rtol``/``integrate_atol_nM`` (on IRIS anderson2021's fuel-excess run these
+    differ from 1e-7/1e-9 by 3.3e-5 units, far inside the readout tolerance); the formal run
+    lasts ``formal_span`` τ (far past its settling, median about 25 τ), the fuel-excess runs
+    ``excess_span`` × the formal settling time, and the fuel plan is sized in ``plan_rounds``.
+    """
+
+    unit_nM: float = 1.0
+    time_unit_s: float = 0.0
+    fuel_max_nM: float = 10_000.0
+    buffer_min_units: float = 200.0
+    excess_min_nM: float = 100.0
+    fuel_safety: float = 20.0
+    max_input_held: float = 0.25
+    readout_rtol: float = 1.0e-3
+    integrate_rtol: float = 1.0e-6
+    integrate_atol_nM: float = 1.0e-7
+    formal_span: float = 500.0
+    excess_span: float = 20.0
+    plan_rounds: int = 2
+
+    def __post_init__(self) -> None:
+        positive(self, "unit_nM", "fuel_max_nM", "buffer_min_units", "excess_min_nM", "fuel_safety",
+                 "max_input_held", "readout_rtol", "integrate_rtol", "integrate_atol_nM", "formal_span",
+                 "excess_span")
+        non_negative(self, "time_unit_s")
+        at_least(self, 0, "plan_rounds")
+        if self.buffer_min_units * self.unit_nM > self.fuel_max_nM:
+            raise InputError("RateFuelConfig.buffer_min_units × unit_nM exceeds fuel_max_nM")
+
+    def summary(self) -> dict:
+        """The settings as summary.json's ``kinetics.config`` block writes them (``rate_`` prefixed)."""
+        keep = ("unit_nM", "time_unit_s", "fuel_max_nM", "buffer_min_units", "excess_min_nM", "fuel_safety",
+                "max_input_held", "readout_rtol")
+        return {f"rate_{k}": getattr(self, k) for k in keep}
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """The wet-lab tables: final volume, stocks, pipetting, annealing and buffer."""
+
     volume_uL: float = 100.0
     input_volume_fraction: float = 0.1  # share of the final volume kept for the per-example inputs
     pipette_target_uL: float = 2.0
@@ -186,26 +370,21 @@ class KineticsConfig:
     anneal_excess: float = 1.2
     buffer: str = "1x TAE with 12.5 mM Mg2+"
     anneal_protocol: str = "95 C for 2 min, then cool to 20 C at 1 C/min"
-    max_modules: int = 2000
-    large_system_examples: int = 100
-    # rate-dependent constructions (anderson2021): fuel sets every module's rate constant
-    # (dsdcompile.kinetics.rate_fuel); 0 for the time unit τ chooses it
-    rate_time_unit_s: float = 0.0
-    # one unit of network value for rate-dependent designs (replaces unit_nM there): their fuel
-    # is consumed for as long as the tube runs, and at 10 nM per unit IRIS anderson2021 used
-    # ~9x more of its busiest fuel by the readout time than the 10 µM cap lets a tube supply
-    rate_unit_nM: float = 1.0
-    rate_fuel_max_nM: float = 10_000.0  # per fuel
-    rate_buffer_min_units: float = 200.0  # × unit_nM: no module's buffer goes below this
-    rate_excess_min_nM: float = 100.0  # fuels that set no rate (forks, translators)
-    rate_fuel_safety: float = 20.0  # supplied / consumed by the readout time, where the cap allows
-    rate_max_input_held: float = 0.25  # largest share of an input that gates may hold (sets τ)
-    rate_readout_rtol: float = 1.0e-3  # readout: every output within this of its quasi-steady value
+
+    def __post_init__(self) -> None:
+        positive(self, "volume_uL", "pipette_target_uL", "max_stock_uM")
+        if not 0 < self.input_volume_fraction < 1:
+            raise InputError(f"LabConfig.input_volume_fraction must be in (0, 1), got {self.input_volume_fraction}")
+        if not self.anneal_excess >= 1:
+            raise InputError(f"LabConfig.anneal_excess must be at least 1, got {self.anneal_excess}")
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything one `dsdcompile MODEL` run needs besides its file paths."""
+    """Everything one ``dsdcompile MODEL`` run needs besides its file paths.
+
+    ``sequences`` None skips sequence design; constraints run it inside the design run.
+    """
 
     compile: CompileConfig = field(default_factory=CompileConfig)
     simulation: SimulationConfig = field(default_factory=SimulationConfig)
@@ -213,14 +392,162 @@ class RunConfig:
     dsd: DSDConfig = field(default_factory=DSDConfig)
     enumeration: EnumerationConfig = field(default_factory=EnumerationConfig)
     verification: VerificationConfig = field(default_factory=VerificationConfig)
+    execution: ExecutionConfig = field(default_factory=ExecutionConfig)
+    kinetics: KineticsConfig = field(default_factory=KineticsConfig)
+    rate_fuel: RateFuelConfig = field(default_factory=RateFuelConfig)
+    lab: LabConfig = field(default_factory=LabConfig)
+    sequences: SequenceConstraints | None = None
     scheme: str = "none"
     dsd_crn: str = "formal"  # which CRN the DSD stage translates (formal: fewer nucleotides, measured)
     verify_whole: bool = True  # also enumerate and verify the whole system when it is small enough
-    kinetics: KineticsConfig = field(default_factory=KineticsConfig)
     crn_json: bool = True  # also write formal.json / reduced.json beside the .crn files
     run_kinetics: bool = True  # kinetics stage and wet-lab tables after the DSD stage (needs --inputs)
     plot_example: int = 0
     quiet: bool = False
 
+    def __post_init__(self) -> None:
+        one_of(self, "dsd_crn", CRN_FORMS)
+        at_least(self, 0, "plot_example")
+        if not isinstance(self.scheme, str) or not self.scheme:
+            raise InputError(f"RunConfig.scheme must be a scheme name, a .py path or 'none', got {self.scheme!r}")
+        if self.sequences is not None and self.scheme == "none":
+            raise InputError("sequence design needs the DSD stage: give --scheme NAME, not none")
+
+    @property
+    def dsd_enabled(self) -> bool:
+        return self.scheme != "none"
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# -- training --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run needs. ``hidden=None`` takes the data set's paper architecture.
+
+    ``weights=None`` takes the construction's default: ternary for vasic2020, real for anderson2021.
+    """
+
+    dataset: str | None = "iris"
+    csv: str | None = None
+    label_column: str | None = None
+    data_dir: str = "../shared/data"
+    out: str = "model.pt"
+    epochs: int = 200
+    hidden: tuple[int, ...] | None = None
+    lr: float = 0.01
+    lr_final: float = 1.0e-4  # learning rate after the last epoch (exponential decay from lr)
+    dropout: float = 0.0
+    weights: str | None = None
+    ternary_threshold: float = 0.15  # ternary: |w| < threshold → 0 (shadow weights live in [-1, 1])
+    seed: int = 0
+    split_seed: int = 0
+    sparsity: float = 0.0  # ternary: λ in the penalty λ·Σ|w| on the shadow weights
+    batch_size: int = 32
+    augment: bool = False  # image data: random shifts of every training image each epoch
+    max_shift: int = 2
+    construction: str = "vasic2020"
+    epsilon: float = DEFAULT_EPSILON  # anderson2021: σ_ε(z) = (z + √(z² + 4ε)) / 2
+    weight_decay: float = 0.0  # L2 penalty (Adam weight_decay) on the weights, not the biases
+    val_fraction: float = 0.15  # --csv only
+    test_fraction: float = 0.15  # --csv only
+    threads: int = 1
+    quiet: bool = False
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise InputError for inconsistent settings (one clear line each)."""
+        if self.csv is None and self.dataset not in DATASETS:
+            raise InputError(f"unknown dataset {self.dataset!r}; known: {', '.join(DATASETS)} "
+                             "(or --csv FILE --label-column NAME)")
+        if self.csv is not None and not self.label_column:
+            raise InputError("--csv needs --label-column NAME")
+        allowed = _constructions.get(self.construction).weights
+        if self.weights is not None and self.weights not in WEIGHTS:
+            raise InputError(f"unknown weights {self.weights!r}; use binary, ternary or real")
+        if self.weight_kind not in allowed:
+            raise InputError(f"--construction {self.construction} needs --weights {' or '.join(allowed)}, "
+                             f"not {self.weight_kind}")
+        if not (self.epsilon > 0 and math.isfinite(self.epsilon)):
+            raise InputError(f"--epsilon must be positive, got {self.epsilon}")
+        if not (self.weight_decay >= 0 and math.isfinite(self.weight_decay)):
+            raise InputError(f"--weight-decay must be >= 0, got {self.weight_decay}")
+        if self.epochs < 1 or self.batch_size < 1 or self.threads < 1:
+            raise InputError("--epochs, --batch-size and --threads must be at least 1")
+        if self.hidden is not None and (not self.hidden or any(h < 1 for h in self.hidden)):
+            raise InputError(f"bad --hidden {self.hidden!r}: give layer widths >= 1, e.g. 32 or 512,512")
+        if not 0 <= self.dropout < 1:
+            raise InputError(f"--dropout {self.dropout} is not in [0, 1)")
+        if self.lr <= 0 or self.lr_final <= 0:
+            raise InputError("--lr and --lr-final must be positive")
+        if self.sparsity < 0:
+            raise InputError("--sparsity must be >= 0")
+        if self.sparsity > 0 and self.weight_kind != "ternary":
+            raise InputError("--sparsity needs --weights ternary (binary weights cannot be zero)")
+        if not 0 < self.ternary_threshold < 1:
+            raise InputError("--ternary-threshold must be in (0, 1)")
+        if self.max_shift < 0:
+            raise InputError("--max-shift must be >= 0")
+
+    @property
+    def weight_kind(self) -> str:
+        """``weights``, or the construction's default when it is None."""
+        if self.weights is not None:
+            return self.weights
+        construction = _constructions.CONSTRUCTIONS.get(self.construction)
+        return construction.weights[0] if construction is not None else "ternary"
+
+    def to_command(self) -> str:
+        """The `dsdcompile train` command line that reproduces this run (every setting explicit)."""
+        args = ["dsdcompile", "train"]
+        if self.csv is not None:
+            args += ["--csv", self.csv, "--label-column", str(self.label_column),
+                     "--val-fraction", repr(self.val_fraction), "--test-fraction", repr(self.test_fraction)]
+        else:
+            args += ["--dataset", str(self.dataset)]
+            if self.dataset != "iris":
+                args += ["--data-dir", self.data_dir]
+        args += ["--out", self.out, "--epochs", str(self.epochs)]
+        if self.hidden is not None:
+            args += ["--hidden", ",".join(str(h) for h in self.hidden)]
+        args += ["--lr", repr(self.lr), "--lr-final", repr(self.lr_final), "--dropout", repr(self.dropout),
+                 "--weights", self.weight_kind]
+        if self.weight_kind == "ternary":
+            args += ["--ternary-threshold", repr(self.ternary_threshold)]
+            if self.sparsity:
+                args += ["--sparsity", repr(self.sparsity)]
+        args += ["--batch-size", str(self.batch_size), "--seed", str(self.seed), "--split-seed", str(self.split_seed)]
+        if self.augment:
+            args += ["--augment", "--max-shift", str(self.max_shift)]
+        if self.weight_decay:
+            args += ["--weight-decay", repr(self.weight_decay)]
+        args += ["--construction", self.construction]
+        for name in _constructions.get(self.construction).parameters:
+            args += [f"--{name}", repr(getattr(self, name))]
+        args += ["--threads", str(self.threads)]
+        return shlex.join(args)
+
+
+def parse_hidden(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
+    """'32' or '512,512' → (32,) / (512, 512); '' or None → None (the data set's default)."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        return tuple(int(h) for h in text)
+    if not text.strip():
+        return None
+    try:
+        widths = tuple(int(part) for part in text.replace(" ", "").split(","))
+    except ValueError:
+        raise InputError(f"bad --hidden {text!r}: give comma-separated layer widths, e.g. 32 or 512,512") from None
+    if any(w < 1 for w in widths):
+        raise InputError(f"bad --hidden {text!r}: layer widths must be >= 1")
+    return widths
+
+
+def field_defaults(cls) -> dict:
+    """Field name → default of a config class (what the CLI shows as its option defaults)."""
+    return {f.name: getattr(cls(), f.name) for f in fields(cls)}

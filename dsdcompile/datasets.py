@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dsdcompile.config import DATASETS  # noqa: F401 - the names live with the training config
 from dsdcompile.errors import InputError
-
-DATASETS = ("iris", "virus", "mnist")
 
 VIRUS_DIR = "gse73072"
 VIRUS_STUDIES = ("DEE1", "DEE2", "DEE3", "DEE4", "DEE5", "DUKE", "UVA")

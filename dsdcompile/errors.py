@@ -48,6 +48,21 @@ class SchemeError(InputError):
     """An unknown, malformed or failing translation scheme."""
 
 
+class DesignInfeasible(DsdCompileError):
+    """What the design cannot do at these settings: no fuel plan sets the rates, the DNA does not fit the tube.
+
+    A finding about the design, not a fault of the input or of the program: a design run
+    records it (summary.json names the reason) and carries on where the rest still makes sense.
+    """
+
+
+class InternalError(DsdCompileError):
+    """An invariant of dsdcompile itself was broken: a bug to report, never a fault of the input."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"internal error: {message} (please report this as a dsdcompile bug)")
+
+
 class EnumerationLimit(DsdCompileError):
     """Reaction enumeration hit a configured limit (size, count or time)."""
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dsdcompile import preprocess
-from dsdcompile.config import CONSTRUCTIONS, CompileConfig
+from dsdcompile import constructions, preprocess
+from dsdcompile.config import CompileConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import Dense, Network
 from dsdcompile.passes.compile import check_ternary_weights
@@ -122,10 +122,11 @@ def network_from_state_dict(sd: Mapping, meta: Mapping | None = None, *, path: s
     followed by ReLU, the output layer is linear.
     """
     meta = dict(meta or {})
-    construction = config.construction or str(meta.get("construction", "vasic2020"))
-    if construction not in CONSTRUCTIONS:
-        raise InputError(f"unknown construction {construction!r}; known: {', '.join(CONSTRUCTIONS)}", path=path)
-    meta["construction"] = construction
+    try:
+        construction = constructions.of_model(meta, config)
+    except InputError as e:
+        raise InputError(e.message, path=path) from None
+    meta["construction"] = construction.name
     if not sd:
         raise InputError("the state_dict is empty", path=path)
     layers: dict[int, dict[str, np.ndarray]] = {}
@@ -163,7 +164,7 @@ def network_from_state_dict(sd: Mapping, meta: Mapping | None = None, *, path: s
             if not np.isfinite(arr).all():
                 bad = tuple(int(v) for v in np.argwhere(~np.isfinite(arr))[0])
                 raise InputError(f"layer {idx} {name}{list(bad)} is {arr[bad]} (NaN/inf)", path=path)
-        if construction == "vasic2020":  # anderson2021 takes real weights as rate constants
+        if construction.discrete_weights:  # rate-dependent constructions take real weights as rate constants
             w = binarize(w, idx, config, path)
         dense.append(Dense(w, b.astype(np.float64), relu=pos < len(order) - 1))
 

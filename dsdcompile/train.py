@@ -5,148 +5,20 @@ from __future__ import annotations
 
 import copy
 import math
-import shlex
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
+from dsdcompile import constructions, preprocess
 from dsdcompile import datasets as ds
-from dsdcompile import preprocess
-from dsdcompile.errors import InputError
+from dsdcompile.config import WEIGHTS, TrainConfig, parse_hidden  # noqa: F401 - re-exported for callers
 
-WEIGHTS = ("binary", "ternary", "real")
-DEFAULT_EPSILON = 0.01  # anderson2021 smoothing ε (the same as dsdcompile.passes.anderson.DEFAULT_EPSILON)
 META_KEYS = ("input_names", "class_names", "preprocessing", "construction", "weights", "seed", "accuracy", "split",
              "hyperparameters", "command", "nonzero_weights", "dataset")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything one training run needs. ``hidden=None`` takes the data set's paper architecture.
-
-    ``weights=None`` takes the construction's default: ternary for vasic2020, real for anderson2021.
-    """
-
-    dataset: str | None = "iris"
-    csv: str | None = None
-    label_column: str | None = None
-    data_dir: str = "../shared/data"
-    out: str = "model.pt"
-    epochs: int = 200
-    hidden: tuple[int, ...] | None = None
-    lr: float = 0.01
-    lr_final: float = 1.0e-4  # learning rate after the last epoch (exponential decay from lr)
-    dropout: float = 0.0
-    weights: str | None = None
-    ternary_threshold: float = 0.15  # ternary: |w| < threshold → 0 (shadow weights live in [-1, 1])
-    seed: int = 0
-    split_seed: int = 0
-    sparsity: float = 0.0  # ternary: λ in the penalty λ·Σ|w| on the shadow weights
-    batch_size: int = 32
-    augment: bool = False  # image data: random shifts of every training image each epoch
-    max_shift: int = 2
-    construction: str = "vasic2020"
-    epsilon: float = DEFAULT_EPSILON  # anderson2021: σ_ε(z) = (z + √(z² + 4ε)) / 2
-    weight_decay: float = 0.0  # L2 penalty (Adam weight_decay) on the weights, not the biases
-    val_fraction: float = 0.15  # --csv only
-    test_fraction: float = 0.15  # --csv only
-    threads: int = 1
-    quiet: bool = False
-
-    def validate(self) -> None:
-        """Raise InputError for inconsistent settings (one clear line each)."""
-        if self.csv is None and self.dataset not in ds.DATASETS:
-            raise InputError(f"unknown dataset {self.dataset!r}; known: {', '.join(ds.DATASETS)} "
-                             "(or --csv FILE --label-column NAME)")
-        if self.csv is not None and not self.label_column:
-            raise InputError("--csv needs --label-column NAME")
-        if self.construction not in CONSTRUCTIONS:
-            raise InputError(f"unknown construction {self.construction!r}; known: {', '.join(CONSTRUCTIONS)}")
-        if self.weights is not None and self.weights not in WEIGHTS:
-            raise InputError(f"unknown weights {self.weights!r}; use binary, ternary or real")
-        allowed = CONSTRUCTIONS[self.construction].weights
-        if self.weight_kind not in allowed:
-            raise InputError(f"--construction {self.construction} needs --weights {' or '.join(allowed)}, "
-                             f"not {self.weight_kind}")
-        if not (self.epsilon > 0 and math.isfinite(self.epsilon)):
-            raise InputError(f"--epsilon must be positive, got {self.epsilon}")
-        if not (self.weight_decay >= 0 and math.isfinite(self.weight_decay)):
-            raise InputError(f"--weight-decay must be >= 0, got {self.weight_decay}")
-        if self.epochs < 1 or self.batch_size < 1 or self.threads < 1:
-            raise InputError("--epochs, --batch-size and --threads must be at least 1")
-        if self.hidden is not None and (not self.hidden or any(h < 1 for h in self.hidden)):
-            raise InputError(f"bad --hidden {self.hidden!r}: give layer widths >= 1, e.g. 32 or 512,512")
-        if not 0 <= self.dropout < 1:
-            raise InputError(f"--dropout {self.dropout} is not in [0, 1)")
-        if self.lr <= 0 or self.lr_final <= 0:
-            raise InputError("--lr and --lr-final must be positive")
-        if self.sparsity < 0:
-            raise InputError("--sparsity must be >= 0")
-        if self.sparsity > 0 and self.weight_kind != "ternary":
-            raise InputError("--sparsity needs --weights ternary (binary weights cannot be zero)")
-        if not 0 < self.ternary_threshold < 1:
-            raise InputError("--ternary-threshold must be in (0, 1)")
-        if self.max_shift < 0:
-            raise InputError("--max-shift must be >= 0")
-
-    @property
-    def weight_kind(self) -> str:
-        """``weights``, or the construction's default when it is None."""
-        if self.weights is not None:
-            return self.weights
-        construction = CONSTRUCTIONS.get(self.construction)
-        return construction.weights[0] if construction is not None else "ternary"
-
-    def to_command(self) -> str:
-        """The `dsdcompile train` command line that reproduces this run (every setting explicit)."""
-        args = ["dsdcompile", "train"]
-        if self.csv is not None:
-            args += ["--csv", self.csv, "--label-column", str(self.label_column),
-                     "--val-fraction", repr(self.val_fraction), "--test-fraction", repr(self.test_fraction)]
-        else:
-            args += ["--dataset", str(self.dataset)]
-            if self.dataset != "iris":
-                args += ["--data-dir", self.data_dir]
-        args += ["--out", self.out, "--epochs", str(self.epochs)]
-        if self.hidden is not None:
-            args += ["--hidden", ",".join(str(h) for h in self.hidden)]
-        args += ["--lr", repr(self.lr), "--lr-final", repr(self.lr_final), "--dropout", repr(self.dropout),
-                 "--weights", self.weight_kind]
-        if self.weight_kind == "ternary":
-            args += ["--ternary-threshold", repr(self.ternary_threshold)]
-            if self.sparsity:
-                args += ["--sparsity", repr(self.sparsity)]
-        args += ["--batch-size", str(self.batch_size), "--seed", str(self.seed), "--split-seed", str(self.split_seed)]
-        if self.augment:
-            args += ["--augment", "--max-shift", str(self.max_shift)]
-        if self.weight_decay:
-            args += ["--weight-decay", repr(self.weight_decay)]
-        args += ["--construction", self.construction]
-        if self.construction == "anderson2021":
-            args += ["--epsilon", repr(self.epsilon)]
-        args += ["--threads", str(self.threads)]
-        return shlex.join(args)
-
-
-def parse_hidden(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
-    """'32' or '512,512' → (32,) / (512, 512); '' or None → None (the data set's default)."""
-    if text is None:
-        return None
-    if not isinstance(text, str):
-        return tuple(int(h) for h in text)
-    if not text.strip():
-        return None
-    try:
-        widths = tuple(int(part) for part in text.replace(" ", "").split(","))
-    except ValueError:
-        raise InputError(f"bad --hidden {text!r}: give comma-separated layer widths, e.g. 32 or 512,512") from None
-    if any(w < 1 for w in widths):
-        raise InputError(f"bad --hidden {text!r}: layer widths must be >= 1")
-    return widths
 
 
 # -- the model -------------------------------------------------------------------------------------------
@@ -238,43 +110,12 @@ def _make_smoothed_relu(epsilon: float):
     return SmoothedReLU()
 
 
-@dataclass(frozen=True)
-class Construction:
-    """How a construction trains and exports.
-
-    ``activation(config)`` is the hidden-layer activation module; ``export`` turns the trained model
-    into the state_dict the compiler loads; ``forward(network, x, config)`` is what the compiled CRN
-    computes (used for the recorded accuracies); ``weights`` are the allowed weight kinds, the
-    first the default. The training model returns the last layer's pre-activation in both cases.
-    """
-
-    name: str
-    activation: Callable[[TrainConfig], object]
-    export: Callable[[object], dict]
-    forward: Callable[[object, np.ndarray, TrainConfig], np.ndarray]
-    weights: tuple[str, ...]
-    description: str
+def smoothed_relu_module(epsilon: float):
+    """The anderson2021 activation σ_ε as a torch module."""
+    return _make_smoothed_relu(epsilon)
 
 
-def _relu(config: TrainConfig):
-    return _torch().nn.ReLU()
-
-
-def _smoothed(config: TrainConfig):
-    return _make_smoothed_relu(config.epsilon)
-
-
-def _relu_forward(network, x: np.ndarray, config: TrainConfig) -> np.ndarray:
-    return network.forward(x)
-
-
-def _smoothed_forward(network, x: np.ndarray, config: TrainConfig) -> np.ndarray:
-    from dsdcompile.passes.anderson import smoothed_forward
-
-    return smoothed_forward(network, x, config.epsilon)
-
-
-def export_vasic2020(model) -> dict:
+def export_ternary(model) -> dict:
     """Exported state_dict: int8 {-1,0,1} weights, biases b̂_l = b_l / (α_1⋯α_l) (float32).
 
     ReLU is positively homogeneous, so the exported net's outputs are the trained outputs
@@ -290,23 +131,13 @@ def export_vasic2020(model) -> dict:
     return sd
 
 
-def export_anderson2021(model) -> dict:
+def export_real(model) -> dict:
     """Exported state_dict: the trained float32 weights and biases as they are (the network the CRN computes)."""
     sd: dict = {}
     for idx, layer in _linear_layers(model):
         sd[f"{idx}.weight"] = layer.weight.detach().to(_torch().float32).clone().contiguous()
         sd[f"{idx}.bias"] = layer.bias.detach().to(_torch().float32).clone().contiguous()
     return sd
-
-
-CONSTRUCTIONS: dict[str, Construction] = {
-    "vasic2020": Construction("vasic2020", _relu, export_vasic2020, _relu_forward, ("ternary", "binary"),
-                              "rate-independent ReLU CRN of Vasic et al. 2020: ternary weights, biases as "
-                              "initial concentrations"),
-    "anderson2021": Construction("anderson2021", _smoothed, export_anderson2021, _smoothed_forward, ("real",),
-                                 "rate-dependent mass-action CRN of Anderson et al. 2021: real weights as rate "
-                                 "constants, smoothed ReLU σ_ε after every layer including the output"),
-}
 
 
 def _linear_layers(model) -> list[tuple[int, object]]:
@@ -322,7 +153,8 @@ def build_model(sizes: Sequence[int], config: TrainConfig):
     torch = _torch()
     discrete_cls, real_cls = _make_layer_class()
     gen = torch.Generator().manual_seed(config.seed)
-    construction = CONSTRUCTIONS[config.construction]
+    construction = constructions.get(config.construction)
+    settings = construction.settings(config=config)
     mods: list = []
     for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         if config.weight_kind == "real":
@@ -330,7 +162,7 @@ def build_model(sizes: Sequence[int], config: TrainConfig):
         else:
             mods.append(discrete_cls(n_in, n_out, config.weight_kind, config.ternary_threshold, gen))
         if k < len(sizes) - 2:
-            mods += [construction.activation(config), torch.nn.Dropout(config.dropout)]
+            mods += [construction.activation(settings), torch.nn.Dropout(config.dropout)]
     return torch.nn.Sequential(*mods)
 
 
@@ -493,7 +325,8 @@ def _network_accuracy(sd: Mapping, meta: Mapping, x_raw: np.ndarray, y: np.ndarr
     from dsdcompile.model_io import network_from_state_dict
 
     net = network_from_state_dict(sd, meta)
-    out = CONSTRUCTIONS[config.construction].forward(net, preprocess.apply(net.preprocessing, x_raw), config)
+    construction = constructions.get(config.construction)
+    out = construction.forward(net, preprocess.apply(net.preprocessing, x_raw), construction.settings(config=config))
     pred = out.argmax(1)
     return (float((pred == y).mean()) if len(y) else float("nan")), out
 
@@ -509,7 +342,8 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
                                test_fraction=config.test_fraction)
     model, history = fit(config, data)
     seconds = time.perf_counter() - start
-    construction = CONSTRUCTIONS[config.construction]
+    construction = constructions.get(config.construction)
+    settings = construction.settings(config=config)
     sd = construction.export(model)
     hidden = list(config.hidden if config.hidden is not None else data.default_hidden)
     sizes = [int(sd["0.weight"].shape[1]), *hidden, data.n_classes]
@@ -532,12 +366,7 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
     hyper["layers"] = sizes
     hyper["lr_schedule"] = "exponential decay per epoch from lr to lr_final"
     hyper["optimizer"] = "Adam"
-    if config.construction == "anderson2021":
-        hyper["loss"] = "square hinge on the output layer's pre-activation (sigma_eps is increasing: same argmax)"
-        hyper["activation"] = f"sigma_eps(z) = (z + sqrt(z^2 + 4 eps)) / 2 after every layer, eps = {config.epsilon}"
-    else:
-        hyper["loss"] = "square hinge"
-        hyper["layer_scale"] = "alpha_l = 1/sqrt(fan_in) in training; exported biases b_l / (alpha_1...alpha_l)"
+    hyper.update(construction.training_notes(settings))
     meta: dict = {
         "dataset": data.name,
         "input_names": list(data.input_names),
@@ -558,8 +387,8 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
         "training_seconds": round(seconds, 1),
         "description": data.description,
     }
-    if config.construction == "anderson2021":
-        meta["epsilon"] = config.epsilon
+    meta.update(settings)
+    if not construction.discrete_weights:  # real weights are rate constants: their range matters
         params = [sd[f"{i}.{k}"].abs() for i, _ in _linear_layers(model) for k in ("weight", "bias")]
         meta["max_abs_weight"] = float(max(float(p.max()) for p in params[0::2]))
         meta["max_abs_bias"] = float(max(float(p.max()) for p in params[1::2]))
@@ -649,7 +478,7 @@ def model_card(meta: Mapping, *, curve_name: str = "learning_curve.png", notes: 
     split = meta["split"]
     sizes = split.get("sizes", {})
     acc = meta["accuracy"]
-    anderson = meta["construction"] == "anderson2021"
+    anderson = constructions.get(meta["construction"]).rate_dependent
     how = "Trained with real weights and the smoothed ReLU" if anderson else "Trained with BinaryConnect"
     lines = [
         f"# Model card: {meta['dataset']} {'-'.join(str(s) for s in h['layers'])} ({meta['weights']} weights)",

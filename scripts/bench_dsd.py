@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 from dsdcompile.config import DSDConfig, EnumerationConfig
-from dsdcompile.dsd.stage import enumerate_modules, translate, write_dsd_outputs
+from dsdcompile.dsd.enumerate import enumerate_modules
+from dsdcompile.dsd.outputs import dsd_counts, write_dsd_outputs
+from dsdcompile.dsd.translate import translate
 from dsdcompile.passes import compile_network, reduce_crn
 from dsdcompile.random_nets import random_ternary_network
 
@@ -18,7 +20,8 @@ def nuskell_like_nt(crn) -> dict:
     """Strands and nt of the same scheme without splitting or absorbing (nuskell's soloveichik2010 output)."""
     system = translate(crn, "soloveichik2010", DSDConfig(max_products=10_000, compact=False))
     with tempfile.TemporaryDirectory() as d:
-        s = write_dsd_outputs(system, None, Path(d))
+        write_dsd_outputs(system, Path(d))
+    s = dsd_counts(system, None)
     return {"strands": s["strands"] - len(crn.inputs) * 2 - len(crn.initial), "fuel_nt": s["fuel_nucleotides"],
             "longest_strand_nt": s["longest_strand_nt"]}
 
@@ -35,7 +38,8 @@ def run(sizes, form: str, scheme: str, enumerate_: bool, seed: int, config: DSDC
     modules = enumerate_modules(system, EnumerationConfig()) if enumerate_ else None
     t3 = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
-        summary = write_dsd_outputs(system, modules, Path(d))
+        write_dsd_outputs(system, Path(d))
+    summary = dsd_counts(system, modules)
     t4 = time.perf_counter()
     return {"sizes": list(sizes), "form": form, "scheme": scheme, "reactions": crn.n_reactions,
             "split_reactions_total": system.split_crn.n_reactions, **summary,

@@ -28,14 +28,13 @@ from pathlib import Path
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from dsdcompile.config import EnumerationConfig, KineticsConfig, RunConfig
-from dsdcompile.dsd.stage import enumerate_modules, translate
+from dsdcompile.config import EnumerationConfig, RateFuelConfig, RunConfig
+from dsdcompile.dsd.enumerate import enumerate_modules
+from dsdcompile.dsd.translate import translate
 from dsdcompile.kinetics.formal import select_examples
 from dsdcompile.kinetics.rate_fuel import plan_rates, real_rate_constants
 from dsdcompile.kinetics.rate_kinetics import (
     ATOL_NM,
-    EXCESS_SPAN,
-    FORMAL_SPAN,
     RTOL,
     Trajectories,
     _implementation,
@@ -46,8 +45,8 @@ from dsdcompile.kinetics.rate_kinetics import (
     settle_time,
 )
 from dsdcompile.passes.helper_catalysts import add_helper_catalysts
-from dsdcompile.pipeline import compile_model, load_examples, network_outputs
 from dsdcompile.simulate import mass_action
+from dsdcompile.stages.crn import compile_model, load_examples
 
 DESIGNS = Path(__file__).resolve().parents[1] / "designs"
 
@@ -80,20 +79,20 @@ def main() -> None:
     ex = load_examples(folder / "test.csv", compiled)
     crn = add_helper_catalysts(compiled.formal)
     system = translate(crn, "soloveichik2010")
-    modules = enumerate_modules(system, EnumerationConfig(executor="serial"))
+    modules = enumerate_modules(system, EnumerationConfig())
     split = system.split_crn
-    x, nn = select_examples(ex.x, network_outputs(compiled, ex.x, run), args.examples)
+    x, nn = select_examples(ex.x, compiled.forward(ex.x), args.examples)
 
-    config = KineticsConfig(unit_nM=1.0)
+    config = RateFuelConfig(unit_nM=1.0)
     plan, _ = plan_rates(split, modules, config, x=x)
     tau, u = plan.time_unit_s, plan.unit_nM
     # the fuel-excess run's span, as run_rate_kinetics sets it: 20x the formal CRN's settling time
-    grid = log_grid(FORMAL_SPAN * tau, tau / 100.0)
+    grid = log_grid(config.formal_span * tau, tau / 100.0)
     states = integrate(split, real_rate_constants(split, u, tau), split.initial_state(x) * u, grid)
     formal = Trajectories(grid, split.output_values(states) / u, states)
-    t_formal = float(settle_time(formal, nn, config.rate_readout_rtol).max(initial=tau))
+    t_formal = float(settle_time(formal, nn, config.readout_rtol).max(initial=tau))
     excess, _ = fuel_excess_crn(_implementation(split, modules, plan))
-    grid = log_grid(EXCESS_SPAN * t_formal, tau / 100.0)
+    grid = log_grid(config.excess_span * t_formal, tau / 100.0)
     rates = excess.rate_constants(1.0)
     c0 = excess.initial_state(x * u)
 

@@ -5,7 +5,7 @@ designs/virus_anderson2021: real weights, smoothed ReLU) on its test set:
 
 - test accuracy of the network (for anderson2021 σ_ε after every layer) and of the simulated CRN;
 - formal reactions and species (vasic2020 also the reduced CRN);
-- convergence time, as the pipeline reports it (``dsdcompile.pipeline.check_agreement``): vasic2020 the
+- convergence time, as the pipeline reports it (``dsdcompile.stages.agreement.check_agreement``): vasic2020 the
   ODE time to steady state (relative rate of change < 1e-8) from the standard initial state, median
   over the test examples, every rate constant 1; anderson2021 the median time for the outputs to
   settle within 1e-3 of the fixed point from 20 random initial states of one example
@@ -25,7 +25,6 @@ designs/virus_anderson2021: real weights, smoothed ReLU) on its test set:
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -37,8 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from dsdcompile.config import AgreementConfig, RunConfig  # noqa: E402
 from dsdcompile.convergence import settle_time  # noqa: E402
-from dsdcompile.pipeline import check_agreement, compile_model, is_rate_dependent, load_examples  # noqa: E402
 from dsdcompile.simulate import simulate  # noqa: E402
+from dsdcompile.stages.agreement import check_agreement  # noqa: E402
+from dsdcompile.stages.crn import compile_model, load_examples  # noqa: E402
 
 DESIGNS = [("IRIS", "iris"), ("IRIS", "iris_anderson2021"), ("virus", "virus"), ("virus", "virus_anderson2021")]
 
@@ -78,16 +78,13 @@ def measure(name: str, draws: int, seed: int) -> dict:
     t = time.perf_counter()
     ag = check_agreement(compiled, ex.x, ex.labels, config)
     s = ag.summary
-    sim_config = config.simulation
-    if is_rate_dependent(compiled):  # the pipeline's tolerances for the fixed point check
-        sim_config = dataclasses.replace(sim_config, atol=min(sim_config.atol, 1e-12),
-                                         steady_rtol=min(sim_config.steady_rtol, 1e-12))
+    sim_config = compiled.construction.simulation(config.simulation, config.agreement)  # the pipeline's settings
     ode_crn = compiled.reduced if config.agreement.ode_crn == "reduced" else compiled.formal
     pert = perturbation(ode_crn, ex.x, ag.ode, sim_config, draws, seed)
     settle = standard_start_settle(ode_crn, ex.x, sim_config)
     fp = s.get("fixed_point") or {}
     return {
-        "construction": compiled.network.meta["construction"],
+        "construction": compiled.construction.name,
         "network_acc": s["nn_accuracy"],
         "crn_acc": float((ag.ode.argmax(1) == ex.labels).mean()),
         "fixed_point_error": s["ode_max_rel_error"],

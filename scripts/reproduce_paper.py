@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dsdcompile.config import AgreementConfig, RunConfig  # noqa: E402
-from dsdcompile.design import build_design  # noqa: E402
 from dsdcompile.dsd.schemes import available_schemes  # noqa: E402
 from dsdcompile.errors import NotEquivalent  # noqa: E402
+from dsdcompile.stages.pipeline import build_design  # noqa: E402
 
 PAPER = {  # Vasic et al. 2020: architecture, test accuracy, formal / reduced reactions as printed
     "iris": ("4-8-3", 0.94, 40, 16),

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,11 +41,10 @@ def product_molecules(crn: CRN) -> int:
 
 def dsd_nucleotides(crn: CRN) -> int:
     """Nucleotides of the soloveichik2010 translation of ``crn`` (all strands, fuels included)."""
-    from dsdcompile.dsd.stage import translate, write_dsd_outputs
+    from dsdcompile.dsd.outputs import dsd_counts
+    from dsdcompile.dsd.translate import translate
 
-    system = translate(crn, "soloveichik2010")
-    with tempfile.TemporaryDirectory() as tmp:
-        return int(write_dsd_outputs(system, None, Path(tmp))["nucleotides"])
+    return int(dsd_counts(translate(crn, "soloveichik2010"), None)["nucleotides"])
 
 
 def shipped_matches(sd: dict) -> bool | None:

@@ -90,4 +90,4 @@ def test_dask_executor_on_a_local_cluster(small_model, tmp_path):
                        "--executor", "dask", "--scheduler", cluster.scheduler_address])
     assert res.exit_code == 0, res.output
     s = json.loads((tmp_path / "dask" / "summary.json").read_text())
-    assert s["verification"]["verdict"] == "equivalent" and s["config"]["enumeration"]["executor"] == "dask"
+    assert s["verification"]["verdict"] == "equivalent" and s["config"]["execution"]["executor"] == "dask"

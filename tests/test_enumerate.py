@@ -6,16 +6,18 @@ import csv
 
 import pytest
 
-from dsdcompile.config import DSDConfig, EnumerationConfig
+from dsdcompile.config import DSDConfig, EnumerationConfig, ExecutionConfig
 from dsdcompile.crn_io import parse_crn
 from dsdcompile.dsd import enumerate as enum_mod
 from dsdcompile.dsd import peppercorn_adapter as adapter
-from dsdcompile.dsd.outputs import initial_signals
-from dsdcompile.dsd.stage import enumerate_modules, enumerate_whole, translate, write_dsd_outputs
+from dsdcompile.dsd.enumerate import enumerate_modules, enumerate_whole
+from dsdcompile.dsd.outputs import dsd_counts, initial_signals, write_dsd_outputs
+from dsdcompile.dsd.translate import translate
 from dsdcompile.errors import EnumerationLimit
-from dsdcompile.verify.executors import SerialExecutor
+from dsdcompile.executors import SerialExecutor
 
-SERIAL = EnumerationConfig(executor="serial", module_timeout=0)
+SERIAL = EnumerationConfig()
+NO_LIMIT = ExecutionConfig(module_timeout=0)
 CRN_TEXT = "@input x X\n@output y Y Z\n@init B = 0.5\nX -> A + Z\nA + B -> Y\n"
 
 
@@ -29,7 +31,7 @@ def test_same_shape_modules_are_enumerated_once(monkeypatch):
 
     monkeypatch.setattr(enum_mod.adapter, "enumerate_complexes", counting)
     system = translate(parse_crn("A -> B + C\nD -> E + F\nA + D -> G\n"), "soloveichik2010", DSDConfig())
-    modules = enumerate_modules(system, SERIAL)
+    modules = enumerate_modules(system, SERIAL, execution=NO_LIMIT)  # no time limit: no forked child to hide calls
     assert len(calls) == 2  # two shapes, three modules
     a, d = modules[0], modules[1]
     assert a.shape == d.shape and len(a.reactions) == len(d.reactions)
@@ -54,18 +56,18 @@ def test_custom_executor_is_used():
 def test_enumeration_limit_names_the_module():
     system = translate(parse_crn("A + B -> C + D\n"), "soloveichik2010", DSDConfig())
     with pytest.raises(EnumerationLimit, match=r"module 0 \(A \+ B -> C \+ D"):
-        enumerate_modules(system, EnumerationConfig(executor="serial", module_timeout=0, max_reaction_count=2))
+        enumerate_modules(system, EnumerationConfig(max_reaction_count=2), execution=NO_LIMIT)
 
 
 def test_module_timeout_raises_enumeration_limit():
     system = translate(parse_crn("A + B -> C + D\n"), "soloveichik2010", DSDConfig())
     with pytest.raises(EnumerationLimit, match="module 0"):
-        enumerate_modules(system, EnumerationConfig(executor="serial", module_timeout=1e-4))
+        enumerate_modules(system, EnumerationConfig(), execution=ExecutionConfig(module_timeout=1e-4))
 
 
 def test_whole_system_enumeration_finds_signals():
     system = translate(parse_crn(CRN_TEXT), "soloveichik2010", DSDConfig())
-    whole = enumerate_whole(system, EnumerationConfig(whole_timeout=120))
+    whole = enumerate_whole(system, EnumerationConfig(), execution=ExecutionConfig(whole_enumeration_timeout=120))
     formal = set(dict(whole.signals).values())
     assert {"X", "A", "B", "Y", "Z"} <= formal
     assert whole.reactions and whole.fuels
@@ -75,10 +77,12 @@ def test_whole_system_enumeration_finds_signals():
 def test_pil_round_trip_and_output_files(tmp_path):
     system = translate(parse_crn(CRN_TEXT), "soloveichik2010", DSDConfig())
     modules = enumerate_modules(system, SERIAL)
-    summary = write_dsd_outputs(system, modules, tmp_path)
+    written = write_dsd_outputs(system, tmp_path)
+    summary = dsd_counts(system, modules)
     for key in ("scheme", "strands", "complexes", "nucleotides", "longest_strand_nt", "enumerated_species",
                 "enumerated_reactions", "max_products", "split_reactions"):
         assert key in summary
+    assert written == {k: summary[k] for k in written}  # counted without the files, the same as written
     lengths, complexes = adapter.read_pil((tmp_path / "dsd.pil").read_text())
     with open(tmp_path / "complexes.csv") as fh:
         rows = list(csv.DictReader(fh))

@@ -7,9 +7,10 @@ import time
 import pytest
 from test_verify import soloveichik
 
-from dsdcompile.config import VerificationConfig
+from dsdcompile.config import ExecutionConfig, VerificationConfig
 from dsdcompile.errors import InputError
-from dsdcompile.verify import EQUIVALENT, NOT_EQUIVALENT, call_with_timeout, make_executor, verify_modules
+from dsdcompile.executors import call_with_timeout, make_executor
+from dsdcompile.verify import EQUIVALENT, NOT_EQUIVALENT, verify_modules
 from dsdcompile.verify.modular import ShapeTask, check_shape
 from dsdcompile.verify.system import prepare
 
@@ -43,7 +44,7 @@ def test_large_results_come_back_through_the_pipe():
 
 @pytest.mark.parametrize("kind", ["serial", "process"])
 def test_local_executors_keep_order_and_time_limits(kind):
-    with make_executor(kind, workers=2) as ex:
+    with make_executor(ExecutionConfig(executor=kind, workers=2, serial_below=2)) as ex:
         assert [o.value for o in ex.map(_square, range(6))] == [0, 1, 4, 9, 16, 25]
         ticks = []
         outs = ex.map(_sleepy, [0.0, 30.0], timeout=0.5, progress=ticks.append)
@@ -52,14 +53,14 @@ def test_local_executors_keep_order_and_time_limits(kind):
 
 def test_unknown_executor_is_an_input_error():
     with pytest.raises(InputError):
-        make_executor("mpi")
+        make_executor(ExecutionConfig(executor="mpi"))
 
 
 def test_dask_in_process_cluster_runs_verification():
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None)
     with cluster:
-        ex = make_executor("dask", scheduler=cluster.scheduler_address)
+        ex = make_executor(ExecutionConfig(executor="dask", scheduler=cluster.scheduler_address))
         try:
             # A real verification task mapped directly ...
             tasks = [ShapeTask(prepare(soloveichik(0, ["A", "B"], ["C"])), ("modular-bisimulation",), 30.0,

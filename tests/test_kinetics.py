@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dsdcompile.config import KineticsConfig
 from dsdcompile.crn_io import parse_crn
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.errors import InputError
+from dsdcompile.errors import InputError, InternalError
 from dsdcompile.kinetics import (
     build_implementation_crn,
     fuel_plan,
@@ -212,7 +212,7 @@ def test_build_rejects_missing_fuel_and_module(tiny_impl):
     fuel.pop(modules[0].fuels[0])
     with pytest.raises(InputError, match="fuel"):
         build_implementation_crn(crn, modules, fuel)
-    with pytest.raises(InputError, match="no module"):
+    with pytest.raises(InternalError, match="no module"):  # a missing module is a bug, not the user's input
         build_implementation_crn(crn, modules[1:], plan)
     with pytest.raises(InputError):
         build_implementation_crn(crn, modules, {**plan.fuel_nM, modules[0].fuels[0]: float("inf")})
@@ -255,12 +255,13 @@ def test_write_kinetics_outputs(tiny_impl, tmp_path):
 def test_integration_with_dsd_stage():
     """Peppercorn-enumerated soloveichik2010 modules of split_crn (the CRN they implement) reproduce the network."""
     from dsdcompile.config import DSDConfig, EnumerationConfig
-    from dsdcompile.dsd.stage import enumerate_modules, translate
+    from dsdcompile.dsd.enumerate import enumerate_modules
+    from dsdcompile.dsd.translate import translate
 
     net, x, nn = _net([2, 2, 2], seed=3, n=4)
     crn = reduce_crn(compile_network(net))
     system = translate(crn, "soloveichik2010", DSDConfig())
-    modules = enumerate_modules(system, EnumerationConfig(executor="serial"))
+    modules = enumerate_modules(system, EnumerationConfig())
     assert len(modules) == system.split_crn.n_reactions
     # history domains: released signals are module-specific variants that downstream gates consume like
     # the canonical strand; build_implementation_crn must read them as their formal species by itself

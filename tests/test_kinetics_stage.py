@@ -10,13 +10,16 @@ import torch
 from click.testing import CliRunner
 
 from dsdcompile.cli import main
-from dsdcompile.config import DSDConfig, EnumerationConfig, KineticsConfig
+from dsdcompile.config import DSDConfig, EnumerationConfig, KineticsConfig, LabConfig, RunConfig
 from dsdcompile.kinetics.implementation import merge_signal_carriers
-from dsdcompile.kinetics.tables import ANNEALING_COLUMNS, CONCENTRATION_COLUMNS, INPUT_COLUMNS, READOUT_COLUMNS
-from dsdcompile.kinetics_stage import lab_species, run_kinetics_stage
+from dsdcompile.lab.tables import ANNEALING_COLUMNS, CONCENTRATION_COLUMNS, INPUT_COLUMNS, READOUT_COLUMNS
 from dsdcompile.passes import compile_network
 from dsdcompile.progress import Progress
 from dsdcompile.random_nets import random_ternary_network
+from dsdcompile.stages.dsd import DSDResult
+from dsdcompile.stages.kinetics import run_kinetics_stage, write_kinetics_files
+from dsdcompile.stages.lab import lab_species, plan_lab, write_lab_files
+from dsdcompile.verify import verify_modules
 
 KINETICS_FILES = {"kinetics.csv", "kinetics_draws.csv", "fuel.csv", "kinetics_trajectories.png", "kinetics_t90.png",
                   "kinetics_rate_draws.png"}
@@ -116,7 +119,7 @@ def test_lab_tables_columns_and_volumes(default_design):
     for r in tables["inputs"]:
         per_example[r["example"]] = per_example.get(r["example"], 0.0) + float(r["volume_uL"])
     assert len(per_example) == 16
-    assert all(v == pytest.approx(KineticsConfig().input_volume_fraction * 100.0, abs=1e-6)
+    assert all(v == pytest.approx(LabConfig().input_volume_fraction * 100.0, abs=1e-6)
                for v in per_example.values())
     assert [r["class"] for r in tables["readout"]] == s["network"]["class_names"]
     kin = _rows(out / "kinetics.csv")
@@ -146,44 +149,54 @@ def test_starved_fuel_breaks_the_implementation(default_design, starved_design):
 
 @pytest.fixture(scope="module")
 def enumerated():
-    from dsdcompile.dsd.stage import enumerate_modules, translate
+    from dsdcompile.dsd.enumerate import enumerate_modules
+    from dsdcompile.dsd.translate import translate
 
     net = _net()
     system = translate(compile_network(net), "soloveichik2010", DSDConfig())
-    modules = enumerate_modules(system, EnumerationConfig(executor="serial"))
+    modules = enumerate_modules(system, EnumerationConfig())
     x = _x()[:4]
-    return system, modules, x, net.forward(x)
+    return DSDResult(system, modules, verify_modules(modules), "formal"), x, net.forward(x)
 
 
 FAST = replace(KineticsConfig(), device="cpu", rate_draws=2, t_max_hours=20.0)
 
 
+def _run(dsd, x, nn, kinetics: KineticsConfig, folder):
+    """The kinetics and lab stages as a design run runs them: (kinetics block, files written)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    progress = Progress(quiet=True)
+    res = run_kinetics_stage(dsd, x, nn, RunConfig(kinetics=kinetics), progress)
+    lab = plan_lab(dsd.system, res, LabConfig(), progress)
+    files = write_kinetics_files(res, folder) + write_lab_files(lab, folder, progress)
+    return res.to_summary(lab_skipped=lab.skipped, lab_volume_uL=LabConfig().volume_uL), files
+
+
 def test_stage_is_deterministic_and_leak_sweep(enumerated, tmp_path):
-    system, modules, x, nn = enumerated
+    dsd, x, nn = enumerated
     cfg = replace(FAST, leak=10.0)
-    a = run_kinetics_stage(system, modules, x, nn, cfg, tmp_path / "a", Progress(quiet=True))
-    b = run_kinetics_stage(system, modules, x, nn, cfg, tmp_path / "b", Progress(quiet=True))
-    assert {"leak.csv", "kinetics_leak.png"} <= set(a.files)
-    assert [r["leak_per_M_s"] for r in a.summary["leak_sweep"]] == [0.0, 1.0, 10.0, 100.0, 1000.0]
-    assert a.files == b.files
-    for f in a.files:  # bytes identical, plate.xlsx and PNGs included: no timings in the files
+    a, a_files = _run(dsd, x, nn, cfg, tmp_path / "a")
+    b, b_files = _run(dsd, x, nn, cfg, tmp_path / "b")
+    assert {"leak.csv", "kinetics_leak.png", "plate.xlsx"} <= set(a_files)
+    assert [r["leak_per_M_s"] for r in a["leak_sweep"]] == [0.0, 1.0, 10.0, 100.0, 1000.0]
+    assert a_files == b_files
+    for f in a_files:  # bytes identical, plate.xlsx and PNGs included: no timings in the files
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
-    assert a.summary == b.summary
+    assert a == b
 
 
 def test_large_system_gets_formal_kinetics_only(enumerated, tmp_path):
-    system, modules, x, nn = enumerated
-    res = run_kinetics_stage(system, modules, x, nn, replace(FAST, max_modules=1, large_system_examples=2),
-                             tmp_path, Progress(quiet=True))
-    k = res.summary
+    dsd, x, nn = enumerated
+    k, files = _run(dsd, x, nn, replace(FAST, max_modules=1, large_system_examples=2), tmp_path)
     assert k["formal_examples"] == 2 and k["formal_label_agreement"] == 1.0
     assert k["implementation_label_agreement"] is None and k["fuel_margin"] is None
     assert "max_modules" in k["skipped"]["implementation"] and "lab_tables" in k["skipped"]
-    assert not set(res.files) & (LAB_FILES | {"fuel.csv"})
+    assert not set(files) & (LAB_FILES | {"fuel.csv"})
 
 
 def test_merge_signal_carriers_and_lab_species(enumerated):
-    system, modules, x, _ = enumerated
+    dsd, x, _ = enumerated
+    system, modules = dsd.system, dsd.modules
     merged = merge_signal_carriers(modules)
     formal = {s.name for s in system.split_crn.species}
     for m in merged:
@@ -191,7 +204,7 @@ def test_merge_signal_carriers_and_lab_species(enumerated):
         assert not set(m.wastes) & formal
     from dsdcompile.kinetics import fuel_plan
 
-    rows = lab_species(system, fuel_plan(system.split_crn, merged, x), 10.0)
+    rows = lab_species(system, fuel_plan(system.split_crn, merged, x).fuel_nM, 10.0)
     roles = {r.name: r.role for r in rows}
     assert all(roles[s] == "input" for sig in system.split_crn.inputs for s in sig.species)
     assert sum(r.role == "fuel" for r in rows) == sum(len(m.fuels) for m in modules)

@@ -6,10 +6,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from dsdcompile.config import KineticsConfig
+from dsdcompile.config import LabConfig
 from dsdcompile.crn_io import parse_crn
-from dsdcompile.errors import InputError
-from dsdcompile.kinetics.tables import (
+from dsdcompile.errors import DesignInfeasible, InputError
+from dsdcompile.lab.tables import (
     ANNEALING_COLUMNS,
     CONCENTRATION_COLUMNS,
     INPUT_COLUMNS,
@@ -50,7 +50,7 @@ def examples():
 
 def test_volumes_add_up_to_the_final_volume(examples, tmp_path):
     for volume in (100.0, 20.0, 500.0):
-        cfg = replace(KineticsConfig(), volume_uL=volume)
+        cfg = replace(LabConfig(), volume_uL=volume)
         tables = lab_tables(_rows(), examples, cfg)
         added = [r["volume_uL"] for r in tables["concentrations"] if r["volume_uL"] != ""]
         assert sum(added) == pytest.approx(volume, abs=1e-9)
@@ -63,7 +63,7 @@ def test_volumes_add_up_to_the_final_volume(examples, tmp_path):
 
 
 def test_concentrations_volumes_and_stocks_are_consistent(examples):
-    cfg = KineticsConfig()
+    cfg = LabConfig()
     tables = lab_tables(_rows(), examples, cfg)
     by_name = {r["name"]: r for r in tables["concentrations"]}
     for r in tables["concentrations"]:
@@ -85,7 +85,7 @@ def test_concentrations_volumes_and_stocks_are_consistent(examples):
 
 
 def test_inputs_follow_the_dual_rail_encoding(examples):
-    tables = lab_tables(_rows(), examples, KineticsConfig())
+    tables = lab_tables(_rows(), examples, LabConfig())
     rows = [r for r in tables["inputs"] if r["strand"] != "buffer"]
     assert len(rows) == 3 * 4
     got = {(r["example"], r["strand"]): r["concentration_nM"] for r in rows}
@@ -97,7 +97,7 @@ def test_inputs_follow_the_dual_rail_encoding(examples):
 
 
 def test_annealing_ratios(examples):
-    tables = lab_tables(_rows(), examples, KineticsConfig())
+    tables = lab_tables(_rows(), examples, LabConfig())
     t0 = [r for r in tables["annealing"] if r["complex"] == "T0"]
     assert [(r["strand"], r["position"], r["ratio"]) for r in t0] == [
         ("T0_bottom", "bottom", 1.0), ("T0_top1", "top", 1.2), ("T0_top2", "top", 1.2)]
@@ -107,7 +107,7 @@ def test_annealing_ratios(examples):
 
 def test_written_files_have_the_documented_columns(examples, tmp_path):
     seqs = {"G0_top": "ACGTACGTAC"}
-    files = write_lab_tables(_rows(), examples, tmp_path, KineticsConfig(), sequences=seqs)
+    files = write_lab_tables(_rows(), examples, tmp_path, LabConfig(), sequences=seqs)
     names = {f.rsplit("/", 1)[1] for f in files}
     assert {"concentrations.csv", "concentrations.md", "annealing.csv", "inputs.csv", "readout.csv"} <= names
     for name, cols in (("concentrations", CONCENTRATION_COLUMNS), ("annealing", ANNEALING_COLUMNS),
@@ -124,13 +124,13 @@ def test_written_files_have_the_documented_columns(examples, tmp_path):
 
 def test_plate_xlsx(examples, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
-    files = write_lab_tables(_rows(), examples, tmp_path, KineticsConfig())
+    files = write_lab_tables(_rows(), examples, tmp_path, LabConfig())
     assert str(tmp_path / "plate.xlsx") in files
     wb = openpyxl.load_workbook(tmp_path / "plate.xlsx")
     assert wb.sheetnames == ["concentrations", "annealing", "inputs", "readout"]
     assert tuple(c.value for c in wb["concentrations"][1]) == CONCENTRATION_COLUMNS
     first = (tmp_path / "plate.xlsx").read_bytes()
-    write_lab_tables(_rows(), examples, tmp_path, KineticsConfig())
+    write_lab_tables(_rows(), examples, tmp_path, LabConfig())
     assert (tmp_path / "plate.xlsx").read_bytes() == first
 
 
@@ -142,8 +142,8 @@ def test_bad_input_is_rejected(examples):
         lab_tables([r for r in rows if r.name != "X1m"], examples)
     with pytest.raises(InputError, match="concentration"):
         lab_tables(rows + [LabSpecies("Z", "fuel", (_strand("Z"),), -1.0)], examples)
-    with pytest.raises(InputError, match="master mix"):
-        lab_tables(rows, examples, replace(KineticsConfig(), max_stock_uM=0.001))
+    with pytest.raises(DesignInfeasible, match="master mix"):  # the design does not fit the tube
+        lab_tables(rows, examples, replace(LabConfig(), max_stock_uM=0.001))
 
 
 def test_nice_stock():

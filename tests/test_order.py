@@ -7,8 +7,8 @@ import csv
 import pytest
 
 from dsdcompile.errors import InputError
+from dsdcompile.lab.order import OrderStrand, plate_rows, purification, tube_scale, write_order_sheets
 from dsdcompile.sequences.constraints import SequenceConstraints
-from dsdcompile.sequences.order import OrderStrand, plate_rows, purification, tube_scale, write_order_sheets
 
 
 def strands(n: int, length: int = 20) -> list[OrderStrand]:

@@ -5,26 +5,29 @@ import json
 import numpy as np
 import pytest
 
-from dsdcompile.config import EnumerationConfig, KineticsConfig, SimulationConfig
+from dsdcompile.config import EnumerationConfig, RateFuelConfig, RunConfig, SimulationConfig
+from dsdcompile.dsd.enumerate import enumerate_modules
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.dsd.stage import enumerate_modules, translate
+from dsdcompile.dsd.translate import translate
+from dsdcompile.executors import ProcessExecutor
 from dsdcompile.ir import CRN, Dense, Network, Reaction, Role, Species
 from dsdcompile.kinetics.implementation import merge_signal_carriers
 from dsdcompile.kinetics.module_rate import ModuleKinetics
 from dsdcompile.kinetics.rate_fuel import BUFFER, EXCESS, GATE, with_fuel
 from dsdcompile.kinetics.rate_kinetics import READOUT_MULTIPLES, integrate, log_grid, run_rate_kinetics
 from dsdcompile.kinetics.reference import soloveichik_module
-from dsdcompile.kinetics_stage import run_kinetics_stage
 from dsdcompile.passes.anderson import compile_anderson, smoothed_forward
 from dsdcompile.passes.helper_catalysts import add_helper_catalysts
 from dsdcompile.progress import Progress
 from dsdcompile.simulate import mass_action, simulate
-from dsdcompile.verify.executors import ProcessExecutor
+from dsdcompile.stages.dsd import DSDResult
+from dsdcompile.stages.kinetics import run_kinetics_stage, write_kinetics_files
+from dsdcompile.verify import verify_modules
 
 EPS = 0.01
-# 1 nM per unit (KineticsConfig.rate_unit_nM, which the kinetics stage uses for rate-dependent
+# 1 nM per unit (RateFuelConfig.unit_nM, which the kinetics stage uses for rate-dependent
 # designs): fuel is consumed continuously, and more units mean less fuel margin under the cap
-CONFIG = KineticsConfig(unit_nM=1.0)
+CONFIG = RateFuelConfig(unit_nM=1.0)
 # measured on the seeded 2-2 net below (3 examples): fuel excess 1.1e-3, finite fuel 3.5e-3
 EXCESS_TOL = 3e-3
 FINITE_TOL = 1e-2
@@ -103,7 +106,7 @@ def design():
     net = _tiny_net()
     crn = add_helper_catalysts(compile_anderson(net, EPS))
     system = translate(crn, "soloveichik2010")
-    modules = enumerate_modules(system, EnumerationConfig(executor="serial"))
+    modules = enumerate_modules(system, EnumerationConfig())
     x = np.random.default_rng(1).normal(size=(3, 2))
     return net, system, modules, x, smoothed_forward(net, x, EPS)
 
@@ -120,10 +123,10 @@ def test_every_module_gets_its_rate_from_its_gate(design, kinetics):
     np.testing.assert_allclose(plan.k_eff, plan.target * plan.compensation, rtol=1e-8)
     roles = [r.role for r in plan.roles.values()]
     assert roles.count(GATE) == roles.count(BUFFER) == system.n_modules and EXCESS in roles
-    assert all(v <= CONFIG.rate_fuel_max_nM * (1 + 1e-9) for v in plan.fuel_nM.values())
+    assert all(v <= CONFIG.fuel_max_nM * (1 + 1e-9) for v in plan.fuel_nM.values())
     # helper catalysts are supplied above 1 unit by what the gates hold of them
     assert all(v > CONFIG.unit_nM for v in plan.helper_nM.values())
-    assert plan.margin >= CONFIG.rate_fuel_safety * (1 - 1e-6)
+    assert plan.margin >= CONFIG.fuel_safety * (1 - 1e-6)
 
 
 def test_implementation_keeps_the_smoothed_relu_outputs(kinetics):
@@ -138,7 +141,7 @@ def test_implementation_keeps_the_smoothed_relu_outputs(kinetics):
     # fuel keeps being used after the readout: the outputs drift away
     late = res.rel_errors(res.at(res.finite, max(READOUT_MULTIPLES) * res.readout_s))
     assert late.max() > finite.max()
-    assert 0.0 < 1.0 - min(res.fuel_left.values()) < 1.0 / CONFIG.rate_fuel_safety * 1.5
+    assert 0.0 < 1.0 - min(res.fuel_left.values()) < 1.0 / CONFIG.fuel_safety * 1.5
 
 
 def test_a_wrong_fuel_plan_moves_the_outputs(design, kinetics):
@@ -151,15 +154,20 @@ def test_a_wrong_fuel_plan_moves_the_outputs(design, kinetics):
     assert res.rel_errors(res.at(res.finite, res.readout_s)).max() > 10 * FINITE_TOL
 
 
-def test_kinetics_stage_writes_the_rate_dependent_outputs(design, tmp_path):
+def _stage(design, rate: RateFuelConfig, n: int, folder):
     _, system, modules, x, nn = design
-    stage = run_kinetics_stage(system, modules, x[:2], nn[:2], CONFIG, tmp_path, Progress(quiet=True),
-                               rate_dependent=True)
-    k = stage.summary
+    dsd = DSDResult(system, modules, verify_modules(modules), "formal", rate_dependent=True)
+    stage = run_kinetics_stage(dsd, x[:n], nn[:n], RunConfig(rate_fuel=rate), Progress(quiet=True))
+    return stage, write_kinetics_files(stage, folder)
+
+
+def test_kinetics_stage_writes_the_rate_dependent_outputs(design, tmp_path):
+    stage, files = _stage(design, CONFIG, 2, tmp_path)
+    k = stage.to_summary()
     assert k["rate_dependent"] is True and k["time_unit_s"] > 0 and k["readout_h"] > 0
     assert k["max_rel_error"] <= FINITE_TOL and k["label_agreement"] == 1.0
     assert 0 < k["fuel_consumed_fraction"] < 1 and k["fuel_total_uM"] > 0
-    assert {"kinetics.csv", "fuel.csv", "kinetics_trajectories.png"} <= set(stage.files)
+    assert {"kinetics.csv", "fuel.csv", "kinetics_trajectories.png"} <= set(files)
     header = (tmp_path / "fuel.csv").read_text().splitlines()[0].split(",")
     assert "sets" in header and "role" in header
     json.dumps(k)  # the block goes into summary.json as is
@@ -184,12 +192,9 @@ def test_integrate_gives_the_same_states_on_a_process_pool():
 
 def test_a_design_without_a_fuel_plan_is_reported_not_failed(design, tmp_path):
     """τ = 1 ms: no gate concentration gives rate constants that fast, so no fuel plan exists."""
-    _, system, modules, x, nn = design
-    cfg = KineticsConfig(unit_nM=1.0, rate_time_unit_s=1e-3)
-    stage = run_kinetics_stage(system, modules, x[:1], nn[:1], cfg, tmp_path, Progress(quiet=True),
-                               rate_dependent=True)
-    assert stage.summary["skipped"]["implementation"].startswith("no rate-setting fuel plan: module ")
-    assert stage.files == [] and not any(tmp_path.iterdir())
+    stage, files = _stage(design, RateFuelConfig(unit_nM=1.0, time_unit_s=1e-3), 1, tmp_path)
+    assert stage.to_summary()["skipped"]["implementation"].startswith("no rate-setting fuel plan: module ")
+    assert files == [] and not any(tmp_path.iterdir())
 
 
 def test_unclipped_mass_action_is_smooth_through_zero():

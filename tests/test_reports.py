@@ -15,7 +15,7 @@ from dsdcompile.verify.modular import attach_whole
 def _result():
     modules = [soloveichik(i, ["A", "B"], [f"C{i}"]) for i in range(3)]
     modules += [soloveichik(3, ["C0"], ["D", "E"], wrong_product="Z")]
-    config = VerificationConfig(executor="serial")
+    config = VerificationConfig()
     return attach_whole(verify_modules(modules, config), verify_whole(*_system(modules), config))
 
 
@@ -46,6 +46,6 @@ def test_reports_are_written_and_self_contained(tmp_path):
 
 
 def test_html_escapes_species_names(tmp_path):
-    result = verify_modules([soloveichik(0, ["<A>", "B&"], ["C"])], VerificationConfig(executor="serial"))
+    result = verify_modules([soloveichik(0, ["<A>", "B&"], ["C"])], VerificationConfig())
     page = write_reports(result, tmp_path)[1].read_text(encoding="utf-8")
     assert "<A>" not in page and "&lt;A&gt;" in page

@@ -8,13 +8,14 @@ import pytest
 
 from dsdcompile.config import DSDConfig, EnumerationConfig
 from dsdcompile.crn_io import parse_crn
+from dsdcompile.dsd.enumerate import enumerate_modules
 from dsdcompile.dsd.schemes import available_schemes, load_scheme
-from dsdcompile.dsd.stage import enumerate_modules, translate
 from dsdcompile.dsd.templates import build_template, longest_strand
+from dsdcompile.dsd.translate import translate
 from dsdcompile.errors import SchemeError
 from translation_schemes import BUILTIN
 
-SERIAL = EnumerationConfig(executor="serial", module_timeout=0)
+SERIAL = EnumerationConfig()
 SHAPES = "A -> B + C\nA + B -> C\nC ->\n"
 
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from dsdcompile.config import VerificationConfig
+from dsdcompile.config import ExecutionConfig, VerificationConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.errors import NotEquivalent
 from dsdcompile.ir import CRN, Reaction, Species
@@ -21,7 +21,7 @@ from dsdcompile.verify import (
 )
 from dsdcompile.verify.result import combine
 
-SERIAL = VerificationConfig(executor="serial")
+SERIAL = VerificationConfig()
 
 
 def soloveichik(index: int, reactants: list[str], products: list[str], *, wrong_product: str | None = None,
@@ -137,8 +137,8 @@ def test_irreversible_capture_is_not_modular():
 
 # ---------------------------------------------------------------- timeouts and shapes
 def test_timeout_gives_inconclusive():
-    config = VerificationConfig(executor="serial", module_timeout=0.3, second_method=None)
-    result = verify_modules([chain_module(10)], config)
+    config = VerificationConfig(second_method=None)
+    result = verify_modules([chain_module(10)], config, execution=ExecutionConfig(module_timeout=0.3))
     (m,) = result.modules
     assert m.verdict == INCONCLUSIVE == result.verdict
     assert "time limit" in m.checks[0].detail
@@ -175,7 +175,7 @@ def test_mixed_shapes_and_a_mislabelled_instance():
 
 
 def test_pathway_decomposition_as_primary_method():
-    config = VerificationConfig(executor="serial", method="pathway-decomposition", second_method=None)
+    config = VerificationConfig(method="pathway-decomposition", second_method=None)
     ok = verify_modules([soloveichik(0, ["A", "B"], ["C"])], config)
     bad = verify_modules([soloveichik(0, ["A", "B"], ["C"], wrong_product="E")], config)
     assert ok.verdict == EQUIVALENT and bad.verdict == NOT_EQUIVALENT
@@ -200,7 +200,8 @@ def _system(modules: list[ModuleImplementation]):
 
 def test_whole_system_bisimulation():
     modules = [soloveichik(0, ["A", "B"], ["C"]), soloveichik(1, ["C"], ["D", "E"]), soloveichik(2, ["A", "D"], ["F"])]
-    whole = verify_whole(*_system(modules), VerificationConfig(whole_timeout=30))
+    whole = verify_whole(*_system(modules), VerificationConfig(),
+                         execution=ExecutionConfig(whole_verification_timeout=30))
     assert whole.verdict == EQUIVALENT and whole.method == "bisimulation"
     assert whole.whole_system["interpretation"]["O_m1"] in ("C", "D + E")  # either gate step may be the formal one
     assert [c["verdict"] for c in whole.whole_system["checks"]] == [EQUIVALENT, EQUIVALENT]
@@ -210,7 +211,8 @@ def test_whole_system_bisimulation():
 
 def test_whole_system_not_implemented_and_size_limit():
     modules = [soloveichik(0, ["A", "B"], ["C"]), soloveichik(1, ["C"], ["D"], drop=0)]
-    assert verify_whole(*_system(modules), VerificationConfig(whole_timeout=30)).verdict == NOT_EQUIVALENT
+    assert verify_whole(*_system(modules), VerificationConfig(),
+                        execution=ExecutionConfig(whole_verification_timeout=30)).verdict == NOT_EQUIVALENT
     small = VerificationConfig(whole_max_reactions=2)
     skipped = verify_whole(*_system(modules), small)
     assert skipped.verdict == INCONCLUSIVE and "not attempted" in skipped.whole_system["counterexample"]
@@ -227,12 +229,13 @@ def test_raise_only_for_not_equivalent():
 def test_integration_with_peppercorn_enumeration():
     """Translate with soloveichik2010, enumerate with real peppercorn, verify each shape."""
     from dsdcompile.config import EnumerationConfig
-    from dsdcompile.dsd.stage import enumerate_modules, translate
+    from dsdcompile.dsd.enumerate import enumerate_modules
+    from dsdcompile.dsd.translate import translate
 
     formal = CRN((Species("A"), Species("B"), Species("C")),
                  (Reaction.make(["A", "B"], ["C"]), Reaction.make(["C"], ["A"])))
     system = translate(formal, "soloveichik2010")
-    modules = enumerate_modules(system, EnumerationConfig(executor="serial"))
+    modules = enumerate_modules(system, EnumerationConfig())
     result = verify_modules(list(modules), SERIAL)
     assert result.verdict == EQUIVALENT, [m.counterexample for m in result.modules]
     assert sum(m.instances for m in result.modules) == 2
@@ -242,7 +245,8 @@ def test_whole_system_timeout_gives_inconclusive():
     # Plain bisimulation must try every combination of the chains' interpretations before the
     # broken module's permissive check fails: about 8 s without a limit (5 s+ on any machine).
     modules = [chain_module(4, 1), chain_module(4, 2), soloveichik(3, ["X"], ["Y"], undeclared_fuel="G")]
-    whole = verify_whole(*_system(modules), VerificationConfig(whole_timeout=0.5, second_method=None))
+    whole = verify_whole(*_system(modules), VerificationConfig(second_method=None),
+                         execution=ExecutionConfig(whole_verification_timeout=0.5))
     assert whole.verdict == INCONCLUSIVE and "time limit" in whole.whole_system["counterexample"]
 
 

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dsdcompile.config import EnumerationConfig
+from dsdcompile.config import EnumerationConfig, ExecutionConfig
 from dsdcompile.dsd import peppercorn_adapter as adapter
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.system import Complex, DSDSystem, EnumeratedTemplate, ModuleTemplate
@@ -83,23 +83,24 @@ def _value_or_raise(outcome, label: str, limit: str, timeout: float | None):
         raise EnumerationLimit(outcome.value)
     return outcome.value
 
-def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, executor=None,
-                        progress: Callable[[int], None] | None = None) -> dict[int, EnumeratedTemplate]:
-    """Enumerate every template that some module uses, once each; ``progress(1)`` per template."""
-    from dsdcompile.verify.executors import SerialExecutor, make_executor
+def _limit(seconds: float) -> float | None:
+    return seconds if seconds and seconds > 0 else None
 
+
+def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, execution: ExecutionConfig | None = None,
+                        executor=None, progress: Callable[[int], None] | None = None) -> dict[int, EnumeratedTemplate]:
+    """Enumerate every template that some module uses, once each; ``progress(1)`` per template.
+
+    ``executor`` runs the templates (in this process without one), each under
+    ``execution.module_timeout`` seconds.
+    """
+    from dsdcompile.executors import SerialExecutor
+
+    execution = execution or ExecutionConfig()
     used = sorted({int(t) for t in set(system.module_template.tolist())})
     tasks = [template_task(system, t, config) for t in used]
-    own = executor is None
-    if own:
-        executor = make_executor(config.executor, config.workers, config.scheduler) if len(tasks) > 1 \
-            else SerialExecutor()
-    timeout = config.module_timeout if config.module_timeout and config.module_timeout > 0 else None
-    try:
-        outcomes = executor.map(enumerate_template, tasks, timeout=timeout, progress=progress)
-    finally:
-        if own:
-            executor.close()
+    timeout = _limit(execution.module_timeout)
+    outcomes = (executor or SerialExecutor()).map(enumerate_template, tasks, timeout=timeout, progress=progress)
     out = {}
     for t, task, o in zip(used, tasks, outcomes):
         out[t] = _value_or_raise(o, task.label, "module_timeout", timeout)
@@ -140,10 +141,10 @@ def _suffixes(tpl: ModuleTemplate) -> tuple[str, ...]:
     return tuple(dict.fromkeys(d.name.partition("-")[2] for d in tpl.domains if d.name.startswith("S0-")))
 
 
-def enumerate_modules(system: DSDSystem, config: EnumerationConfig, *, executor=None,
-                      progress: Callable[[int], None] | None = None) -> list[ModuleImplementation]:
+def enumerate_modules(system: DSDSystem, config: EnumerationConfig, *, execution: ExecutionConfig | None = None,
+                      executor=None, progress: Callable[[int], None] | None = None) -> list[ModuleImplementation]:
     """One ModuleImplementation per reaction of ``system.split_crn``; each shape is enumerated once."""
-    enumerated = enumerate_templates(system, config, executor=executor, progress=progress)
+    enumerated = enumerate_templates(system, config, execution=execution, executor=executor, progress=progress)
     return [instantiate(system, i, enumerated[int(system.module_template[i])]) for i in range(system.n_modules)]
 
 
@@ -181,14 +182,16 @@ def system_complexes(system: DSDSystem) -> tuple[list[Complex], dict[str, int]]:
     return initial_signals(system) + fuels, {d: n for d, n, _ in domain_table(system)}
 
 
-def enumerate_whole(system: DSDSystem, config: EnumerationConfig) -> WholeImplementation:
-    """Enumerate the whole system at once (small systems only); limited by ``config.whole_timeout``."""
-    from dsdcompile.verify.executors import call_with_timeout
+def enumerate_whole(system: DSDSystem, config: EnumerationConfig, *,
+                    execution: ExecutionConfig | None = None) -> WholeImplementation:
+    """Enumerate the whole system at once (small systems only), within ``execution.whole_enumeration_timeout``."""
+    from dsdcompile.executors import call_with_timeout
 
+    execution = execution or ExecutionConfig()
     complexes, lengths = system_complexes(system)
-    timeout = config.whole_timeout if config.whole_timeout and config.whole_timeout > 0 else None
+    timeout = _limit(execution.whole_enumeration_timeout)
     out = call_with_timeout(_whole_task, (complexes, lengths, config), timeout)
-    res: adapter.Enumerated = _value_or_raise(out, "whole system", "whole_timeout", timeout)
+    res: adapter.Enumerated = _value_or_raise(out, "whole system", "whole_enumeration_timeout", timeout)
     fuels = tuple(c.name for c in complexes if c.role == "fuel")
     history = system.history
     keys = {system.signal_domains(s.name)[1 if history else 0:]: s.name for s in system.split_crn.species}

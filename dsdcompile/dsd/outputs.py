@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.dsd.system import Complex, DSDSystem, ModuleTemplate
+from dsdcompile.dsd.system import Complex, DSDSystem, ModuleTemplate, strand_nucleotides
 from dsdcompile.ir import Role
 
 
@@ -50,66 +53,73 @@ def _length(strand: Sequence[str], lengths: dict[str, int]) -> int:
     return sum(lengths[d.rstrip("*")] for d in strand)
 
 
-def write_dsd_outputs(system: DSDSystem, modules: Sequence[ModuleImplementation] | None, out_dir: Path) -> dict:
-    """Write dsd.pil, strands.csv, complexes.csv and domains.csv into ``out_dir``; returns the summary."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class ComplexRow:
+    """One complex of the design as strands.csv and complexes.csv list it.
+
+    ``strand_roles`` labels each strand (signal, helper, fuel: a signal strand inside a fuel
+    is one the gate releases); ``module`` is "m<i>" for fuels ("" for free signals),
+    ``reaction`` the split reaction the module implements and ``formal`` the index of the
+    translated CRN's reaction it comes from.
+    """
+
+    complex: Complex
+    module: str
+    strand_roles: tuple[str, ...]
+    strand_lengths: tuple[int, ...]
+    reaction: str
+    formal: str
+
+    def strand_names(self) -> tuple[str, ...]:
+        return tuple(f"{self.complex.name}.{k}" for k in range(len(self.complex.strands)))
+
+
+def iter_complexes(system: DSDSystem) -> Iterator[ComplexRow]:
+    """Every initially present complex, streamed: free signals first, then each module's fuels."""
     crn = system.split_crn
     helpers = {s.name for s in crn.species if s.role is Role.HELPER}
-    n_strands = nt = fuel_nt = longest = n_complexes = 0
-    pil = open(out_dir / "dsd.pil", "w")
-    sfh = open(out_dir / "strands.csv", "w", newline="")
-    cfh = open(out_dir / "complexes.csv", "w", newline="")
-    try:
-        pil.write(f"# {system.scheme}: {system.citation}\n# concentrations relative to a unit signal (1 nM)\n")
-        with open(out_dir / "domains.csv", "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["domain", "length_nt", "kind"])
-            for name, n, kind in domain_table(system):
-                w.writerow([name, n, kind])
-                pil.write(f"length {name} = {n}\n")
-        sw, cw = csv.writer(sfh), csv.writer(cfh)
-        sw.writerow(["strand", "domains", "length_nt", "role", "module", "reaction", "formal_reaction_index"])
-        cw.writerow(["complex", "strands", "structure", "role", "concentration", "part", "module"])
+    signal_nt = sum(system.toehold_nt if k == "toehold" else system.branch_nt for _, k in system.layout)
+    for c in initial_signals(system):
+        yield ComplexRow(c, "", (c.role,), (signal_nt,), "", "")
+    roles = {t: _strand_roles(tpl, system.history) for t, tpl in enumerate(system.templates)}
+    sizes = {t: [tuple(_length(s, {d.name: d.length for d in tpl.domains}) for s in f.strands) for f in tpl.fuels]
+             for t, tpl in enumerate(system.templates)}
+    for i in range(system.n_modules):
+        t = int(system.module_template[i])
+        tpl = system.templates[t]
+        species = system.species_of(i)
+        rename = tpl.rename_map(species, i)
+        rxn = str(crn.reactions[i])
+        # The index, not the text: a reduced CRN's reactions can have 10^4 products.
+        formal = "" if system.origin is None else str(int(system.origin[i]))
+        for f, sroles, fsizes in zip(tpl.fuels, roles[t], sizes[t]):
+            c = f.renamed(f"m{i}-{f.name}", rename, concentration=system.fuel_concentration)
+            labels = tuple("fuel" if k is None else "helper" if species[k] in helpers else "signal" for k in sroles)
+            yield ComplexRow(c, f"m{i}", labels, fsizes, rxn, formal)
 
-        def emit(c: Complex, module: str, roles: list[str], sizes: list[int], rxn: str, formal: str) -> None:
-            nonlocal n_strands, nt, fuel_nt, longest, n_complexes
-            names = []
-            for k, (strand, role, n) in enumerate(zip(c.strands, roles, sizes)):
-                names.append(f"{c.name}.{k}")
-                sw.writerow([names[-1], " ".join(strand), n, role, module, rxn, formal])
-                n_strands += 1
-                nt += n
-                fuel_nt += n if c.role == "fuel" else 0
-                longest = max(longest, n)
-            conc = "" if c.role != "fuel" and c.concentration == 0 else f"{c.concentration:g}"
-            cw.writerow([c.name, "+".join(names), c.structure, c.role, conc, c.part, module])
-            n_complexes += 1
-            pil.write(f"{c.name} = {c.kernel()}" + (f" @initial {c.concentration:g} nM\n" if c.concentration
-                                                     else "\n"))
 
-        signal_nt = sum(system.toehold_nt if k == "toehold" else system.branch_nt for _, k in system.layout)
-        for c in initial_signals(system):
-            emit(c, "", [c.role], [signal_nt], "", "")
-        roles = {t: _strand_roles(tpl, system.history) for t, tpl in enumerate(system.templates)}
-        sizes = {t: [[_length(s, {d.name: d.length for d in tpl.domains}) for s in f.strands] for f in tpl.fuels]
-                 for t, tpl in enumerate(system.templates)}
-        for i in range(system.n_modules):
-            t = int(system.module_template[i])
-            tpl = system.templates[t]
-            species = system.species_of(i)
-            rename = tpl.rename_map(species, i)
-            rxn = str(crn.reactions[i])
-            # The index, not the text: a reduced CRN's reactions can have 10^4 products.
-            formal = "" if system.origin is None else str(int(system.origin[i]))
-            for f, sroles, fsizes in zip(tpl.fuels, roles[t], sizes[t]):
-                c = f.renamed(f"m{i}-{f.name}", rename, concentration=system.fuel_concentration)
-                labels = ["fuel" if k is None else "helper" if species[k] in helpers else "signal" for k in sroles]
-                emit(c, f"m{i}", labels, fsizes, rxn, formal)
-    finally:
-        pil.close()
-        sfh.close()
-        cfh.close()
+def dsd_counts(system: DSDSystem, modules: Sequence[ModuleImplementation] | None) -> dict:
+    """summary.json's ``dsd`` counts, computed from the system without writing it.
+
+    Strand and nucleotide counts are per template times its modules (plus the free
+    signals), so this costs O(templates + modules), not O(strands).
+    """
+    signal_nt = sum(system.toehold_nt if k == "toehold" else system.branch_nt for _, k in system.layout)
+    signals = initial_signals(system)
+    n_strands, n_complexes, nt, fuel_nt = len(signals), len(signals), signal_nt * len(signals), 0
+    longest = signal_nt if signals else 0
+    uses = np.bincount(system.module_template, minlength=len(system.templates)) if system.n_modules else []
+    for t, tpl in enumerate(system.templates):
+        count = int(uses[t]) if len(uses) else 0
+        if not count:
+            continue
+        lengths = {d.name: d.length for d in tpl.domains}
+        sizes = [_length(s, lengths) for f in tpl.fuels for s in f.strands]
+        n_strands += count * len(sizes)
+        n_complexes += count * len(tpl.fuels)
+        nt += count * sum(sizes)
+        fuel_nt += count * sum(sizes)
+        longest = max([longest, *sizes])
     species = {n for m in modules or () for r, p, _ in m.reactions for n in r + p}
     reactions = {(tuple(sorted(r)), tuple(sorted(p))) for m in modules or () for r, p, _ in m.reactions}
     return {
@@ -126,3 +136,48 @@ def write_dsd_outputs(system: DSDSystem, modules: Sequence[ModuleImplementation]
         "modules": system.n_modules,
         "shapes": len(system.templates),
     }
+
+
+def write_dsd_outputs(system: DSDSystem, out_dir: Path, *, domain_sequences: Mapping[str, str] | None = None,
+                      unit_nM: float = 1.0) -> dict:
+    """Write dsd.pil, strands.csv, complexes.csv and domains.csv into ``out_dir``; returns what was counted.
+
+    With ``domain_sequences`` (domain → nucleotides) strands.csv gains a ``sequence`` column
+    and dsd.pil declares ``sequence d = ...`` for every domain, which peppercorn reads back.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = {"strands": 0, "complexes": 0, "nucleotides": 0, "fuel_nucleotides": 0, "longest_strand_nt": 0}
+    seqs = domain_sequences
+    with open(out_dir / "dsd.pil", "w", encoding="utf-8") as pil, \
+            open(out_dir / "strands.csv", "w", newline="", encoding="utf-8") as sfh, \
+            open(out_dir / "complexes.csv", "w", newline="", encoding="utf-8") as cfh, \
+            open(out_dir / "domains.csv", "w", newline="", encoding="utf-8") as dfh:
+        pil.write(f"# {system.scheme}: {system.citation}\n# concentrations relative to a unit signal "
+                  f"({unit_nM:g} nM)\n")
+        w = csv.writer(dfh)
+        w.writerow(["domain", "length_nt", "kind"])
+        for name, n, kind in domain_table(system):
+            w.writerow([name, n, kind])
+            pil.write(f"sequence {name} = {seqs[name]}\n" if seqs is not None else f"length {name} = {n}\n")
+        sw, cw = csv.writer(sfh), csv.writer(cfh)
+        sw.writerow(["strand", "domains", "length_nt", "role", "module", "reaction", "formal_reaction_index"]
+                    + (["sequence"] if seqs is not None else []))
+        cw.writerow(["complex", "strands", "structure", "role", "concentration", "part", "module"])
+        for row in iter_complexes(system):
+            c = row.complex
+            names = row.strand_names()
+            for name, strand, role, n in zip(names, c.strands, row.strand_roles, row.strand_lengths):
+                text = " ".join(strand)
+                sw.writerow([name, text, n, role, row.module, row.reaction, row.formal]
+                            + ([strand_nucleotides(strand, seqs)] if seqs is not None else []))
+                counts["strands"] += 1
+                counts["nucleotides"] += n
+                counts["fuel_nucleotides"] += n if c.role == "fuel" else 0
+                counts["longest_strand_nt"] = max(counts["longest_strand_nt"], n)
+            conc = "" if c.role != "fuel" and c.concentration == 0 else f"{c.concentration:g}"
+            cw.writerow([c.name, "+".join(names), c.structure, c.role, conc, c.part, row.module])
+            counts["complexes"] += 1
+            pil.write(f"{c.name} = {c.kernel()}" + (f" @initial {c.concentration:g} nM\n" if c.concentration
+                                                     else "\n"))
+    return counts

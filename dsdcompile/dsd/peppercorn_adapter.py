@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from dsdcompile.config import EnumerationConfig
 from dsdcompile.dsd.system import Complex
-from dsdcompile.errors import EnumerationLimit, InputError
+from dsdcompile.errors import EnumerationLimit, InputError, InternalError
 
 # peppercorn logs an error before raising on polymerisation; we raise EnumerationLimit ourselves.
 logging.getLogger("peppercornenumerator").setLevel(logging.CRITICAL)
@@ -36,7 +36,7 @@ def parse_kernel(kernel: str) -> tuple[tuple[tuple[str, ...], ...], str]:
             structure.append("+")
         elif tok == ")":
             if not stack:
-                raise InputError(f"unbalanced kernel string {kernel!r}")
+                raise InternalError(f"unbalanced kernel string {kernel!r}")
             j = stack.pop()
             d = [x for s in strands for x in s][j]
             strands[-1].append(d[:-1] if d.endswith("*") else d + "*")

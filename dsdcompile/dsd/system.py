@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -11,6 +11,12 @@ import numpy as np
 from dsdcompile.ir import CRN, Reaction
 
 ROLES = ("signal", "helper", "fuel", "intermediate", "waste")
+_COMPLEMENT = str.maketrans("ACGT", "TGCA")
+
+
+def strand_nucleotides(domains: tuple[str, ...] | list[str], seqs: Mapping[str, str]) -> str:
+    """A strand's nucleotide sequence 5'→3' from its domains (``x*`` is the reverse complement of ``x``)."""
+    return "".join(seqs[d[:-1]][::-1].translate(_COMPLEMENT) if d.endswith("*") else seqs[d] for d in domains)
 
 
 @dataclass(frozen=True)

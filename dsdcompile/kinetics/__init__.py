@@ -1,4 +1,4 @@
-"""Kinetics at realistic rates: formal vs DNA implementation, finite fuel, leak and wet-lab tables."""
+"""Kinetics at realistic rates: formal vs DNA implementation, finite fuel, leak, rate-setting fuel."""
 
 from dsdcompile.kinetics.formal import formal_rates, simulate_formal_kinetics
 from dsdcompile.kinetics.fuel import FuelPlan, fuel_plan, reaction_firings
@@ -13,12 +13,11 @@ from dsdcompile.kinetics.reference import soloveichik_module, soloveichik_module
 from dsdcompile.kinetics.report import write_kinetics_outputs
 from dsdcompile.kinetics.result import KineticsResult, kinetics_summary
 from dsdcompile.kinetics.t90 import t90, t90_batch
-from dsdcompile.kinetics.tables import LabExamples, LabSpecies, LabStrand, lab_examples, lab_tables, write_lab_tables
 
 __all__ = [
-    "FuelPlan", "ImplementationCRN", "KineticsResult", "LabExamples", "LabSpecies", "LabStrand", "LeakSweep",
-    "build_implementation_crn", "formal_rates", "fuel_plan", "kinetics_summary", "lab_examples", "lab_tables",
+    "FuelPlan", "ImplementationCRN", "KineticsResult", "LeakSweep",
+    "build_implementation_crn", "formal_rates", "fuel_plan", "kinetics_summary",
     "leak_reactions", "leak_sweep", "reaction_firings", "simulate_formal_kinetics",
     "simulate_implementation_kinetics", "soloveichik_module", "soloveichik_modules", "t90", "t90_batch",
-    "write_kinetics_outputs", "write_lab_tables",
+    "write_kinetics_outputs",
 ]

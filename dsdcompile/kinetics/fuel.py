@@ -9,10 +9,9 @@ import numpy as np
 
 from dsdcompile.config import KineticsConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.errors import InputError
+from dsdcompile.errors import InputError, InternalError
 from dsdcompile.evaluate import ExactEvaluator
 from dsdcompile.ir import CRN
-from dsdcompile.kinetics.units import check_config
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +61,7 @@ def module_fuels(formal_crn: CRN, modules: Sequence[ModuleImplementation] | None
     fuels: list[tuple[str, ...]] = [() for _ in range(formal_crn.n_reactions)]
     for m in modules:
         if not 0 <= m.index < formal_crn.n_reactions:
-            raise InputError(f"module for reaction {m.index} is out of range for {formal_crn.n_reactions} reactions")
+            raise InternalError(f"module for reaction {m.index} is out of range for {formal_crn.n_reactions} reactions")
         fuels[m.index] = fuels[m.index] + tuple(m.fuels)
     return fuels
 
@@ -74,7 +73,6 @@ def fuel_plan(formal_crn: CRN, modules: Sequence[ModuleImplementation] | None, x
     Each fuel gets max(safety × worst-case need, ``fuel_min_units`` units): the floor keeps
     fuels of reactions that no example fires from vanishing from the design.
     """
-    check_config(config)
     safety = config.fuel_safety if safety is None else float(safety)
     if not (np.isfinite(safety) and safety > 0):
         raise InputError(f"fuel safety factor must be positive, got {safety}")

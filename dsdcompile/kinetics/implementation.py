@@ -10,7 +10,7 @@ import numpy as np
 
 from dsdcompile.config import KineticsConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.errors import InputError
+from dsdcompile.errors import InputError, InternalError
 from dsdcompile.ir import CRN, Reaction, Role, Signal, Species
 from dsdcompile.kinetics.formal import run_kinetics, select_examples
 from dsdcompile.kinetics.fuel import FuelPlan
@@ -56,9 +56,9 @@ def _carriers(formal_crn: CRN, modules: Sequence[ModuleImplementation]) -> tuple
     for m in modules:
         for impl, formal in m.signals:
             if formal not in formal_crn.index:
-                raise InputError(f"module {m.index} maps {impl!r} to unknown formal species {formal!r}")
+                raise InternalError(f"module {m.index} maps {impl!r} to unknown formal species {formal!r}")
             if formal_of.setdefault(impl, formal) != formal:
-                raise InputError(f"species {impl!r} stands for both {formal_of[impl]!r} and {formal!r}")
+                raise InternalError(f"species {impl!r} stands for both {formal_of[impl]!r} and {formal!r}")
     consumed = {s for m in modules for r in m.reactions for s in r[0]}
     canonical: dict[str, str] = {}
     for impl, formal in formal_of.items():
@@ -122,7 +122,7 @@ def build_implementation_crn(formal_crn: CRN, modules: Sequence[ModuleImplementa
         fuel_nM = fuel_nM.fuel_nM
     missing = sorted(set(range(formal_crn.n_reactions)) - {m.index for m in modules})
     if missing:
-        raise InputError(f"{len(missing)} formal reactions have no module, e.g. reaction {missing[0]}: "
+        raise InternalError(f"{len(missing)} formal reactions have no module, e.g. reaction {missing[0]}: "
                          f"'{formal_crn.reactions[missing[0]]}'")
     formal_of, canonical = _carriers(formal_crn, modules)
     fuels = list(dict.fromkeys(f for m in modules for f in m.fuels))
@@ -132,7 +132,7 @@ def build_implementation_crn(formal_crn: CRN, modules: Sequence[ModuleImplementa
         if v is None or not np.isfinite(v) or v < 0:
             raise InputError(f"fuel {f!r} needs a finite non-negative concentration (nM), got {v}")
         if f in formal_of:
-            raise InputError(f"species {f!r} is declared both a fuel and a signal")
+            raise InternalError(f"species {f!r} is declared both a fuel and a signal")
 
     species: dict[str, Species] = {}
     for impl, formal in formal_of.items():

@@ -1,7 +1,7 @@
 """Rate-setting fuel for rate-dependent constructions: τ and the fuel that gives every module its rate constant.
 
 **Units.** An anderson2021 CRN is dimensionless. With concentrations in units of
-u = ``KineticsConfig.unit_nM`` and time in units of τ (``time_unit_s``), y_real = u·y and
+u = ``RateFuelConfig.unit_nM`` and time in units of τ (``time_unit_s``), y_real = u·y and
 t_real = τ·t, so a reaction with n reactant molecules and formal rate constant k must run at
 
     k_real = k · u^(1−n) / τ      n = 2: k/(u·τ) /M/s (u in M),  n = 1: k/τ /s,  n = 0: k·u/τ M/s
@@ -30,13 +30,13 @@ which slows them and moves no fixed point.
 
 **τ.** The held share of an input grows like 1/τ and the fuel a run needs like τ + const
 (the run lasts a fixed number of τ, slowed by what gates hold), so τ is the smallest value
-at which no input is held by more than ``rate_max_input_held`` of its total and no gate
-exceeds ``rate_fuel_max_nM``. ``rate_time_unit_s`` > 0 fixes τ instead.
+at which no input is held by more than ``max_input_held`` of its total and no gate
+exceeds ``fuel_max_nM``. ``time_unit_s`` > 0 fixes τ instead.
 
 **Fuel sizing** (:func:`size_fuel`, after a fuel-excess run has measured what each fuel
 gives up by the readout time): the gate and buffer of a module scale together (their ratio
 sets the rate) so that every gate holds the same multiple s of what it gives up, s =
-``rate_fuel_safety`` where the caps allow. Equal multiples make every rate constant decay
+``fuel_safety`` where the caps allow. Equal multiples make every rate constant decay
 by the same factor as the gates are used up, which slows the CRN down without moving its
 fixed point. anderson2021 keeps its catalytic and 2Y → Y reactions firing at the fixed
 point, so fuel is used for as long as the tube runs; what is left of the drift (modules
@@ -51,9 +51,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from dsdcompile.config import KineticsConfig
+from dsdcompile.config import RateFuelConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.errors import InputError
+from dsdcompile.errors import DesignInfeasible, InternalError
 from dsdcompile.ir import CRN, Role
 from dsdcompile.kinetics.implementation import merge_signal_carriers
 from dsdcompile.kinetics.module_rate import ModuleKinetics
@@ -65,7 +65,7 @@ _GATE_RTOL = 1e-9
 # from one gate level to the next, so the iteration cannot reach _GATE_RTOL; the closest
 # level within _GATE_ACCEPT is used (float32 weights carry ~1e-7 relative error anyway).
 _GATE_ACCEPT = 1e-6
-_GATE_LIMIT = 1e3  # × rate_fuel_max_nM: a gate solve past this has no plan at this τ
+_GATE_LIMIT = 1e3  # × fuel_max_nM: a gate solve past this has no plan at this τ
 _TAU_ROUNDS = 6
 
 
@@ -121,34 +121,22 @@ def conserved_catalysts(crn: CRN) -> set[str]:
     return {s.name for s, n, u in zip(crn.species, net, used) if n == 0 and u > 0}
 
 
-def check_rate_config(config: KineticsConfig) -> None:
-    for name in ("rate_fuel_max_nM", "rate_buffer_min_units", "rate_excess_min_nM", "rate_fuel_safety",
-                 "rate_max_input_held", "rate_readout_rtol"):
-        v = getattr(config, name)
-        if not (np.isfinite(v) and v > 0):
-            raise InputError(f"kinetics {name} must be positive and finite, got {v}")
-    if not (np.isfinite(config.rate_time_unit_s) and config.rate_time_unit_s >= 0):
-        raise InputError(f"kinetics rate_time_unit_s must be 0 (automatic) or positive, got {config.rate_time_unit_s}")
-    if config.rate_buffer_min_units * config.unit_nM > config.rate_fuel_max_nM:
-        raise InputError("kinetics rate_buffer_min_units × unit_nM exceeds rate_fuel_max_nM")
-
-
 class _Planner:
     """Per-module QSS solvers, fuel roles and the gate solve with compensation for held catalysts."""
 
-    def __init__(self, crn: CRN, modules: Sequence[ModuleImplementation], config: KineticsConfig,
+    def __init__(self, crn: CRN, modules: Sequence[ModuleImplementation], config: RateFuelConfig,
                  operating_point: Mapping[str, float] | None = None):
         self.crn, self.config = crn, config
         merged = merge_signal_carriers(modules)
         by_index = {m.index: m for m in merged}
         missing = sorted(set(range(crn.n_reactions)) - set(by_index))
         if missing:
-            raise InputError(f"{len(missing)} formal reactions have no module, e.g. reaction {missing[0]}")
+            raise InternalError(f"{len(missing)} formal reactions have no module, e.g. reaction {missing[0]}")
         self.catalysts = conserved_catalysts(crn)
         self.helpers = {s.name for s in crn.species if s.name in self.catalysts and s.role != Role.INPUT}
         if self.helpers - {n for n, _ in crn.initial}:
-            raise InputError(f"catalysts {sorted(self.helpers - {n for n, _ in crn.initial})} are neither inputs nor "
-                             "initially present")
+            raise DesignInfeasible(f"catalysts {sorted(self.helpers - {n for n, _ in crn.initial})} are neither "
+                                   "inputs nor initially present")
         self.level = {n: v for n, v in crn.initial}
         cats = frozenset(self.catalysts)
         self.kin = [ModuleKinetics(by_index[j], cats) for j in range(crn.n_reactions)]
@@ -163,7 +151,7 @@ class _Planner:
             exps = mk.fuel_exponents(levels, self.signals)
             gate = max(mk.fuels, key=lambda f: exps[f])  # ties: the first listed fuel
             if exps[gate] < 0.5:
-                raise InputError(f"module {j} ('{mk.module.formal}'): no fuel raises its rate (exponents {exps})")
+                raise DesignInfeasible(f"module {j} ('{mk.module.formal}'): no fuel raises its rate (exponents {exps})")
             for f in mk.fuels:
                 role = GATE if f == gate else BUFFER if exps[f] < -0.5 else EXCESS
                 self.roles[f] = FuelRole(f, j, role, exps[f])
@@ -193,7 +181,7 @@ class _Planner:
                     held[c] += h
             s = {c: held[c] / comp[c] for c in inputs}
             if any(v >= 1.0 for v in s.values()):
-                raise InputError(f"time unit {tau:.3g} s: gates would hold all of an input; choose a larger τ")
+                raise DesignInfeasible(f"time unit {tau:.3g} s: gates would hold all of an input; choose a larger τ")
             new = {c: 1.0 / (1.0 - s[c]) for c in inputs}
             done = all(abs(new[c] / comp[c] - 1.0) <= 1e-9 for c in inputs)
             comp = new
@@ -223,14 +211,14 @@ class _Planner:
             if abs(ratio - 1.0) <= _GATE_RTOL:
                 return q
             levels[gate] = levels[gate] * ratio ** (1.0 / exponent)
-            if not levels[gate] <= _GATE_LIMIT * self.config.rate_fuel_max_nM:  # also NaN
-                raise InputError(f"module {j} ('{mk.module.formal}'): gate {gate} would need over "
-                                 f"{_GATE_LIMIT:g}x rate_fuel_max_nM to reach its target rate; choose a larger τ")
+            if not levels[gate] <= _GATE_LIMIT * self.config.fuel_max_nM:  # also NaN
+                raise DesignInfeasible(f"module {j} ('{mk.module.formal}'): gate {gate} would need over "
+                                 f"{_GATE_LIMIT:g}x fuel_max_nM to reach its target rate; choose a larger τ")
         if best[0] <= _GATE_ACCEPT:
             levels[gate] = best[1]
             return best[2]
-        raise InputError(f"module {j} ('{mk.module.formal}'): gate {gate} did not reach its target rate "
-                         f"(closest: {best[0]:.2g} relative)")
+        raise InternalError(f"module {j} ('{mk.module.formal}'): the gate solve for {gate} did not converge to its "
+                            f"target rate (closest: {best[0]:.2g} relative)")
 
     def inputs_held(self, held: Mapping[str, float]) -> float:
         """The largest share of an input's total that gates hold: φ/(1 + φ)."""
@@ -238,35 +226,35 @@ class _Planner:
         return max(shares, default=0.0)
 
 
-def _reference_levels(planner: _Planner, config: KineticsConfig) -> dict[str, float]:
+def _reference_levels(planner: _Planner, config: RateFuelConfig) -> dict[str, float]:
     levels = {}
     for mk in planner.kin:
         for f in mk.fuels:
             role = planner.roles.get(f)
             if role is None or role.role == BUFFER:
-                levels[f] = config.rate_fuel_max_nM
+                levels[f] = config.fuel_max_nM
             elif role.role == GATE:
-                levels[f] = config.rate_fuel_max_nM * 1e-2
+                levels[f] = config.fuel_max_nM * 1e-2
             else:
-                levels[f] = max(config.rate_excess_min_nM, config.rate_fuel_max_nM * 0.1)
+                levels[f] = max(config.excess_min_nM, config.fuel_max_nM * 0.1)
     return levels
 
 
-def choose_time_unit(planner: _Planner, levels: dict[str, float], config: KineticsConfig) -> tuple[float, dict]:
-    """The smallest τ at which inputs are held by at most ``rate_max_input_held`` and gates stay under the cap.
+def choose_time_unit(planner: _Planner, levels: dict[str, float], config: RateFuelConfig) -> tuple[float, dict]:
+    """The smallest τ at which inputs are held by at most ``max_input_held`` and gates stay under the cap.
 
     Both the held share s of an input and the gates scale like 1/τ (the held share is s, not
     φ, after compensation), so τ·(largest ratio to its limit) is the answer; starting from a
     long τ, where nothing is near a limit, it is reached in one or two rounds.
     """
-    if config.rate_time_unit_s > 0:
-        return config.rate_time_unit_s, planner.solve_gates(config.rate_time_unit_s, levels)
+    if config.time_unit_s > 0:
+        return config.time_unit_s, planner.solve_gates(config.time_unit_s, levels)
     tau = 1.0e7
     for _ in range(_TAU_ROUNDS):
         sol = planner.solve_gates(tau, levels)
         share = planner.inputs_held(sol["held"])
         gate_max = max(sol["levels"][planner.gate(j)] for j in range(len(planner.kin)))
-        over = max(share / config.rate_max_input_held, gate_max / config.rate_fuel_max_nM)
+        over = max(share / config.max_input_held, gate_max / config.fuel_max_nM)
         new = tau * over
         if abs(new / tau - 1.0) <= 1e-3:
             return tau, sol
@@ -288,14 +276,13 @@ def operating_point(crn: CRN, x: np.ndarray) -> dict[str, float]:
     return {s.name: float(v) for s, v in zip(crn.species, mean)}
 
 
-def plan_rates(crn: CRN, modules: Sequence[ModuleImplementation], config: KineticsConfig = KineticsConfig(), *,
+def plan_rates(crn: CRN, modules: Sequence[ModuleImplementation], config: RateFuelConfig = RateFuelConfig(), *,
                x: np.ndarray | None = None) -> tuple[RateFuelPlan, _Planner]:
     """Roles, τ and gates with every other fuel at its reference level (buffers at the cap): a plan to size.
 
     Modules are evaluated with every formal species at its mean fixed-point concentration
     over the examples ``x`` (1 unit without examples, or where that mean is 0).
     """
-    check_rate_config(config)
     planner = _Planner(crn, modules, config, None if x is None else operating_point(crn, x))
     levels = _reference_levels(planner, config)
     planner.assign_roles(levels)
@@ -320,11 +307,11 @@ def size_fuel(plan: RateFuelPlan, planner: _Planner, consumed_nM: Mapping[str, f
     slow the whole CRN down, dy/dt = g(t)·f(y), which moves no fixed point: with equal
     multiples, gates used up by the same fraction leave the outputs in place (at the fixed
     point every module's flux is steady, so what it has used grows in step). s is
-    ``rate_fuel_safety``, raised where a buffer would fall below ``rate_buffer_min_units``
+    ``fuel_safety``, raised where a buffer would fall below ``buffer_min_units``
     (k_r·[buffer] must stay well above k_2·[signal]) and lowered where one would pass
-    ``rate_fuel_max_nM``; where floor and cap cannot both hold, the cap wins and the modules
+    ``fuel_max_nM``; where floor and cap cannot both hold, the cap wins and the modules
     on the floor use up a smaller fraction. Fuels in excess get s × their consumption, at
-    least ``rate_excess_min_nM``.
+    least ``excess_min_nM``.
     """
     cfg = planner.config
     levels = dict(plan.fuel_nM)
@@ -335,24 +322,24 @@ def size_fuel(plan: RateFuelPlan, planner: _Planner, consumed_nM: Mapping[str, f
         if abs(sum(plan.roles[f].exponent for f in rate_fuels)) < 0.1:
             gate = planner.gate(j)
             scalable.append((gate, rate_fuels, consumed_nM.get(gate, 0.0)))
-    floor = cfg.rate_buffer_min_units * cfg.unit_nM
+    floor = cfg.buffer_min_units * cfg.unit_nM
     # s between the largest multiple the floor forces on some module and the smallest the cap allows
     low, high = 0.0, float("inf")
     for gate, rate_fuels, used in scalable:
         if used > 0:
             ratio = levels[gate] / max(levels[f] for f in rate_fuels)  # gate / buffer
             low = max(low, floor * ratio / used)
-            high = min(high, cfg.rate_fuel_max_nM * ratio / used)
-    safety = min(max(cfg.rate_fuel_safety, low), high)
+            high = min(high, cfg.fuel_max_nM * ratio / used)
+    safety = min(max(cfg.fuel_safety, low), high)
     for gate, rate_fuels, used in scalable:
         top = max(levels[f] for f in rate_fuels)
-        scale = min(max(safety * used / levels[gate], floor / top), cfg.rate_fuel_max_nM / top)
+        scale = min(max(safety * used / levels[gate], floor / top), cfg.fuel_max_nM / top)
         for f in rate_fuels:
             levels[f] *= scale
     for mk in planner.kin:
         for f in mk.fuels:
             if plan.roles[f].role == EXCESS:
-                levels[f] = min(max(safety * consumed_nM.get(f, 0.0), cfg.rate_excess_min_nM), cfg.rate_fuel_max_nM)
+                levels[f] = min(max(safety * consumed_nM.get(f, 0.0), cfg.excess_min_nM), cfg.fuel_max_nM)
     sol = planner.solve_gates(plan.time_unit_s, levels)
     return _plan(planner, plan.time_unit_s, sol, consumed_nM=dict(consumed_nM), readout_s=readout_s)
 
@@ -362,5 +349,5 @@ def with_fuel(plan: RateFuelPlan, fuel_nM: Mapping[str, float]) -> RateFuelPlan:
     return replace(plan, fuel_nM=dict(fuel_nM))
 
 
-__all__ = ["BUFFER", "EXCESS", "GATE", "FuelRole", "RateFuelPlan", "check_rate_config", "choose_time_unit",
+__all__ = ["BUFFER", "EXCESS", "GATE", "FuelRole", "RateFuelPlan", "choose_time_unit",
            "conserved_catalysts", "operating_point", "plan_rates", "real_rate_constants", "size_fuel", "with_fuel"]

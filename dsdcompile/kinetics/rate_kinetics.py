@@ -27,9 +27,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from dsdcompile.config import KineticsConfig
+from dsdcompile.config import RateFuelConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.errors import DsdCompileError
+from dsdcompile.executors import Executor, map_tasks
 from dsdcompile.ir import CRN, Reaction, Role, Species
 from dsdcompile.kinetics.formal import select_examples
 from dsdcompile.kinetics.implementation import ImplementationCRN, build_implementation_crn
@@ -38,13 +39,9 @@ from dsdcompile.kinetics.result import relative_scale
 from dsdcompile.kinetics.t90 import t90_batch
 from dsdcompile.progress import Progress
 from dsdcompile.simulate import mass_action
-from dsdcompile.verify.executors import Executor, map_tasks
 
 READOUT_MULTIPLES = (1.0, 2.0, 5.0)
-FORMAL_SPAN = 500.0  # τ: the formal run's end, far past its settling (median about 25 τ)
-EXCESS_SPAN = 20.0  # × the formal settling time: the fuel-excess run's end
 _PER_DECADE = 12
-PLAN_ROUNDS = 2
 # BDF tolerances (concentrations in nM). On IRIS anderson2021's fuel-excess run (1 nM per
 # unit, 3 examples, scripts/bench_rate_kinetics.py) the outputs differ from rtol 1e-7 /
 # atol 1e-9 by 3.3e-5 units, far inside the 1e-3 readout tolerance; with the smooth
@@ -120,7 +117,7 @@ def integrate(crn: CRN, rates: np.ndarray, c0: np.ndarray, grid: np.ndarray, *, 
               executor: Executor | None = None) -> np.ndarray:
     """States (G, n, species) at the grid times, one example per task (scipy BDF, analytic sparse Jacobian).
 
-    ``executor`` (:func:`dsdcompile.verify.executors.make_executor`) runs the examples in
+    ``executor`` (:func:`dsdcompile.executors.make_executor`) runs the examples in
     parallel; without one they run here, one after another. ``progress`` shows a bar named
     ``desc``, updated per example.
     """
@@ -183,11 +180,13 @@ def settle_time(run: Trajectories, reference: np.ndarray, rtol: float) -> np.nda
 
 
 def run_rate_kinetics(crn: CRN, modules: Sequence[ModuleImplementation], x: np.ndarray, nn: np.ndarray,
-                      config: KineticsConfig = KineticsConfig(), *, plan: RateFuelPlan | None = None,
-                      progress: Progress | None = None, executor: Executor | None = None) -> RateKinetics:
+                      config: RateFuelConfig = RateFuelConfig(), *, examples: int = -1,
+                      plan: RateFuelPlan | None = None, progress: Progress | None = None,
+                      executor: Executor | None = None) -> RateKinetics:
     """Plan rate-setting fuel for ``crn`` (the split CRN the modules implement) and check it by simulation.
 
-    ``x`` are network inputs (examples × inputs), ``nn`` the σ_ε forward pass. With ``plan``
+    ``x`` are network inputs (examples × inputs; the first ``examples`` run, all if negative),
+    ``nn`` the σ_ε forward pass. With ``plan``
     given (already sized, e.g. deliberately wrong), planning is skipped and its readout time used.
     ``progress`` takes the stage messages and a bar per run; ``executor`` runs the examples of
     each run in parallel (see :func:`integrate`).
@@ -195,7 +194,7 @@ def run_rate_kinetics(crn: CRN, modules: Sequence[ModuleImplementation], x: np.n
     progress = progress or Progress(quiet=True)
     log = progress.log
     start = time.perf_counter()
-    x, nn = select_examples(x, nn, config.implementation_examples)
+    x, nn = select_examples(x, nn, examples)
     u = config.unit_nM
     if plan is None:
         plan, planner = plan_rates(crn, modules, config, x=x)
@@ -206,19 +205,19 @@ def run_rate_kinetics(crn: CRN, modules: Sequence[ModuleImplementation], x: np.n
     tau = plan.time_unit_s
 
     formal_rates = real_rate_constants(crn, u, tau)
-    grid = log_grid(FORMAL_SPAN * tau, tau / 100.0)
+    grid = log_grid(config.formal_span * tau, tau / 100.0)
     states = integrate(crn, formal_rates, crn.initial_state(x) * u, grid, progress=progress,
                        desc="formal CRN (real rates)", executor=executor)
     formal = Trajectories(grid, crn.output_values(states) / u, states)
-    t_formal = float(settle_time(formal, nn, config.rate_readout_rtol).max(initial=tau))
+    t_formal = float(settle_time(formal, nn, config.readout_rtol).max(initial=tau))
 
-    for round_ in range(PLAN_ROUNDS if planner is not None else 0):
+    for round_ in range(config.plan_rounds if planner is not None else 0):
         # what the plan's fuel-excess run consumes by its readout time sizes the fuel; sizing
         # changes how much the gates hold and so the readout time: a second round settles it
         excess_crn, counters = fuel_excess_crn(_implementation(crn, modules, plan))
-        grid = log_grid(EXCESS_SPAN * t_formal, tau / 100.0)
-        excess = _run(excess_crn, x, grid, u, progress, f"fuel plan, round {round_ + 1}/{PLAN_ROUNDS}", executor)
-        readout = float(settle_time(excess, excess.outputs[-1], config.rate_readout_rtol).max(initial=tau))
+        grid = log_grid(config.excess_span * t_formal, tau / 100.0)
+        excess = _run(excess_crn, x, grid, u, progress, f"fuel plan, round {round_ + 1}/{config.plan_rounds}", executor)
+        readout = float(settle_time(excess, excess.outputs[-1], config.readout_rtol).max(initial=tau))
         if readout > grid[-1] / 2:
             log(f"rate fuel: the fuel-excess run settles late ({readout / 3600:.3g} h of {grid[-1] / 3600:.3g} h)")
         plan = size_fuel(plan, planner, _consumed(excess, counters, readout), readout)

@@ -26,27 +26,6 @@ def log_uniform(rng: np.random.Generator, n: int, low: float, high: float) -> np
     return 10.0 ** rng.uniform(np.log10(low), np.log10(high), size=n)
 
 
-def check_config(config: KineticsConfig) -> None:
-    """Reject configurations no run can use, naming the offending field."""
-    positive = ("unit_nM", "rate_min", "rate_max", "fuel_units", "fuel_safety", "t_max_hours", "rtol", "atol",
-                "steady_rtol", "t90_fraction", "grid_start_s", "volume_uL", "pipette_target_uL", "max_stock_uM")
-    for name in positive:
-        value = getattr(config, name)
-        if not (np.isfinite(value) and value > 0):
-            raise InputError(f"kinetics {name} must be positive and finite, got {value}")
-    for name in ("fuel_min_units", "leak", "t90_floor_units"):
-        if not (np.isfinite(getattr(config, name)) and getattr(config, name) >= 0):
-            raise InputError(f"kinetics {name} must be non-negative, got {getattr(config, name)}")
-    if config.rate_draws < 1 or config.grid_per_decade < 1 or config.batch_size < 1 or config.max_steps < 1:
-        raise InputError("kinetics rate_draws, grid_per_decade, batch_size and max_steps must be at least 1")
-    if config.rate_min > config.rate_max:
-        raise InputError(f"kinetics rate_min {config.rate_min} exceeds rate_max {config.rate_max}")
-    if not 0 < config.input_volume_fraction < 1:
-        raise InputError(f"input_volume_fraction must be in (0, 1), got {config.input_volume_fraction}")
-    if config.anneal_excess < 1:
-        raise InputError(f"anneal_excess must be at least 1, got {config.anneal_excess}")
-
-
 def device_name(config: KineticsConfig) -> str:
     """The torch device the simulator runs on: "auto" picks the GPU when there is one."""
     if config.device == "auto":
@@ -56,7 +35,6 @@ def device_name(config: KineticsConfig) -> str:
 
 def simulation_config(config: KineticsConfig) -> SimulationConfig:
     """The simulator's settings for a kinetics run (times in seconds, concentrations in nM)."""
-    check_config(config)
     return replace(SimulationConfig(), t_max=config.t_max_hours * SECONDS_PER_HOUR, rtol=config.rtol,
                    atol=config.atol, steady_rtol=config.steady_rtol, max_steps=config.max_steps,
                    batch_size=config.batch_size, device=device_name(config))

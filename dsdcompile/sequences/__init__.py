@@ -3,13 +3,28 @@
     from dsdcompile.sequences import SequenceConstraints, sequence_design_folder
     design, block = sequence_design_folder("iris_design", SequenceConstraints(seed=1))
 
-or, from the command line, ``dsdcompile sequences iris_design``.
+or, from the command line, ``dsdcompile sequences iris_design``. Names are imported on first
+use: the constraints are light, the designer loads ViennaRNA.
 """
 
-from dsdcompile.sequences.api import read_sequences, sequence_design_folder
-from dsdcompile.sequences.constraints import SequenceConstraints
-from dsdcompile.sequences.problem import SequenceProblem
-from dsdcompile.sequences.run import SequenceDesign, design_sequences
+from importlib import import_module as _import_module
 
-__all__ = ["SequenceConstraints", "SequenceDesign", "SequenceProblem", "design_sequences", "read_sequences",
-           "sequence_design_folder"]
+_EXPORTS = {
+    "SequenceConstraints": "dsdcompile.sequences.constraints",
+    "SequenceDesign": "dsdcompile.sequences.run",
+    "SequenceProblem": "dsdcompile.sequences.problem",
+    "design_sequences": "dsdcompile.sequences.run",
+    "read_sequences": "dsdcompile.sequences.api",
+    "sequence_design_folder": "dsdcompile.sequences.api",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dsdcompile.sequences' has no attribute {name!r}")
+    value = getattr(_import_module(module), name)
+    globals()[name] = value
+    return value

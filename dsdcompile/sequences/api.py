@@ -1,4 +1,8 @@
-"""One call from a design folder to designed, checked and ordered sequences."""
+"""One call from an existing design folder to designed, checked and ordered sequences.
+
+(Inside a design run, :mod:`dsdcompile.stages.sequences` designs them from the in-memory DSD
+system before any file is written.)
+"""
 
 from __future__ import annotations
 
@@ -30,13 +34,13 @@ def design_counts(design_dir: Path) -> dict:
     return out
 
 
-def check_feasibility(problem: SequenceProblem, constraints: SequenceConstraints, design_dir: Path | None = None):
-    """The feasibility report of a problem (None when the feasibility module is unavailable)."""
+def check_feasibility(problem: SequenceProblem, constraints: SequenceConstraints, counts: dict | None = None):
+    """The feasibility report of a problem; ``counts`` (modules, layers, species) scale its suggestion."""
     from dsdcompile.sequences.feasibility import feasibility
 
     signal = {x.rstrip("*") for s in problem.strands if s.role in SIGNAL_ROLES for x in s.domains}
     rows = [(d.name, d.length, d.kind) for d in problem.domains]
-    return feasibility(rows, signal, constraints, design_counts=design_counts(design_dir) if design_dir else None)
+    return feasibility(rows, signal, constraints, design_counts=counts or None)
 
 
 def sequence_design_folder(design_dir: str | Path, constraints: SequenceConstraints = SequenceConstraints(), *,
@@ -49,19 +53,15 @@ def sequence_design_folder(design_dir: str | Path, constraints: SequenceConstrai
     design_dir = Path(design_dir)
     problem = SequenceProblem.from_design(design_dir, three_letter=constraints.three_letter)
     with progress.stage("sequences: feasibility"):
-        feas = check_feasibility(problem, constraints, design_dir)
+        feas = check_feasibility(problem, constraints, design_counts(design_dir))
     if feas is not None:
         progress.log(f"feasibility: {feas.to_dict().get('verdict')}")
     design = design_sequences(problem, constraints, progress)
-    with progress.stage("sequences: write"):
-        block = write_sequences_block(design, design_dir, feas, order)
-    return design, block
-
-
-def write_sequences_block(design: SequenceDesign, design_dir: Path, feas, order: bool) -> dict:
     from dsdcompile.sequences.outputs import write_sequences
 
-    return write_sequences(design, design_dir, feasibility=feas, order=order)
+    with progress.stage("sequences: write"):
+        block = write_sequences(design, design_dir, feasibility=feas, order=order)
+    return design, block
 
 
 def read_sequences(design_dir: str | Path) -> dict[str, str]:

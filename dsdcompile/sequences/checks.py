@@ -20,13 +20,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dsdcompile.dsd.system import strand_nucleotides
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.problem import SequenceProblem, nucleotide_structure
 
 
 def strand_sequence(domains: tuple[str, ...], seqs: Mapping[str, str]) -> str:
-    return "".join(energy.revcomp(seqs[d[:-1]]) if d.endswith("*") else seqs[d] for d in domains)
+    return strand_nucleotides(domains, seqs)
 
 
 def domain_level_to_nt(text: str, seqs: Mapping[str, str]) -> str:

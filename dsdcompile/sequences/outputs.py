@@ -1,13 +1,15 @@
-"""Put a sequence design into a design folder, all files or none.
+"""The sequence design's files: sequences.csv, the report and the order sheets; for existing folders, the rewrite.
 
-New files: sequences.csv (every domain), sequence_report.md/.json/.png, the order sheets
-(order_plates.xlsx, order_plate_<k>.csv, order_tubes.csv) and feasibility.md. Updated files: strands.csv
-gains a ``sequence`` column, dsd.pil declares ``sequence d = ...`` instead of ``length d = n``, and
-the wet-lab tables (concentrations.csv/.md, plate.xlsx) get nucleotide sequences in their
-``sequence`` column, which held domain names. summary.json gains a ``sequences`` block.
+Inside a design run the DSD and lab stages write their files with the sequences already in
+them, and :func:`write_sequence_reports` adds sequences.csv, sequence_report.md/.json/.png and
+the order sheets (order_plates.xlsx, order_plate_<k>.csv, order_tubes.csv).
 
-Everything is staged in a hidden folder inside the design folder and moved into place only
-when every file has been written.
+For a design folder that already exists (``dsdcompile sequences DESIGN``), :func:`write_sequences`
+also rewrites its files: strands.csv gains a ``sequence`` column, dsd.pil declares
+``sequence d = ...`` instead of ``length d = n``, and the wet-lab tables (concentrations.csv/.md,
+plate.xlsx) get nucleotide sequences in their ``sequence`` column, which held domain names;
+summary.json gains a ``sequences`` block. Everything is staged in a hidden folder inside the
+design folder and moved into place only when every file has been written.
 """
 
 from __future__ import annotations
@@ -61,12 +63,19 @@ def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], *, add_from: str
         csv.writer(fh).writerows(rows)
 
 
+def _convert_md(cell: str, seqs: Mapping[str, str]) -> str:
+    """A Markdown cell (escaped by dsdcompile.lab.files.md_escape) with domain-level text → nucleotides."""
+    plain = re.sub(r"\\(.)", r"\1", cell)
+    converted = _convert(plain, seqs)
+    return cell if converted == plain else converted
+
+
 def _rewrite_markdown(src: Path, dst: Path, seqs: Mapping[str, str]) -> None:
     out = []
     for line in src.read_text().splitlines():
         if line.startswith("|") and line.endswith("|"):
             cells = line[1:-1].split(" | ")
-            cells = [_convert(c.strip(), seqs) if c.strip() else c for c in cells]
+            cells = [_convert_md(c.strip(), seqs) if c.strip() else c for c in cells]
             line = "| " + " | ".join(c.strip() for c in cells) + " |" if not set(line) <= set("|-") else line
         out.append(line)
     dst.write_text("\n".join(out) + "\n")
@@ -77,7 +86,7 @@ def _rewrite_xlsx(src: Path, dst: Path, seqs: Mapping[str, str]) -> bool:
         import openpyxl
     except ImportError:
         return False
-    from dsdcompile.kinetics.tables import normalize_xlsx
+    from dsdcompile.lab.files import normalize_xlsx
 
     wb = openpyxl.load_workbook(src)
     for ws in wb.worksheets:
@@ -166,21 +175,55 @@ def _num(v) -> str:
     return "n/a" if v is None else f"{v:.3g}"
 
 
+def write_sequence_reports(design: SequenceDesign, folder: Path, *, feasibility=None, order: bool = True
+                           ) -> tuple[dict, list[str]]:
+    """sequences.csv, sequence_report.md/.json/.png and the order sheets, written into ``folder``.
+
+    Returns summary.json's ``sequences`` block (without ``files``) and the names written.
+    """
+    block = design.summary()
+    written: list[str] = []
+    with open(folder / "sequences.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(sequences_table(design))
+    written.append("sequences.csv")
+    if order:
+        from dsdcompile.lab.order import OrderStrand, write_order_sheets
+
+        unique: dict[str, str] = {}
+        for name, s in design.strand_sequences().items():
+            unique.setdefault(s, name)
+        result = write_order_sheets([OrderStrand(n, s) for s, n in unique.items()], folder, design.constraints)
+        written += [Path(p).name for p in result.files]
+        block["order"] = {"strands": len(unique), "plates": result.plates, "warnings": list(result.warnings),
+                          "files": sorted(Path(p).name for p in result.files)}
+    fmd = None
+    if feasibility is not None:
+        block["feasibility"] = feasibility.to_dict()
+        fmd = feasibility.markdown()
+    plot_sequence_report(design, folder / "sequence_report.png")
+    (folder / "sequence_report.md").write_text(report_markdown(design, block, fmd), encoding="utf-8")
+    (folder / "sequence_report.json").write_text(json.dumps(_report_json(design, block), indent=1) + "\n",
+                                                 encoding="utf-8")
+    written += ["sequence_report.png", "sequence_report.md", "sequence_report.json"]
+    return block, written
+
+
 def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibility=None, order: bool = True,
                     extra_summary: Mapping | None = None) -> dict:
-    """Write the sequence outputs into ``design_dir``; returns summary.json's ``sequences`` block."""
+    """Put sequences into an existing design folder, all files or none; returns its ``sequences`` block.
+
+    The reports are written and the folder's files rewritten with nucleotide sequences in a
+    hidden staging folder, then moved into place.
+    """
     out = Path(design_dir)
     seqs = design.domains
-    block = design.summary()
-    if extra_summary:
-        block.update(extra_summary)
     stage = Path(tempfile.mkdtemp(prefix=".sequences-", dir=out))
     try:
-        written: list[str] = []
-        with open(stage / "sequences.csv", "w", newline="") as fh:
-            csv.writer(fh).writerows(sequences_table(design))
+        block, written = write_sequence_reports(design, stage, feasibility=feasibility, order=order)
+        if extra_summary:
+            block.update(extra_summary)
         _rewrite_csv(out / "strands.csv", stage / "strands.csv", seqs, add_from="domains")
-        written += ["sequences.csv", "strands.csv"]
+        written.append("strands.csv")
         if (out / "dsd.pil").is_file():
             _rewrite_pil(out / "dsd.pil", stage / "dsd.pil", seqs)
             written.append("dsd.pil")
@@ -193,24 +236,6 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
             written.append("concentrations.md")
         if (out / "plate.xlsx").is_file() and _rewrite_xlsx(out / "plate.xlsx", stage / "plate.xlsx", seqs):
             written.append("plate.xlsx")
-        if order:
-            from dsdcompile.sequences.order import OrderStrand, write_order_sheets
-
-            unique: dict[str, str] = {}
-            for name, s in design.strand_sequences().items():
-                unique.setdefault(s, name)
-            result = write_order_sheets([OrderStrand(n, s) for s, n in unique.items()], stage, design.constraints)
-            written += [Path(p).name for p in result.files]
-            block["order"] = {"strands": len(unique), "plates": result.plates, "warnings": list(result.warnings),
-                              "files": sorted(Path(p).name for p in result.files)}
-        fmd = None
-        if feasibility is not None:
-            block["feasibility"] = feasibility.to_dict()
-            fmd = feasibility.markdown()
-        plot_sequence_report(design, stage / "sequence_report.png")
-        (stage / "sequence_report.md").write_text(report_markdown(design, block, fmd))
-        (stage / "sequence_report.json").write_text(json.dumps(_report_json(design, block), indent=1) + "\n")
-        written += ["sequence_report.png", "sequence_report.md", "sequence_report.json"]
         block["files"] = sorted(set(written))
         summary_path = out / "summary.json"
         if summary_path.is_file():

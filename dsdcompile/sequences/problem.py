@@ -1,7 +1,8 @@
-"""What sequence design works on: domains, strands and complexes of a DSD design, read from its files.
+"""What sequence design works on: domains, strands and complexes of a DSD design, in memory or from its files.
 
-A design folder's domains.csv, strands.csv and complexes.csv (written by the DSD stage) are
-the contract, so sequences can be designed for any design folder, old or new. Strands are
+Inside a design run the problem comes from the DSD system itself (:meth:`SequenceProblem.from_system`);
+for an existing design folder, its domains.csv, strands.csv and complexes.csv (written by the DSD
+stage) are the contract, so sequences can be designed for any design folder, old or new. Strands are
 deduplicated by their domain list (a signal strand appears both free and inside the gate that
 releases it); every strand name keeps pointing at its sequence.
 """
@@ -77,6 +78,18 @@ class SequenceProblem:
                          [(r["strand"], tuple(r["domains"].split()), r["role"]) for r in srows],
                          [(r["complex"], tuple(r["strands"].split("+")), r["structure"], r["role"]) for r in crows],
                          three_letter=three_letter)
+
+    @classmethod
+    def from_system(cls, system, *, three_letter: bool = True) -> SequenceProblem:
+        """The problem of an in-memory DSD system: the same domains, strands and complexes its CSVs would list."""
+        from dsdcompile.dsd.outputs import domain_table, iter_complexes
+
+        strands, complexes = [], []
+        for row in iter_complexes(system):
+            names = row.strand_names()
+            strands += [(n, tuple(s), r) for n, s, r in zip(names, row.complex.strands, row.strand_roles)]
+            complexes.append((row.complex.name, names, row.complex.structure, row.complex.role))
+        return cls.build(list(domain_table(system)), strands, complexes, three_letter=three_letter)
 
     @classmethod
     def build(cls, domains, strands, complexes=(), *, three_letter: bool = True) -> SequenceProblem:

@@ -1,6 +1,5 @@
 """Verification of DSD implementations against formal CRNs: modular CRN bisimulation, pathway decomposition, reports."""
 
-from dsdcompile.verify.executors import TaskOutcome, call_with_timeout, make_executor
 from dsdcompile.verify.modular import attach_whole, verify_modules, verify_whole
 from dsdcompile.verify.report import write_reports
 from dsdcompile.verify.result import (
@@ -18,11 +17,8 @@ __all__ = [
     "NOT_EQUIVALENT",
     "Check",
     "ModuleVerdict",
-    "TaskOutcome",
     "VerificationResult",
     "attach_whole",
-    "call_with_timeout",
-    "make_executor",
     "verify_modules",
     "verify_whole",
     "write_reports",

@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 
-from dsdcompile.config import VerificationConfig
+from dsdcompile.config import ExecutionConfig, VerificationConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.errors import InputError
+from dsdcompile.errors import InternalError
+from dsdcompile.executors import Executor, SerialExecutor, TaskOutcome, call_with_timeout
 from dsdcompile.ir import CRN
 from dsdcompile.verify.bisimulation import check_module, check_whole
-from dsdcompile.verify.executors import Executor, SerialExecutor, TaskOutcome, call_with_timeout, make_executor
 from dsdcompile.verify.pathway import check_module_pathway, check_pathway
 from dsdcompile.verify.result import (
     BISIMULATION,
@@ -66,7 +66,7 @@ def _run_method(args: tuple[str, PreparedModule, str, int]) -> dict:
         return check_module(module, permissive, max_states)
     if method == PATHWAY_DECOMPOSITION:
         return check_module_pathway(module)
-    raise InputError(f"unknown module verification method {method!r}")
+    raise InternalError(f"unknown module verification method {method!r}")
 
 
 def _as_check(method: str, out: TaskOutcome, timeout: float | None) -> tuple[Check, dict]:
@@ -89,16 +89,22 @@ def check_shape(task: ShapeTask) -> list[tuple[Check, dict]]:
 
 
 def _methods(config: VerificationConfig) -> tuple[str, ...]:
-    if config.method not in MODULE_METHODS:
-        raise InputError(f"unknown verification method {config.method!r}; choose one of {', '.join(MODULE_METHODS)}")
     second = config.second_method
-    if second is not None and second not in MODULE_METHODS:
-        raise InputError(f"unknown second verification method {second!r}")
     return (config.method,) if second in (None, config.method) else (config.method, second)
 
 
+def _limit(seconds: float) -> float | None:
+    return seconds if seconds and seconds > 0 else None
+
+
+def _config_record(config: VerificationConfig, execution: ExecutionConfig) -> dict:
+    """The settings a verdict depends on, as the reports record them."""
+    return {**dataclasses.asdict(config), "module_timeout": execution.module_timeout,
+            "whole_timeout": execution.whole_verification_timeout}
+
+
 def verify_modules(modules: Sequence[ModuleImplementation], config: VerificationConfig | None = None, *,
-                   executor: Executor | None = None,
+                   execution: ExecutionConfig | None = None, executor: Executor | None = None,
                    progress: Callable[[int], None] | None = None) -> VerificationResult:
     """Verify every module by checking one representative per shape; ``progress(1)`` per shape checked.
 
@@ -108,6 +114,7 @@ def verify_modules(modules: Sequence[ModuleImplementation], config: Verification
     """
     start = time.perf_counter()
     config = config or VerificationConfig()
+    execution = execution or ExecutionConfig()
     methods = _methods(config)
     groups: dict[tuple[str, tuple], list[int]] = {}
     for pos, m in enumerate(modules):
@@ -121,18 +128,10 @@ def verify_modules(modules: Sequence[ModuleImplementation], config: Verification
                       (f"{shape} [variant {k}]", "modules with this shape key differ in reaction structure "
                                                  "from the first variant, so they were verified separately"))
 
-    timeout = config.module_timeout if config.module_timeout and config.module_timeout > 0 else None
+    timeout = _limit(execution.module_timeout)
     tasks = [ShapeTask(prepare(modules[g[0]]), methods, timeout, config.permissive, config.max_states)
              for g in groups.values()]
-    own = executor is None
-    if own:
-        executor = make_executor(config.executor, config.workers, config.scheduler) if len(tasks) > 1 \
-            else SerialExecutor()
-    try:
-        outcomes = executor.map(check_shape, tasks, progress=progress)
-    finally:
-        if own:
-            executor.close()
+    outcomes = (executor or SerialExecutor()).map(check_shape, tasks, progress=progress)
 
     verdicts = []
     for (label, note), task, members, outcome in zip(labels, tasks, groups.values(), outcomes, strict=True):
@@ -161,7 +160,7 @@ def verify_modules(modules: Sequence[ModuleImplementation], config: Verification
 
     return VerificationResult(
         method=config.method, verdict=combine(v.verdict for v in verdicts), seconds=time.perf_counter() - start,
-        modules=tuple(verdicts), whole_system=None, tools=tool_versions(), config=dataclasses.asdict(config))
+        modules=tuple(verdicts), whole_system=None, tools=tool_versions(), config=_config_record(config, execution))
 
 
 def _run_whole(args: tuple[str, list, tuple, dict, set, str]) -> dict:
@@ -172,21 +171,22 @@ def _run_whole(args: tuple[str, list, tuple, dict, set, str]) -> dict:
 
 
 def verify_whole(formal: CRN, implementation_reactions: Iterable[Sequence], signals: Mapping[str, str] |
-                 Iterable[tuple[str, str]], fuels: Iterable[str],
-                 config: VerificationConfig | None = None) -> VerificationResult:
-    """CRN bisimulation of the whole implementation (and the second method, if any) under ``whole_timeout``.
+                 Iterable[tuple[str, str]], fuels: Iterable[str], config: VerificationConfig | None = None, *,
+                 execution: ExecutionConfig | None = None) -> VerificationResult:
+    """CRN bisimulation of the whole implementation (and the second method, if any) under the whole-system time limit.
 
     Implementations larger than ``whole_max_reactions`` condensed reactions are not attempted
     (verdict inconclusive): whole-system search grows exponentially with the system.
     """
     start = time.perf_counter()
     config = config or VerificationConfig()
+    execution = execution or ExecutionConfig()
     signals = dict(signals)
     icrn = condense(implementation_reactions, fuels)
     fcrn = formal_rxns(formal.reactions)
     formals = {x for r, p in fcrn for x in r + p} | set(signals.values())
     methods = [BISIMULATION] + ([PATHWAY_DECOMPOSITION] if config.second_method == PATHWAY_DECOMPOSITION else [])
-    timeout = config.whole_timeout if config.whole_timeout and config.whole_timeout > 0 else None
+    timeout = _limit(execution.whole_verification_timeout)
     checks: list[tuple[Check, dict]] = []
     for method in methods:
         if len(icrn) > config.whole_max_reactions:
@@ -205,7 +205,7 @@ def verify_whole(formal: CRN, implementation_reactions: Iterable[Sequence], sign
     }
     return VerificationResult(method=BISIMULATION, verdict=primary.verdict, seconds=time.perf_counter() - start,
                               modules=(), whole_system=whole, tools=tool_versions(),
-                              config=dataclasses.asdict(config))
+                              config=_config_record(config, execution))
 
 
 def attach_whole(result: VerificationResult, whole: VerificationResult) -> VerificationResult:

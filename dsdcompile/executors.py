@@ -1,4 +1,10 @@
-"""Executors that map a picklable function over tasks: serially, on a local process pool or on a Dask cluster."""
+"""Executors that map a picklable function over tasks: serially, on a local process pool or on a Dask cluster.
+
+A design run makes one executor (:func:`make_executor` from its :class:`~dsdcompile.config.ExecutionConfig`)
+and hands it to every stage that has parallel work: module enumeration, verification and the
+rate-dependent kinetics. Fewer tasks than ``ExecutionConfig.serial_below`` run in this process,
+so small systems never pay for starting a pool.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,12 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dsdcompile.errors import InputError
 
-EXECUTOR_KINDS = ("serial", "process", "dask")
+if TYPE_CHECKING:
+    from dsdcompile.config import ExecutionConfig
 
 
 @dataclass(frozen=True)
@@ -152,13 +159,15 @@ class ProcessExecutor(_Base):
 
     kind = "process"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, serial_below: int = 2) -> None:
         self.workers = workers or os.cpu_count() or 1
+        self.serial_below = serial_below
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, fn, tasks, *, timeout=None, progress=None) -> list[TaskOutcome]:
         tasks = list(tasks)
-        if len(tasks) <= 1:  # starting a pool costs more than one task usually does
+        if len(tasks) < self.serial_below or self.workers == 1:
+            # starting a pool costs more than a few small tasks do
             return SerialExecutor().map(fn, tasks, timeout=timeout, progress=progress)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
@@ -219,15 +228,15 @@ class DaskExecutor(_Base):
             cluster.close()
 
 
-def make_executor(kind: str = "process", workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """Build an executor: "serial", "process" (the default) or "dask" (``scheduler``: a cluster's address)."""
-    if kind == "serial":
+def make_executor(config: ExecutionConfig) -> Executor:
+    """The executor ``config`` asks for: serial, a local process pool (started on first use) or a Dask client."""
+    if config.executor == "serial":
         return SerialExecutor()
-    if kind == "process":
-        return ProcessExecutor(workers)
-    if kind == "dask":
-        return DaskExecutor(workers, scheduler)
-    raise InputError(f"unknown executor {kind!r}; choose one of {', '.join(EXECUTOR_KINDS)}")
+    if config.executor == "process":
+        return ProcessExecutor(config.workers, config.serial_below)
+    if config.executor == "dask":
+        return DaskExecutor(config.workers, config.scheduler)
+    raise InputError(f"unknown executor {config.executor!r}; choose serial, process or dask")
 
 
 def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], executor: Executor | None = None, *,

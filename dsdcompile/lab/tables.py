@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import datetime
-import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from dsdcompile.config import KineticsConfig
-from dsdcompile.errors import InputError
+from dsdcompile.config import LabConfig
+from dsdcompile.errors import DesignInfeasible, InputError
 from dsdcompile.ir import CRN
-from dsdcompile.kinetics.units import check_config
+from dsdcompile.lab.files import markdown_table, write_csv, write_xlsx
 
 ROLES = ("input", "fuel", "helper", "reporter", "output")
 PAGE_LENGTH_NT = 60  # longer strands carry enough synthesis errors to need PAGE purification
@@ -151,8 +147,8 @@ def _input_concentrations(examples: LabExamples, unit_nM: float) -> dict[str, np
     return conc
 
 
-def lab_tables(rows: Sequence[LabSpecies], examples: LabExamples, config: KineticsConfig = KineticsConfig(), *,
-               sequences: Mapping[str, str] | None = None) -> dict[str, list[dict]]:
+def lab_tables(rows: Sequence[LabSpecies], examples: LabExamples, config: LabConfig = LabConfig(), *,
+               unit_nM: float = 10.0, sequences: Mapping[str, str] | None = None) -> dict[str, list[dict]]:
     """The tables as lists of dicts: "concentrations", "annealing", "inputs", "readout".
 
     Volumes: the reaction of ``volume_uL`` is a master mix plus ``input_volume_fraction`` of
@@ -162,11 +158,12 @@ def lab_tables(rows: Sequence[LabSpecies], examples: LabExamples, config: Kineti
     reaction and to the input share in every example. Complexes are added as annealed
     stocks at the bottom strand's concentration, their top strands in ``anneal_excess``.
     """
-    check_config(config)
+    if not unit_nM > 0:
+        raise InputError(f"unit_nM must be positive, got {unit_nM}")
     _check(rows, examples)
     vol = config.volume_uL
     v_in = _round(config.input_volume_fraction * vol)
-    inputs = _input_concentrations(examples, config.unit_nM)
+    inputs = _input_concentrations(examples, unit_nM)
     added = [sp for sp in rows if sp.role != "input" and sp.concentration_nM > 0]
     share = min(config.pipette_target_uL, 0.8 * (vol - v_in) / max(len(added), 1))
     in_share = min(config.pipette_target_uL, 0.9 * v_in / max(len(inputs), 1))
@@ -206,8 +203,8 @@ def lab_tables(rows: Sequence[LabSpecies], examples: LabExamples, config: Kineti
                               "sequence": _sequence(s, sequences)})
     buffer = _round(vol - v_in - total)
     if buffer < 0:
-        raise InputError(f"the species need {total:.4g} µL of the {vol - v_in:.4g} µL master mix; raise volume_uL "
-                         f"or max_stock_uM")
+        raise DesignInfeasible(f"the species need {total:.4g} µL of the {vol - v_in:.4g} µL master mix; raise "
+                               "volume_uL or max_stock_uM")
     conc_rows.append({"name": "inputs (see inputs.csv)", "kind": "inputs", "role": "input", "complex": "",
                       "concentration_nM": "", "stock_uM": "", "volume_uL": v_in, "purification": "",
                       "length_nt": "", "sequence": ""})
@@ -244,8 +241,8 @@ def lab_tables(rows: Sequence[LabSpecies], examples: LabExamples, config: Kineti
                                    "concentration_nM": c, "stock_uM": stock[name], "volume_uL": v})
         fill = _round(v_in - used)
         if fill < 0:
-            raise InputError(f"example {e} needs {used:.4g} µL of inputs but {v_in:.4g} µL are kept for them; "
-                             "raise input_volume_fraction or max_stock_uM")
+            raise DesignInfeasible(f"example {e} needs {used:.4g} µL of inputs but {v_in:.4g} µL are kept for them; "
+                                   "raise input_volume_fraction or max_stock_uM")
         input_rows.append({"example": e, "expected_class": expected, "input": "", "value": "", "rail": "",
                            "strand": "buffer", "concentration_nM": "", "stock_uM": "", "volume_uL": fill})
 
@@ -254,102 +251,46 @@ def lab_tables(rows: Sequence[LabSpecies], examples: LabExamples, config: Kineti
     return {"concentrations": conc_rows, "annealing": anneal_rows, "inputs": input_rows, "readout": readout_rows}
 
 
-def _cell(v: object) -> str:
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    return str(v)
-
-
-def _write_csv(path: Path, columns: Sequence[str], rows: list[dict]) -> None:
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(columns)
-        w.writerows([[_cell(r[c]) for c in columns] for r in rows])
-
-
-def _markdown(columns: Sequence[str], rows: list[dict]) -> list[str]:
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_cell(r[c]).replace("|", "\\|") for c in columns) + " |" for r in rows]
-    return lines
-
-
-def render_markdown(tables: dict[str, list[dict]], config: KineticsConfig) -> str:
+def render_markdown(tables: dict[str, list[dict]], config: LabConfig, unit_nM: float) -> str:
     """concentrations.md: the concentration table, annealing, buffer and protocol, and how to read the result."""
     lines = [f"# Reaction mix ({config.volume_uL:g} µL final volume)", "",
-             f"One unit of network value is {config.unit_nM:g} nM. Concentrations are final (in the reaction); "
+             f"One unit of network value is {unit_nM:g} nM. Concentrations are final (in the reaction); "
              "stocks are suggestions; add the listed volume of each stock, the inputs of one example "
              "(inputs.csv) and buffer to the final volume. Strands of a complex are annealed first "
              "(see below) and added as the complex.", ""]
-    lines += _markdown(CONCENTRATION_COLUMNS, tables["concentrations"])
+    lines += markdown_table(CONCENTRATION_COLUMNS, tables["concentrations"])
     lines += ["", "## Annealing", "", f"Buffer: {config.buffer}. Protocol: {config.anneal_protocol}. "
               f"Top strands in {config.anneal_excess:g}× excess over the bottom strand.", ""]
-    lines += _markdown(ANNEALING_COLUMNS[:5], tables["annealing"]) if tables["annealing"] else ["(no complexes)"]
-    lines += ["", "## Reading the result", "", f"{READOUT_RULE} (network units: divide by {config.unit_nM:g} nM).",
+    lines += markdown_table(ANNEALING_COLUMNS[:5], tables["annealing"]) if tables["annealing"] else ["(no complexes)"]
+    lines += ["", "## Reading the result", "", f"{READOUT_RULE} (network units: divide by {unit_nM:g} nM).",
               ""]
-    lines += _markdown(READOUT_COLUMNS[:3], tables["readout"])
+    lines += markdown_table(READOUT_COLUMNS[:3], tables["readout"])
     return "\n".join(lines) + "\n"
 
 
 def write_lab_tables(rows: Sequence[LabSpecies], examples: LabExamples, out_dir: str | Path,
-                     config: KineticsConfig = KineticsConfig(), *, sequences: Mapping[str, str] | None = None,
-                     xlsx: bool = True) -> list[str]:
+                     config: LabConfig = LabConfig(), *, unit_nM: float = 10.0,
+                     sequences: Mapping[str, str] | None = None, xlsx: bool = True) -> list[str]:
     """Write concentrations.csv/.md, annealing.csv, inputs.csv, readout.csv and (with openpyxl) plate.xlsx.
 
     ``sequences`` maps strand names to nucleotide sequences; without one a strand's
     ``sequence`` column holds its domain-level sequence. Returns the written paths.
     """
-    tables = lab_tables(rows, examples, config, sequences=sequences)
+    tables = lab_tables(rows, examples, config, unit_nM=unit_nM, sequences=sequences)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     columns = {"concentrations": CONCENTRATION_COLUMNS, "annealing": ANNEALING_COLUMNS, "inputs": INPUT_COLUMNS,
                "readout": READOUT_COLUMNS}
     written = []
     for name, cols in columns.items():
-        _write_csv(out / f"{name}.csv", cols, tables[name])
+        write_csv(out / f"{name}.csv", cols, tables[name])
         written.append(out / f"{name}.csv")
-    (out / "concentrations.md").write_text(render_markdown(tables, config))
+    (out / "concentrations.md").write_text(render_markdown(tables, config, unit_nM), encoding="utf-8")
     written.append(out / "concentrations.md")
-    if xlsx and _write_xlsx(out / "plate.xlsx", columns, tables):
+    if xlsx and write_xlsx(out / "plate.xlsx", {name: (cols, tables[name]) for name, cols in columns.items()}):
         written.append(out / "plate.xlsx")
     return [str(p) for p in written]
 
 
-def normalize_xlsx(path: Path) -> None:
-    """Make an openpyxl workbook byte-identical between runs: fixed zip entry times and modified date.
-
-    openpyxl stamps ``dcterms:modified`` with the time of saving and zip entries with the
-    current time, whatever the workbook's properties say.
-    """
-    with zipfile.ZipFile(path) as src:
-        entries = [(info, src.read(info)) for info in src.infolist()]
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info, data in entries:
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, data)
-    tmp.replace(path)
-
-
-def _write_xlsx(path: Path, columns: Mapping[str, Sequence[str]], tables: dict[str, list[dict]]) -> bool:
-    """The same tables as sheets of one workbook; False (nothing written) without openpyxl."""
-    try:
-        from openpyxl import Workbook  # optional: pip install dsdcompile[lab]
-    except ImportError:
-        return False
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, cols in columns.items():
-        ws = wb.create_sheet(name)
-        ws.append(list(cols))
-        for r in tables[name]:
-            ws.append([r[c] for c in cols])
-    # a fixed creation date, and fixed save times below, keep the workbook identical between runs
-    wb.properties.created = wb.properties.modified = datetime.datetime(2000, 1, 1)
-    wb.save(path)
-    normalize_xlsx(path)
-    return True
+__all__ = ["ANNEALING_COLUMNS", "CONCENTRATION_COLUMNS", "INPUT_COLUMNS", "READOUT_COLUMNS", "ROLES", "LabExamples",
+           "LabSpecies", "LabStrand", "lab_examples", "lab_tables", "nice_stock", "render_markdown", "write_lab_tables"]

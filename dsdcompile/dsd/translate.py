@@ -1,4 +1,4 @@
-"""The DSD stage as the pipeline calls it: translate a CRN, enumerate its modules, write the output files."""
+"""The translation pass: a CRN becomes a DSD system, one module per reaction, each reaction shape translated once."""
 
 from __future__ import annotations
 
@@ -7,17 +7,13 @@ from collections.abc import Callable
 import numpy as np
 
 from dsdcompile.config import DSDConfig
-from dsdcompile.dsd.enumerate import WholeImplementation, enumerate_modules, enumerate_whole
-from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.dsd.outputs import write_dsd_outputs
-from dsdcompile.dsd.schemes import available_schemes, load_scheme
+from dsdcompile.dsd.schemes import load_scheme
 from dsdcompile.dsd.system import DSDSystem
 from dsdcompile.dsd.templates import auto_max_products, build_template, canonical
 from dsdcompile.ir import CRN
 from dsdcompile.passes.split import absorb_unimolecular, split_with_origin
 
-__all__ = ["available_schemes", "enumerate_modules", "enumerate_whole", "translate", "write_dsd_outputs",
-           "DSDSystem", "ModuleImplementation", "WholeImplementation"]
+__all__ = ["translate"]
 
 
 def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,

@@ -18,8 +18,6 @@ desalting (``STD``).
 
 from __future__ import annotations
 
-import csv
-import datetime
 import os
 import shutil
 import tempfile
@@ -28,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsdcompile.errors import InputError
-from dsdcompile.kinetics.tables import normalize_xlsx
+from dsdcompile.lab.files import write_csv, write_xlsx
 from dsdcompile.sequences.constraints import SequenceConstraints
 
 PLATE_COLUMNS = ("Well Position", "Name", "Sequence")
@@ -39,7 +37,6 @@ STANDARD_25NM_MAX_NT = 60
 STANDARD_100NM_MAX_NT = 90
 XLSX_NAME = "order_plates.xlsx"
 TUBES_NAME = "order_tubes.csv"
-_FIXED_DATE = datetime.datetime(2000, 1, 1)
 _BASES = frozenset("ACGT")
 
 
@@ -163,16 +160,18 @@ def write_order_sheets(strands: Sequence[OrderStrand], out_dir: str | Path,
     try:
         names: list[str] = []
         if xlsx:
-            if _write_xlsx(stage / XLSX_NAME, plates):
+            sheets = {plate: (PLATE_COLUMNS, [(w.well, w.name, w.sequence) for w in wells])
+                      for plate, wells in plates.items()}
+            if write_xlsx(stage / XLSX_NAME, sheets):
                 names.append(XLSX_NAME)
             else:
                 warnings.append(f"openpyxl is not installed: {XLSX_NAME} was not written "
                                 "(pip install dsdcompile[lab]); the CSV sheets hold the same plates")
         for k, plate_wells in enumerate(plates.values(), start=1):
             name = f"order_plate_{k}.csv"
-            _write_csv(stage / name, PLATE_COLUMNS, [(w.well, w.name, w.sequence) for w in plate_wells])
+            write_csv(stage / name, PLATE_COLUMNS, [(w.well, w.name, w.sequence) for w in plate_wells])
             names.append(name)
-        _write_csv(stage / TUBES_NAME, TUBE_COLUMNS,
+        write_csv(stage / TUBES_NAME, TUBE_COLUMNS,
                    [(s.name, s.sequence, tube_scale(len(s.sequence)), purification(len(s.sequence), constraints))
                     for s in strands])
         names.append(TUBES_NAME)
@@ -181,36 +180,6 @@ def write_order_sheets(strands: Sequence[OrderStrand], out_dir: str | Path,
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return OrderResult(tuple(str(out / n) for n in names), len(plates), tuple(warnings))
-
-
-def _write_csv(path: Path, header: Sequence[str], rows: list[tuple[str, ...]]) -> None:
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-
-
-def _write_xlsx(path: Path, plates: dict[str, list[PlateWell]]) -> bool:
-    """One worksheet per plate; False (nothing written) when openpyxl is missing."""
-    try:
-        from openpyxl import Workbook  # optional: pip install dsdcompile[lab]
-    except ImportError:
-        return False
-    wb = Workbook()
-    wb.remove(wb.active)
-    for plate, wells in plates.items():
-        ws = wb.create_sheet(plate)
-        ws.append(list(PLATE_COLUMNS))
-        for w in wells:
-            ws.append([w.well, w.name, w.sequence])
-        for row in ws.iter_rows(min_row=2, min_col=2, max_col=2):
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"   # a name is text, never a formula
-    wb.properties.created = wb.properties.modified = _FIXED_DATE
-    wb.save(path)
-    normalize_xlsx(path)
-    return True
 
 
 __all__ = ["PLATE_COLUMNS", "TUBE_COLUMNS", "OrderResult", "OrderStrand", "PlateWell", "check_strands",

@@ -1,0 +1,135 @@
+"""The DSD stage: translate the CRN with a scheme, enumerate its modules with peppercorn, verify them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from dsdcompile.config import RunConfig
+from dsdcompile.dsd.implementation import ModuleImplementation
+from dsdcompile.dsd.system import DSDSystem
+from dsdcompile.errors import InputError
+from dsdcompile.executors import Executor
+from dsdcompile.ir import CRN
+from dsdcompile.progress import Progress
+from dsdcompile.stages.crn import CRNResult
+from dsdcompile.verify.result import VerificationResult
+
+DSD_FILES = ("dsd.pil", "strands.csv", "complexes.csv", "domains.csv")
+
+
+@dataclass(frozen=True, eq=False)
+class DSDResult:
+    """What the DSD stage produced: the translated system, one enumerated module per split reaction, the verdict.
+
+    ``modules`` implement the reactions of ``system.split_crn`` (the kinetics stage simulates
+    that CRN). ``crn_form`` names the CRN that was translated ("formal" or "reduced");
+    ``helper_catalysts`` the species the construction added before translation.
+    """
+
+    system: DSDSystem
+    modules: list[ModuleImplementation]
+    verification: VerificationResult
+    crn_form: str
+    rate_dependent: bool = False
+    helper_catalysts: tuple[str, ...] = ()
+    note: str | None = None
+    extra: Mapping = field(default_factory=dict)
+
+    @cached_property
+    def counts(self) -> dict:
+        from dsdcompile.dsd.outputs import dsd_counts
+
+        return dsd_counts(self.system, self.modules)
+
+    def describe(self) -> list[str]:
+        """Lines for the command line."""
+        c, v = self.counts, self.verification
+        return [f"DSD ({c['scheme']}, {self.crn_form} CRN): {c['strands']} strands, {c['nucleotides']} nt, "
+                f"longest strand {c['longest_strand_nt']} nt; {c['enumerated_reactions']} enumerated reactions",
+                f"verification ({v.method}): {v.verdict} in {round(v.seconds, 3)} s"]
+
+    def to_summary(self) -> dict:
+        """summary.json's ``dsd`` and ``verification`` blocks."""
+        dsd = {**self.counts, "crn": self.crn_form}
+        if self.rate_dependent:
+            # the weights are rate constants, so bisimulation (which ignores rates) cannot show that
+            # outputs are preserved; the kinetics stage has to
+            dsd["rate_dependent"] = True
+            dsd["helper_catalysts"] = list(self.helper_catalysts)
+            dsd["note"] = self.note
+        dsd.update(self.extra)
+        return {"dsd": dsd, "verification": self.verification.summary()}
+
+
+def dsd_input_crn(crn: CRNResult, form: str) -> CRN:
+    """The CRN the DSD stage translates: ``formal`` or ``reduced``."""
+    if form == "reduced":
+        if crn.reduced is None:
+            raise InputError("--dsd-crn reduced: this CRN has no reduced form (not feed-forward or rate-dependent)")
+        return crn.reduced
+    return crn.formal
+
+
+def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, executor: Executor | None = None
+                  ) -> DSDResult:
+    """Translate the chosen CRN with ``config.scheme``, enumerate it module by module and verify it.
+
+    ``executor`` (one per design run) runs the enumeration and verification tasks; without one
+    they run here. Raising on a not-equivalent verdict is left to the caller, so that the
+    design folder with its counterexample is written first.
+    """
+    from dsdcompile.dsd.enumerate import enumerate_modules, enumerate_whole
+    from dsdcompile.dsd.translate import translate
+    from dsdcompile.verify import verify_modules, verify_whole
+    from dsdcompile.verify.modular import attach_whole
+
+    source = dsd_input_crn(crn, config.dsd_crn)
+    target = source if crn.construction is None else crn.construction.prepare_dsd(source)
+    with progress.stage("translate"):
+        with progress.bar(target.n_reactions, "translate", unit="rxn") as update:
+            system = translate(target, config.scheme, config.dsd, progress=update)
+    progress.log(f"translated with {system.scheme}: {system.n_modules} modules, {len(system.templates)} shapes, "
+                 f"K = {system.max_products} products per module")
+    with progress.stage("enumerate"):
+        with progress.bar(system.n_modules, "enumerate (peppercorn)", unit="module") as update:
+            modules = enumerate_modules(system, config.enumeration, execution=config.execution, executor=executor,
+                                        progress=update)
+    with progress.stage("verify"):
+        with progress.bar(len(system.templates), "verify (per shape)", unit="shape") as update:
+            result = verify_modules(modules, config.verification, execution=config.execution, executor=executor,
+                                    progress=update)
+    n_impl = sum(len(m.reactions) for m in modules)
+    if config.verify_whole and n_impl <= config.verification.whole_max_reactions:
+        with progress.stage("verify whole"):
+            whole = enumerate_whole(system, config.enumeration, execution=config.execution)
+            checked = verify_whole(system.split_crn, whole.reactions, whole.signals, whole.fuels,
+                                   config.verification, execution=config.execution)
+            result = attach_whole(result, checked)
+    rate_dependent = crn.rate_dependent
+    helpers = tuple(s.name for s in target.species if s.name not in source.index)
+    out = DSDResult(system, modules, result, config.dsd_crn, rate_dependent, helpers,
+                    crn.construction.dsd_note if crn.construction is not None else None)
+    c = out.counts
+    progress.log(f"DSD: {c['strands']} strands, {c['nucleotides']} nt (longest {c['longest_strand_nt']} nt); "
+                 f"verification ({result.method}): {result.verdict}")
+    return out
+
+
+def write_dsd_files(dsd: DSDResult, folder: Path, *, domain_sequences: Mapping[str, str] | None = None) -> list[str]:
+    """dsd.pil, strands.csv, complexes.csv, domains.csv (with sequences when designed) and the verification reports."""
+    from dsdcompile.dsd.outputs import write_dsd_outputs
+    from dsdcompile.errors import InternalError
+    from dsdcompile.verify import write_reports
+
+    written = write_dsd_outputs(dsd.system, folder, domain_sequences=domain_sequences)
+    expected = {k: dsd.counts[k] for k in written}
+    if written != expected:  # the summary's counts are computed without the files: they must agree
+        raise InternalError(f"DSD file counts {written} differ from the counted design {expected}")
+    reports = write_reports(dsd.verification, folder)
+    return list(DSD_FILES) + [p.name for p in reports]
+
+
+__all__ = ["DSD_FILES", "DSDResult", "dsd_input_crn", "run_dsd_stage", "write_dsd_files"]

@@ -1,0 +1,266 @@
+"""The kinetics stage: realistic-rate kinetics of the DSD design, formal CRN and DNA implementation.
+
+After the DSD stage (translate, enumerate, verify) and with test examples, a design run
+
+1. simulates the *formal* CRN the modules implement (``system.split_crn``: the translated CRN
+   after unimolecular absorption and splitting to K products, one module per reaction) at
+   realistic rates, ``rate_draws`` seeded log-uniform draws (rate independence);
+2. plans fuel from the exact evaluator's reaction firings (worst example × ``fuel_safety``);
+3. builds the implementation CRN from the enumerated modules (peppercorn's condensed rates,
+   finite fuels, optional leak) and simulates it;
+4. with ``leak`` > 0, sweeps leak rates.
+
+Simulating ``split_crn`` rather than the CRN handed to the DSD stage makes formal and
+implementation kinetics, and the fuel plan, describe the same reactions. Steps 2-4 (but not
+formal kinetics) are skipped, with the reason in summary.json, for systems of more than
+``KineticsConfig.max_modules`` modules and, for implementation kinetics, when verification
+found the modules not equivalent. Wall-clock times go to ``progress.timings`` only, so the
+files written are identical between runs.
+
+Rate-dependent constructions (anderson2021) take another path: random rate draws would
+change their weights and the exact evaluator cannot plan their fuel, so fuel concentrations
+are chosen to set every module's rate constant (:mod:`dsdcompile.kinetics.rate_fuel`) and the
+outputs are checked by simulating formal CRN and implementation in real units
+(:mod:`dsdcompile.kinetics.rate_kinetics`). A design for which no fuel plan exists
+(:class:`~dsdcompile.errors.DesignInfeasible`) is a finding, recorded in ``kinetics.skipped``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dsdcompile.config import RunConfig
+from dsdcompile.errors import DesignInfeasible
+from dsdcompile.executors import Executor
+from dsdcompile.progress import Progress
+from dsdcompile.stages.dsd import DSDResult
+
+if TYPE_CHECKING:
+    from dsdcompile.kinetics.fuel import FuelPlan
+    from dsdcompile.kinetics.leak import LeakSweep
+    from dsdcompile.kinetics.rate_fuel import RateFuelPlan
+    from dsdcompile.kinetics.rate_kinetics import RateKinetics
+    from dsdcompile.kinetics.result import KineticsResult
+
+FORMAL_CRN_NOTE = ("formal kinetics simulate the split CRN the DSD modules implement (after unimolecular "
+                   "absorption and splitting to K products), so fuel plan and implementation line up")
+WALL_KEYS = ("formal_wall_s", "implementation_wall_s")
+NOT_EQUIVALENT_SKIP = "verification verdict not-equivalent: implementation kinetics skipped"
+
+
+@dataclass(frozen=True, eq=False)
+class KineticsStageResult:
+    """What the kinetics stage simulated, the fuel plan the lab tables need, and the ``kinetics`` block.
+
+    ``block`` holds the block's values known after this stage; ``skipped`` names what was
+    skipped and why (a ``lab_tables`` entry: no tables can be planned). ``plan`` is the fuel plan;
+    ``x``/``nn`` are the examples the lab tables list and ``unit_nM`` one network unit.
+    """
+
+    block: dict
+    skipped: dict[str, str]
+    rate_dependent: bool
+    unit_nM: float
+    plan: FuelPlan | RateFuelPlan | None = None
+    x: np.ndarray | None = None
+    nn: np.ndarray | None = None
+    formal: KineticsResult | None = None
+    implementation: KineticsResult | None = None
+    sweep: LeakSweep | None = None
+    rate: RateKinetics | None = None
+    helper_nM: dict[str, float] = field(default_factory=dict)
+    ran: bool = True
+
+    @classmethod
+    def not_run(cls, reason: str) -> KineticsStageResult:
+        """The stage could not run at all (no examples, no reference outputs)."""
+        return cls({}, {"kinetics": reason}, False, 0.0, ran=False)
+
+    def describe(self) -> str | None:
+        """One line for the command line (None when the stage did not run)."""
+        k, skipped = self.block, self.skipped
+        if not self.ran:
+            return None
+        if self.rate_dependent:
+            if self.rate is None:
+                return f"kinetics (rate-dependent): skipped: {skipped.get('implementation')}"
+            return (f"kinetics (rate-dependent, {k['examples']} examples, {k['unit_nM']:g} nM per unit): readout "
+                    f"{k['readout_h']:.3g} h, label agreement {k['label_agreement']:.4g}, max rel. error "
+                    f"{k['max_rel_error']:.3g} (fuel in excess {k['fuel_excess_max_rel_error']:.3g}); fuel "
+                    f"{k['fuel_total_uM']:.4g} µM, margin {k.get('fuel_margin')}")
+        impl = k.get("implementation_label_agreement")
+        t90 = k.get("t90_hours_median")
+        return (f"kinetics ({k['rate_draws']} rate draws, {k['formal_examples']} examples): formal label "
+                f"agreement {k['formal_label_agreement']:.4g}, implementation "
+                f"{'skipped' if impl is None else f'{impl:.4g}'}; median t90 "
+                f"{'n/a' if t90 is None else f'{t90:.3g} h'}; fuel margin {k.get('fuel_margin')}")
+
+    def to_summary(self, *, lab_skipped: str | None = None, lab_volume_uL: float | None = None,
+                   sequences: bool = False) -> dict:
+        """summary.json's ``kinetics`` block; the lab and sequence keys it has always carried are filled in here."""
+        if not self.ran:
+            return {"skipped": dict(self.skipped)}
+        block = dict(self.block)
+        skipped = dict(self.skipped)
+        if lab_skipped is not None:
+            skipped["lab_tables"] = lab_skipped
+        block["volume_uL"] = lab_volume_uL if "lab_tables" not in skipped else None
+        block["sequences"] = "nucleotide (sequences.csv)" if sequences else None
+        if skipped:
+            block["skipped"] = skipped
+        return block
+
+
+def _examples_limit(config: RunConfig, large: bool, progress: Progress):
+    k = config.kinetics
+    if large and k.examples < 0:
+        progress.log(f"kinetics: large system, formal kinetics on the first {k.large_system_examples} examples "
+                     "(set --kinetics-examples to change)")
+        return replace(k, examples=k.large_system_examples)
+    return k
+
+
+def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunConfig, progress: Progress, *,
+                       executor: Executor | None = None) -> KineticsStageResult:
+    """Formal kinetics, fuel plan, implementation kinetics and leak sweep of a verified DSD design.
+
+    ``x`` are the examples' network inputs and ``nn`` the reference outputs (the network's,
+    or the exact CRN limit's). Implementation kinetics are skipped for "not-equivalent"
+    modules. ``executor`` runs the rate-dependent path's examples in parallel.
+    """
+    from dsdcompile.kinetics import (
+        build_implementation_crn,
+        fuel_plan,
+        kinetics_summary,
+        leak_sweep,
+        simulate_formal_kinetics,
+        simulate_implementation_kinetics,
+    )
+    from dsdcompile.kinetics.leak import DEFAULT_LEAKS
+
+    system, modules = dsd.system, dsd.modules
+    verdict = dsd.verification.verdict
+    crn = system.split_crn
+    large = system.n_modules > config.kinetics.max_modules
+    if dsd.rate_dependent and not large:
+        return _rate_dependent(dsd, x, nn, config, progress, executor)
+    kcfg = _examples_limit(config, large, progress)
+    skipped: dict[str, str] = {}
+    if large:
+        skipped["implementation"] = skipped["lab_tables"] = (
+            f"{system.n_modules} modules > max_modules {kcfg.max_modules}: fuel plan, implementation kinetics "
+            "and wet-lab tables skipped")
+
+    plan = None
+    if "implementation" not in skipped:
+        with progress.stage("kinetics fuel plan"):
+            plan = fuel_plan(crn, modules, x, kcfg)
+        progress.log(f"fuel plan: {len(plan.fuel_nM)} fuels, {sum(plan.fuel_nM.values()) / 1000:.3g} µM in all, "
+                     f"margin {plan.margin:.3g} (safety {plan.safety:g})")
+        if verdict == "not-equivalent":
+            skipped["implementation"] = NOT_EQUIVALENT_SKIP
+
+    with progress.stage("kinetics formal"):
+        formal = simulate_formal_kinetics(crn, x, nn, kcfg, fuel_nM=plan)
+    progress.log(f"formal kinetics ({formal.n_examples} examples × {formal.draws} rate draws): label agreement "
+                 f"{formal.label_agreement.min():.4g}")
+
+    impl = sweep = impl_crn = None
+    if "implementation" in skipped:
+        progress.log(f"kinetics: {skipped['implementation']}")
+    else:
+        with progress.stage("kinetics implementation"):
+            impl_crn = build_implementation_crn(crn, modules, plan, unit_nM=kcfg.unit_nM, leak=kcfg.leak)
+            impl = simulate_implementation_kinetics(impl_crn, x, nn, kcfg)
+        progress.log(f"implementation kinetics ({impl_crn.n_reactions} reactions, {impl_crn.n_species} species, "
+                     f"{impl.n_examples} examples): label agreement {impl.label_agreement.min():.4g}")
+        if kcfg.leak > 0:
+            with progress.stage("kinetics leak sweep"):
+                leaks = sorted(set(DEFAULT_LEAKS) | {kcfg.leak})
+                sweep = leak_sweep(crn, modules, x, nn, kcfg, leaks, fuel=plan)
+
+    block = kinetics_summary(formal, impl, plan)
+    for key in WALL_KEYS:  # wall-clock times live in summary["run"]["seconds"] only
+        block.pop(key, None)
+    block.update({
+        "formal_crn": "split",
+        "formal_crn_note": FORMAL_CRN_NOTE,
+        "formal_reactions": crn.n_reactions,
+        "modules": system.n_modules,
+        "leak_per_M_s": kcfg.leak,
+    })
+    if impl_crn is not None:
+        block["implementation_reactions"] = impl_crn.n_reactions
+        block["implementation_species"] = impl_crn.n_species
+    if plan is not None:
+        block["fuels"] = len(plan.fuel_nM)
+        block["fuel_plan_examples"] = int(np.atleast_2d(x).shape[0])
+    if sweep is not None:
+        block["leak_sweep"] = sweep.rows()
+    return KineticsStageResult(block, skipped, False, kcfg.unit_nM, plan, x, nn, formal, impl, sweep)
+
+
+def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunConfig, progress: Progress,
+                    executor: Executor | None) -> KineticsStageResult:
+    """Kinetics of a rate-dependent design: rate-setting fuel plan, formal / fuel-excess / finite-fuel runs.
+
+    ``nn`` is the construction's forward pass (σ_ε). One unit of network value is
+    ``config.rate_fuel.unit_nM``. See :mod:`dsdcompile.kinetics.rate_kinetics`.
+    """
+    from dsdcompile.kinetics.rate_kinetics import run_rate_kinetics
+    from dsdcompile.kinetics.rate_report import rate_summary
+
+    system, modules = dsd.system, dsd.modules
+    rcfg = config.rate_fuel
+    crn = system.split_crn
+    block: dict = {"formal_crn": "split", "formal_crn_note": FORMAL_CRN_NOTE, "formal_reactions": crn.n_reactions,
+                   "modules": system.n_modules, "rate_dependent": True}
+    if dsd.verification.verdict == "not-equivalent":
+        skipped = {"implementation": NOT_EQUIVALENT_SKIP, "lab_tables": "no fuel plan"}
+        progress.log(f"kinetics: {skipped['implementation']}")
+        return KineticsStageResult(block, skipped, True, rcfg.unit_nM)
+    try:
+        with progress.stage("kinetics rate-dependent"):
+            res = run_rate_kinetics(crn, modules, x, nn, rcfg, examples=config.kinetics.implementation_examples,
+                                    progress=progress, executor=executor)
+    except DesignInfeasible as e:
+        # no fuel plan sets every rate (e.g. gates would hold all of an input): a finding about
+        # this design at these settings, reported in summary.json, not a failed run
+        skipped = {"implementation": f"no rate-setting fuel plan: {e}", "lab_tables": "no fuel plan"}
+        progress.log(f"kinetics: {skipped['implementation']}")
+        return KineticsStageResult(block, skipped, True, rcfg.unit_nM)
+    summary = rate_summary(res)
+    progress.log(f"rate-dependent kinetics ({summary['examples']} examples, τ = {res.plan.time_unit_s:.4g} s, "
+                 f"readout {summary['readout_h']:.3g} h): max rel. error {summary['max_rel_error']:.3g} "
+                 f"(fuel excess {summary['fuel_excess_max_rel_error']:.3g}), label agreement "
+                 f"{summary['label_agreement']:.4g}; fuel {summary['fuel_total_uM']:.4g} µM, "
+                 f"{summary['fuel_consumed_fraction']:.3g} of the most used fuel gone at readout")
+    block.update(summary)
+    block["config"] = rcfg.summary()
+    n = summary["examples"]
+    return KineticsStageResult(block, {}, True, rcfg.unit_nM, res.plan, x[:n], nn[:n], rate=res,
+                               helper_nM=dict(res.plan.helper_nM))
+
+
+def write_kinetics_files(kinetics: KineticsStageResult, folder: Path) -> list[str]:
+    """kinetics.csv and the other per-example tables, fuel.csv (leak.csv) and the plots."""
+    if not kinetics.ran:
+        return []
+    if kinetics.rate_dependent:
+        if kinetics.rate is None:
+            return []
+        from dsdcompile.kinetics.rate_report import write_rate_outputs
+
+        class_names = tuple(s.name for s in kinetics.rate.formal_crn.outputs)
+        return [Path(p).name for p in write_rate_outputs(kinetics.rate, class_names, folder)]
+    from dsdcompile.kinetics import write_kinetics_outputs
+
+    return [Path(p).name for p in write_kinetics_outputs(kinetics.formal, kinetics.implementation, folder,
+                                                         fuel_plan=kinetics.plan, leak=kinetics.sweep)]
+
+
+__all__ = ["FORMAL_CRN_NOTE", "KineticsStageResult", "run_kinetics_stage", "write_kinetics_files"]

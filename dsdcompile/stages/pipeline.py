@@ -1,0 +1,173 @@
+"""The pipeline behind ``dsdcompile MODEL``: every stage in order, one executor, one folder written whole.
+
+    model ─ load/compile/reduce ─► CRNResult ─ check ─► Agreement
+          ─ translate/enumerate/verify ─► DSDResult ─ kinetics ─► KineticsStageResult
+          ─ sequences ─► SequenceResult ─ lab ─► LabResult ─ write ─► design folder + summary.json
+
+Stages compute in memory and return typed results; only after the last one has run are the
+files written, into a temporary folder that replaces the destination when everything
+succeeded (:func:`~dsdcompile.stages.folder.atomic_directory`), so a failure at any stage
+leaves nothing behind. The orchestrator owns the stage order, the progress callback and the
+executor (made on first use, shared by enumeration, verification and kinetics).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dsdcompile.config import RunConfig
+from dsdcompile.progress import Progress
+from dsdcompile.stages.agreement import Agreement, check_agreement, write_agreement_files
+from dsdcompile.stages.crn import CRNResult, compile_model, load_examples, write_crn_files, write_json
+from dsdcompile.stages.folder import SUMMARY, atomic_directory, check_destination
+from dsdcompile.stages.summary import design_summary
+
+if TYPE_CHECKING:
+    from dsdcompile.stages.dsd import DSDResult
+    from dsdcompile.stages.kinetics import KineticsStageResult
+    from dsdcompile.stages.lab import LabResult
+    from dsdcompile.stages.sequences import SequenceResult
+
+
+@dataclass(frozen=True, eq=False)
+class DesignResult(Mapping):
+    """Every stage's result for one design run, and summary.json's content (indexing reads the summary)."""
+
+    out_dir: Path
+    summary: dict
+    crn: CRNResult
+    agreement: Agreement | None = None
+    dsd: DSDResult | None = None
+    kinetics: KineticsStageResult | None = None
+    lab: LabResult | None = None
+    sequences: SequenceResult | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.summary[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.summary)
+
+    def __len__(self) -> int:
+        return len(self.summary)
+
+
+class _LazyExecutor:
+    """The run's one executor, made when a stage first asks for it and closed at the end."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self._executor = None
+
+    def get(self):
+        if self._executor is None:
+            from dsdcompile.executors import make_executor
+
+            self._executor = make_executor(self.config.execution)
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+            self._executor = None
+
+
+def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path | None = None,
+                 config: RunConfig = RunConfig(), progress: Progress | None = None) -> DesignResult:
+    """Run every stage for ``model`` and write the design folder ``out_dir``; nothing is written unless all succeed.
+
+    A verdict of not-equivalent raises :class:`~dsdcompile.errors.NotEquivalent` (exit code 3)
+    after the folder, with its counterexample, has been written.
+    """
+    progress = progress or Progress(quiet=config.quiet)
+    model, out_dir = Path(model), Path(out_dir)
+    check_destination(out_dir)
+    started = _dt.datetime.now(_dt.timezone.utc)
+    crn = compile_model(model, config, progress)
+    examples = load_examples(inputs, crn) if inputs is not None else None
+    agreement = None
+    if examples is not None and len(examples):
+        agreement = check_agreement(crn, examples.x, examples.labels, config, progress)
+
+    dsd = kinetics = lab = seqs = None
+    executor = _LazyExecutor(config)
+    try:
+        if config.dsd_enabled:
+            from dsdcompile.stages.dsd import run_dsd_stage
+
+            dsd = run_dsd_stage(crn, config, progress, executor=executor.get())
+            if config.run_kinetics:
+                kinetics = _kinetics(dsd, agreement, config, progress, executor)
+            if config.sequences is not None:
+                from dsdcompile.stages.sequences import run_sequence_stage
+
+                seqs = run_sequence_stage(crn, dsd, config.sequences, progress)
+            if kinetics is not None and kinetics.ran:
+                from dsdcompile.stages.lab import plan_lab
+
+                lab = plan_lab(dsd.system, kinetics, config.lab, progress)
+    finally:
+        executor.close()
+
+    with atomic_directory(out_dir) as tmp:
+        files = [SUMMARY] + write_crn_files(crn, tmp, crn_json=config.crn_json)
+        if agreement is not None:
+            files += write_agreement_files(agreement, tmp, crn)
+        seq_block = None
+        if dsd is not None:
+            from dsdcompile.stages.dsd import write_dsd_files
+
+            with progress.stage("write dsd"):
+                dsd_files = write_dsd_files(dsd, tmp, domain_sequences=seqs.domain_sequences if seqs else None)
+            files += dsd_files
+            if kinetics is not None:
+                from dsdcompile.stages.kinetics import write_kinetics_files
+
+                with progress.stage("kinetics write"):
+                    files += write_kinetics_files(kinetics, tmp)
+            lab_files: list[str] = []
+            if lab is not None:
+                from dsdcompile.stages.lab import write_lab_files
+
+                lab_files = write_lab_files(lab, tmp, progress,
+                                            strand_sequences=seqs.strand_sequences() if seqs else None)
+                files += lab_files
+            if seqs is not None:
+                from dsdcompile.stages.sequences import write_sequence_files
+
+                carrying = [f for f in dsd_files if f in ("strands.csv", "dsd.pil")] + [
+                    f for f in lab_files if f in ("concentrations.csv", "concentrations.md", "plate.xlsx")]
+                seq_block, seq_files = write_sequence_files(seqs, tmp, progress, carrying)
+                files += seq_files
+        run = {"started": started.isoformat(timespec="seconds"), "seconds": dict(progress.timings)}
+        summary = design_summary(config, crn, agreement, files, dsd=dsd, kinetics=kinetics, lab=lab,
+                                 sequences=seq_block, run=run)
+        write_json(tmp / SUMMARY, summary)
+    progress.log(f"wrote {out_dir}/ ({len(files)} files)")
+    if dsd is not None:
+        # the folder, with the counterexample in its report, is written before this exit (code 3)
+        dsd.verification.raise_if_not_equivalent()
+    return DesignResult(out_dir, summary, crn, agreement, dsd, kinetics, lab, seqs)
+
+
+def _kinetics(dsd: DSDResult, agreement: Agreement | None, config: RunConfig, progress: Progress,
+              executor: _LazyExecutor) -> KineticsStageResult:
+    """The kinetics stage when there are examples and reference outputs to check against."""
+    from dsdcompile.stages.kinetics import KineticsStageResult, run_kinetics_stage
+
+    if agreement is None or not agreement.n_examples:
+        progress.log("kinetics skipped: no --inputs examples")
+        return KineticsStageResult.not_run("no --inputs examples")
+    if agreement.reference is None:
+        progress.log("kinetics skipped: neither network outputs nor the exact CRN limit are known")
+        return KineticsStageResult.not_run("no reference outputs (no network and no exact CRN limit)")
+    with progress.stage("kinetics"):
+        return run_kinetics_stage(dsd, agreement.x, agreement.reference, config, progress,
+                                  executor=executor.get() if dsd.rate_dependent else None)
+
+
+__all__ = ["DesignResult", "build_design"]
