@@ -8,6 +8,12 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+# Imported here, not inside the functions: enumeration runs in forked children (time limits),
+# and a child that imported peppercorn itself would pay for it on every module and lose it.
+from peppercornenumerator.enumerator import Enumerator, PolymerizationError
+from peppercornenumerator.input import read_pil as pep_read
+from peppercornenumerator.objects import clear_memory
+
 from dsdcompile.config import EnumerationConfig
 from dsdcompile.dsd.system import Complex
 from dsdcompile.errors import EnumerationLimit, InputError, InternalError
@@ -69,15 +75,11 @@ def _quiet() -> warnings.catch_warnings:
 
 
 def _clear() -> None:
-    from peppercornenumerator.objects import clear_memory
-
     clear_memory()
 
 
 def read_pil(text: str) -> tuple[dict[str, int], list[Complex]]:
     """Read a PIL document with peppercorn's parser: (domain lengths, complexes)."""
-    from peppercornenumerator.input import read_pil as pep_read
-
     _clear()
     quiet = _quiet()
     try:
@@ -105,9 +107,6 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
 
     Bimolecular rate constants are per molar per second, unimolecular ones per second.
     """
-    from peppercornenumerator.enumerator import Enumerator, PolymerizationError
-    from peppercornenumerator.input import read_pil as pep_read
-
     given = {c.name: c for c in complexes}
     start = time.perf_counter()
     _clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -85,6 +86,12 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     from dsdcompile.dsd.translate import translate
     from dsdcompile.verify import verify_modules, verify_whole
     from dsdcompile.verify.modular import attach_whole
+
+    # peppercorn clears its object registry with gc.collect() before and after every
+    # enumeration; with the long-lived objects of the run (modules, the CRNs) moved out of the
+    # collector's view, each collection scans only what peppercorn itself made (0.54 s per
+    # module enumeration before, 0.11 s after, on a one-reaction CRN)
+    gc.freeze()
 
     source = dsd_input_crn(crn, config.dsd_crn)
     target = source if crn.construction is None else crn.construction.prepare_dsd(source)

@@ -1,0 +1,166 @@
+"""Regenerate the committed design folders from their own summary.json and compare the content.
+
+Every ``designs/<model>/<folder>/summary.json`` records the configuration that produced it.
+This script rebuilds each folder with that configuration (sequence constraints included,
+when the folder has sequences) into a temporary place, compares the new summary.json with
+the committed one, and prints every difference, apart from the fields that change between
+identical runs (``run``, timings, package versions) and the model path (it is the path as
+given). With ``--write`` the committed folders are replaced by the regenerated ones (for
+MNIST's DSD folder only summary.json and the verification reports are kept: its strand list
+is ~400 MB).
+
+    python scripts/regenerate_designs.py                       # all, compare only
+    python scripts/regenerate_designs.py --only iris --write   # designs/iris/* regenerated in place
+
+Summaries written before the configuration was split (issue 13) are read too: their
+``enumeration``/``verification`` executor and time-limit keys map to ``execution``, the
+``kinetics.rate_*`` keys to ``rate_fuel`` and the lab keys to ``lab``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dsdcompile.config import (  # noqa: E402
+    AgreementConfig,
+    CompileConfig,
+    DSDConfig,
+    EnumerationConfig,
+    ExecutionConfig,
+    KineticsConfig,
+    LabConfig,
+    RateFuelConfig,
+    RunConfig,
+    SimulationConfig,
+    VerificationConfig,
+)
+from dsdcompile.errors import NotEquivalent  # noqa: E402
+from dsdcompile.sequences.constraints import SequenceConstraints  # noqa: E402
+from dsdcompile.stages.pipeline import build_design  # noqa: E402
+
+VOLATILE = {("run",), ("versions",), ("verification", "seconds"), ("model", "path"), ("config",)}
+MNIST_DSD_KEEP = ("summary.json", "verification.md", "verification.html", "verification.json")
+
+
+def _pick(cls, *sources: dict, prefix: str = ""):
+    """An instance of config class ``cls`` from the first source holding each field (``prefix``-ed names too)."""
+    values = {}
+    for f in dataclasses.fields(cls):
+        for src in sources:
+            if prefix + f.name in src:
+                values[f.name] = src[prefix + f.name]
+                break
+            if f.name in src and not prefix:
+                values[f.name] = src[f.name]
+                break
+    return cls(**values)
+
+
+def run_config(summary: dict) -> RunConfig:
+    """The RunConfig a committed summary.json records (old and new layouts)."""
+    c = summary["config"]
+    kin, enum = c.get("kinetics", {}), c.get("enumeration", {})
+    execution = _pick(ExecutionConfig, c["execution"]) if "execution" in c else ExecutionConfig(
+        executor=enum.get("executor", "process"), workers=enum.get("workers"), scheduler=enum.get("scheduler"),
+        module_timeout=enum.get("module_timeout", ExecutionConfig.module_timeout),
+        whole_enumeration_timeout=enum.get("whole_timeout", ExecutionConfig.whole_enumeration_timeout),
+        whole_verification_timeout=c.get("verification", {}).get("whole_timeout",
+                                                                ExecutionConfig.whole_verification_timeout))
+    rate_fuel = _pick(RateFuelConfig, c["rate_fuel"]) if "rate_fuel" in c else _pick(RateFuelConfig, kin,
+                                                                                      prefix="rate_")
+    sequences = None
+    if "sequences" in summary:
+        sequences = SequenceConstraints(**summary["sequences"]["constraints"])
+    elif c.get("sequences"):
+        sequences = SequenceConstraints(**c["sequences"])
+    return RunConfig(
+        compile=_pick(CompileConfig, c["compile"]), simulation=_pick(SimulationConfig, c["simulation"]),
+        agreement=_pick(AgreementConfig, c["agreement"]), dsd=_pick(DSDConfig, c["dsd"]),
+        enumeration=_pick(EnumerationConfig, enum), verification=_pick(VerificationConfig, c["verification"]),
+        execution=execution, kinetics=_pick(KineticsConfig, kin), rate_fuel=rate_fuel,
+        lab=_pick(LabConfig, c["lab"]) if "lab" in c else _pick(LabConfig, kin), sequences=sequences,
+        scheme=c["scheme"], dsd_crn=c["dsd_crn"], verify_whole=c["verify_whole"], crn_json=c["crn_json"],
+        run_kinetics=c["run_kinetics"], plot_example=c["plot_example"], quiet=True)
+
+
+def differences(old, new, path=()) -> list[str]:
+    """Every path where two JSON values differ, skipping the volatile fields."""
+    if path in VOLATILE:
+        return []
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for k in sorted(set(old) | set(new)):
+            if k not in new:
+                out.append(f"{'.'.join(path + (k,))}: removed")
+            elif k not in old:
+                out.append(f"{'.'.join(path + (k,))}: added")
+            else:
+                out += differences(old[k], new[k], path + (k,))
+        return out
+    if old != new:
+        return [f"{'.'.join(path)}: {json.dumps(old)[:80]} -> {json.dumps(new)[:80]}"]
+    return []
+
+
+def regenerate(folder: Path, write: bool) -> list[str]:
+    committed = json.loads((folder / "summary.json").read_text())
+    model_dir = folder.parent
+    inputs = next((p for p in (model_dir / "test.csv", model_dir / "test.csv.gz") if p.exists()), None)
+    config = run_config(committed)
+    with tempfile.TemporaryDirectory(dir=ROOT) as tmp:
+        out = Path(tmp) / folder.name
+        try:
+            build_design(model_dir.relative_to(ROOT) / "model.pt", out, inputs=inputs and inputs.relative_to(ROOT),
+                         config=config)
+        except NotEquivalent:
+            pass  # the folder is written; its verdict is part of the comparison
+        new = json.loads((out / "summary.json").read_text())
+        diffs = differences(committed, new)
+        if write:
+            if folder.parent.name == "mnist" and folder.name.startswith("dsd_"):
+                for p in out.iterdir():
+                    if p.name not in MNIST_DSD_KEEP:
+                        p.unlink()
+            shutil.rmtree(folder)
+            shutil.copytree(out, folder)
+    return diffs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="", help="comma-separated model names (iris, virus, mnist, ...)")
+    ap.add_argument("--folders", default="", help="comma-separated folder names (crn, dsd_soloveichik2010, ...)")
+    ap.add_argument("--write", action="store_true", help="replace the committed folders")
+    args = ap.parse_args()
+    import os
+
+    os.chdir(ROOT)
+    only = {s for s in args.only.split(",") if s}
+    folders = {s for s in args.folders.split(",") if s}
+    total = 0
+    for summary in sorted(ROOT.glob("designs/*/*/summary.json")):
+        folder = summary.parent
+        if (only and folder.parent.name not in only) or (folders and folder.name not in folders):
+            continue
+        start = time.perf_counter()
+        diffs = regenerate(folder, args.write)
+        total += len(diffs)
+        print(f"{folder.relative_to(ROOT)}: {len(diffs)} difference(s) in {time.perf_counter() - start:.0f} s",
+              flush=True)
+        for d in diffs:
+            print(f"    {d}", flush=True)
+    print(f"total: {total} difference(s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Configs: one place for defaults, the same checks and the same values from the API and the CLI."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from dsdcompile import constructions
+from dsdcompile.cli import main, run_config
+from dsdcompile.config import (
+    AgreementConfig,
+    CompileConfig,
+    DSDConfig,
+    ExecutionConfig,
+    KineticsConfig,
+    LabConfig,
+    RateFuelConfig,
+    RunConfig,
+    SimulationConfig,
+    VerificationConfig,
+)
+from dsdcompile.errors import InputError
+
+CRN = "@input x X\n@output y Y\nX -> Y\n"
+
+
+def _summary_config(tmp_path, *args):
+    (tmp_path / "a.crn").write_text(CRN)
+    out = tmp_path / "d"
+    res = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--out", str(out), "-q", *map(str, args)])
+    assert res.exit_code == 0, res.output
+    return json.loads((out / "summary.json").read_text())["config"]
+
+
+def _as_json(config: RunConfig) -> dict:
+    return json.loads(json.dumps(config.to_dict()))
+
+
+def test_cli_defaults_are_the_api_defaults(tmp_path):
+    """The command without options records exactly RunConfig() (quiet aside): no second set of defaults."""
+    assert _summary_config(tmp_path) == _as_json(dataclasses.replace(RunConfig(), quiet=True))
+
+
+def test_cli_options_map_to_the_same_config_as_the_api(tmp_path):
+    got = _summary_config(tmp_path, "--module-timeout", 7, "--workers", 1, "--executor", "serial", "--unit-nM", 3,
+                          "--rate-unit-nM", 2, "--volume-uL", 50, "--leak", 1.5, "--ode-examples", 4,
+                          "--no-verify-whole", "--annihilation")
+    api = RunConfig(
+        compile=CompileConfig(annihilation=True),
+        agreement=AgreementConfig(ode_examples=4),
+        execution=ExecutionConfig(executor="serial", workers=1, module_timeout=7.0),
+        kinetics=KineticsConfig(unit_nM=3.0, leak=1.5),
+        rate_fuel=RateFuelConfig(unit_nM=2.0),
+        lab=LabConfig(volume_uL=50.0),
+        verify_whole=False,
+        quiet=True,
+    )
+    assert got == _as_json(api)
+    # the module time limit governs enumeration and verification alike: one value, one place
+    assert got["execution"]["module_timeout"] == 7.0
+    assert "module_timeout" not in got["verification"] and "module_timeout" not in got["enumeration"]
+    assert run_config(module_timeout=7.0, executor="serial", workers=1, unit_nm=3.0, rate_unit_nm=2.0, volume_ul=50.0,
+                      leak=1.5, ode_examples=4, verify_whole=False, annihilation=True, quiet=True) == api
+
+
+@pytest.mark.parametrize("make, field", [
+    (lambda: SimulationConfig(rate=0.0), "SimulationConfig.rate"),
+    (lambda: SimulationConfig(t_max=float("inf")), "SimulationConfig.t_max"),
+    (lambda: KineticsConfig(unit_nM=-1.0), "KineticsConfig.unit_nM"),
+    (lambda: KineticsConfig(rate_draws=0), "KineticsConfig.rate_draws"),
+    (lambda: KineticsConfig(rate_min=10.0, rate_max=1.0), "rate_min"),
+    (lambda: LabConfig(input_volume_fraction=1.5), "LabConfig.input_volume_fraction"),
+    (lambda: RateFuelConfig(fuel_safety=float("nan")), "RateFuelConfig.fuel_safety"),
+    (lambda: ExecutionConfig(executor="dask"), "scheduler"),
+    (lambda: ExecutionConfig(executor="mpi"), "ExecutionConfig.executor"),
+    (lambda: ExecutionConfig(workers=0), "ExecutionConfig.workers"),
+    (lambda: DSDConfig(max_products=0), "DSDConfig.max_products"),
+    (lambda: VerificationConfig(method="guess"), "VerificationConfig.method"),
+    (lambda: CompileConfig(epsilon=-0.1), "CompileConfig.epsilon"),
+    (lambda: CompileConfig(construction="lotka"), "unknown construction"),
+    (lambda: AgreementConfig(ode_crn="both"), "AgreementConfig.ode_crn"),
+    (lambda: RunConfig(dsd_crn="neither"), "RunConfig.dsd_crn"),
+])
+def test_configs_check_their_own_values(make, field):
+    """The API gets the checks the CLI used to do alone, each naming the field."""
+    with pytest.raises(InputError, match=field):
+        make()
+
+
+def test_bad_option_values_exit_2_with_one_line(tmp_path):
+    (tmp_path / "a.crn").write_text(CRN)
+    for args in (["--rate", "0"], ["--executor", "dask"], ["--unit-nM", "-3"], ["--max-products", "0"]):
+        res = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--out", str(tmp_path / "d"), *args])
+        assert res.exit_code == 2, (args, res.output)
+        errors = [line for line in res.output.splitlines() if line.startswith("dsdcompile: error:")]
+        assert len(errors) == 1 and "Traceback" not in res.output, res.output
+        assert not (tmp_path / "d").exists()
+
+
+def test_construction_names_live_in_the_registry_only():
+    """No stage compares a construction's name: every question goes to the registry's object."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(constructions.__file__).parent
+    pattern = re.compile(r"""(==|!=|\bin\b)\s*\(?\s*["'](vasic2020|anderson2021)["']""")
+    offenders = [f"{p.relative_to(root)}:{i}" for p in root.rglob("*.py") if p.name != "constructions.py"
+                 for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert offenders == []
+
+
+def test_help_imports_no_heavy_library():
+    """`dsdcompile --help` loads click and the configs only: numpy, torch, peppercorn and ViennaRNA wait."""
+    code = ("import sys; import dsdcompile.cli; "
+            "print(sorted(m for m in ('numpy', 'torch', 'scipy', 'matplotlib', 'peppercornenumerator', 'RNA', "
+            "'crnverifier') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

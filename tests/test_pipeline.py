@@ -1,0 +1,68 @@
+"""The pipeline as a whole: stages in memory, one folder written at the end, all or nothing."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import dsdcompile as dc
+from dsdcompile.cli import main
+from dsdcompile.config import RunConfig
+from dsdcompile.sequences.constraints import SequenceConstraints
+
+CRN = "@input x X\n@output y Y\n@init B = 1\nX + B -> Y\n"
+
+
+def _listing(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_sequences_failing_midway_leave_the_old_folder_and_no_temporary_one(tmp_path, monkeypatch):
+    """Sequence design dies after drawing, minimising and folding: the folder from before is intact, nothing else."""
+    (tmp_path / "a.crn").write_text(CRN)
+    out = tmp_path / "design"
+    first = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--out", str(out), "--scheme", "soloveichik2010", "-q"])
+    assert first.exit_code == 0, first.output
+    before = _listing(out)
+
+    from dsdcompile.sequences import checks
+
+    calls = []
+    real = checks.check_complexes
+
+    def dies_on_second_call(*args, **kwargs):
+        calls.append(1)
+        if len(calls) >= 2:
+            raise RuntimeError("ViennaRNA crashed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checks, "check_complexes", dies_on_second_call)
+    res = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--out", str(out), "--scheme", "soloveichik2010",
+                                    "--sequences", "-q"])
+    assert res.exit_code == 1 and isinstance(res.exception, RuntimeError)
+    assert len(calls) >= 2  # it did get past drawing, symmetry minimisation and a first round of checks
+    assert _listing(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.crn", "design"]
+
+
+def test_sequences_in_the_run_are_written_with_the_files_not_patched_in_later(tmp_path):
+    """compile --sequences: strands.csv, dsd.pil and summary.json carry the sequences the stage designed."""
+    (tmp_path / "a.crn").write_text(CRN)
+    config = RunConfig(scheme="soloveichik2010", sequences=SequenceConstraints(seed=3, max_iterations=200), quiet=True)
+    result = dc.build_design(tmp_path / "a.crn", tmp_path / "d", config=config)
+    seqs = result.sequences.domain_sequences
+    pil = (tmp_path / "d" / "dsd.pil").read_text()
+    assert all(f"sequence {d} = {s}" in pil for d, s in seqs.items()) and "length " not in pil
+    header, *rows = (tmp_path / "d" / "strands.csv").read_text().splitlines()
+    assert header.endswith(",sequence") and all(set(r.rsplit(",", 1)[1]) <= set("ACGT") for r in rows)
+    summary = json.loads((tmp_path / "d" / "summary.json").read_text())
+    assert summary == dict(result)  # the result indexes as summary.json reads
+    assert summary["sequences"]["domains"] == len(seqs)
+    assert {"sequences.csv", "strands.csv", "dsd.pil", "sequence_report.md"} <= set(summary["sequences"]["files"])
+    assert set(summary["sequences"]["files"]) <= set(summary["files"])
+    assert summary["config"]["sequences"]["seed"] == 3
+
+
+def test_sequences_need_the_dsd_stage():
+    with pytest.raises(dc.InputError, match="--scheme"):
+        RunConfig(sequences=SequenceConstraints())
