@@ -5,8 +5,9 @@ line's ``--help``) stays fast: numpy, scipy, torch, peppercorn and ViennaRNA loa
 stage needs them.
 """
 
-from importlib import import_module as _import_module
 from importlib import metadata as _metadata
+
+from dsdcompile._lazy import lazy_exports as _lazy_exports
 
 try:
     __version__ = _metadata.version("dsdcompile")
@@ -36,15 +37,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dsdcompile' has no attribute {name!r}")
-    value = _import_module(module)
-    if name != module.rsplit(".", 1)[-1]:
-        value = getattr(value, name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_exports(__name__, globals(), _EXPORTS)
 
 
 def __dir__() -> list[str]:

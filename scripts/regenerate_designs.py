@@ -31,19 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dsdcompile.config import (  # noqa: E402
-    AgreementConfig,
-    CompileConfig,
-    DSDConfig,
-    EnumerationConfig,
-    ExecutionConfig,
-    KineticsConfig,
-    LabConfig,
-    RateFuelConfig,
-    RunConfig,
-    SimulationConfig,
-    VerificationConfig,
-)
+from dsdcompile import config as C  # noqa: E402
 from dsdcompile.errors import NotEquivalent  # noqa: E402
 from dsdcompile.sequences.constraints import SequenceConstraints  # noqa: E402
 from dsdcompile.stages.pipeline import build_design  # noqa: E402
@@ -66,29 +54,29 @@ def _pick(cls, *sources: dict, prefix: str = ""):
     return cls(**values)
 
 
-def run_config(summary: dict) -> RunConfig:
-    """The RunConfig a committed summary.json records (old and new layouts)."""
+def run_config(summary: dict) -> C.RunConfig:
+    """The C.RunConfig a committed summary.json records (old and new layouts)."""
     c = summary["config"]
     kin, enum = c.get("kinetics", {}), c.get("enumeration", {})
-    execution = _pick(ExecutionConfig, c["execution"]) if "execution" in c else ExecutionConfig(
+    execution = _pick(C.ExecutionConfig, c["execution"]) if "execution" in c else C.ExecutionConfig(
         executor=enum.get("executor", "process"), workers=enum.get("workers"), scheduler=enum.get("scheduler"),
-        module_timeout=enum.get("module_timeout", ExecutionConfig.module_timeout),
-        whole_enumeration_timeout=enum.get("whole_timeout", ExecutionConfig.whole_enumeration_timeout),
+        module_timeout=enum.get("module_timeout", C.ExecutionConfig.module_timeout),
+        whole_enumeration_timeout=enum.get("whole_timeout", C.ExecutionConfig.whole_enumeration_timeout),
         whole_verification_timeout=c.get("verification", {}).get("whole_timeout",
-                                                                ExecutionConfig.whole_verification_timeout))
-    rate_fuel = _pick(RateFuelConfig, c["rate_fuel"]) if "rate_fuel" in c else _pick(RateFuelConfig, kin,
+                                                                C.ExecutionConfig.whole_verification_timeout))
+    rate_fuel = _pick(C.RateFuelConfig, c["rate_fuel"]) if "rate_fuel" in c else _pick(C.RateFuelConfig, kin,
                                                                                       prefix="rate_")
     sequences = None
     if "sequences" in summary:
         sequences = SequenceConstraints(**summary["sequences"]["constraints"])
     elif c.get("sequences"):
         sequences = SequenceConstraints(**c["sequences"])
-    return RunConfig(
-        compile=_pick(CompileConfig, c["compile"]), simulation=_pick(SimulationConfig, c["simulation"]),
-        agreement=_pick(AgreementConfig, c["agreement"]), dsd=_pick(DSDConfig, c["dsd"]),
-        enumeration=_pick(EnumerationConfig, enum), verification=_pick(VerificationConfig, c["verification"]),
-        execution=execution, kinetics=_pick(KineticsConfig, kin), rate_fuel=rate_fuel,
-        lab=_pick(LabConfig, c["lab"]) if "lab" in c else _pick(LabConfig, kin), sequences=sequences,
+    return C.RunConfig(
+        compile=_pick(C.CompileConfig, c["compile"]), simulation=_pick(C.SimulationConfig, c["simulation"]),
+        agreement=_pick(C.AgreementConfig, c["agreement"]), dsd=_pick(C.DSDConfig, c["dsd"]),
+        enumeration=_pick(C.EnumerationConfig, enum), verification=_pick(C.VerificationConfig, c["verification"]),
+        execution=execution, kinetics=_pick(C.KineticsConfig, kin), rate_fuel=rate_fuel,
+        lab=_pick(C.LabConfig, c["lab"]) if "lab" in c else _pick(C.LabConfig, kin), sequences=sequences,
         scheme=c["scheme"], dsd_crn=c["dsd_crn"], verify_whole=c["verify_whole"], crn_json=c["crn_json"],
         run_kinetics=c["run_kinetics"], plot_example=c["plot_example"], quiet=True)
 

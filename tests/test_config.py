@@ -8,20 +8,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from dsdcompile import config as C
 from dsdcompile import constructions
 from dsdcompile.cli import main, run_config
-from dsdcompile.config import (
-    AgreementConfig,
-    CompileConfig,
-    DSDConfig,
-    ExecutionConfig,
-    KineticsConfig,
-    LabConfig,
-    RateFuelConfig,
-    RunConfig,
-    SimulationConfig,
-    VerificationConfig,
-)
 from dsdcompile.errors import InputError
 
 CRN = "@input x X\n@output y Y\nX -> Y\n"
@@ -35,26 +24,26 @@ def _summary_config(tmp_path, *args):
     return json.loads((out / "summary.json").read_text())["config"]
 
 
-def _as_json(config: RunConfig) -> dict:
+def _as_json(config: C.RunConfig) -> dict:
     return json.loads(json.dumps(config.to_dict()))
 
 
 def test_cli_defaults_are_the_api_defaults(tmp_path):
     """The command without options records exactly RunConfig() (quiet aside): no second set of defaults."""
-    assert _summary_config(tmp_path) == _as_json(dataclasses.replace(RunConfig(), quiet=True))
+    assert _summary_config(tmp_path) == _as_json(dataclasses.replace(C.RunConfig(), quiet=True))
 
 
 def test_cli_options_map_to_the_same_config_as_the_api(tmp_path):
     got = _summary_config(tmp_path, "--module-timeout", 7, "--workers", 1, "--executor", "serial", "--unit-nM", 3,
                           "--rate-unit-nM", 2, "--volume-uL", 50, "--leak", 1.5, "--ode-examples", 4,
                           "--no-verify-whole", "--annihilation")
-    api = RunConfig(
-        compile=CompileConfig(annihilation=True),
-        agreement=AgreementConfig(ode_examples=4),
-        execution=ExecutionConfig(executor="serial", workers=1, module_timeout=7.0),
-        kinetics=KineticsConfig(unit_nM=3.0, leak=1.5),
-        rate_fuel=RateFuelConfig(unit_nM=2.0),
-        lab=LabConfig(volume_uL=50.0),
+    api = C.RunConfig(
+        compile=C.CompileConfig(annihilation=True),
+        agreement=C.AgreementConfig(ode_examples=4),
+        execution=C.ExecutionConfig(executor="serial", workers=1, module_timeout=7.0),
+        kinetics=C.KineticsConfig(unit_nM=3.0, leak=1.5),
+        rate_fuel=C.RateFuelConfig(unit_nM=2.0),
+        lab=C.LabConfig(volume_uL=50.0),
         verify_whole=False,
         quiet=True,
     )
@@ -67,22 +56,22 @@ def test_cli_options_map_to_the_same_config_as_the_api(tmp_path):
 
 
 @pytest.mark.parametrize("make, field", [
-    (lambda: SimulationConfig(rate=0.0), "SimulationConfig.rate"),
-    (lambda: SimulationConfig(t_max=float("inf")), "SimulationConfig.t_max"),
-    (lambda: KineticsConfig(unit_nM=-1.0), "KineticsConfig.unit_nM"),
-    (lambda: KineticsConfig(rate_draws=0), "KineticsConfig.rate_draws"),
-    (lambda: KineticsConfig(rate_min=10.0, rate_max=1.0), "rate_min"),
-    (lambda: LabConfig(input_volume_fraction=1.5), "LabConfig.input_volume_fraction"),
-    (lambda: RateFuelConfig(fuel_safety=float("nan")), "RateFuelConfig.fuel_safety"),
-    (lambda: ExecutionConfig(executor="dask"), "scheduler"),
-    (lambda: ExecutionConfig(executor="mpi"), "ExecutionConfig.executor"),
-    (lambda: ExecutionConfig(workers=0), "ExecutionConfig.workers"),
-    (lambda: DSDConfig(max_products=0), "DSDConfig.max_products"),
-    (lambda: VerificationConfig(method="guess"), "VerificationConfig.method"),
-    (lambda: CompileConfig(epsilon=-0.1), "CompileConfig.epsilon"),
-    (lambda: CompileConfig(construction="lotka"), "unknown construction"),
-    (lambda: AgreementConfig(ode_crn="both"), "AgreementConfig.ode_crn"),
-    (lambda: RunConfig(dsd_crn="neither"), "RunConfig.dsd_crn"),
+    (lambda: C.SimulationConfig(rate=0.0), "SimulationConfig.rate"),
+    (lambda: C.SimulationConfig(t_max=float("inf")), "SimulationConfig.t_max"),
+    (lambda: C.KineticsConfig(unit_nM=-1.0), "KineticsConfig.unit_nM"),
+    (lambda: C.KineticsConfig(rate_draws=0), "KineticsConfig.rate_draws"),
+    (lambda: C.KineticsConfig(rate_min=10.0, rate_max=1.0), "rate_min"),
+    (lambda: C.LabConfig(input_volume_fraction=1.5), "LabConfig.input_volume_fraction"),
+    (lambda: C.RateFuelConfig(fuel_safety=float("nan")), "RateFuelConfig.fuel_safety"),
+    (lambda: C.ExecutionConfig(executor="dask"), "scheduler"),
+    (lambda: C.ExecutionConfig(executor="mpi"), "ExecutionConfig.executor"),
+    (lambda: C.ExecutionConfig(workers=0), "ExecutionConfig.workers"),
+    (lambda: C.DSDConfig(max_products=0), "DSDConfig.max_products"),
+    (lambda: C.VerificationConfig(method="guess"), "VerificationConfig.method"),
+    (lambda: C.CompileConfig(epsilon=-0.1), "CompileConfig.epsilon"),
+    (lambda: C.CompileConfig(construction="lotka"), "unknown construction"),
+    (lambda: C.AgreementConfig(ode_crn="both"), "AgreementConfig.ode_crn"),
+    (lambda: C.RunConfig(dsd_crn="neither"), "RunConfig.dsd_crn"),
 ])
 def test_configs_check_their_own_values(make, field):
     """The API gets the checks the CLI used to do alone, each naming the field."""

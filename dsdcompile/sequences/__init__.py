@@ -7,7 +7,7 @@ or, from the command line, ``dsdcompile sequences iris_design``. Names are impor
 use: the constraints are light, the designer loads ViennaRNA.
 """
 
-from importlib import import_module as _import_module
+from dsdcompile._lazy import lazy_exports as _lazy_exports
 
 _EXPORTS = {
     "SequenceConstraints": "dsdcompile.sequences.constraints",
@@ -21,10 +21,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dsdcompile.sequences' has no attribute {name!r}")
-    value = getattr(_import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_exports(__name__, globals(), _EXPORTS)

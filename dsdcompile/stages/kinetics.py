@@ -132,14 +132,7 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
     or the exact CRN limit's). Implementation kinetics are skipped for "not-equivalent"
     modules. ``executor`` runs the rate-dependent path's examples in parallel.
     """
-    from dsdcompile.kinetics import (
-        build_implementation_crn,
-        fuel_plan,
-        kinetics_summary,
-        leak_sweep,
-        simulate_formal_kinetics,
-        simulate_implementation_kinetics,
-    )
+    from dsdcompile import kinetics as kin
     from dsdcompile.kinetics.leak import DEFAULT_LEAKS
 
     system, modules = dsd.system, dsd.modules
@@ -158,14 +151,14 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
     plan = None
     if "implementation" not in skipped:
         with progress.stage("kinetics fuel plan"):
-            plan = fuel_plan(crn, modules, x, kcfg)
+            plan = kin.fuel_plan(crn, modules, x, kcfg)
         progress.log(f"fuel plan: {len(plan.fuel_nM)} fuels, {sum(plan.fuel_nM.values()) / 1000:.3g} µM in all, "
                      f"margin {plan.margin:.3g} (safety {plan.safety:g})")
         if verdict == "not-equivalent":
             skipped["implementation"] = NOT_EQUIVALENT_SKIP
 
     with progress.stage("kinetics formal"):
-        formal = simulate_formal_kinetics(crn, x, nn, kcfg, fuel_nM=plan)
+        formal = kin.simulate_formal_kinetics(crn, x, nn, kcfg, fuel_nM=plan)
     progress.log(f"formal kinetics ({formal.n_examples} examples × {formal.draws} rate draws): label agreement "
                  f"{formal.label_agreement.min():.4g}")
 
@@ -174,16 +167,16 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
         progress.log(f"kinetics: {skipped['implementation']}")
     else:
         with progress.stage("kinetics implementation"):
-            impl_crn = build_implementation_crn(crn, modules, plan, unit_nM=kcfg.unit_nM, leak=kcfg.leak)
-            impl = simulate_implementation_kinetics(impl_crn, x, nn, kcfg)
+            impl_crn = kin.build_implementation_crn(crn, modules, plan, unit_nM=kcfg.unit_nM, leak=kcfg.leak)
+            impl = kin.simulate_implementation_kinetics(impl_crn, x, nn, kcfg)
         progress.log(f"implementation kinetics ({impl_crn.n_reactions} reactions, {impl_crn.n_species} species, "
                      f"{impl.n_examples} examples): label agreement {impl.label_agreement.min():.4g}")
         if kcfg.leak > 0:
             with progress.stage("kinetics leak sweep"):
                 leaks = sorted(set(DEFAULT_LEAKS) | {kcfg.leak})
-                sweep = leak_sweep(crn, modules, x, nn, kcfg, leaks, fuel=plan)
+                sweep = kin.leak_sweep(crn, modules, x, nn, kcfg, leaks, fuel=plan)
 
-    block = kinetics_summary(formal, impl, plan)
+    block = kin.kinetics_summary(formal, impl, plan)
     for key in WALL_KEYS:  # wall-clock times live in summary["run"]["seconds"] only
         block.pop(key, None)
     block.update({
