@@ -43,6 +43,7 @@ import json
 import math
 import os
 import re
+import reprlib
 import stat
 import unicodedata
 from collections import Counter
@@ -85,9 +86,30 @@ def _cut(text: str, n: int = 40) -> str:
     return text if len(text) <= n else f"{text[:n]}… ({len(text)} characters)"
 
 
-def _short(value: object, n: int = 40) -> str:
-    """A value for an error message: its repr, cut (repr keeps a message on one line)."""
-    return _cut(repr(value), n)
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 40
+_REPR.maxlevel = 3
+
+
+def _short(value: object) -> str:
+    """A value for an error message: its repr (one line), cut in length and depth, whatever the value."""
+    if isinstance(value, int) and value.bit_length() > 1000:
+        return f"an integer of about {int(abs(value).bit_length() * math.log10(2)):,} digits"  # str() would refuse
+    try:
+        return _REPR.repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the real problem
+        return f"a {type(value).__name__}"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _as_float(value: int | float) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond any float
+        return math.inf
 
 
 def _name_problem(name: object) -> str | None:
@@ -100,27 +122,27 @@ def _name_problem(name: object) -> str | None:
 
 
 def _count_problem(count: object) -> str | None:
-    if type(count) is not int:
+    if not isinstance(count, int) or isinstance(count, bool):
         return f"stoichiometric coefficient must be a whole number, got {_short(count)}"
     if count < 1:
-        return f"stoichiometric coefficient must be at least 1, got {count}"
+        return f"stoichiometric coefficient must be at least 1, got {_short(count)}"
     if count > MAX_COEFFICIENT:
-        return f"stoichiometric coefficient {_cut(str(count))} is above the limit of {MAX_COEFFICIENT:,}"
+        return f"stoichiometric coefficient {_short(count)} is above the limit of {MAX_COEFFICIENT:,}"
     return None
 
 
 def _rate_problem(rate: object) -> str | None:
-    if type(rate) not in (int, float):
+    if not _is_number(rate):
         return f"rate constant must be a number, got {_short(rate)}"
-    if not (rate > 0 and math.isfinite(rate)):
+    if not (_as_float(rate) > 0 and math.isfinite(_as_float(rate))):
         return f"rate constant must be positive and finite, got {_short(rate)}"
     return None
 
 
 def _concentration_problem(value: object) -> str | None:
-    if type(value) not in (int, float):
+    if not _is_number(value):
         return f"initial concentration must be a number, got {_short(value)}"
-    if not (value >= 0 and math.isfinite(value)):
+    if not (_as_float(value) >= 0 and math.isfinite(_as_float(value))):
         return f"initial concentration must be finite and >= 0, got {_short(value)}"
     return None
 
@@ -160,6 +182,13 @@ def _apply_signals(species: dict[str, Species], inputs: Iterable[Signal], output
                     species[name] = Species(name, role, old.node, old.rail)
 
 
+def _reaction_text(r: Reaction) -> str:
+    try:
+        return _cut(str(r), 60)
+    except ValueError:  # a coefficient too long to print
+        return "with a huge coefficient"
+
+
 def validate_crn(crn: CRN, *, path: str | None = None) -> CRN:
     """Check a CRN against the rules every CRN file must meet; return it, or raise InputError.
 
@@ -190,7 +219,7 @@ def validate_crn(crn: CRN, *, path: str | None = None) -> CRN:
         if not r.reactants and not r.products:
             problem = problem or "a reaction needs reactants or products"
         if problem:
-            raise fail(f"reaction {k} ({_short(str(r), 60)}): {problem}")
+            raise fail(f"reaction {k} ({_reaction_text(r)}): {problem}")
     for name, value in crn.initial:
         problem = _concentration_problem(value)
         if problem:
@@ -635,7 +664,7 @@ def crn_from_json(data: object, *, path: str | None = None) -> CRN:
             sides.append(tuple(terms.items()))
         rate = r.get("rate")
         check(None if rate is None else _rate_problem(rate), f"{where}.rate")
-        reactions.append(Reaction(sides[0], sides[1], None if rate is None else float(rate)))
+        reactions.append(Reaction(sides[0], sides[1], None if rate is None else _as_float(rate)))
 
     initial = []
     for i, pair in enumerate(items("initial")):
@@ -643,7 +672,7 @@ def crn_from_json(data: object, *, path: str | None = None) -> CRN:
         check(_name_problem(name) or _concentration_problem(value), f"initial[{i}]")
         if name not in species:
             raise fail(f"initial[{i}]", f"undeclared species {name!r}")
-        initial.append((name, float(value)))
+        initial.append((name, _as_float(value)))
 
     signals: dict[str, list[Signal]] = {}
     where_of: dict[int, str] = {}

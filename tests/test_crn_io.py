@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -423,3 +424,21 @@ def test_many_species_construct_and_duplicates_are_named():
     species = crn.species + (Species("S5"), Species("S7"))
     with pytest.raises(InputError, match="^duplicate species names: S5, S7$"):
         CRN(species, crn.reactions)
+
+
+def test_python_values_beyond_json():
+    """crn_from_json and validate_crn take Python data too: huge ints and deep nesting are InputErrors."""
+    deep: list = []
+    for _ in range(200_000):
+        deep = [deep]
+    cases = [("species.0", deep, "expected an object, got [[[[...]]]]"),
+             ("reactions.0.rate", 10**400, "positive and finite, got an integer of"),
+             ("reactions.0.products.0.1", 10**5000, "an integer of about 5,000 digits"),
+             ("initial.0.1", 10**400, "finite and >= 0")]
+    for where, value, message in cases:
+        with pytest.raises(InputError, match=re.escape(message)):
+            crn_from_json(_set(valid_json(), where, value))
+    big = CRN((Species("A"),), (Reaction((("A", 10**5000),), ()),))
+    with pytest.raises(InputError, match="reaction 1 \\(with a huge coefficient\\): stoichiometric coefficient an"):
+        validate_crn(big)
+    assert validate_crn(CRN((Species("A"),), (Reaction((("A", 1),), (), np.float64(2.0)),))).reactions[0].rate == 2
