@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -115,10 +116,10 @@ class CRN:
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.species]
-        if len(set(names)) != len(names):
-            dup = sorted({n for n in names if names.count(n) > 1})[:5]
-            raise InputError(f"duplicate species names: {', '.join(dup)}")
         known = set(names)
+        if len(known) != len(names):
+            dup = sorted(n for n, c in Counter(names).items() if c > 1)[:5]
+            raise InputError(f"duplicate species names: {', '.join(dup)}")
         for r in self.reactions:
             for name, _ in r.reactants + r.products:
                 if name not in known:
