@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import warnings
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-
-# Imported here, not inside the functions: enumeration runs in forked children (time limits),
-# and a child that imported peppercorn itself would pay for it on every module and lose it.
-from peppercornenumerator.enumerator import Enumerator, PolymerizationError
-from peppercornenumerator.input import read_pil as pep_read
-from peppercornenumerator.objects import clear_memory
 
 from dsdcompile.config import EnumerationConfig
 from dsdcompile.dsd.system import Complex
 from dsdcompile.errors import EnumerationLimit, InputError, InternalError
+
+# Imported here, not inside the functions: enumeration runs in forked children (time limits),
+# and a child that imported peppercorn itself would pay for it on every module and lose it.
+# peppercorn raises the interpreter's recursion limit to 10^6 when imported; left so, any deep
+# recursion elsewhere in the process (json.loads of deeply nested input) overflows the C stack
+# instead of raising RecursionError. The limit is restored here and raised only around its calls.
+_RECURSION_LIMIT = sys.getrecursionlimit()
+from peppercornenumerator.enumerator import Enumerator, PolymerizationError  # noqa: E402
+from peppercornenumerator.input import read_pil as pep_read  # noqa: E402
+from peppercornenumerator.objects import clear_memory  # noqa: E402
+
+_PEPPERCORN_RECURSION_LIMIT = sys.getrecursionlimit()
+sys.setrecursionlimit(_RECURSION_LIMIT)
+
+
+@contextmanager
+def _peppercorn_recursion():
+    """peppercorn's own recursion limit while it runs, the process's before and after."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, _PEPPERCORN_RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
 
 # peppercorn logs an error before raising on polymerisation; we raise EnumerationLimit ourselves.
 logging.getLogger("peppercornenumerator").setLevel(logging.CRITICAL)
@@ -66,11 +87,12 @@ def pil_text(complexes: Iterable[Complex], lengths: Mapping[str, int], *, concen
     return "\n".join(lines) + "\n"
 
 
-def _quiet() -> warnings.catch_warnings:
-    # dsdobjects' PIL grammar uses pyparsing names that now warn on every parse.
-    ctx = warnings.catch_warnings()
-    ctx.__enter__()
+def _quiet() -> ExitStack:
+    """Entered: peppercorn's recursion limit, and dsdobjects' pyparsing deprecation warnings (one per parse) off."""
+    ctx = ExitStack()
+    ctx.enter_context(warnings.catch_warnings())
     warnings.simplefilter("ignore", DeprecationWarning)
+    ctx.enter_context(_peppercorn_recursion())
     return ctx
 
 

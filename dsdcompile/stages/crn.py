@@ -14,7 +14,7 @@ import numpy as np
 from dsdcompile import constructions
 from dsdcompile.config import RunConfig
 from dsdcompile.constructions import Construction
-from dsdcompile.crn_io import read_crn, read_crn_json, write_crn, write_crn_json
+from dsdcompile.crn_io import crn_file_kind, read_crn_file, write_crn, write_crn_json
 from dsdcompile.errors import InputError, NotFeedForward
 from dsdcompile.inputs import Examples, read_examples
 from dsdcompile.ir import CRN, Network
@@ -104,20 +104,25 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _crn_from_file(path: Path) -> CRN:
-    return read_crn_json(path) if path.suffix == ".json" else read_crn(path)
+def is_crn_file(path: Path) -> bool:
+    """A CRN (text in dsdcompile's or nuskell's syntax, or CRN JSON) by its content, or by a .crn/.json name.
+
+    Raises InputError for a missing or non-regular file (FIFO, device, directory) before
+    anything reads it.
+    """
+    return crn_file_kind(path) is not None or path.suffix in CRN_SUFFIXES
 
 
 def compile_model(source: str | Path, config: RunConfig = RunConfig(), progress: Progress | None = None) -> CRNResult:
-    """Load a model (or a ``.crn``/CRN ``.json`` file) and run its construction's compile and reduce passes."""
+    """Load a model (or a CRN file, told apart by content) and run its construction's compile and reduce passes."""
     from dsdcompile.passes import add_annihilation, reduce_crn
 
     progress = progress or Progress(quiet=True)
     path = Path(source)
     annihilation = config.compile.annihilation
-    if path.suffix in CRN_SUFFIXES:
+    if is_crn_file(path):
         with progress.stage("load"):
-            formal = _crn_from_file(path)
+            formal = read_crn_file(path)
         network = construction = None
         settings: dict[str, float] = {}
     else:
