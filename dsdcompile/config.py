@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from dsdcompile.errors import InputError
+
 
 @dataclass(frozen=True)
 class CompileConfig:
@@ -17,6 +19,7 @@ class CompileConfig:
 
 
 CONSTRUCTIONS = ("vasic2020", "anderson2021")
+SIMULATION_BACKENDS = ("auto", "rosenbrock", "bdf")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class SimulationConfig:
     error per step (scipy's defaults): the steady state of a feed-forward CRN is fixed by its
     conservation laws, which the integrator keeps exactly, so outputs come out far more
     accurate than ``rtol`` (1e-6 relative or better; see :mod:`dsdcompile.simulate`).
+    ``backend``: "rosenbrock" (batched, for CRNs whose strongly connected components are small),
+    "bdf" (scipy, one example at a time, any CRN) or "auto" (Rosenbrock wherever it applies).
     """
 
     rate: float = 1.0
@@ -39,6 +44,12 @@ class SimulationConfig:
     max_steps: int = 100_000
     batch_size: int = 64
     device: str = "cpu"
+    backend: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.backend not in SIMULATION_BACKENDS:
+            raise InputError(f"unknown simulation backend {self.backend!r}; choose one of "
+                             f"{', '.join(SIMULATION_BACKENDS)}")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,11 @@ constants), so the check is by simulation, in real units (nM, s):
    as long as the tube runs (anderson2021's fixed point has continuous flux), so it has a
    quasi-steady state only, read at 1×, 2× and 5× the readout time to show the drift.
 
-Every run integrates one example at a time with scipy's BDF and the analytic sparse
-Jacobian (the systems are stiff: gate steps take seconds, the computation hours).
+Every run goes through :func:`dsdcompile.simulate.simulate` with its BDF back end (one
+example per task, the analytic sparse Jacobian, the plain mass-action polynomial with a
+clipped fallback): the systems are stiff (gate steps take seconds, the computation hours)
+and an implementation's gates form strongly connected components far larger than the
+Rosenbrock back end takes.
 """
 
 from __future__ import annotations
@@ -25,9 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
-from dsdcompile.config import KineticsConfig
+from dsdcompile.config import KineticsConfig, SimulationConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.errors import DsdCompileError
 from dsdcompile.ir import CRN, Reaction, Role, Species
@@ -37,8 +39,8 @@ from dsdcompile.kinetics.rate_fuel import RateFuelPlan, plan_rates, real_rate_co
 from dsdcompile.kinetics.result import relative_scale
 from dsdcompile.kinetics.t90 import t90_batch
 from dsdcompile.progress import Progress
-from dsdcompile.simulate import mass_action
-from dsdcompile.verify.executors import Executor, map_tasks
+from dsdcompile.simulate import simulate
+from dsdcompile.verify.executors import Executor
 
 READOUT_MULTIPLES = (1.0, 2.0, 5.0)
 FORMAL_SPAN = 500.0  # τ: the formal run's end, far past its settling (median about 25 τ)
@@ -96,45 +98,30 @@ def log_grid(t_end: float, t_start: float, extra: Sequence[float] = ()) -> np.nd
     return np.unique(np.concatenate([np.geomspace(t_start, t_end, n), np.asarray(extra, dtype=np.float64)]))
 
 
-def _integrate_one(task: tuple) -> np.ndarray:
-    """One example's states (G, species) at the grid times: top level, so that process pools can run it.
-
-    The plain mass-action polynomial first (smooth through zero, far faster: see
-    :func:`dsdcompile.simulate.mass_action`); where that run fails, the rates clipped at zero.
-    The polynomial can run away once species are used up and pushed below zero (virus
-    anderson2021, finite fuel at a fuel margin of 0.03: "required step size is less than
-    spacing between numbers"), which clipping cannot.
-    """
-    crn, rates, start, grid, rtol, atol = task
-    for clip in (False, True):
-        f, jac = mass_action(crn, rates, clip=clip)
-        sol = solve_ivp(f, (0.0, float(grid[-1])), start, method="BDF", jac=jac, t_eval=grid, rtol=rtol,
-                        atol=atol)
-        if sol.status == 0:
-            return np.maximum(sol.y.T, 0.0)
-    raise DsdCompileError(f"integration failed: {sol.message}")
-
-
 def integrate(crn: CRN, rates: np.ndarray, c0: np.ndarray, grid: np.ndarray, *, rtol: float = RTOL,
               atol: float = ATOL_NM, progress: Progress | None = None, desc: str = "kinetics",
               executor: Executor | None = None) -> np.ndarray:
-    """States (G, n, species) at the grid times, one example per task (scipy BDF, analytic sparse Jacobian).
+    """States (G, n, species) at the grid times (seconds, sorted, from 0 on), with the BDF back end of simulate.
 
     ``executor`` (:func:`dsdcompile.verify.executors.make_executor`) runs the examples in
     parallel; without one they run here, one after another. ``progress`` shows a bar named
-    ``desc``, updated per example.
+    ``desc``, updated per example. The run ends at ``grid[-1]``, or earlier for an example
+    whose relative rate of change falls below ``rtol / grid[-1]`` per second (it then moves
+    by less than about ``rtol`` in what is left of the run).
     """
     progress = progress or Progress(quiet=True)
-    tasks = [(crn, rates, start, grid, rtol, atol) for start in c0]
-    with progress.bar(len(tasks), desc) as tick:
-        outcomes = map_tasks(_integrate_one, tasks, executor, progress=tick)
-    out = np.empty((grid.size, c0.shape[0], crn.n_species))
-    for i, outcome in enumerate(outcomes):
-        if not outcome.ok:
-            last = (outcome.error or "").strip().splitlines()[-1:] or ["timed out"]
-            raise DsdCompileError(f"kinetics ({desc}): example {i}: {last[0]}")
-        out[:, i, :] = outcome.value
-    return out
+    t_end = float(grid[-1])
+    config = SimulationConfig(t_max=t_end, rtol=rtol, atol=atol, steady_rtol=rtol / t_end, backend="bdf")
+    with progress.bar(c0.shape[0], desc) as tick:
+        try:
+            res = simulate(crn, c0, config, rates=rates, times=grid, progress=tick, executor=executor)
+        except DsdCompileError as e:
+            raise DsdCompileError(f"kinetics ({desc}): {e}") from e
+    stopped = ~res.converged & (res.t_final < t_end * (1 - 1e-12))
+    if stopped.any():
+        raise DsdCompileError(f"kinetics ({desc}): example {int(np.argmax(stopped))} stopped at "
+                              f"{res.t_final[stopped][0]:.4g} s of {t_end:.4g} s after {config.max_steps} steps")
+    return res.states
 
 
 def fuel_excess_crn(impl: ImplementationCRN) -> tuple[ImplementationCRN, dict[str, tuple[int, int]]]:
