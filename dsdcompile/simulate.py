@@ -50,7 +50,14 @@ their limit like 1/t and may stop unconverged at ``t_max``, still within that to
 Speed (scripts/bench_simulate.py, 2 shared CPU cores, one torch thread): 0.34-0.41 s per
 input for that network, 16x faster than scipy's BDF with the analytic sparse Jacobian.
 Multithreaded torch helps only on an otherwise idle machine; inputs of small CRNs always
-run on one thread.
+run on one thread. The BDF back end is for the CRNs Rosenbrock cannot take: on a
+196-128-128-10 network it took 13.5 s per input against Rosenbrock's 0.24 s, 56x (``python
+scripts/bench_simulate.py --sizes 196,128,128,10 --inputs 16 --baseline-inputs 2
+--bdf-inputs 2 --skip-naive --hundred 0``, loaded machine): its LU factors fill in under
+scipy's column ordering, and it ran on to t = 7,900 (median) where Rosenbrock stopped at 260.
+On the 21-species formal CRN of IRIS anderson2021 at rtol 1e-6, 3 examples, BDF took
+0.37-0.67x Rosenbrock's time (scripts/bench_rate_kinetics.py), which is why
+:mod:`dsdcompile.kinetics.rate_kinetics` asks for it.
 """
 
 from __future__ import annotations
@@ -202,9 +209,11 @@ def mass_action(crn: CRN, rates: np.ndarray, *, clip: bool = True) -> tuple[Call
     through zero, and the Jacobian is exact there too: with clipping, a species a step pushes
     slightly negative has a flat rate but a Jacobian that says otherwise, and BDF drops to
     order 1. On IRIS anderson2021's fuel-excess implementation (1,727 species with its fuel
-    counters, 3 examples, ``python scripts/bench_rate_kinetics.py``) the unclipped run took
-    0.38 s per example instead of 17 s, and its most negative value was -1e-11 nM instead of
-    -0.06 nM.
+    counters, 3 examples, ``python scripts/bench_rate_kinetics.py``, three runs on a loaded
+    2-core machine) the BDF back end with the plain polynomial took 0.46-0.74 s per example
+    and BDF on clipped rates (this module's former generic path) 29-45 s, 39-74x longer; at
+    the end of the run the plain polynomial's outputs were 1e-7 units from a strict-tolerance
+    run, the clipped ones 3e-4 to 1e-3, whose raw solution went down to -0.03 nM.
     """
     cols, coefs = reactant_table(crn)
     n_s, width = crn.n_species, cols.shape[1]

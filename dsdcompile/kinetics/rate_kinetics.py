@@ -16,9 +16,10 @@ constants), so the check is by simulation, in real units (nM, s):
 
 Every run goes through :func:`dsdcompile.simulate.simulate` with its BDF back end (one
 example per task, the analytic sparse Jacobian, the plain mass-action polynomial with a
-clipped fallback): the systems are stiff (gate steps take seconds, the computation hours)
-and an implementation's gates form strongly connected components far larger than the
-Rosenbrock back end takes.
+clipped fallback): the systems are stiff (gate steps take seconds, the computation hours),
+an implementation's gates form strongly connected components far larger than the
+Rosenbrock back end takes, and on the formal CRN, where Rosenbrock would apply, BDF is the
+faster of the two at these tolerances (see :mod:`dsdcompile.simulate`).
 """
 
 from __future__ import annotations
@@ -48,10 +49,9 @@ EXCESS_SPAN = 20.0  # × the formal settling time: the fuel-excess run's end
 _PER_DECADE = 12
 PLAN_ROUNDS = 2
 # BDF tolerances (concentrations in nM). On IRIS anderson2021's fuel-excess run (1 nM per
-# unit, 3 examples, scripts/bench_rate_kinetics.py) the outputs differ from rtol 1e-7 /
-# atol 1e-9 by 3.3e-5 units, far inside the 1e-3 readout tolerance; with the smooth
-# polynomial the strict tolerances cost only 5% more time (with clipped rates, where these
-# tolerances were chosen, they had cost twice the time).
+# unit, 3 examples, scripts/bench_rate_kinetics.py) the outputs on the grid differ from
+# rtol 1e-7 / atol 1e-9 by 3.3e-5 units, far inside the 1e-3 readout tolerance; those strict
+# tolerances take 1.3-2.1x the time (three runs on a loaded 2-core machine).
 RTOL = 1e-6
 ATOL_NM = 1e-7
 
