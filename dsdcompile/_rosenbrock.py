@@ -309,6 +309,17 @@ class Plan:
         return b
 
 
+def _sample(states: np.ndarray, grid: torch.Tensor, nxt: torch.Tensor, t: torch.Tensor, c: torch.Tensor,
+            ids: torch.Tensor) -> None:
+    """Store the state of every example that has reached its next sample time(s), and advance ``nxt``."""
+    while True:
+        due = _where(grid[nxt] <= t)
+        if not due.numel():
+            return
+        states[nxt[due].cpu().numpy(), ids[due].cpu().numpy()] = c[:, due].T.cpu().numpy()
+        nxt[due] += 1
+
+
 def _where(mask: torch.Tensor) -> torch.Tensor:
     return mask.nonzero().flatten()
 
@@ -338,14 +349,19 @@ class Outcome:
     steps: np.ndarray
     times: np.ndarray | None
     trajectory: np.ndarray | None
+    states: np.ndarray | None = None  # (T, batch, species) at the requested times
 
 
 def integrate(plan: Plan, c0: np.ndarray, rates: np.ndarray, cfg: SimulationConfig, record: int | None,
-              progress: Callable[[int], None] | None) -> Outcome:
+              progress: Callable[[int], None] | None, times: np.ndarray | None = None) -> Outcome:
     """Run Ros3 on every row of c0 until steady state, keeping up to ``cfg.batch_size`` in flight.
 
     Each example has its own time and step size; finished examples leave the batch and
-    waiting ones take their place, so the batch stays full until the queue runs dry.
+    waiting ones take their place, so the batch stays full until the queue runs dry. With
+    ``times`` (sorted, in [0, t_max]) every example's steps are shortened to land on each
+    of them, where its state is stored; the step size the controller proposed is kept for
+    the step after, so a sample costs at most one extra step. An example that stops early
+    (steady state, or max_steps) keeps its final state at the later times.
     """
     threads = torch.get_num_threads()
     if plan.device.type == "cpu" and plan.n_species * min(cfg.batch_size, len(c0)) < _PARALLEL_MIN:
@@ -353,17 +369,25 @@ def integrate(plan: Plan, c0: np.ndarray, rates: np.ndarray, cfg: SimulationConf
         # parallel region can wait a whole scheduler slice for its second thread
         torch.set_num_threads(1)
     try:
-        return _integrate(plan, c0, rates, cfg, record, progress)
+        return _integrate(plan, c0, rates, cfg, record, progress, times)
     finally:
         torch.set_num_threads(threads)
 
 
 def _integrate(plan: Plan, c0: np.ndarray, rates: np.ndarray, cfg: SimulationConfig, record: int | None,
-               progress: Callable[[int], None] | None) -> Outcome:
+               progress: Callable[[int], None] | None, times: np.ndarray | None) -> Outcome:
     dev, dt = plan.device, torch.float64
     n, n_s = c0.shape
     k = torch.as_tensor(rates, dtype=dt, device=dev)
     out = Outcome(np.empty_like(c0), np.zeros(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64), None, None)
+    n_t = 0 if times is None else times.size
+    if times is not None:
+        out.states = np.empty((n_t, n, n_s))
+        # times padded with +inf, so that an example past the last one is never shortened again
+        grid = torch.as_tensor(np.append(times, np.inf), dtype=dt, device=dev)
+        at_start = int(np.searchsorted(times, 0.0, side="right"))  # times at 0 hold the initial state
+        out.states[:at_start] = c0[None]
+    nxt = torch.empty(0, dtype=torch.int64, device=dev)  # each example's next time to sample
     rec_t: list[float] = []
     rec_c: list[np.ndarray] = []
     c = torch.empty(n_s, 0, dtype=dt, device=dev)
@@ -384,6 +408,8 @@ def _integrate(plan: Plan, c0: np.ndarray, rates: np.ndarray, cfg: SimulationCon
             steps = torch.cat([steps, torch.zeros(room, dtype=torch.int64, device=dev)])
             ids = torch.cat([ids, torch.arange(queued, queued + room, device=dev)])
             rejected = torch.cat([rejected, torch.zeros(room, dtype=torch.bool, device=dev)])
+            if n_t:
+                nxt = torch.cat([nxt, torch.full((room,), at_start, dtype=torch.int64, device=dev)])
             if record is not None and queued <= record < queued + room:
                 rec_t.append(0.0)
                 rec_c.append(c0[record].copy())
@@ -408,14 +434,23 @@ def _integrate(plan: Plan, c0: np.ndarray, rates: np.ndarray, cfg: SimulationCon
             out.t_final[i] = t[fin].cpu().numpy()
             out.converged[i] = steady[fin].cpu().numpy()
             out.steps[i] = steps[fin].cpu().numpy()
+            if n_t:
+                for j, first in zip(i, nxt[fin].cpu().numpy()):
+                    out.states[first:, j] = out.final[j]
             keep = _where(~done)
             c, t, h, steps, ids, rejected = c[:, keep], t[keep], h[keep], steps[keep], ids[keep], rejected[keep]
+            if n_t:
+                nxt = nxt[keep]
             f0, d = f0[:, keep], d[:, keep]
             if progress is not None:
                 progress(int(fin.numel()))
             if c.shape[1] == 0:
                 continue
         h = torch.minimum(h, t_max - t)
+        if n_t:
+            proposed, gap = h, grid[nxt] - t
+            landing = gap <= proposed  # this step ends on a sample time
+            h = torch.minimum(h, gap)
         gh = _GAMMA * h
         invs = plan.factor(d, gh)
         k1 = plan.solve(f0.mul_(gh), d, gh, invs)
@@ -436,6 +471,12 @@ def _integrate(plan: Plan, c0: np.ndarray, rates: np.ndarray, cfg: SimulationCon
         steps = steps + ok
         rejected = ~ok
         h = h * fac
+        if n_t:
+            # a step shortened to land on a sample time says nothing against the proposed size
+            landed = ok & landing
+            h = torch.where(landed, torch.maximum(h, proposed), h)
+            t = torch.where(landed, grid[nxt], t)  # exactly, so that the time is not sampled twice
+            _sample(out.states, grid, nxt, t, c, ids)
         if record is not None:
             j = _where((ids == record) & ok)
             if j.numel():

@@ -95,6 +95,8 @@ class SimulationConfig:
     error per step (scipy's defaults): the steady state of a feed-forward CRN is fixed by its
     conservation laws, which the integrator keeps exactly, so outputs come out far more
     accurate than ``rtol`` (1e-6 relative or better; see :mod:`dsdcompile.simulate`).
+    ``backend``: "rosenbrock" (batched, for CRNs whose strongly connected components are small),
+    "bdf" (scipy, one example at a time, any CRN) or "auto" (Rosenbrock wherever it applies).
     """
 
     rate: float = 1.0
@@ -105,10 +107,12 @@ class SimulationConfig:
     max_steps: int = 100_000
     batch_size: int = 64
     device: str = "cpu"
+    backend: str = "auto"
 
     def __post_init__(self) -> None:
         positive(self, "rate", "t_max", "rtol", "atol", "steady_rtol")
         at_least(self, 1, "max_steps", "batch_size")
+        one_of(self, "backend", SIMULATION_BACKENDS)
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,34 @@
 """Benchmark dsdcompile.simulate against scipy's stiff solvers on an MNIST-size random ternary network.
 
-All methods run in this process on the same seeded 196-512-512-10 network (compiled, not
-reduced) and the same inputs, with the same tolerances and steady-state test:
+All methods run in this process on the same seeded network (``--sizes``, default
+196-512-512-10; compiled, not reduced) and the same inputs, with the same tolerances and
+steady-state test:
 
 1. ``simulate`` (batched Ros3 over the block-triangular Jacobian);
-2. the careful user's baseline: ``solve_ivp(method="BDF")`` with the analytic sparse
+2. ``simulate`` with ``backend="bdf"`` (scipy's BDF, plain polynomial, one input at a time,
+   scipy's default COLAMD ordering, no hint where to stop) on ``--bdf-inputs`` inputs (default
+   0: its LU factors fill in, and one input of the default network takes many minutes): the
+   back end that CRNs with large strongly connected components get;
+3. the careful user's baseline: ``solve_ivp(method="BDF")`` with the analytic sparse
    Jacobian, species in level order and SuperLU's natural ordering (so the Newton matrix
    factors without fill-in), one input at a time, on ``--baseline-inputs`` inputs;
-3. the naive user's ``solve_ivp(method="LSODA")`` without a Jacobian on one input, stopped
+4. the naive user's ``solve_ivp(method="LSODA")`` without a Jacobian on one input, stopped
    after ``--naive-cap`` seconds (``--skip-naive`` to skip).
 
 The scipy runs stop at the steady-state event or, generously, at the time our simulator
 found steady state for that input, whichever comes first; without that hint BDF's
 solution never meets the steady-state test and runs on to ``t_max``.
 
-Example: ``python scripts/bench_simulate.py --inputs 64 --baseline-inputs 3``
+Example: ``python scripts/bench_simulate.py --inputs 64 --baseline-inputs 3``; Rosenbrock
+against the BDF back end: ``python scripts/bench_simulate.py --sizes 196,128,128,10 --inputs 16
+--baseline-inputs 2 --bdf-inputs 2 --skip-naive --hundred 0``
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import numpy as np
 import scipy.integrate._ivp.bdf as bdf_module
@@ -74,6 +82,8 @@ def main() -> None:
     ap.add_argument("--inputs", type=int, default=64, help="inputs for our simulator (default 64)")
     ap.add_argument("--hundred", type=int, default=100, help="also time ours on this many inputs (0: skip)")
     ap.add_argument("--baseline-inputs", type=int, default=3, help="inputs for the BDF baseline (default 3)")
+    ap.add_argument("--bdf-inputs", type=int, default=0, help="inputs for simulate's BDF back end (default 0)")
+    ap.add_argument("--sizes", default="196,512,512,10", help="layer sizes of the random ternary network")
     ap.add_argument("--skip-naive", action="store_true", help="skip the LSODA-without-Jacobian run")
     ap.add_argument("--naive-cap", type=float, default=300.0, help="seconds before LSODA is stopped")
     ap.add_argument("--seed", type=int, default=0)
@@ -85,16 +95,18 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     cfg = SimulationConfig(rtol=args.rtol, atol=args.atol)
 
-    net = random_ternary_network((196, 512, 512, 10), seed=args.seed)
+    sizes = tuple(int(v) for v in args.sizes.split(","))
+    net = random_ternary_network(sizes, seed=args.seed)
     crn = compile_network(net)
     rng = np.random.default_rng(args.seed)
     n_all = max(args.inputs, args.hundred, args.baseline_inputs, 1)
-    x_all = rng.random((n_all, 196))  # pixel-like inputs in [0, 1)
+    x_all = rng.random((n_all, sizes[0]))  # pixel-like inputs in [0, 1)
     x = x_all[: args.inputs]
     exact_all = ExactEvaluator(crn).outputs(x_all)
     exact = exact_all[: args.inputs]
-    print(f"network 196-512-512-10 seed {args.seed}: {crn.n_species} species, {crn.n_reactions} reactions, "
-          f"{crn.product_matrix.nnz} product nonzeros; |outputs| up to {np.abs(exact).max():.0f}")
+    print(f"network {'-'.join(map(str, sizes))} seed {args.seed}: {crn.n_species} species, "
+          f"{crn.n_reactions} reactions, {crn.product_matrix.nnz} product nonzeros; "
+          f"|outputs| up to {np.abs(exact).max():.0f}")
     print(f"rtol {cfg.rtol:g}, atol {cfg.atol:g}, steady_rtol {cfg.steady_rtol:g}, t_max {cfg.t_max:g}, "
           f"torch threads {torch.get_num_threads()}")
 
@@ -111,6 +123,17 @@ def main() -> None:
           f"{np.median(ours.steps):.0f}, t_final median {np.median(ours.t_final):.0f} max {ours.t_final.max():.0f}, "
           f"converged {ours.converged.mean():.0%}", flush=True)
     rows.append(("ours: batched Ros3, block-triangular", len(x), per_ours, _rel_err(ours_out, exact)))
+
+    nf = min(args.bdf_inputs, len(x))
+    if nf:
+        t0 = time.perf_counter()
+        bdf = simulate(crn, crn.initial_state(x[:nf]), replace(cfg, backend="bdf"))
+        per_bdf = (time.perf_counter() - t0) / nf
+        bdf_out = crn.output_values(bdf.final)
+        print(f"simulate(backend='bdf'): {per_bdf:.1f} s per input, t_final median {np.median(bdf.t_final):.0f}, "
+              f"converged {bdf.converged.mean():.0%}; outputs vs ours: max rel. difference "
+              f"{_rel_err(ours_out[:nf], bdf_out):.1e}", flush=True)
+        rows.append(("simulate(backend='bdf'), plain polynomial", nf, per_bdf, _rel_err(bdf_out, exact[:nf])))
 
     # baseline: species in level order so that natural ordering leaves no fill-in
     order = np.argsort(species_levels(crn)[2][species_levels(crn)[0]], kind="stable")

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy.integrate import solve_ivp
 
 from dsdcompile.config import EnumerationConfig, RateFuelConfig, RunConfig, SimulationConfig
 from dsdcompile.dsd.enumerate import enumerate_modules
@@ -213,10 +214,21 @@ def test_unclipped_mass_action_is_smooth_through_zero():
 
 
 def test_a_run_the_polynomial_cannot_finish_falls_back_to_clipped_rates():
-    """A + B -> C from A = B = -1: the polynomial sends C to +inf at t = 1; clipped, nothing reacts."""
-    crn = CRN((Species("A", Role.INPUT), Species("B", Role.INPUT), Species("C", Role.OUTPUT)),
-              (Reaction.make(["A", "B"], ["C"], 1.0),))
-    f, _ = mass_action(crn, crn.rate_constants(1.0), clip=False)
-    assert f(0.0, np.array([-1.0, -1.0, 0.0]))[2] == 1.0  # the polynomial does react
-    states = integrate(crn, crn.rate_constants(1.0), np.array([[-1.0, -1.0, 0.0]]), np.array([0.5, 2.0, 10.0]))
-    np.testing.assert_array_equal(states, 0.0)
+    """A + B -> A [1], 2 B -> ∅ [1e8] from A = B = 1: B decays to 0 and a step overshoots below it.
+
+    With B < 0 the plain polynomial has dB/dt = -B - 2e8 B², which runs away to -inf once
+    2e8 |B| > 1; with clipped rates B stays at 0. The states must be those of the exact
+    solution B(t) = 1 / ((1 + 2e8) e^t - 2e8).
+    """
+    crn = CRN((Species("A", Role.INPUT), Species("B", Role.INPUT)),
+              (Reaction.make(["A", "B"], ["A"], 1.0), Reaction.make({"B": 2}, {}, 1e8)))
+    c0 = np.array([[1.0, 1.0]])
+    f, jac = mass_action(crn, crn.rate_constants(1.0), clip=False)
+    plain = solve_ivp(f, (0.0, 10.0), c0[0], method="BDF", jac=jac, rtol=1e-3, atol=1e-6)
+    assert plain.status == -1 and plain.y[1].min() < -1e-3  # the polynomial does run away
+    grid = np.array([0.0, 1e-6, 1e-3, 1.0, 10.0])
+    states = integrate(crn, crn.rate_constants(1.0), c0, grid, rtol=1e-3, atol=1e-6)
+    exact = 1.0 / ((1 + 2e8) * np.exp(grid) - 2e8)
+    assert np.isfinite(states).all() and (states >= 0).all()
+    np.testing.assert_allclose(states[:, 0, 0], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(states[:, 0, 1], exact, rtol=1e-2, atol=1e-5)

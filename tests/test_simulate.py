@@ -1,4 +1,6 @@
-"""The mass-action ODE simulator against closed forms, scipy and the exact rate-independent limit."""
+"""The mass-action ODE simulator against closed forms, scipy and the exact rate-independent limit; its two back ends."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,12 +13,15 @@ from dsdcompile.config import SimulationConfig
 from dsdcompile.crn_io import parse_crn
 from dsdcompile.errors import InputError
 from dsdcompile.evaluate import ExactEvaluator
-from dsdcompile.ir import CRN, Reaction, Species
+from dsdcompile.executors import ProcessExecutor
+from dsdcompile.ir import CRN, Dense, Network, Reaction, Species
 from dsdcompile.passes import add_annihilation, compile_network, reduce_crn
+from dsdcompile.passes.anderson import compile_anderson, smoothed_forward
 from dsdcompile.random_nets import random_ternary_network
 from dsdcompile.simulate import MAX_BLOCK, mass_action, simulate, simulate_outputs
 
 TIGHT = SimulationConfig(rtol=1e-7, atol=1e-10)
+BACKENDS = ("rosenbrock", "bdf")
 
 
 def _rel_err(out, ref):
@@ -167,3 +172,155 @@ def test_cuda_matches_cpu():
     cpu, _ = simulate_outputs(crn, x)
     gpu, _ = simulate_outputs(crn, x, SimulationConfig(device="cuda"))
     np.testing.assert_allclose(gpu, cpu, rtol=1e-9, atol=1e-9)
+    times = _times(SimulationConfig().t_max)
+    cpu = simulate(crn, crn.initial_state(x), times=times, record=1)
+    gpu = simulate(crn, crn.initial_state(x), SimulationConfig(device="cuda"), times=times, record=1)
+    np.testing.assert_allclose(gpu.states, cpu.states, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(gpu.trajectory, cpu.trajectory, rtol=1e-9, atol=1e-9)
+
+
+# -- the two back ends and sample times ----------------------------------------------------------
+def _times(t_max: float, n: int = 12) -> np.ndarray:
+    return np.concatenate([[0.0], np.geomspace(1e-2, t_max, n)])
+
+
+def _both(crn: CRN, c0: np.ndarray, cfg: SimulationConfig, times: np.ndarray, **kw) -> dict:
+    return {b: simulate(crn, c0, replace(cfg, backend=b), times=times, **kw) for b in BACKENDS}
+
+
+def _assert_backends_agree(crn: CRN, runs: dict, tol: float) -> None:
+    ros, bdf = runs["rosenbrock"], runs["bdf"]
+    assert ros.method == "rosenbrock" and bdf.method == "bdf"
+    scale = max(1.0, float(np.abs(ros.states).max()))
+    # every state at every sample time, and the final outputs (the runs may stop at different times)
+    assert np.abs(bdf.states - ros.states).max() <= tol * scale
+    out_r, out_b = crn.output_values(ros.final), crn.output_values(bdf.final)
+    assert _rel_err(out_b, out_r) <= tol
+
+
+ANDERSON_NET = Network((Dense(np.array([[1.5, -0.7], [0.4, 1.1]]), np.array([0.3, -0.2]), True),
+                        Dense(np.array([[0.9, -1.2]]), np.array([0.1]), False)), ("x0", "x1"), ("y",))
+
+
+@settings(max_examples=8, deadline=None)
+@given(sizes=st.lists(st.integers(1, 4), min_size=2, max_size=3), seed=st.integers(0, 2**32 - 1),
+       annihilation=st.booleans())
+def test_rosenbrock_and_bdf_agree_on_feed_forward_crns(sizes, seed, annihilation):
+    net = random_ternary_network(sizes, seed=seed)
+    crn = reduce_crn(compile_network(net))
+    crn = add_annihilation(crn) if annihilation else crn
+    x = np.random.default_rng(seed).normal(scale=2.0, size=(3, sizes[0]))
+    cfg = SimulationConfig(rtol=1e-4, atol=1e-8)  # measured: the states agree to 1.2e-4 (8 seeds)
+    runs = _both(crn, crn.initial_state(x), cfg, _times(cfg.t_max, 16))
+    _assert_backends_agree(crn, runs, 1e-3)
+    for res in runs.values():  # both reach the rate-independent limit
+        assert _rel_err(crn.output_values(res.final), ExactEvaluator(crn).outputs(x)) <= 1e-4
+
+
+def test_rosenbrock_and_bdf_agree_on_anderson2021():
+    crn = compile_anderson(ANDERSON_NET, 0.01)
+    x = np.random.default_rng(5).normal(size=(3, 2))
+    cfg = SimulationConfig(rtol=1e-5, atol=1e-9, t_max=100.0)
+    runs = _both(crn, crn.initial_state(x), cfg, _times(cfg.t_max, 16))
+    _assert_backends_agree(crn, runs, 1e-3)
+    nn = smoothed_forward(ANDERSON_NET, x, 0.01)
+    for res in runs.values():
+        assert _rel_err(crn.output_values(res.final), nn) <= 1e-4
+        # the outputs move between the sample times: the comparison above is not of constant states
+        assert np.abs(np.diff(crn.output_values(res.states), axis=0)).max() > 0.1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_states_at_sample_times(backend):
+    """A -> B [0.7]: every example's state at every sample time against the exponential."""
+    crn = _crn("A -> B [k=0.7]")
+    c0 = np.array([[2.0, 0.0], [5.0, 1.0], [0.0, 3.0]])
+    cfg = replace(TIGHT, backend=backend, t_max=40.0)
+    times = np.array([0.0, 0.0, 0.1, 0.5, 0.5, 1.0, 3.0, 7.0, 40.0])  # repeated times are allowed
+    res = simulate(crn, c0, cfg, times=times, record=1)
+    assert res.grid is times or np.array_equal(res.grid, times)
+    assert res.states.shape == (times.size, 3, 2)
+    np.testing.assert_array_equal(res.states[0], c0)  # time 0 is the initial state, exactly
+    exact_a = c0[:, 0] * np.exp(-0.7 * times[:, None])
+    np.testing.assert_allclose(res.states[..., 0], exact_a, atol=1e-6)
+    np.testing.assert_allclose(res.states.sum(axis=2), np.broadcast_to(c0.sum(axis=1), (times.size, 3)), rtol=1e-9)
+    # the third example starts at steady state and stays there; the record still works
+    np.testing.assert_array_equal(res.states[:, 2], np.broadcast_to(c0[2], (times.size, 2)))
+    assert res.times[0] == 0.0 and (np.diff(res.times) > 0).all() and res.trajectory.shape == (res.times.size, 2)
+    np.testing.assert_allclose(res.trajectory[:, 0], 5.0 * np.exp(-0.7 * res.times), atol=1e-6)
+    # an example that stops at steady state keeps its final state at the later times
+    stopped = res.converged & (res.t_final < times[-1])
+    for i in np.flatnonzero(stopped):
+        later = times > res.t_final[i]
+        np.testing.assert_array_equal(res.states[later, i], np.broadcast_to(res.final[i], (later.sum(), 2)))
+
+
+def test_sample_times_cost_few_steps_and_leave_the_run_alone():
+    net = random_ternary_network((4, 5, 3), seed=11)
+    crn = add_annihilation(compile_network(net))
+    c0 = crn.initial_state(np.random.default_rng(11).normal(size=(4, 4)))
+    times = _times(SimulationConfig().t_max, 40)
+    plain = simulate(crn, c0)
+    sampled = simulate(crn, c0, times=times)
+    assert sampled.converged.all()
+    assert _rel_err(crn.output_values(sampled.final), crn.output_values(plain.final)) <= 1e-6
+    # a step shortened to land on a sample time does not shrink the next one
+    assert (sampled.steps <= plain.steps + (times <= sampled.t_final[:, None]).sum(axis=1) + 5).all()
+    np.testing.assert_allclose(sampled.states[-1], sampled.final)
+
+
+def test_bad_sample_times_raise():
+    crn = _crn("A -> B")
+    for bad in ([1.0, 0.5], [-1.0, 1.0], [0.0, np.nan], [[0.0, 1.0]], [0.0, 2e4]):
+        with pytest.raises(InputError):
+            simulate(crn, np.array([1.0, 0.0]), times=np.array(bad))
+
+
+def test_backend_choice():
+    with pytest.raises(InputError, match="backend"):
+        SimulationConfig(backend="lsoda")
+    n = MAX_BLOCK + 2
+    names = [f"S{i}" for i in range(n)]
+    cycle = CRN(tuple(Species(s) for s in names), tuple(Reaction.make([names[i]], [names[(i + 1) % n]])
+                                                        for i in range(n)))
+    with pytest.raises(InputError, match="strongly connected"):
+        simulate(cycle, np.ones(n), SimulationConfig(backend="rosenbrock"))
+    assert simulate(cycle, np.ones(n)).method == "bdf"
+    assert simulate(_crn("A -> B"), np.array([1.0, 0.0])).method == "rosenbrock"
+    assert simulate(_crn("A -> B"), np.array([1.0, 0.0]), SimulationConfig(backend="bdf")).method == "bdf"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_polynomial_that_runs_away_falls_back_to_clipped_rates(backend):
+    """A + B -> A [1], 2 B -> ∅ [1e8] from A = B = 1: B decays to 0, and a BDF step overshoots below it.
+
+    With B < 0 the plain polynomial has dB/dt = -B - 2e8 B² and runs away once 2e8 |B| > 1
+    (its own BDF run fails); clipped, B stays at 0. The exact B(t) = 1 / ((1 + 2e8) e^t - 2e8).
+    """
+    crn = CRN((Species("A"), Species("B")), (Reaction.make(["A", "B"], ["A"], 1.0),
+                                              Reaction.make({"B": 2}, {}, 1e8)))
+    f, jac = mass_action(crn, crn.rate_constants(), clip=False)
+    assert solve_ivp(f, (0.0, 100.0), [1.0, 1.0], method="BDF", jac=jac, rtol=1e-3, atol=1e-6).status == -1
+    times = np.array([0.0, 1e-6, 1e-3, 1.0, 10.0, 100.0])
+    res = simulate(crn, np.array([[1.0, 1.0]]), SimulationConfig(t_max=100.0, backend=backend), times=times)
+    if backend == "bdf":
+        assert res.clipped.tolist() == [True]
+    exact = 1.0 / ((1 + 2e8) * np.exp(times) - 2e8)
+    assert np.isfinite(res.states).all() and (res.states >= 0).all()
+    np.testing.assert_allclose(res.states[:, 0, 1], exact, rtol=1e-2, atol=1e-5)
+    np.testing.assert_allclose(res.states[:, 0, 0], 1.0)
+
+
+def test_bdf_examples_on_a_process_pool_match_the_serial_run():
+    crn = compile_anderson(ANDERSON_NET, 0.01)
+    c0 = crn.initial_state(np.random.default_rng(2).normal(size=(3, 2)))
+    cfg = SimulationConfig(backend="bdf", t_max=50.0)
+    times = _times(cfg.t_max)
+    seen: list[int] = []
+    serial = simulate(crn, c0, cfg, times=times, record=2)
+    with ProcessExecutor(2) as pool:
+        pooled = simulate(crn, c0, cfg, times=times, record=2, executor=pool, progress=seen.append)
+    assert sum(seen) == 3
+    for name in ("final", "t_final", "converged", "steps", "times", "trajectory", "states", "clipped"):
+        np.testing.assert_array_equal(getattr(pooled, name), getattr(serial, name), err_msg=name)
+    assert np.abs(serial.states[-1] - c0).max() > 0.1  # the states did move

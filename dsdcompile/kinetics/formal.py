@@ -10,10 +10,14 @@ from dsdcompile.config import KineticsConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
 from dsdcompile.kinetics.fuel import FuelPlan
-from dsdcompile.kinetics.grid import simulate_on_grid
 from dsdcompile.kinetics.result import KineticsResult
 from dsdcompile.kinetics.t90 import t90_batch
 from dsdcompile.kinetics.units import log_uniform, per_nM, simulation_config, time_grid
+from dsdcompile.simulate import simulate
+
+# bytes of recorded states (grid × examples × species, float64) per simulate call: examples
+# beyond that run in further calls, so that a large CRN on many examples does not hold every state
+_STATE_BYTES = 1 << 28
 
 
 def reaction_fuel(crn: CRN, config: KineticsConfig, fuel_nM: float | np.ndarray | FuelPlan | None) -> np.ndarray:
@@ -63,21 +67,20 @@ def run_kinetics(crn: CRN, c0: np.ndarray, nn: np.ndarray, rates: list[np.ndarra
         raise InputError(f"network has {nn.shape[1]} outputs but the CRN has {len(crn.outputs)}")
     sim = simulation_config(config)
     start = time.perf_counter()
-
-    def readout(c: np.ndarray) -> np.ndarray:
-        return crn.output_values(c) / config.unit_nM
-
     outputs, t_final, converged = [], [], []
     grid = trajectories = t90 = None
     for d, k in enumerate(rates):
-        run = simulate_on_grid(crn, c0, sim, k, time_grid(config) if d == 0 and config.trajectories else None,
-                               readout)
-        final = readout(run.final)
+        times = time_grid(config) if d == 0 and config.trajectories else None
+        per_example = 8 * crn.n_species * (0 if times is None else times.size)
+        chunk = max(sim.batch_size, _STATE_BYTES // per_example) if per_example else max(len(c0), 1)
+        runs = [simulate(crn, c0[i:i + chunk], sim, rates=k, times=times) for i in range(0, max(len(c0), 1), chunk)]
+        final = crn.output_values(np.concatenate([r.final for r in runs])) / config.unit_nM
         outputs.append(final)
-        t_final.append(run.t_final)
-        converged.append(run.converged)
-        if run.grid is not None:
-            grid, trajectories = run.grid, run.outputs
+        t_final.append(np.concatenate([r.t_final for r in runs]))
+        converged.append(np.concatenate([r.converged for r in runs]))
+        if times is not None:
+            grid = times
+            trajectories = np.concatenate([crn.output_values(r.states) for r in runs], axis=1) / config.unit_nM
             t90 = t90_batch(grid, trajectories, final, fraction=config.t90_fraction, floor=config.t90_floor_units)
     names = tuple(s.name for s in crn.outputs)
     return KineticsResult(kind, names, nn, np.stack(outputs), np.stack(t_final), np.stack(converged), grid,

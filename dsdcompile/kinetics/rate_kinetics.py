@@ -14,8 +14,12 @@ constants), so the check is by simulation, in real units (nM, s):
    as long as the tube runs (anderson2021's fixed point has continuous flux), so it has a
    quasi-steady state only, read at 1×, 2× and 5× the readout time to show the drift.
 
-Every run integrates one example at a time with scipy's BDF and the analytic sparse
-Jacobian (the systems are stiff: gate steps take seconds, the computation hours).
+Every run goes through :func:`dsdcompile.simulate.simulate` with its BDF back end (one
+example per task, the analytic sparse Jacobian, the plain mass-action polynomial with a
+clipped fallback): the systems are stiff (gate steps take seconds, the computation hours),
+an implementation's gates form strongly connected components far larger than the
+Rosenbrock back end takes, and on the formal CRN, where Rosenbrock would apply, BDF is the
+faster of the two at these tolerances (see :mod:`dsdcompile.simulate`).
 """
 
 from __future__ import annotations
@@ -25,12 +29,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
-from dsdcompile.config import RateFuelConfig
+from dsdcompile.config import RateFuelConfig, SimulationConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.errors import DsdCompileError
-from dsdcompile.executors import Executor, map_tasks
+from dsdcompile.executors import Executor
 from dsdcompile.ir import CRN, Reaction, Role, Species
 from dsdcompile.kinetics.formal import select_examples
 from dsdcompile.kinetics.implementation import ImplementationCRN, build_implementation_crn
@@ -38,17 +41,16 @@ from dsdcompile.kinetics.rate_fuel import RateFuelPlan, plan_rates, real_rate_co
 from dsdcompile.kinetics.result import relative_scale
 from dsdcompile.kinetics.t90 import t90_batch
 from dsdcompile.progress import Progress
-from dsdcompile.simulate import mass_action
+from dsdcompile.simulate import simulate
 
 READOUT_MULTIPLES = (1.0, 2.0, 5.0)
 _PER_DECADE = 12
-# BDF tolerances (concentrations in nM). On IRIS anderson2021's fuel-excess run (1 nM per
-# unit, 3 examples, scripts/bench_rate_kinetics.py) the outputs differ from rtol 1e-7 /
-# atol 1e-9 by 3.3e-5 units, far inside the 1e-3 readout tolerance; with the smooth
-# polynomial the strict tolerances cost only 5% more time (with clipped rates, where these
-# tolerances were chosen, they had cost twice the time).
-RTOL = 1e-6
-ATOL_NM = 1e-7
+# BDF tolerances (concentrations in nM): RateFuelConfig.integrate_rtol / integrate_atol_nM. On
+# IRIS anderson2021's fuel-excess run (1 nM per unit, 3 examples, scripts/bench_rate_kinetics.py)
+# the outputs on the grid differ from rtol 1e-7 / atol 1e-9 by 3.3e-5 units, far inside the 1e-3
+# readout tolerance; those strict tolerances take 1.3-2.1x the time (three runs, loaded machine).
+RTOL = RateFuelConfig.integrate_rtol
+ATOL_NM = RateFuelConfig.integrate_atol_nM
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,45 +95,30 @@ def log_grid(t_end: float, t_start: float, extra: Sequence[float] = ()) -> np.nd
     return np.unique(np.concatenate([np.geomspace(t_start, t_end, n), np.asarray(extra, dtype=np.float64)]))
 
 
-def _integrate_one(task: tuple) -> np.ndarray:
-    """One example's states (G, species) at the grid times: top level, so that process pools can run it.
-
-    The plain mass-action polynomial first (smooth through zero, far faster: see
-    :func:`dsdcompile.simulate.mass_action`); where that run fails, the rates clipped at zero.
-    The polynomial can run away once species are used up and pushed below zero (virus
-    anderson2021, finite fuel at a fuel margin of 0.03: "required step size is less than
-    spacing between numbers"), which clipping cannot.
-    """
-    crn, rates, start, grid, rtol, atol = task
-    for clip in (False, True):
-        f, jac = mass_action(crn, rates, clip=clip)
-        sol = solve_ivp(f, (0.0, float(grid[-1])), start, method="BDF", jac=jac, t_eval=grid, rtol=rtol,
-                        atol=atol)
-        if sol.status == 0:
-            return np.maximum(sol.y.T, 0.0)
-    raise DsdCompileError(f"integration failed: {sol.message}")
-
-
 def integrate(crn: CRN, rates: np.ndarray, c0: np.ndarray, grid: np.ndarray, *, rtol: float = RTOL,
               atol: float = ATOL_NM, progress: Progress | None = None, desc: str = "kinetics",
               executor: Executor | None = None) -> np.ndarray:
-    """States (G, n, species) at the grid times, one example per task (scipy BDF, analytic sparse Jacobian).
+    """States (G, n, species) at the grid times (seconds, sorted, from 0 on), with the BDF back end of simulate.
 
     ``executor`` (:func:`dsdcompile.executors.make_executor`) runs the examples in
     parallel; without one they run here, one after another. ``progress`` shows a bar named
-    ``desc``, updated per example.
+    ``desc``, updated per example. The run ends at ``grid[-1]``, or earlier for an example
+    whose relative rate of change falls below ``rtol / grid[-1]`` per second (it then moves
+    by less than about ``rtol`` in what is left of the run).
     """
     progress = progress or Progress(quiet=True)
-    tasks = [(crn, rates, start, grid, rtol, atol) for start in c0]
-    with progress.bar(len(tasks), desc) as tick:
-        outcomes = map_tasks(_integrate_one, tasks, executor, progress=tick)
-    out = np.empty((grid.size, c0.shape[0], crn.n_species))
-    for i, outcome in enumerate(outcomes):
-        if not outcome.ok:
-            last = (outcome.error or "").strip().splitlines()[-1:] or ["timed out"]
-            raise DsdCompileError(f"kinetics ({desc}): example {i}: {last[0]}")
-        out[:, i, :] = outcome.value
-    return out
+    t_end = float(grid[-1])
+    config = SimulationConfig(t_max=t_end, rtol=rtol, atol=atol, steady_rtol=rtol / t_end, backend="bdf")
+    with progress.bar(c0.shape[0], desc) as tick:
+        try:
+            res = simulate(crn, c0, config, rates=rates, times=grid, progress=tick, executor=executor)
+        except DsdCompileError as e:
+            raise DsdCompileError(f"kinetics ({desc}): {e}") from e
+    stopped = ~res.converged & (res.t_final < t_end * (1 - 1e-12))
+    if stopped.any():
+        raise DsdCompileError(f"kinetics ({desc}): example {int(np.argmax(stopped))} stopped at "
+                              f"{res.t_final[stopped][0]:.4g} s of {t_end:.4g} s after {config.max_steps} steps")
+    return res.states
 
 
 def fuel_excess_crn(impl: ImplementationCRN) -> tuple[ImplementationCRN, dict[str, tuple[int, int]]]:
@@ -167,11 +154,12 @@ def _implementation(crn: CRN, modules: Sequence[ModuleImplementation], plan: Rat
     return replace(impl, initial=tuple(initial))
 
 
-def _run(crn: ImplementationCRN, x: np.ndarray, grid: np.ndarray, unit_nM: float, progress: Progress, desc: str,
-         executor: Executor | None) -> Trajectories:
-    states = integrate(crn, crn.rate_constants(1.0), crn.initial_state(x * unit_nM), grid, progress=progress,
-                       desc=desc, executor=executor)
-    return Trajectories(grid, crn.output_values(states) / unit_nM, states)
+def _run(crn: ImplementationCRN, x: np.ndarray, grid: np.ndarray, config: RateFuelConfig, progress: Progress,
+         desc: str, executor: Executor | None) -> Trajectories:
+    u = config.unit_nM
+    states = integrate(crn, crn.rate_constants(1.0), crn.initial_state(x * u), grid, rtol=config.integrate_rtol,
+                       atol=config.integrate_atol_nM, progress=progress, desc=desc, executor=executor)
+    return Trajectories(grid, crn.output_values(states) / u, states)
 
 
 def settle_time(run: Trajectories, reference: np.ndarray, rtol: float) -> np.ndarray:
@@ -206,8 +194,9 @@ def run_rate_kinetics(crn: CRN, modules: Sequence[ModuleImplementation], x: np.n
 
     formal_rates = real_rate_constants(crn, u, tau)
     grid = log_grid(config.formal_span * tau, tau / 100.0)
-    states = integrate(crn, formal_rates, crn.initial_state(x) * u, grid, progress=progress,
-                       desc="formal CRN (real rates)", executor=executor)
+    states = integrate(crn, formal_rates, crn.initial_state(x) * u, grid, rtol=config.integrate_rtol,
+                       atol=config.integrate_atol_nM, progress=progress, desc="formal CRN (real rates)",
+                       executor=executor)
     formal = Trajectories(grid, crn.output_values(states) / u, states)
     t_formal = float(settle_time(formal, nn, config.readout_rtol).max(initial=tau))
 
@@ -216,7 +205,8 @@ def run_rate_kinetics(crn: CRN, modules: Sequence[ModuleImplementation], x: np.n
         # changes how much the gates hold and so the readout time: a second round settles it
         excess_crn, counters = fuel_excess_crn(_implementation(crn, modules, plan))
         grid = log_grid(config.excess_span * t_formal, tau / 100.0)
-        excess = _run(excess_crn, x, grid, u, progress, f"fuel plan, round {round_ + 1}/{config.plan_rounds}", executor)
+        excess = _run(excess_crn, x, grid, config, progress, f"fuel plan, round {round_ + 1}/{config.plan_rounds}",
+                      executor)
         readout = float(settle_time(excess, excess.outputs[-1], config.readout_rtol).max(initial=tau))
         if readout > grid[-1] / 2:
             log(f"rate fuel: the fuel-excess run settles late ({readout / 3600:.3g} h of {grid[-1] / 3600:.3g} h)")
@@ -228,8 +218,8 @@ def run_rate_kinetics(crn: CRN, modules: Sequence[ModuleImplementation], x: np.n
     excess_crn, counters = fuel_excess_crn(impl)
     times = [m * readout for m in READOUT_MULTIPLES]
     grid = log_grid(max(times), tau / 100.0, times)
-    excess = _run(excess_crn, x, grid, u, progress, "implementation, fuel excess", executor)
-    finite = _run(impl, x, grid, u, progress, "implementation, finite fuel", executor)
+    excess = _run(excess_crn, x, grid, config, progress, "implementation, fuel excess", executor)
+    finite = _run(impl, x, grid, config, progress, "implementation, finite fuel", executor)
     at = int(np.argmin(np.abs(grid - readout)))
     idx = impl.index
     left = {f: float(finite.states[at, :, idx[f]].min() / c) for f, c in plan.fuel_nM.items() if c > 0}
