@@ -148,6 +148,7 @@ def test_figures_shown_equal_summary_json(iris):
     folder, page = iris
     summary = json.loads((folder / "summary.json").read_text())
     assert check_figures(page, summary) == []
+    assert 'class="problems"' not in (folder / "index.html").read_text(encoding="utf-8")
     keys = {f["key"] for f in page.figures}
     assert set(OVERVIEW_KEYS) <= keys
     # every scalar of summary.json's blocks is shown somewhere (the summary.json section at least)
@@ -307,7 +308,7 @@ def test_every_committed_kind_of_folder(design, tmp_path):
     page = Page(text)
     summary = json.loads((folder / "summary.json").read_text())
     assert check_figures(page, summary) == [] and broken_links(page, folder) == []
-    assert len(text.encode()) < 5 * 2**20
+    assert len(text.encode()) < 5 * 2**20 and 'class="problems"' not in text
     if design == "mnist/dsd_soloveichik2010":
         # no strand list: every shape is still drawn, from the scheme, one figure per fuel
         verification = json.loads((folder / "verification.json").read_text())
@@ -363,6 +364,21 @@ def test_a_structure_that_does_not_fit_is_reported_not_fatal(tmp_path):
     page = Page((folder / "index.html").read_text(encoding="utf-8"))
     assert "m0-f0" not in page.data["complexes"] and "m0-f1" in page.data["complexes"]
     assert "cannot draw" in (folder / "index.html").read_text()
+
+
+def test_a_failing_section_costs_only_that_section(tmp_path, monkeypatch):
+    """Fault injection: a section that raises is named in the overview; the rest of the page is written."""
+    from dsdcompile.report import page as page_module
+
+    def boom(*args):
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(page_module, "kinetics_section", boom)
+    folder = copy_design(IRIS, tmp_path)
+    write_index(folder)
+    text = (folder / "index.html").read_text(encoding="utf-8")
+    assert "section kinetics: RuntimeError: injected" in text
+    assert 'id="kinetics"' not in text and 'id="verification"' in text and 'id="shape-0"' in text
 
 
 def test_cli_report(tmp_path):

@@ -41,6 +41,7 @@ class PageResult:
     ready_seconds: float | None = None  # to ``document.body.dataset.ready`` (the report's script done)
     values: list = field(default_factory=list)  # results of the ``evaluate`` expressions, in order
     screenshot: bytes | None = None
+    element_shots: dict[str, bytes] = field(default_factory=dict)  # CSS selector → PNG of that element
 
 
 class BrowserError(RuntimeError):
@@ -149,11 +150,12 @@ def _describe(event: dict) -> tuple[str | None, str | None]:
 
 def open_page(path: str | Path, *, evaluate: tuple[str, ...] = (), screenshot: bool = False,
               width: int = 1280, height: int = 900, full_page: bool = False, timeout: float = 60.0,
-              settle_s: float = 0.2, chromium: str | None = None) -> PageResult:
-    """Load the file ``path`` in a fresh headless Chromium; collect errors, timings, script results, a PNG.
+              settle_s: float = 0.2, chromium: str | None = None, elements: tuple[str, ...] = ()) -> PageResult:
+    """Load the file ``path`` in a fresh headless Chromium; collect errors, timings, script results, PNGs.
 
     ``evaluate`` are JavaScript expressions evaluated after the load event (promises awaited,
-    values returned by value). Raises BrowserError when no Chromium is found or it fails.
+    values returned by value); ``elements`` are CSS selectors of elements to photograph
+    (after the expressions ran). Raises BrowserError when no Chromium is found or it fails.
     """
     exe = chromium or find_chromium()
     if exe is None:
@@ -170,6 +172,8 @@ def open_page(path: str | Path, *, evaluate: tuple[str, ...] = (), screenshot: b
             pipe.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
                                                              "deviceScaleFactor": 1, "mobile": False},
                       session=session)
+            # no scrollbar: a capture beyond the viewport would otherwise lay the page out 15 px wider
+            pipe.call("Emulation.setScrollbarsHidden", {"hidden": True}, session=session)
             pipe.events.clear()
             t0 = time.monotonic()
             pipe.call("Page.navigate", {"url": url}, session=session, timeout=timeout)
@@ -200,6 +204,19 @@ def open_page(path: str | Path, *, evaluate: tuple[str, ...] = (), screenshot: b
                                       "scale": 1}
                 shot = pipe.call("Page.captureScreenshot", params, session=session, timeout=timeout)
                 result.screenshot = base64.b64decode(shot["data"])
+            for selector in elements:
+                rect = pipe.call("Runtime.evaluate", {
+                    "expression": f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+                                  ".getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, "
+                                  "r.height]; })()", "returnByValue": True}, session=session)["result"]["value"]
+                pad = 8  # a margin around the element, inside the page
+                x, y = max(rect[0] - pad, 0), max(rect[1] - pad, 0)
+                clip = {"x": x, "y": y, "width": rect[0] + rect[2] + pad - x, "height": rect[1] + rect[3] + pad - y,
+                        "scale": 1}
+                shot = pipe.call("Page.captureScreenshot", {"format": "png", "clip": clip,
+                                                            "captureBeyondViewport": True},
+                                 session=session, timeout=timeout)
+                result.element_shots[selector] = base64.b64decode(shot["data"])
             for event in pipe.events:
                 err, msg = _describe(event)
                 if msg:

@@ -104,7 +104,8 @@ def _complex_table(folder: Folder, cat: Catalogue, total: int) -> str:
             f'<div id="picked" class="picked"></div>{table}')
 
 
-def verification_section(summary: dict | None, verification: dict | None, folder: Folder) -> str:
+def verification_section(summary: dict | None, verification: dict | None, folder: Folder, drawn: bool) -> str:
+    """Verdicts per shape (linked to the shape's drawings when ``drawn``), the whole system, any other block."""
     if verification is None and dig(summary, "verification") is None:
         return ""
     parts = []
@@ -121,7 +122,7 @@ def verification_section(summary: dict | None, verification: dict | None, folder
         parts.append(f'<p class="muted">tools: {e(", ".join(f"{k} {t}" for k, t in v["tools"].items()))}</p>')
     modules = [m for m in v.get("modules", []) if isinstance(m, dict)]
     if modules:
-        parts.append("<h3>Per shape</h3>" + _shape_table(modules))
+        parts.append("<h3>Per shape</h3>" + _shape_table(modules, drawn))
     if v.get("whole_system"):
         parts.append("<h3>Whole system</h3>" + generic(v["whole_system"]))
     known = {"summary", "method", "verdict", "seconds", "tools", "config", "whole_system", "modules"}
@@ -131,9 +132,9 @@ def verification_section(summary: dict | None, verification: dict | None, folder
     return section("verification", "Verification", "".join(parts))
 
 
-def _shape_table(modules: list[dict]) -> str:
+def _shape_table(modules: list[dict], drawn: bool) -> str:
     rows = []
-    for m in modules:
+    for k, m in enumerate(modules):
         checks = "<br>".join(f"{e(str(c.get('method')))}: {badge(c.get('verdict'))} "
                              f"({float(c.get('seconds') or 0):.3g} s)" + (f" {e(str(c['detail']))}" if c.get("detail")
                                                                           else "")
@@ -154,7 +155,9 @@ def _shape_table(modules: list[dict]) -> str:
         if extra:
             details.append(generic(extra))
         cell = f"<details><summary>details</summary>{''.join(details)}</details>" if details else ""
-        rows.append([e(str(m.get("shape", ""))), f"{int(m.get('instances') or 0):,}", badge(m.get("verdict")),
+        shape = e(str(m.get("shape", "")))
+        rows.append([f'<a href="#shape-{k}">{shape}</a>' if drawn else shape, f"{int(m.get('instances') or 0):,}",
+                     badge(m.get("verdict")),
                      checks, f"<code>{e(str(m.get('formal', '')))}</code>", cell])
     return data_table("verification-table", ["shape", "modules", "verdict", "checks", "representative", ""], rows,
                       raw=True)

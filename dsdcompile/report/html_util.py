@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dsdcompile.report.folder import Folder, dig
 
 e = html.escape
+BIG_TABLE = 100  # rows above which a table is laid out lazily (see report.css)
 
 
 def fmt(value: object, kind: str = "auto") -> str:
@@ -82,7 +83,8 @@ def data_table(table_id: str | None, header: Sequence[str], rows: Iterable[Seque
     tools = (f'<input type="search" class="filter" data-filter="{e(table_id)}" placeholder="search {shown:,} rows" '
              f'aria-label="search table">') if search and table_id and shown > 5 else ""
     tid = f' id="{e(table_id)}"' if table_id else ""
-    return (f'{tools}<div class="scroll"><table class="data"{tid}><thead><tr>{head}</tr></thead>'
+    big = " big" if shown > BIG_TABLE else ""
+    return (f'{tools}<div class="scroll{big}"><table class="data"{tid}><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>{note}')
 
 

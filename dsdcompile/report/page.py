@@ -7,7 +7,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from dsdcompile.report.complexes import page_json
+from dsdcompile.report.complexes import Catalogue, page_json
 from dsdcompile.report.dsd_section import build_catalogue, dsd_section, verification_section
 from dsdcompile.report.folder import INDEX_NAME, Folder, dig
 from dsdcompile.report.html_util import e
@@ -41,24 +41,38 @@ def render_index(design_dir: Path) -> str:
     summary = summary if isinstance(summary, dict) else None
     verification = folder.json("verification.json")
     verification = verification if isinstance(verification, dict) else None
-    cat, total, note, shapes = build_catalogue(folder, summary, verification)
+    def guarded(name: str, build, *args) -> str:
+        # the report is written at the end of a long design run: a file it cannot make sense of costs one
+        # section (named in the overview), never the run
+        try:
+            return build(*args)
+        except Exception as err:  # noqa: BLE001
+            folder.problems.append(f"section {name}: {type(err).__name__}: {err}")
+            return ""
+
+    try:
+        cat, total, note, shapes = build_catalogue(folder, summary, verification)
+    except Exception as err:  # noqa: BLE001 - see guarded()
+        folder.problems.append(f"drawings: {type(err).__name__}: {err}")
+        cat, total, note, shapes = Catalogue(), 0, "", {}
     shown: set[str] = set()
+    dsd = guarded("dsd", dsd_section, folder, summary, verification, cat, total, note, shapes)
     body = {
-        "network": network_section(folder, summary),
-        "crn": crn_section(folder, summary),
-        "examples": examples_section(folder, summary),
-        "dsd": dsd_section(folder, summary, verification, cat, total, note, shapes),
-        "verification": verification_section(summary, verification, folder),
-        "kinetics": kinetics_section(folder, summary, shown),
-        "sequences": sequences_section(folder, summary, shown),
-        "lab": lab_section(folder, summary, shown),
-        "sbml": sbml_section(folder),
+        "network": guarded("network", network_section, folder, summary),
+        "crn": guarded("crn", crn_section, folder, summary),
+        "examples": guarded("examples", examples_section, folder, summary),
+        "dsd": dsd,
+        "verification": guarded("verification", verification_section, summary, verification, folder,
+                                'id="shape-0"' in dsd),
+        "kinetics": guarded("kinetics", kinetics_section, folder, summary, shown),
+        "sequences": guarded("sequences", sequences_section, folder, summary, shown),
+        "lab": guarded("lab", lab_section, folder, summary, shown),
+        "sbml": guarded("sbml", sbml_section, folder),
     }
     shown.update(f for f in ("trajectory.png", "convergence.png") if body["examples"])
-    body["figures"] = figures_section(folder, shown)
-    placed = _placed(folder, body)
-    body["files"] = files_section(folder, placed)
-    body["summary"] = summary_section(summary)
+    body["figures"] = guarded("figures", figures_section, folder, shown)
+    body["files"] = guarded("files", files_section, folder, _placed(folder, body))
+    body["summary"] = guarded("summary", summary_section, summary)
     # the overview goes first but lists what the other sections could not read
     sections = {"overview": overview(folder, summary, verification), **body}
     present = [k for k, html in sections.items() if html]

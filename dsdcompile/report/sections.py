@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from dsdcompile.report.folder import Folder, dig
 from dsdcompile.report.heatmap import heatmap
 from dsdcompile.report.html_util import (
-    badge,
     data_table,
     e,
     figure,
@@ -77,8 +76,6 @@ def overview(folder: Folder, summary: dict | None, verification: dict | None) ->
     for text, key, kind in OVERVIEW:
         if dig(summary, key) is not None:
             value = figure(summary, key, kind)
-            if key == "verification.verdict":
-                value = f'{value} {badge(dig(summary, key))}'
             cells.append(f"<div class=\"tile\"><div class=\"t\">{e(text)}</div><div class=\"v\">{value}</div></div>")
     model = dig(summary, "model.path")
     head = f"<p>Model <code>{e(str(model))}</code></p>" if model else ""
