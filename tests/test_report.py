@@ -264,6 +264,12 @@ def test_non_ladder_structures_are_drawn_as_arcs_and_bad_ones_refused():
     hairpin = ComplexSpec("h", (StrandSpec("s", ("a", "l", "a*")),), "(.)")
     d = layout(hairpin, {"a": 6, "l": 4}, {})
     assert d.style == "arcs" and len(d.arcs) == 1 and len(d.segments) == 3
+    bulge = ComplexSpec("b", (StrandSpec("t", ("a", "l", "b")), StrandSpec("s", ("b*", "a*"))), "(.(+))")
+    assert layout(bulge, {}, {}).style == "arcs"  # the loop would have no room between neighbouring partners
+    wide = ComplexSpec("w", (StrandSpec("t", ("a", "l", "b")), StrandSpec("s", ("b*", "x", "a*"))), "(.(+).)")
+    d = layout(wide, {}, {})
+    top = {s.domain: s for s in d.segments}
+    assert d.style == "ladder" and min(y for _, y in top[1].points) < top[0].points[0][1]  # the loop rises
     three_way = ComplexSpec("t", (StrandSpec("1", ("a", "b")), StrandSpec("2", ("b*", "c")),
                                   StrandSpec("3", ("c*", "a*"))), "((+)(+))")
     assert layout(three_way, {}, {}).style == "arcs"

@@ -135,9 +135,20 @@ def layout(spec: ComplexSpec, lengths: dict[str, int], kinds: dict[str, str]) ->
     if all(p is None for p in pairs) and len(spec.strands) == 1:
         return _single(spec, lengths, kinds)
     bottom = _bottom_strand(spec, pairs, owner)
-    if bottom is None:
+    if bottom is None or _pinched_bulge(spec, pairs, owner, bottom):
         return _arcs(spec, pairs, lengths, kinds)
-    return _ladder(spec, pairs, owner, bottom, lengths, kinds)
+    return _ladder(spec, pairs, bottom, lengths, kinds)
+
+
+def _pinched_bulge(spec: ComplexSpec, pairs: list[int | None], owner: list[int], bottom: int) -> bool:
+    """A top strand loops out between partners that are neighbours on the bottom strand: no room on a ladder."""
+    for k, p in enumerate(pairs):
+        if p is None or owner[k] == bottom:
+            continue
+        nxt = next((j for j in range(k + 1, len(pairs)) if owner[j] == owner[k] and pairs[j] is not None), None)
+        if nxt is not None and nxt - k > 1 and abs(pairs[nxt] - p) == 1:
+            return True
+    return False
 
 
 def _bottom_strand(spec: ComplexSpec, pairs: list[int | None], owner: list[int]) -> int | None:
@@ -228,8 +239,8 @@ def _arcs(spec: ComplexSpec, pairs: list[int | None], lengths: dict[str, int], k
     return b.finish("arcs", tuple(s.released for s in spec.strands))
 
 
-def _ladder(spec: ComplexSpec, pairs: list[int | None], owner: list[int], bottom: int,
-            lengths: dict[str, int], kinds: dict[str, str]) -> Drawing:
+def _ladder(spec: ComplexSpec, pairs: list[int | None], bottom: int, lengths: dict[str, int],
+            kinds: dict[str, str]) -> Drawing:
     b = _Builder(len(spec.strands))
     starts = [0]
     for s in spec.strands:
