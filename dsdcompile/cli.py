@@ -249,6 +249,9 @@ def _register_optional_commands() -> None:
     from dsdcompile.cli_sequences import sequences
 
     main.add_command(sequences, "sequences")
+    from dsdcompile.cli_report import report
+
+    main.add_command(report, "report")
 
 
 _register_optional_commands()
