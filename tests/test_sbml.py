@@ -116,11 +116,12 @@ def test_the_comparison_catches_a_wrong_rate(tmp_path):
 
 
 def _implementation(net, x, config: KineticsConfig):
-    from dsdcompile.dsd.stage import enumerate_modules, translate
+    from dsdcompile.dsd.enumerate import enumerate_modules
+    from dsdcompile.dsd.translate import translate
     from dsdcompile.kinetics import build_implementation_crn, fuel_plan
 
     system = translate(compile_network(net), "soloveichik2010", DSDConfig())
-    modules = enumerate_modules(system, EnumerationConfig(executor="serial"))
+    modules = enumerate_modules(system, EnumerationConfig())
     plan = fuel_plan(system.split_crn, modules, x, config)
     return build_implementation_crn(system.split_crn, modules, plan, unit_nM=config.unit_nM)
 

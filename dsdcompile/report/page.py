@@ -77,7 +77,10 @@ def render_index(design_dir: Path) -> str:
     sections = {"overview": overview(folder, summary, verification), **body}
     present = [k for k, html in sections.items() if html]
     nav = "".join(f'<a href="#{k}">{e(TITLES[k])}</a>' for k in present)
-    name = Path(design_dir).resolve().name
+    # named after the model it was compiled from, not the folder: a design run renders the page in
+    # a temporary folder, and a folder that is moved or copied keeps a correct title
+    model = dig(summary, "model.path")
+    name = Path(str(model)).name if model else Path(design_dir).resolve().name
     scheme = dig(summary, "dsd.scheme")
     subtitle = " · ".join(str(x) for x in (dig(summary, "network.construction"), scheme and f"scheme {scheme}",
                                            dig(summary, "versions.dsdcompile") and

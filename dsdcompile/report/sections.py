@@ -321,11 +321,18 @@ def files_section(folder: Folder, placed: dict[str, str]) -> str:
     return section("files", "Files", data_table("files-table", ["file", "size", "what", "shown in"], rows, raw=True))
 
 
+# what changes between identical runs (start time, stage timings) stays out of the page, so a
+# design's index.html is byte-identical whenever the rest of its folder is
+VOLATILE = ("run", "verification.seconds")
+
+
 def summary_section(summary: dict | None) -> str:
     if not isinstance(summary, dict):
         return ""
     blocks = []
     for key, value in summary.items():
+        if key in VOLATILE:
+            continue
         if isinstance(value, dict):
             body = _tree(summary, key, value)
             blocks.append(f"<details><summary>{e(key)}</summary>{body}</details>")
@@ -339,6 +346,8 @@ def _tree(summary: dict, prefix: str, block: dict) -> str:
     rows = []
     for k, v in block.items():
         key = f"{prefix}.{k}"
+        if key in VOLATILE:
+            continue
         if isinstance(v, dict) and v and "." not in k:
             rows.append(f"<tr><th>{e(k)}</th><td>{_tree(summary, key, v)}</td></tr>")
         elif "." in k:

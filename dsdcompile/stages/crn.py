@@ -186,8 +186,19 @@ def write_json(path: Path, data: dict, *, compact: bool = False) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
+def write_sbml_if_small(crn: CRN, path: Path, *, units: str, name: str) -> bool:
+    """SBML of ``crn`` unless it is too large to be useful (see dsdcompile.sbml.SBML_MAX_TERMS)."""
+    from dsdcompile import sbml
+
+    n = sbml.terms(crn)
+    if n > sbml.SBML_MAX_TERMS:
+        return False
+    sbml.write_sbml(crn, path, units=units, name=name, check=n <= sbml.CHECK_MAX_TERMS)
+    return True
+
+
 def write_crn_files(crn: CRNResult, folder: Path, *, crn_json: bool = True) -> list[str]:
-    """formal.crn and reduced.crn (with their JSON forms) and network.json."""
+    """formal.crn and reduced.crn (with their JSON and SBML forms) and network.json."""
     from dsdcompile.model_io import network_to_json
 
     files = []
@@ -197,6 +208,9 @@ def write_crn_files(crn: CRNResult, folder: Path, *, crn_json: bool = True) -> l
         if crn_json:
             write_crn_json(c, folder / f"{name}.json")
             files.append(f"{name}.json")
+        # in network units: time in units of 1/k, every rate its own (1 when the CRN gives none)
+        if write_sbml_if_small(c, folder / f"{name}.sbml", units="network", name=f"dsdcompile_{name}"):
+            files.append(f"{name}.sbml")
     if crn.network is not None:
         write_json(folder / "network.json", network_to_json(crn.network), compact=True)
         files.append("network.json")

@@ -37,9 +37,11 @@ from dsdcompile.config import RunConfig
 from dsdcompile.errors import DesignInfeasible
 from dsdcompile.executors import Executor
 from dsdcompile.progress import Progress
+from dsdcompile.stages.crn import write_sbml_if_small
 from dsdcompile.stages.dsd import DSDResult
 
 if TYPE_CHECKING:
+    from dsdcompile.ir import CRN
     from dsdcompile.kinetics.fuel import FuelPlan
     from dsdcompile.kinetics.leak import LeakSweep
     from dsdcompile.kinetics.rate_fuel import RateFuelPlan
@@ -74,6 +76,7 @@ class KineticsStageResult:
     rate: RateKinetics | None = None
     helper_nM: dict[str, float] = field(default_factory=dict)
     ran: bool = True
+    implementation_crn: CRN | None = None  # the DNA implementation simulated (nM, seconds), fuels included
 
     @classmethod
     def not_run(cls, reason: str) -> KineticsStageResult:
@@ -194,7 +197,8 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
         block["fuel_plan_examples"] = int(np.atleast_2d(x).shape[0])
     if sweep is not None:
         block["leak_sweep"] = sweep.rows()
-    return KineticsStageResult(block, skipped, False, kcfg.unit_nM, plan, x, nn, formal, impl, sweep)
+    return KineticsStageResult(block, skipped, False, kcfg.unit_nM, plan, x, nn, formal, impl, sweep,
+                               implementation_crn=impl_crn)
 
 
 def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunConfig, progress: Progress,
@@ -236,24 +240,28 @@ def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunCo
     block["config"] = rcfg.summary()
     n = summary["examples"]
     return KineticsStageResult(block, {}, True, rcfg.unit_nM, res.plan, x[:n], nn[:n], rate=res,
-                               helper_nM=dict(res.plan.helper_nM))
+                               helper_nM=dict(res.plan.helper_nM), implementation_crn=res.impl_crn)
 
 
 def write_kinetics_files(kinetics: KineticsStageResult, folder: Path) -> list[str]:
-    """kinetics.csv and the other per-example tables, fuel.csv (leak.csv) and the plots."""
+    """kinetics.csv and the other per-example tables, fuel.csv (leak.csv), the plots and implementation.sbml."""
     if not kinetics.ran:
         return []
+    files = []
+    if kinetics.implementation_crn is not None and write_sbml_if_small(
+            kinetics.implementation_crn, folder / "implementation.sbml", units="nM", name="dsdcompile_implementation"):
+        files.append("implementation.sbml")
     if kinetics.rate_dependent:
         if kinetics.rate is None:
-            return []
+            return files
         from dsdcompile.kinetics.rate_report import write_rate_outputs
 
         class_names = tuple(s.name for s in kinetics.rate.formal_crn.outputs)
-        return [Path(p).name for p in write_rate_outputs(kinetics.rate, class_names, folder)]
+        return files + [Path(p).name for p in write_rate_outputs(kinetics.rate, class_names, folder)]
     from dsdcompile.kinetics import write_kinetics_outputs
 
-    return [Path(p).name for p in write_kinetics_outputs(kinetics.formal, kinetics.implementation, folder,
-                                                         fuel_plan=kinetics.plan, leak=kinetics.sweep)]
+    return files + [Path(p).name for p in write_kinetics_outputs(kinetics.formal, kinetics.implementation, folder,
+                                                                 fuel_plan=kinetics.plan, leak=kinetics.sweep)]
 
 
 __all__ = ["FORMAL_CRN_NOTE", "KineticsStageResult", "run_kinetics_stage", "write_kinetics_files"]

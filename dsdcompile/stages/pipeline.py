@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from dsdcompile.config import RunConfig
 from dsdcompile.progress import Progress
+from dsdcompile.report.folder import INDEX_NAME
 from dsdcompile.stages.agreement import Agreement, check_agreement, write_agreement_files
 from dsdcompile.stages.crn import CRNResult, compile_model, load_examples, write_crn_files, write_json
 from dsdcompile.stages.folder import SUMMARY, atomic_directory, check_destination
@@ -143,10 +144,15 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
                     f for f in lab_files if f in ("concentrations.csv", "concentrations.md", "plate.xlsx")]
                 seq_block, seq_files = write_sequence_files(seqs, tmp, progress, carrying)
                 files += seq_files
+        files.append(INDEX_NAME)  # written last, from the other files
         run = {"started": started.isoformat(timespec="seconds"), "seconds": dict(progress.timings)}
         summary = design_summary(config, crn, agreement, files, dsd=dsd, kinetics=kinetics, lab=lab,
                                  sequences=seq_block, run=run)
         write_json(tmp / SUMMARY, summary)
+        from dsdcompile.report import write_index
+
+        with progress.stage("report"):
+            write_index(tmp)
     progress.log(f"wrote {out_dir}/ ({len(files)} files)")
     if dsd is not None:
         # the folder, with the counterexample in its report, is written before this exit (code 3)
