@@ -1,4 +1,9 @@
-"""``dsdcompile sequences DESIGN``: nucleotide sequences, checks and order sheets for a design folder."""
+"""``dsdcompile sequences DESIGN``: nucleotide sequences, checks and order sheets for a design folder.
+
+Exit status: 0 when every check passes, 5 (:class:`dsdcompile.errors.SequenceChecksFailed`) when
+checks still fail after the repair rounds (the folder and its report are written all the same;
+``--allow-failures`` exits 0 then), 2 for bad input, 1 for other failures.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from dsdcompile.errors import DsdCompileError, InputError
+from dsdcompile.errors import EXIT_SEQUENCE_CHECKS, DsdCompileError, InputError, SequenceChecksFailed
 from dsdcompile.sequences.constraints import SequenceConstraints
 
 _SEQ = SequenceConstraints()
@@ -20,7 +25,12 @@ def sequence_options(f):
         click.option("--seed", "seq_seed", type=int, default=_SEQ.seed, show_default=True,
                      help="Seed of the sequence search (same seed, same sequences)."),
         click.option("--temperature", "seq_temperature", type=float, default=_SEQ.temperature_C, show_default=True,
-                     help="Temperature (°C) of every free-energy evaluation."),
+                     help="Reaction temperature (°C) of every free-energy evaluation."),
+        click.option("--sodium", "seq_sodium", type=float, default=_SEQ.sodium_M, show_default=True,
+                     help="Monovalent cations (M); the default is 1x TAE's Tris+ (40 mM Tris counted as 20 mM)."),
+        click.option("--magnesium", "seq_magnesium", type=float, default=_SEQ.magnesium_M, show_default=True,
+                     help="Mg2+ (M); ViennaRNA sees [Na+] + 3.3 sqrt([Mg2+]) (Peyret 2000). --sodium 1.021 "
+                          "--magnesium 0 gives ViennaRNA's standard 1.021 M Na+."),
         click.option("--three-letter/--four-letter", "seq_three_letter", default=_SEQ.three_letter,
                      show_default=True, help="A/C/T on signal strands (their complements A/G/T)."),
         click.option("--kmer", "seq_kmer", type=int, default=_SEQ.kmer, show_default=True,
@@ -35,6 +45,8 @@ def sequence_options(f):
                      show_default=True, help="Width (kcal/mol) of the toehold binding-energy window."),
         click.option("--iterations", "seq_iterations", type=int, default=_SEQ.max_iterations, show_default=True,
                      help="Symmetry-minimisation steps."),
+        click.option("--repair-rounds", "seq_repair_rounds", type=int, default=_SEQ.repair_rounds,
+                     show_default=True, help="Check-and-repair rounds with ViennaRNA (stops early once all pass)."),
         click.option("--synthesis-limit", "seq_synthesis_limit", type=int, default=_SEQ.synthesis_limit_nt,
                      show_default=True, help="Longest strand a vendor synthesises (nt): longer ones are flagged."),
     ]
@@ -47,29 +59,52 @@ def constraints_from(kw: dict) -> SequenceConstraints:
     """Options → constraints (pops the ``seq_*`` keys); bad values raise InputError."""
     gc = kw.pop("seq_gc")
     return replace(_SEQ, seed=kw.pop("seq_seed"), temperature_C=kw.pop("seq_temperature"),
-                   three_letter=kw.pop("seq_three_letter"), kmer=kw.pop("seq_kmer"), gc_min=gc[0], gc_max=gc[1],
+                   sodium_M=kw.pop("seq_sodium"), magnesium_M=kw.pop("seq_magnesium"),
+                   repair_rounds=kw.pop("seq_repair_rounds"), three_letter=kw.pop("seq_three_letter"),
+                   kmer=kw.pop("seq_kmer"), gc_min=gc[0], gc_max=gc[1],
                    max_paired=kw.pop("seq_max_paired"), crosstalk_dG=kw.pop("seq_crosstalk"),
                    toehold_window=kw.pop("seq_toehold_window"), max_iterations=kw.pop("seq_iterations"),
                    synthesis_limit_nt=kw.pop("seq_synthesis_limit"))
 
 
-def run_sequences(design_dir: Path, constraints: SequenceConstraints, *, quiet: bool, order: bool = True) -> dict:
+def advice(constraints: SequenceConstraints) -> str:
+    """What to try when checks still fail."""
+    c = constraints
+    return (f"try another seed (--seed {c.seed + 1}), more repair rounds (--repair-rounds {2 * c.repair_rounds}) "
+            f"or symmetry-minimisation steps (--iterations {2 * c.max_iterations}), a wider toehold window "
+            f"(--toehold-window {2 * c.toehold_window:g}: more distinct toeholds), or longer toeholds (re-run the DSD "
+            "stage with DSDConfig(toehold_nt=...)); --allow-failures exits 0 to explore")
+
+
+def run_sequences(design_dir: Path, constraints: SequenceConstraints, *, quiet: bool, order: bool = True,
+                  allow_failures: bool = False) -> dict:
+    """Design, check and write; raises SequenceChecksFailed (exit 5) after writing when checks still fail,
+    unless ``allow_failures``."""
     from dsdcompile.progress import Progress
     from dsdcompile.sequences.api import sequence_design_folder
 
     design, block = sequence_design_folder(design_dir, constraints, progress=Progress(quiet=quiet), order=order)
+    f = block["failing"]
+    counts = (f"strands {f['strands']}, complexes {f['complexes']}, crosstalk pairs {f['crosstalk_pairs']}, "
+              f"gate crosstalk pairs {f['gate_crosstalk_pairs']}")
     if not quiet:
-        f = block["failing"]
-        lines = [f"sequences: {block['domains']} domains, {block['distinct_strands']} distinct strands",
+        cond = block["conditions"]
+        lines = [f"sequences: {block['domains']} domains, {block['distinct_strands']} distinct strands at "
+                 f"{cond['temperature_C']:g} °C, {cond['sodium_M']:g} M Na+, {cond['magnesium_M']:g} M Mg2+",
                  f"fuel complexes with intended MFE: {100 * (block['fuel_complexes_mfe_fraction'] or 0):.1f} %; "
-                 f"worst crosstalk {block['worst_crosstalk_dG']} kcal/mol; failing: strands {f['strands']}, "
-                 f"complexes {f['complexes']}, crosstalk pairs {f['crosstalk_pairs']}"]
+                 f"worst crosstalk {block['worst_crosstalk_dG']} kcal/mol (gate regions: "
+                 f"{(block['gate_crosstalk'] or {}).get('worst_dG')} kcal/mol); failing: {counts}"]
         if "feasibility" in block:
             lines.append(f"feasibility: {block['feasibility'].get('verdict')}")
         for w in block.get("order", {}).get("warnings", [])[:5]:
             lines.append(f"warning: {w}")
         lines.append(f"sequences written to {design_dir}/ (sequence_report.md)")
         click.echo("\n".join(lines))
+    if not block["passed"] and not allow_failures:
+        raise SequenceChecksFailed(
+            f"sequence checks fail after {len(block['repair_rounds'])} repair rounds ({counts}); the design and "
+            f"{design_dir}/sequence_report.md are written", failing=tuple(design.failing_items()),
+            advice=advice(constraints))
     return block
 
 
@@ -78,14 +113,29 @@ def run_sequences(design_dir: Path, constraints: SequenceConstraints, *, quiet: 
 @sequence_options
 @click.option("--order/--no-order", default=True, show_default=True,
               help="Write IDT-style plate and tube order sheets.")
+@click.option("--allow-failures", is_flag=True,
+              help=f"Exit 0 even when checks still fail after the repair rounds (default: exit "
+                   f"{EXIT_SEQUENCE_CHECKS}, with the folder and report written).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
-def sequences(design: Path, order: bool, quiet: bool, **kw) -> None:
-    """Design nucleotide sequences for the DSD design folder DESIGN (from dsdcompile MODEL --scheme ...)."""
+def sequences(design: Path, order: bool, allow_failures: bool, quiet: bool, **kw) -> None:
+    """Design nucleotide sequences for the DSD design folder DESIGN (from dsdcompile MODEL --scheme ...).
+
+    \b
+    Exit status: 0 all checks pass (or --allow-failures); 5 checks still fail after the
+    repair rounds (folder and sequence_report.md written; the failing items and what to try
+    are printed); 2 bad input (nothing written); 1 other failure.
+    """
     try:
         constraints = constraints_from(kw)
         if not design.is_dir():
             raise InputError(f"{design}: no such design folder")
-        run_sequences(design, constraints, quiet=quiet, order=order)
+        run_sequences(design, constraints, quiet=quiet, order=order, allow_failures=allow_failures)
+    except SequenceChecksFailed as e:
+        click.echo(f"dsdcompile: error: {e}", err=True)
+        for line in e.failing:
+            click.echo(f"  {line}", err=True)
+        click.echo(f"dsdcompile: {e.advice}", err=True)
+        sys.exit(e.exit_code)
     except DsdCompileError as e:
         click.echo(f"dsdcompile: error: {e}", err=True)
         sys.exit(e.exit_code)

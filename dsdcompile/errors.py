@@ -6,6 +6,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INPUT = 2
 EXIT_NOT_EQUIVALENT = 3
+EXIT_SEQUENCE_CHECKS = 5   # 4 is reserved for "verification inconclusive"
 
 
 class DsdCompileError(Exception):
@@ -71,3 +72,18 @@ class NotEquivalent(DsdCompileError):
     """Verification proved that the implementation does not implement the formal CRN."""
 
     exit_code = EXIT_NOT_EQUIVALENT
+
+
+class SequenceChecksFailed(DsdCompileError):
+    """Designed sequences still fail thermodynamic checks after every repair round.
+
+    The design folder (report included) has been written; ``failing`` lists the items that
+    fail and ``advice`` what to try next.
+    """
+
+    exit_code = EXIT_SEQUENCE_CHECKS
+
+    def __init__(self, message: str, *, failing: tuple[str, ...] = (), advice: str = "") -> None:
+        self.failing = failing
+        self.advice = advice
+        super().__init__(message)

@@ -67,7 +67,7 @@ def test_drawn_domains_meet_the_local_constraints():
 def test_toeholds_lie_in_the_energy_window():
     pool, centre = toehold_choices(5, "ACT", C)
     assert len(pool) > 10
-    energies = [energy.toehold_dG(s, C.temperature_C) for s in pool]
+    energies = [energy.toehold_dG(s, C.temperature_C, C.salt_M) for s in pool]
     assert max(energies) - min(energies) <= C.toehold_window + 1e-9
     assert min(energies) <= centre <= max(energies)
 
@@ -216,3 +216,123 @@ def test_feasibility_bounds_and_verdicts():
     assert huge.verdict == "not buildable"
     assert "k = " in huge.suggestion and "modules" in huge.suggestion
     assert huge.to_dict()["classes"][0]["needed"] == 10 ** 6
+
+
+# -- helix-end junctions, salt, gate crosstalk, exit status (issue 17) ------------------------------
+
+def _fork_problem():
+    """Two top strands on one bottom strand, nick between them; each top has a 3' tail.
+
+        top1  5'- p  a  | t1 -3'        top2  5'- q  b  | t2 -3'
+        bottom 3'- p* a*   q* b*  -5'   (written 5'->3' as b* q* a* p*)
+    top1's tail t1 starts right where top2's helix starts on the bottom strand.
+    """
+    domains = [("p", 10, "branch"), ("a", 5, "toehold"), ("t1", 10, "branch"), ("q", 10, "branch"),
+               ("b", 5, "toehold"), ("t2", 10, "branch")]
+    strands = [("top1", ("p", "a", "t1"), "signal"), ("top2", ("q", "b", "t2"), "signal"),
+               ("bottom", ("b*", "q*", "a*", "p*"), "fuel")]
+    complexes = [("F", ("top1", "top2", "bottom"), "((.+((.+))))", "fuel")]
+    return SequenceProblem.build(domains, strands, complexes, three_letter=False)
+
+
+def test_junctions_name_the_nick_where_a_helix_could_slide():
+    from dsdcompile.sequences.junctions import JunctionScore, find_junctions
+
+    p = _fork_problem()
+    js = find_junctions(p)
+    pairs = {frozenset((j.a, j.b)) for j in js}
+    # top1's first tail base (t1[0]) against the bottom base that pairs with top2's first base (q[0])
+    assert frozenset((("t1", 0, False), ("q", 0, True))) in pairs
+    # top2's tail base against the bottom's 5'-most... top2's helix ends at the bottom's 5' end: nothing there
+    assert all(j.satisfiable for j in js)
+    seqs = {"p": "ACTTCACCAT", "a": "CATCA", "t1": "TCTCACTTCA", "q": "ACCTACATCC", "b": "TACCA",
+            "t2": "CCATTACACT"}
+    score = JunctionScore(js, dict(seqs))
+    base = score.score
+    # t1[0] = q[0] makes t1[0] complementary to the bottom base under q[0]: the helix can slide
+    seqs2 = dict(seqs, t1="A" + seqs["t1"][1:])
+    score.seqs = seqs2
+    assert score.update("t1") == base + 1
+    assert any(j.a[0] == "t1" or j.b[0] == "t1" for j in score.violated())
+
+
+def test_incremental_junction_score_equals_a_fresh_count():
+    from dsdcompile.sequences.junctions import JunctionScore, find_junctions
+
+    d = Designer(_fork_problem(), SequenceConstraints(kmer=4))
+    rng = random.Random(1)
+    for _ in range(60):
+        name = rng.choice([x.name for x in d.problem.domains])
+        d.set(name, d.mutate(name))
+        assert d.junctions.score == JunctionScore(find_junctions(d.problem), d.seqs).score
+    d.ssm(2000)
+    assert d.junctions.score == 0          # the search removes every violated junction it can
+
+
+def test_salt_conditions_weaken_duplexes_and_are_recorded():
+    c = SequenceConstraints()
+    assert c.salt_M == pytest.approx(0.020 + 3.3 * 0.0125 ** 0.5)
+    s = "ACCTCATTCACTCCA"
+    standard = energy.duplex_dG(s, energy.revcomp(s), 25.0)
+    buffer = energy.duplex_dG(s, energy.revcomp(s), 25.0, c.salt_M)
+    assert buffer > standard + 0.3            # less salt, weaker duplex
+    assert energy.mfe("GCGCGCAAAAGCGCGC", 25.0, 0.05)[1] > energy.mfe("GCGCGCAAAAGCGCGC", 25.0)[1]
+    cond = c.conditions()
+    assert (cond["temperature_C"], cond["sodium_M"], cond["magnesium_M"]) == (25.0, 0.020, 0.0125)
+    with pytest.raises(InputError, match="salt"):
+        SequenceConstraints(sodium_M=-1.0)
+
+
+def test_run_screen_equals_the_dense_screen_on_runs_of_k_or_more():
+    model = energy.stack_model(25.0)
+    rng = np.random.default_rng(2)
+    a = ["".join("ACGT"[i] for i in rng.integers(0, 4, 30)) for _ in range(8)]
+    b = ["".join("ACGT"[i] for i in rng.integers(0, 4, 50)) for _ in range(6)]
+    b[2] = b[2][:20] + energy.revcomp(a[3][5:14]) + b[2][29:]       # a planted 9-bp run
+    pairs = np.array([(i, j) for i in range(len(a)) for j in range(len(b))])
+    runs = energy.screen_runs(a, b, pairs, model, k=4)
+    dense = energy.screen_pairs(a + b, pairs + np.array([0, len(a)]), model)
+    hit = runs < 0
+    assert hit.any() and np.allclose(runs[hit], dense[hit], atol=0.6)   # same run, unless a shorter one wins
+    assert np.all(dense <= runs + 1e-9)
+    planted = pairs.tolist().index([3, 2])
+    assert runs[planted] <= -9.0 and runs[planted] == runs.min()
+
+
+def test_gate_crosstalk_catches_a_strand_on_a_toehold_and_spares_its_partner():
+    domains = [("t", 5, "toehold"), ("x", 15, "branch"), ("y", 15, "branch"), ("u", 5, "toehold")]
+    strands = [("X", ("t", "x"), "signal"), ("top", ("x",), "fuel"), ("bottom", ("x*", "t*"), "fuel"),
+               ("Y", ("y", "u"), "signal")]
+    complexes = [("G", ("top", "bottom"), "(+).", "fuel")]
+    p = SequenceProblem.build(domains, strands, complexes, three_letter=False)
+    (region,) = checks.gate_regions(p)
+    assert len(region.sites) == 6      # the 5-nt toehold t* and the paired nucleotide next to it
+    seqs = {"t": "CACTC", "x": "ACCTCATTCACTCCA", "y": "TCATCTACATCCACT", "u": "ATTCA"}
+    c = SequenceConstraints(crosstalk_dG=-6.0)
+    ok = checks.check_gate_crosstalk(p, seqs, c)
+    assert not ok.failing                                  # X carries t: its binding to t* is intended
+    # Y now carries t's sequence followed by x's first bases: it binds the gate's toehold and flank
+    bad_seqs = dict(seqs, y="TCATCTACAT" + "CACTC", u="ACCTC")
+    bad = checks.check_gate_crosstalk(p, bad_seqs, c)
+    assert any(names == ("y", "u") for names, _, _ in bad.failing)
+    assert bad.worst[0][2] < -6.0
+
+
+def test_failing_checks_exit_5_with_the_report_written_unless_allowed(small_design, tmp_path):
+    import shutil
+
+    out, _ = small_design
+    for allow in (False, True):
+        d = tmp_path / f"d{allow}"
+        shutil.copytree(out, d)
+        # no free-strand pair can bind more weakly than 0 kcal/mol: checks must fail
+        args = ["sequences", str(d), "-q", "--crosstalk-dG", "0", "--repair-rounds", "0", "--iterations", "10"]
+        res = CliRunner().invoke(main, args + (["--allow-failures"] if allow else []))
+        s = json.loads((d / "summary.json").read_text())["sequences"]
+        assert not s["passed"] and s["failing"]["crosstalk_pairs"] > 0
+        assert "some checks fail" in (d / "sequence_report.md").read_text()
+        if allow:
+            assert res.exit_code == 0, res.output
+        else:
+            assert res.exit_code == 5, res.output
+            assert "crosstalk" in res.output and "--seed" in res.output

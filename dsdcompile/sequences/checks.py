@@ -7,14 +7,26 @@
   least ``complex_probability``. The ensemble defect is reported too.
 - **Crosstalk.** Two strands *should bind* when one carries a domain and the other its
   complement; every other pair (a strand with itself included) should not. Pairs are taken
-  among the strands free in solution (:func:`free_strands`); all such pairs are
-  screened with the stack model of :mod:`dsdcompile.sequences.energy` (vectorised, exact runs
-  only), and ViennaRNA's duplex energy is computed for the ``crosstalk_pairs`` pairs the screen
-  ranks worst. A pair fails when its duplex free energy is below ``crosstalk_dG``.
+  among the strands free in solution (:func:`free_strands`); all such pairs are screened with
+  the stack model of :mod:`dsdcompile.sequences.energy` (vectorised, exact runs of 3 or more
+  base pairs: :func:`~dsdcompile.sequences.energy.screen_runs`), and ViennaRNA's duplex energy
+  is computed for the ``crosstalk_pairs`` pairs the screen ranks worst. A pair fails when its
+  duplex free energy is below ``crosstalk_dG``.
+- **Gate crosstalk.** Every free strand against every single-stranded region of every
+  multi-stranded complex (:func:`gate_regions`: maximal runs of unpaired nucleotides on one
+  strand, e.g. a gate's toehold or a fork's tails), for spurious binding there. Each region is
+  taken with the paired nucleotide on either side: a strand that binds a toehold also stacks on
+  the helix the toehold abuts, which ViennaRNA's duplex energy of the isolated region would
+  miss (so the screen errs on the strong side). The nucleotides of domains the free strand is
+  *meant* to bind (it carries their complement) are cut out of the region first, so an
+  intended toehold binding is not crosstalk, but the rest of the region still is. Screened and
+  evaluated like free-strand pairs (``gate_crosstalk_pairs`` to ViennaRNA), with the same bound
+  ``crosstalk_dG``.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -23,6 +35,7 @@ import numpy as np
 from dsdcompile.dsd.system import strand_nucleotides
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.constraints import SequenceConstraints
+from dsdcompile.sequences.junctions import Site, base
 from dsdcompile.sequences.problem import SequenceProblem, nucleotide_structure
 
 
@@ -77,7 +90,7 @@ def fold_strands(problem: SequenceProblem, seqs: Mapping[str, str], c: SequenceC
         if only is not None and doms not in only:
             continue
         s = strand_sequence(doms, seqs)
-        structure, dG = energy.mfe(s, c.temperature_C)
+        structure, dG = energy.mfe(s, c.temperature_C, c.salt_M)
         out.append(StrandResult(doms, tuple(names), s, structure, dG))
     return out
 
@@ -94,7 +107,8 @@ def check_complexes(problem: SequenceProblem, seqs: Mapping[str, str], c: Sequen
             continue
         doms = [strands[s] for s in cx.strands]
         intended = nucleotide_structure(cx.structure, doms, lengths)
-        check = energy.check_complex([strand_sequence(d, seqs) for d in doms], intended, c.temperature_C)
+        check = energy.check_complex([strand_sequence(d, seqs) for d in doms], intended, c.temperature_C,
+                                     c.salt_M)
         out.append(ComplexResult(cx.name, cx.role, len(cx.strands), intended, check))
         if tick:
             tick(1)
@@ -102,6 +116,10 @@ def check_complexes(problem: SequenceProblem, seqs: Mapping[str, str], c: Sequen
 
 
 FREE_ROLES = ("signal", "helper")
+# shortest run of base pairs the screens count (energy.screen_runs): a 3-bp run is about
+# -3 kcal/mol and a 4-bp one -5, far from the -9 kcal/mol bound; gate regions are up to 100 nt
+# long and more numerous, where 4 keeps the join small
+STRAND_SEED, GATE_SEED = 3, 4
 
 
 def free_strands(problem: SequenceProblem) -> list[tuple[str, ...]]:
@@ -118,6 +136,7 @@ def free_strands(problem: SequenceProblem) -> list[tuple[str, ...]]:
     return list(out)
 
 
+@functools.lru_cache(maxsize=4)
 def non_partner_pairs(problem: SequenceProblem) -> tuple[list[tuple[str, ...]], np.ndarray]:
     """Free strands and the (i, j), i <= j, pairs of them that share no complementary domain."""
     distinct = free_strands(problem)
@@ -144,9 +163,11 @@ def check_crosstalk(problem: SequenceProblem, seqs: Mapping[str, str], c: Sequen
     distinct, pairs = non_partner_pairs(problem)
     names = problem.distinct_strands()
     strand_seqs = [strand_sequence(d, seqs) for d in distinct]
-    screen = energy.screen_pairs(strand_seqs, pairs, energy.stack_model(c.temperature_C))
+    screen = energy.screen_runs(strand_seqs, strand_seqs, pairs, energy.stack_model(c.temperature_C, c.salt_M),
+                                k=STRAND_SEED)
     order = np.lexsort((np.arange(len(pairs)), screen))[:c.crosstalk_pairs]
-    vienna = np.array([energy.duplex_dG(strand_seqs[i], strand_seqs[j], c.temperature_C) for i, j in pairs[order]])
+    vienna = np.array([energy.duplex_dG(strand_seqs[i], strand_seqs[j], c.temperature_C, c.salt_M)
+                       for i, j in pairs[order]])
     rank = np.lexsort((np.arange(len(vienna)), vienna))
     top = tuple((names[distinct[pairs[order[r]][0]]][0], names[distinct[pairs[order[r]][1]]][0],
                  float(vienna[r]), float(screen[order[r]])) for r in rank[:worst])
@@ -154,5 +175,131 @@ def check_crosstalk(problem: SequenceProblem, seqs: Mapping[str, str], c: Sequen
     return CrosstalkResult(len(pairs), len(order), top, vienna, screen, failing)
 
 
-__all__ = ["ComplexResult", "CrosstalkResult", "StrandResult", "check_complexes", "check_crosstalk",
-           "domain_level_to_nt", "fold_strands", "non_partner_pairs", "strand_sequence"]
+@dataclass(frozen=True)
+class GateRegion:
+    """Single-stranded nucleotides of one strand of a complex (with the paired nucleotide on either side)."""
+
+    complex: str
+    strand: str
+    start: int                       # first nucleotide (0-based, in the strand) of the region with its flanks
+    sites: tuple[Site, ...]
+
+    def sequence(self, seqs: Mapping[str, str]) -> str:
+        return "".join(base(x, seqs) for x in self.sites)
+
+    def label(self) -> str:
+        return f"{self.complex}:{self.strand}[{self.start}:{self.start + len(self.sites)}]"
+
+
+def _strand_sites(doms: tuple[str, ...], lengths: Mapping[str, int]) -> list[Site]:
+    out: list[Site] = []
+    for x in doms:
+        name, n = x.rstrip("*"), lengths[x.rstrip("*")]
+        out += [(name, n - 1 - p, True) if x.endswith("*") else (name, p, False) for p in range(n)]
+    return out
+
+
+def gate_regions(problem: SequenceProblem, min_nt: int = 4) -> list[GateRegion]:
+    """Maximal unpaired runs of every strand of every multi-stranded complex, each with its flanking
+    paired nucleotides; deduplicated by their sites (a gate design repeats in many complexes)."""
+    strands = {s.name: s.domains for s in problem.strands}
+    lengths = {d.name: d.length for d in problem.domains}
+    seen: dict[tuple[Site, ...], GateRegion] = {}
+    for cx in problem.complexes:
+        if len(cx.strands) < 2:
+            continue
+        for sname, part in zip(cx.strands, cx.structure.split("+")):
+            doms = strands[sname]
+            dots = nucleotide_structure(part, [doms], lengths)
+            sites = _strand_sites(doms, lengths)
+            i = 0
+            while i < len(dots):
+                if dots[i] != ".":
+                    i += 1
+                    continue
+                j = i
+                while j < len(dots) and dots[j] == ".":
+                    j += 1
+                lo, hi = max(0, i - 1), min(len(dots), j + 1)
+                if j - i >= min_nt:
+                    key = tuple(sites[lo:hi])
+                    seen.setdefault(key, GateRegion(cx.name, sname, lo, key))
+                i = j
+    return list(seen.values())
+
+
+def _unmasked_runs(region: GateRegion, partner: set[tuple[str, bool]], min_nt: int) -> list[tuple[Site, ...]]:
+    """The region's nucleotides outside domains the strand is meant to bind, as runs of ``min_nt`` or more."""
+    runs, cur = [], []
+    for x in region.sites:
+        if (x[0], x[2]) in partner:
+            if len(cur) >= min_nt:
+                runs.append(tuple(cur))
+            cur = []
+        else:
+            cur.append(x)
+    if len(cur) >= min_nt:
+        runs.append(tuple(cur))
+    return runs
+
+
+@dataclass(frozen=True)
+class GateCrosstalkResult:
+    pairs_total: int                       # (free strand, region part) pairs screened
+    pairs_vienna: int                      # evaluated with ViennaRNA
+    regions: int                           # single-stranded gate regions
+    worst: tuple[tuple[str, str, float, float], ...]   # (strand, region label, ViennaRNA dG, screen dG)
+    vienna_dG: np.ndarray
+    failing: tuple[tuple[tuple[str, ...], tuple[Site, ...], str], ...]   # (free strand domains, sites, label)
+
+
+@functools.lru_cache(maxsize=4)
+def gate_pairs(problem: SequenceProblem, min_nt: int = 4):
+    """Free strands, region parts and the (strand, part) pairs to screen, with each part's region label.
+
+    A part is a region with the nucleotides of the strand's intended partner domains cut out;
+    parts shared by several strands (most strands are meant to bind nothing of a region) are
+    listed once.
+    """
+    distinct = free_strands(problem)
+    regions = gate_regions(problem, min_nt)
+    parts: dict[tuple[Site, ...], int] = {}
+    labels: list[str] = []
+    pairs = []
+    for region in regions:
+        names = {(x[0], x[2]) for x in region.sites}
+        for fi, doms in enumerate(distinct):
+            # (name, complemented) of region sites this strand pairs with by design
+            partner = {(d.rstrip("*"), not d.endswith("*")) for d in doms} & names
+            for run in _unmasked_runs(region, partner, min_nt) if partner else [region.sites]:
+                if run not in parts:
+                    parts[run] = len(parts)
+                    labels.append(region.label())
+                pairs.append((fi, parts[run]))
+    return distinct, regions, list(parts), labels, np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def check_gate_crosstalk(problem: SequenceProblem, seqs: Mapping[str, str], c: SequenceConstraints,
+                         worst: int = 20) -> GateCrosstalkResult:
+    distinct, regions, parts, labels, pairs = gate_pairs(problem)
+    if len(pairs) == 0:
+        return GateCrosstalkResult(0, 0, len(regions), (), np.zeros(0), ())
+    names = problem.distinct_strands()
+    strand_seqs = [strand_sequence(d, seqs) for d in distinct]
+    part_seqs = ["".join(base(x, seqs) for x in p) for p in parts]
+    screen = energy.screen_runs(strand_seqs, part_seqs, pairs, energy.stack_model(c.temperature_C, c.salt_M),
+                                k=GATE_SEED)
+    order = np.lexsort((np.arange(len(pairs)), screen))[:c.gate_crosstalk_pairs]
+    vienna = np.array([energy.duplex_dG(strand_seqs[i], part_seqs[j], c.temperature_C, c.salt_M)
+                       for i, j in pairs[order]])
+    rank = np.lexsort((np.arange(len(vienna)), vienna))
+    top = tuple((names[distinct[pairs[order[r]][0]]][0], labels[pairs[order[r]][1]], float(vienna[r]),
+                 float(screen[order[r]])) for r in rank[:worst])
+    failing = tuple((distinct[pairs[order[r]][0]], parts[pairs[order[r]][1]], labels[pairs[order[r]][1]])
+                    for r in rank if vienna[r] < c.crosstalk_dG)
+    return GateCrosstalkResult(len(pairs), len(order), len(regions), top, vienna, failing)
+
+
+__all__ = ["ComplexResult", "CrosstalkResult", "GateCrosstalkResult", "GateRegion", "StrandResult",
+           "check_complexes", "check_crosstalk", "check_gate_crosstalk", "domain_level_to_nt", "fold_strands",
+           "gate_pairs", "gate_regions", "non_partner_pairs", "strand_sequence"]

@@ -122,7 +122,7 @@ def sequences_table(design: SequenceDesign) -> list[list]:
     for d in design.problem.domains:
         s = design.domains[d.name]
         gc = (s.count("G") + s.count("C")) / len(s)
-        tdg = "" if d.long else f"{energy.toehold_dG(s, c.temperature_C):.2f}"
+        tdg = "" if d.long else f"{energy.toehold_dG(s, c.temperature_C, c.salt_M):.2f}"
         rows.append([d.name, d.kind, d.length, d.alphabet, s, energy.revcomp(s), f"{gc:.3f}", tdg])
     return rows
 
@@ -130,12 +130,18 @@ def sequences_table(design: SequenceDesign) -> list[list]:
 def report_markdown(design: SequenceDesign, block: Mapping, feasibility_md: str | None = None) -> str:
     c = design.constraints
     f = block["failing"]
+    g = block.get("gate_crosstalk") or {}
+    j = block.get("junctions") or {}
     lines = ["# Sequence design report", "",
              f"Energy model: {block['energy_model']}. Seed {c.seed}.", "",
              f"**Verdict: {'all checks pass' if block['passed'] else 'some checks fail'}** — "
              f"{f['strands']} strands over {c.max_paired} paired bases, {f['complexes']} complexes whose intended "
              f"structure is neither the MFE nor ≥ {c.complex_probability:g} probable, {f['crosstalk_pairs']} "
-             f"crosstalk pairs below {c.crosstalk_dG:g} kcal/mol.", "",
+             f"free-strand crosstalk pairs and {f.get('gate_crosstalk_pairs', 0)} (free strand, gate region) pairs "
+             f"below {c.crosstalk_dG:g} kcal/mol.", ""]
+    if not block["passed"]:
+        lines += ["Failing items:", ""] + [f"- {x}" for x in design.failing_items()] + [""]
+    lines += [
              "| quantity | value |", "|---|---|",
              f"| domains | {block['domains']} |",
              f"| distinct strands | {block['distinct_strands']} |",
@@ -146,13 +152,24 @@ def report_markdown(design: SequenceDesign, block: Mapping, feasibility_md: str 
              f"({' / '.join(block['worst_crosstalk_pair'] or [])}) |",
              f"| crosstalk pairs (ViennaRNA / screened) | {block['crosstalk_pairs_vienna']} / "
              f"{block['crosstalk_pairs_total']} |",
+             f"| worst gate-region crosstalk ΔG (kcal/mol) | {_num(g.get('worst_dG'))} "
+             f"({' on '.join(g.get('worst_pair') or [])}) |",
+             f"| (free strand, gate region) pairs (ViennaRNA / screened) | {g.get('pairs_vienna')} / "
+             f"{g.get('pairs_total')} over {g.get('regions')} regions |",
+             f"| helix-end junctions violated (of constrained) | {j.get('violated_final')} of "
+             f"{j.get('constrained')} |",
              f"| GC range of long domains | {block['gc_range']} |",
              f"| toehold ΔG range (kcal/mol) | {block['toehold_dG_range']} |",
              f"| SSM score (k = {c.kmer}) initial → final | {block['ssm']['initial']} → {block['ssm']['final']} |",
              f"| toeholds reused | {block['toeholds_reused']} |", "",
              "![report](sequence_report.png)", "", "## Worst crosstalk pairs (free strands)", "",
              "| strand | strand | ViennaRNA ΔG | screen ΔG |", "|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {g:.2f} | {s:.2f} |" for a, b, g, s in design.crosstalk.worst[:10]]
+    lines += [f"| {a} | {b} | {dg:.2f} | {s:.2f} |" for a, b, dg, s in design.crosstalk.worst[:10]]
+    if design.gate_crosstalk is not None:
+        lines += ["", "## Worst crosstalk on single-stranded gate regions", "",
+                  "Region = complex:strand[first:last nucleotide], with the paired nucleotide on either side.", "",
+                  "| free strand | gate region | ViennaRNA ΔG | screen ΔG |", "|---|---|---|---|"]
+        lines += [f"| {a} | {b} | {dg:.2f} | {s:.2f} |" for a, b, dg, s in design.gate_crosstalk.worst[:10]]
     worst_cx = sorted(design.complexes, key=lambda r: -r.check.ensemble_defect)[:10]
     lines += ["", "## Complexes with the largest ensemble defect", "",
               "| complex | strands | intended is MFE | P(intended) | ensemble defect |", "|---|---|---|---|---|"]
@@ -266,6 +283,9 @@ def _report_json(design: SequenceDesign, block: Mapping) -> dict:
                       for r in design.complexes],
         "worst_crosstalk": [{"a": a, "b": b, "dG": g, "screen_dG": round(s, 3)}
                             for a, b, g, s in design.crosstalk.worst],
+        "worst_gate_crosstalk": [{"strand": a, "region": b, "dG": g, "screen_dG": round(s, 3)}
+                                 for a, b, g, s in (design.gate_crosstalk.worst if design.gate_crosstalk else ())],
+        "failing_items": design.failing_items(limit=1000),
     }
 
 

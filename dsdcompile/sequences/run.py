@@ -7,16 +7,14 @@ into a design folder (see :mod:`dsdcompile.sequences.outputs`).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dsdcompile.progress import Progress
 from dsdcompile.sequences import checks, energy
 from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.problem import SequenceProblem
+from dsdcompile.sequences.repair import RoundReport, repair_round
 from dsdcompile.sequences.search import Designer, SearchStats
-
-TRIES = {"strand": 30, "complex": 24, "crosstalk": 8}
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +29,8 @@ class SequenceDesign:
     crosstalk: checks.CrosstalkResult
     stats: SearchStats
     seconds: dict[str, float]
+    gate_crosstalk: checks.GateCrosstalkResult | None = None
+    rounds: tuple[RoundReport, ...] = ()
 
     def strand_sequences(self) -> dict[str, str]:
         """Strand name → sequence, for every strand of the design."""
@@ -40,14 +40,36 @@ class SequenceDesign:
         c = self.constraints
         return {"strands": sum(s.paired > c.max_paired for s in self.strands),
                 "complexes": sum(not r.passed(c) for r in self.complexes),
-                "crosstalk_pairs": len(self.crosstalk.failing)}
+                "crosstalk_pairs": len(self.crosstalk.failing),
+                "gate_crosstalk_pairs": len(self.gate_crosstalk.failing) if self.gate_crosstalk else 0}
+
+    @property
+    def passed(self) -> bool:
+        return not any(self.failing().values())
+
+    def failing_items(self, limit: int = 10) -> list[str]:
+        """One line per failing item (at most ``limit`` of each kind), for messages and the report."""
+        c = self.constraints
+        names = self.problem.distinct_strands()
+        distinct, _ = checks.non_partner_pairs(self.problem)
+        out = [f"strand {s.names[0]}: {s.paired} paired bases in its MFE (at most {c.max_paired})"
+               for s in self.strands if s.paired > c.max_paired][:limit]
+        out += [f"complex {r.name}: intended structure is not the MFE and only {r.check.probability:.2g} probable"
+                for r in self.complexes if not r.passed(c)][:limit]
+        out += [f"crosstalk {names[distinct[i]][0]} / {names[distinct[j]][0]}"
+                for i, j in self.crosstalk.failing][:limit]
+        if self.gate_crosstalk:
+            out += [f"gate crosstalk {names[doms][0]} on {label}"
+                    for doms, _, label in self.gate_crosstalk.failing][:limit]
+        return out
 
     def summary(self) -> dict:
         """The ``sequences`` block of summary.json (no wall-clock times: those vary between runs)."""
         c = self.constraints
         long = [d for d in self.problem.domains if d.long]
         gc = [(self.domains[d.name].count("G") + self.domains[d.name].count("C")) / d.length for d in long]
-        toe = [energy.toehold_dG(self.domains[d.name], c.temperature_C) for d in self.problem.domains if not d.long]
+        toe = [energy.toehold_dG(self.domains[d.name], c.temperature_C, c.salt_M)
+               for d in self.problem.domains if not d.long]
         fuels = [r for r in self.complexes if r.role == "fuel"]
         x = self.crosstalk
         return {
@@ -69,39 +91,30 @@ class SequenceDesign:
             "ssm": {"kmer": c.kmer, "initial": self.stats.ssm_initial, "final": self.stats.ssm_final,
                     "steps": self.stats.ssm_steps},
             "repair": {"steps": self.stats.repair_steps, "kept": self.stats.repairs_kept},
+            "gate_crosstalk": _gate_block(self.gate_crosstalk),
+            "junctions": {"constrained": self.stats.junctions, "violated_initial": self.stats.junctions_initial,
+                          "violated_final": self.stats.junctions_final,
+                          "unsatisfiable": self.stats.junctions_unsatisfiable},
+            "repair_rounds": [[r.strands, r.complexes, r.crosstalk_pairs, r.gate_crosstalk_pairs] for r in self.rounds],
             "toehold_pool": self.stats.toehold_pool,
             "toehold_centre_dG": self.stats.toehold_centre,
             "toeholds_reused": self.stats.toeholds_reused,
             "failing": self.failing(),
-            "passed": not any(self.failing().values()),
+            "passed": self.passed,
+            "conditions": c.conditions(),
             "constraints": c.to_dict(),
             "energy_model": f"ViennaRNA {energy.version()}, DNA parameters (Mathews 2004), {c.temperature_C} °C, "
-                            "1.021 M Na+, no G·T pairs",
+                            f"{c.sodium_M:g} M Na+ and {c.magnesium_M:g} M Mg2+ as {c.salt_M:.3f} M Na+ "
+                            "(Peyret 2000), no G·T pairs",
         }
 
 
-def _sites(strands: list[tuple[str, ...]], lengths: Mapping[str, int]) -> list[tuple[str, int]]:
-    """(domain, position in the domain's top sequence) of every nucleotide of the strands, in order."""
-    out = []
-    for doms in strands:
-        for x in doms:
-            name, n = x.rstrip("*"), lengths[x.rstrip("*")]
-            out += [(name, n - 1 - p) if x.endswith("*") else (name, p) for p in range(n)]
-    return out
-
-
-def _targets(strands: list[tuple[str, ...]], lengths: Mapping[str, int], bad: list[bool]) -> dict[str, list[int]]:
-    """Domain → its positions at the nucleotides flagged in ``bad``."""
-    out: dict[str, set[int]] = {}
-    for (name, p), flag in zip(_sites(strands, lengths), bad):
-        if flag:
-            out.setdefault(name, set()).add(p)
-    return {k: sorted(v) for k, v in out.items()}
-
-
-def _strand_cost(doms: tuple[str, ...], seqs: Mapping[str, str], c: SequenceConstraints) -> float:
-    structure, _ = energy.mfe(checks.strand_sequence(doms, seqs), c.temperature_C)
-    return max(0, len(structure) - structure.count(".") - c.max_paired)
+def _gate_block(g: checks.GateCrosstalkResult | None) -> dict | None:
+    if g is None:
+        return None
+    return {"regions": g.regions, "pairs_total": g.pairs_total, "pairs_vienna": g.pairs_vienna,
+            "worst_dG": float(g.vienna_dG.min()) if len(g.vienna_dG) else None,
+            "worst_pair": list(g.worst[0][:2]) if g.worst else None}
 
 
 def design_sequences(problem: SequenceProblem, constraints: SequenceConstraints = SequenceConstraints(),
@@ -123,49 +136,20 @@ def design_sequences(problem: SequenceProblem, constraints: SequenceConstraints 
 
             d.ssm(c.max_iterations, tick)
     progress.log(f"sequences: SSM score {d.stats.ssm_initial} -> {d.stats.ssm_final} in {d.stats.ssm_steps} steps "
-                 f"(k = {c.kmer})")
+                 f"(k = {c.kmer}); helix-end junctions violated {d.stats.junctions_initial} -> "
+                 f"{d.stats.junctions_final} of {d.stats.junctions}")
     seconds["ssm"] = time.perf_counter() - t0
-    specs = d.specs
-
-    def names_of(doms) -> list[str]:
-        return sorted({x.rstrip("*") for x in doms})
-
-    strand_doms = {s.name: s.domains for s in problem.strands}
-    lengths = {x.name: x.length for x in problem.domains}
+    rounds: list[RoundReport] = []
     for rnd in range(c.repair_rounds):
         t = time.perf_counter()
         with progress.stage(f"sequences: repair round {rnd + 1}"):
-            bad_strands = [s for s in checks.fold_strands(problem, d.seqs, c) if s.paired > c.max_paired]
-            for s in bad_strands:
-                where = _targets([s.domains], lengths, [ch != "." for ch in s.mfe_structure])
-                d.repair(sorted(where), lambda s=s: _strand_cost(s.domains, d.seqs, c), TRIES["strand"], where)
-            bad_cx = [r for r in checks.check_complexes(problem, d.seqs, c) if not r.passed(c)]
-            for r in bad_cx:
-                cx = next(x for x in problem.complexes if x.name == r.name)
-                doms = [x for s in cx.strands for x in strand_doms[s]]
-
-                def cost(name=r.name) -> float:
-                    (res,) = checks.check_complexes(problem, d.seqs, c, names={name})
-                    return 0.0 if res.passed(c) else 1.0 + res.check.ensemble_defect
-
-                where = _targets([strand_doms[s] for s in cx.strands], lengths,
-                                 [a != b for a, b in zip(r.check.mfe_structure, r.intended)])
-                d.repair(sorted(where) or names_of(doms), cost, TRIES["complex"], where)
-            xt = checks.check_crosstalk(problem, d.seqs, c)
-            distinct, _ = checks.non_partner_pairs(problem)
-            for i, j in xt.failing:
-                a, b = distinct[i], distinct[j]
-
-                def xcost(a=a, b=b) -> float:
-                    dg = energy.duplex_dG(checks.strand_sequence(a, d.seqs), checks.strand_sequence(b, d.seqs),
-                                          c.temperature_C)
-                    return max(0.0, c.crosstalk_dG - dg)
-
-                d.repair([n for n in names_of(a + b) if specs[n].long] or names_of(a + b), xcost, TRIES["crosstalk"])
+            report = repair_round(d, problem, c)
+        rounds.append(report)
         seconds[f"repair_{rnd + 1}"] = time.perf_counter() - t
-        progress.log(f"sequences: repair round {rnd + 1}: {len(bad_strands)} strands, {len(bad_cx)} complexes, "
-                     f"{len(xt.failing)} crosstalk pairs failing before repair")
-        if not (bad_strands or bad_cx or xt.failing):
+        progress.log(f"sequences: repair round {rnd + 1}: {report.strands} strands, {report.complexes} complexes, "
+                     f"{report.crosstalk_pairs} crosstalk pairs, {report.gate_crosstalk_pairs} gate crosstalk pairs "
+                     "failing before repair")
+        if report.clean:
             break
     t = time.perf_counter()
     with progress.stage("sequences: final checks"):
@@ -174,9 +158,11 @@ def design_sequences(problem: SequenceProblem, constraints: SequenceConstraints 
         with progress.bar(n_cx, "fold complexes (ViennaRNA)", unit="complex") as update:
             complexes = checks.check_complexes(problem, d.seqs, c, tick=update)
         crosstalk = checks.check_crosstalk(problem, d.seqs, c)
+        gate = checks.check_gate_crosstalk(problem, d.seqs, c)
     seconds["checks"] = time.perf_counter() - t
     seconds["total"] = time.perf_counter() - t0
-    return SequenceDesign(problem, c, dict(d.seqs), strands, complexes, crosstalk, d.stats, seconds)
+    return SequenceDesign(problem, c, dict(d.seqs), strands, complexes, crosstalk, d.stats, seconds, gate,
+                          tuple(rounds))
 
 
 __all__ = ["SequenceDesign", "design_sequences"]

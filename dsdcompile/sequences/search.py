@@ -4,19 +4,24 @@
    constraints (GC window, runs). Toeholds come from the pool of toeholds whose duplex free
    energy lies in the window; distinct toeholds are handed out while the pool lasts, then
    reused (a toehold alone does not bind stably; the branch domain behind it decides).
-2. **Sequence symmetry minimisation.** Every window of ``kmer`` nucleotides of every distinct
+2. **Sequence symmetry minimisation and helix ends.** Every window of ``kmer`` nucleotides of every distinct
    strand is a *site tuple* (which domain positions it covers, on which strand sense). Two
    windows are complementary by accident when their sequences are reverse complements but
    their site tuples are not mirror images. The score counts such pairs plus windows with a
    forbidden run (runs across domain junctions are caught here). Mutations resample one
    domain of a bad window and are kept when the score does not rise; the score is updated
-   incrementally from the windows that touch the mutated domain.
-3. **Thermodynamic repair.** ViennaRNA then folds every distinct strand, every multi-strand
-   complex and the strand pairs most at risk of crosstalk; a failing item gets a few
-   mutations of its own domains (at the nucleotides that misfold, mostly), each kept only if
-   the item improves and the SSM score rises by at most ``repair_ssm_slack`` (in a crowded
-   three-letter design almost any mutation makes some accidental window; the thermodynamic
-   checks are what count).
+   incrementally from the windows that touch the mutated domain. Violated helix-end junctions
+   (:mod:`dsdcompile.sequences.junctions`) join the score, each weighing ``JUNCTION_WEIGHT``
+   windows; a repair never violates a junction.
+3. **Thermodynamic repair** (:mod:`dsdcompile.sequences.repair`). ViennaRNA then folds every
+   distinct strand, every multi-strand complex and the strand pairs most at risk of crosstalk;
+   a failing item gets a few mutations of its own domains (at the nucleotides that misfold,
+   mostly), each kept only if the item improves, no helix-end junction becomes violated and,
+   when ``repair_ssm_slack`` is set, the SSM score rises by at most that much. By default the
+   SSM score is not bounded here: in a crowded three-letter design (the virus design's windows
+   fill most of the 3^9 possible ones) almost every mutation makes some accidental window, a
+   bound of 4 rejected the repairs the last strands and complexes needed, and the
+   thermodynamic checks, crosstalk screens included, are what count.
 
 Everything draws from one ``random.Random(seed)``, and every loop runs in a fixed order, so
 the same seed gives the same sequences.
@@ -31,9 +36,11 @@ from dataclasses import dataclass, field
 from dsdcompile.errors import DsdCompileError
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.constraints import SequenceConstraints
+from dsdcompile.sequences.junctions import JunctionScore, find_junctions
 from dsdcompile.sequences.problem import DomainSpec, SequenceProblem
 
 _COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
+JUNCTION_WEIGHT = 8   # SSM windows one violated helix-end junction weighs in the search score
 
 
 def local_ok(seq: str, spec: DomainSpec, c: SequenceConstraints) -> bool:
@@ -57,7 +64,7 @@ def has_bad_run(seq: str, c: SequenceConstraints) -> bool:
 
 def toehold_choices(length: int, alphabet: str, c: SequenceConstraints) -> tuple[list[str], float]:
     """Toeholds of ``length`` over ``alphabet`` inside the energy window, and the window's centre."""
-    pool = {s: g for s, g in energy.toehold_pool(length, c.temperature_C, alphabet).items()
+    pool = {s: g for s, g in energy.toehold_pool(length, c.temperature_C, alphabet, c.salt_M).items()
             if not has_bad_run(s, c)}
     if not pool:
         raise DsdCompileError(f"no toehold of {length} nt over {alphabet} meets the run constraints")
@@ -166,6 +173,10 @@ class _Windows:
 class SearchStats:
     ssm_initial: int = 0
     ssm_final: int = 0
+    junctions: int = 0             # helix-end junctions constrained
+    junctions_initial: int = 0     # violated after the draw
+    junctions_final: int = 0       # violated after the search (and after repair, once it ran)
+    junctions_unsatisfiable: int = 0
     ssm_steps: int = 0
     repair_steps: int = 0
     repairs_kept: int = 0
@@ -197,10 +208,26 @@ class Designer:
                 seqs[d.name] = pool[n % len(pool)]
         self.windows = _Windows(problem, seqs, c)
         self.stats.ssm_initial = self.windows.score
+        self.junctions = JunctionScore(find_junctions(problem) if c.junctions else [], self.windows.seqs)
+        self.junction_weight = JUNCTION_WEIGHT
+        self.stats.junctions = len(self.junctions.junctions)
+        self.stats.junctions_unsatisfiable = len(self.junctions.unsatisfiable)
+        self.stats.junctions_initial = self.stats.junctions_final = self.junctions.score
 
     @property
     def seqs(self) -> dict[str, str]:
         return self.windows.seqs
+
+    @property
+    def score(self) -> int:
+        """SSM score plus the weighted count of violated helix-end junctions."""
+        return self.windows.score + self.junction_weight * self.junctions.score
+
+    def set(self, name: str, seq: str) -> int:
+        """Give domain ``name`` a new sequence; returns the new score."""
+        self.windows.set(name, seq)
+        self.junctions.update(name)
+        return self.score
 
     def pool(self, d: DomainSpec) -> list[str]:
         key = (d.length, d.alphabet)
@@ -240,48 +267,63 @@ class Designer:
         return self.draw(d)
 
     def ssm(self, steps: int, tick: Callable[[int], None] | None = None) -> None:
-        w = self.windows
+        """Mutate domains of bad windows and violated junctions while the score does not rise."""
+        w, J = self.windows, self.junctions
+        bad: list[int] = []
+        jbad: list[int] = []
         for step in range(steps):
-            if w.score == 0:
+            if self.score == 0:
                 break
-            bad = w.bad_labels() if step % 64 == 0 or not self._bad else self._bad
-            self._bad = bad
-            if not bad:
+            if step % 64 == 0 or not (bad or jbad):
+                bad, jbad = w.bad_labels(), sorted(J.bad)
+            if not (bad or jbad):
                 break
-            li = self.rng.choice(bad)
-            name = self.rng.choice(w.domains_of(li))
-            old_score, old = w.score, self.seqs[name]
-            where = w.positions(li, name) if self.rng.random() < 0.5 else None
-            if w.set(name, self.mutate(name, where)) > old_score:
-                w.set(name, old)
+            if jbad and (not bad or self.rng.random() < 0.5):
+                # a violated junction: change one of its two bases
+                k = self.rng.choice(jbad)
+                if k not in J.bad:
+                    jbad.remove(k)
+                    continue
+                name, pos, _ = J.junctions[k].a if self.rng.random() < 0.5 else J.junctions[k].b
+                where: list[int] | None = [pos]
+            else:
+                li = self.rng.choice(bad)
+                name = self.rng.choice(w.domains_of(li))
+                where = w.positions(li, name) if self.rng.random() < 0.5 else None
+            old_score, old = self.score, self.seqs[name]
+            if self.set(name, self.mutate(name, where)) > old_score:
+                self.set(name, old)
             self.stats.ssm_steps += 1
             if tick and step % 256 == 0:
-                tick(w.score)
+                tick(self.score)
         self.stats.ssm_final = w.score
-
-    _bad: list[int] = []
+        self.stats.junctions_final = J.score
 
     def repair(self, names: list[str], cost: Callable[[], float], tries: int,
                positions: dict[str, list[int]] | None = None) -> float:
-        """Mutate the given domains (at ``positions`` when given) to lower ``cost``, letting the SSM
-        score rise by at most ``repair_ssm_slack`` per kept mutation; returns the final cost."""
+        """Mutate the given domains (at ``positions`` when given) to lower ``cost``, letting no junction
+        become violated and the SSM score rise by at most ``repair_ssm_slack`` (when set) per kept
+        mutation; returns the final cost."""
         best = cost()
-        w = self.windows
         for _ in range(tries):
             if best <= 0 or not names:
                 break
             name = self.rng.choice(names)
-            old, old_score = self.seqs[name], w.score
+            old, old_ssm, old_junctions = self.seqs[name], self.windows.score, self.junctions.score
             where = (positions or {}).get(name) if self.rng.random() < 0.7 else None
-            w.set(name, self.mutate(name, where))
+            self.set(name, self.mutate(name, where))
             self.stats.repair_steps += 1
-            # SSM is a proxy; the thermodynamic item decides, so allow a little slack
-            new = cost() if w.score <= old_score + self.c.repair_ssm_slack else float("inf")
+            # SSM is a proxy; the thermodynamic item decides, so allow a little slack there; a violated
+            # helix end is a misfold we know of, so no repair may add one
+            slack = self.c.repair_ssm_slack
+            ok = (slack is None or self.windows.score <= old_ssm + slack) and self.junctions.score <= old_junctions
+            new = cost() if ok else float("inf")
             if new < best:
                 best = new
                 self.stats.repairs_kept += 1
             else:
-                w.set(name, old)
+                self.set(name, old)
+        self.stats.ssm_final, self.stats.junctions_final = self.windows.score, self.junctions.score
         return best
 
 
