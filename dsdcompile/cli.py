@@ -53,7 +53,12 @@ class DefaultCommandGroup(click.Group):
 
 
 def _fail(err: DsdCompileError) -> None:
+    """One line naming the problem (failing sequence checks add what fails and what to try), then its exit code."""
     click.echo(f"dsdcompile: error: {err}", err=True)
+    for line in getattr(err, "failing", ()):
+        click.echo(f"  {line}", err=True)
+    if getattr(err, "advice", ""):
+        click.echo(f"dsdcompile: {err.advice}", err=True)
     sys.exit(err.exit_code)
 
 
@@ -141,6 +146,9 @@ def main() -> None:
                    "(as `dsdcompile sequences DESIGN` does, with its default constraints).")
 @click.option("--seq-seed", type=int, default=_SEQ.seed, show_default=True,
               help="Seed of the sequence design (--sequences).")
+@click.option("--allow-failures", "allow_sequence_failures", is_flag=True,
+              help="With --sequences: exit 0 even when sequence checks still fail after the repair rounds "
+                   "(default: exit 5, with the folder and sequence_report.md written).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
 def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, dsd_crn: str,
                     max_products: int | None, max_strand_nt: int, executor: str, scheduler: str | None,
@@ -150,7 +158,7 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                     kinetics_max_modules: int, kinetics_examples: int, unit_nm: float, rate_unit_nm: float,
                     rate_draws: int,
                     fuel_safety: float, leak: float, volume_ul: float, crn_json: bool, design_seqs: bool,
-                    seq_seed: int, quiet: bool) -> None:
+                    seq_seed: int, allow_sequence_failures: bool, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
     try:
         config = run_config(binarize=binarize, annihilation=annihilation, construction=construction, epsilon=epsilon,
@@ -161,7 +169,8 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                             kinetics_examples=kinetics_examples, unit_nm=unit_nm, rate_unit_nm=rate_unit_nm,
                             rate_draws=rate_draws, fuel_safety=fuel_safety, leak=leak, volume_ul=volume_ul,
                             run_kinetics=run_kinetics, plot_example=plot_example, crn_json=crn_json,
-                            design_seqs=design_seqs, seq_seed=seq_seed, quiet=quiet)
+                            design_seqs=design_seqs, seq_seed=seq_seed,
+                            allow_sequence_failures=allow_sequence_failures, quiet=quiet)
         out_dir = out_dir or Path(f"{model.stem}_design")
         _refuse_early(model, inputs, out_dir)
         from dsdcompile.stages.pipeline import build_design
@@ -187,7 +196,8 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
                kinetics_examples=_KIN.examples, unit_nm=_KIN.unit_nM, rate_unit_nm=_RATE.unit_nM,
                rate_draws=_KIN.rate_draws, fuel_safety=_KIN.fuel_safety, leak=_KIN.leak, volume_ul=_LAB.volume_uL,
                run_kinetics=_RUN.run_kinetics, plot_example=_RUN.plot_example, crn_json=_RUN.crn_json,
-               design_seqs=False, seq_seed=_SEQ.seed, quiet=_RUN.quiet) -> RunConfig:
+               design_seqs=False, seq_seed=_SEQ.seed, allow_sequence_failures=_RUN.allow_sequence_failures,
+               quiet=_RUN.quiet) -> RunConfig:
     """The RunConfig the ``compile`` command's options describe (every value checked by the configs themselves)."""
     return RunConfig(
         compile=replace(_COMPILE, binarize=binarize, annihilation=annihilation, construction=construction,
@@ -206,6 +216,7 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
         rate_fuel=replace(_RATE, unit_nM=rate_unit_nm),
         lab=replace(_LAB, volume_uL=volume_ul),
         sequences=replace(_SEQ, seed=seq_seed) if design_seqs else None,
+        allow_sequence_failures=allow_sequence_failures,
         run_kinetics=run_kinetics,
         plot_example=plot_example,
         crn_json=crn_json,

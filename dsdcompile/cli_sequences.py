@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from dsdcompile.errors import EXIT_SEQUENCE_CHECKS, DsdCompileError, InputError, SequenceChecksFailed
-from dsdcompile.sequences.constraints import SequenceConstraints
+from dsdcompile.sequences.constraints import SequenceConstraints, advice
 
 _SEQ = SequenceConstraints()
 
@@ -65,15 +65,6 @@ def constraints_from(kw: dict) -> SequenceConstraints:
                    max_paired=kw.pop("seq_max_paired"), crosstalk_dG=kw.pop("seq_crosstalk"),
                    toehold_window=kw.pop("seq_toehold_window"), max_iterations=kw.pop("seq_iterations"),
                    synthesis_limit_nt=kw.pop("seq_synthesis_limit"))
-
-
-def advice(constraints: SequenceConstraints) -> str:
-    """What to try when checks still fail."""
-    c = constraints
-    return (f"try another seed (--seed {c.seed + 1}), more repair rounds (--repair-rounds {2 * c.repair_rounds}) "
-            f"or symmetry-minimisation steps (--iterations {2 * c.max_iterations}), a wider toehold window "
-            f"(--toehold-window {2 * c.toehold_window:g}: more distinct toeholds), or longer toeholds (re-run the DSD "
-            "stage with DSDConfig(toehold_nt=...)); --allow-failures exits 0 to explore")
 
 
 def run_sequences(design_dir: Path, constraints: SequenceConstraints, *, quiet: bool, order: bool = True,

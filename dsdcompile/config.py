@@ -401,6 +401,7 @@ class RunConfig:
     rate_fuel: RateFuelConfig = field(default_factory=RateFuelConfig)
     lab: LabConfig = field(default_factory=LabConfig)
     sequences: SequenceConstraints | None = None
+    allow_sequence_failures: bool = False  # exit 0 (not 5) when sequence checks still fail after repair
     scheme: str = "none"
     dsd_crn: str = "formal"  # which CRN the DSD stage translates (formal: fewer nucleotides, measured)
     verify_whole: bool = True  # also enumerate and verify the whole system when it is small enough

@@ -66,3 +66,18 @@ def test_sequences_in_the_run_are_written_with_the_files_not_patched_in_later(tm
 def test_sequences_need_the_dsd_stage():
     with pytest.raises(dc.InputError, match="--scheme"):
         RunConfig(sequences=SequenceConstraints())
+
+
+def test_failing_sequence_checks_exit_5_after_the_folder_is_written(tmp_path):
+    """Constraints no sequence can meet (every pair of strands binds more strongly than +5 kcal/mol): exit 5."""
+    (tmp_path / "a.crn").write_text(CRN)
+    strict = SequenceConstraints(crosstalk_dG=5.0, repair_rounds=1, max_iterations=200)
+    config = RunConfig(scheme="soloveichik2010", sequences=strict, quiet=True)
+    with pytest.raises(dc.DsdCompileError) as info:
+        dc.build_design(tmp_path / "a.crn", tmp_path / "d", config=config)
+    assert info.value.exit_code == 5 and info.value.failing and "--seed" in info.value.advice
+    assert (tmp_path / "d" / "sequence_report.md").exists() and (tmp_path / "d" / "summary.json").exists()
+    summary = json.loads((tmp_path / "d" / "summary.json").read_text())
+    assert summary["sequences"]["passed"] is False and summary["sequences"]["failing"]["crosstalk_pairs"] > 0
+    allowed = RunConfig(scheme="soloveichik2010", sequences=strict, allow_sequence_failures=True, quiet=True)
+    assert dc.build_design(tmp_path / "a.crn", tmp_path / "e", config=allowed)["sequences"]["passed"] is False

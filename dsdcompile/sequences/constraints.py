@@ -128,4 +128,13 @@ class SequenceConstraints:
         return tuple(f.name for f in fields(cls))
 
 
-__all__ = ["SequenceConstraints"]
+def advice(constraints: SequenceConstraints) -> str:
+    """What to try when checks still fail."""
+    c = constraints
+    return (f"try another seed (--seed {c.seed + 1}), more repair rounds (--repair-rounds {2 * c.repair_rounds}) "
+            f"or symmetry-minimisation steps (--iterations {2 * c.max_iterations}), a wider toehold window "
+            f"(--toehold-window {2 * c.toehold_window:g}: more distinct toeholds), or longer toeholds (re-run the DSD "
+            "stage with DSDConfig(toehold_nt=...)); --allow-failures exits 0 to explore")
+
+
+__all__ = ["SequenceConstraints", "advice"]

@@ -157,6 +157,8 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
     if dsd is not None:
         # the folder, with the counterexample in its report, is written before this exit (code 3)
         dsd.verification.raise_if_not_equivalent()
+    if seqs is not None and not seqs.passed and not config.allow_sequence_failures:
+        seqs.raise_failed(out_dir)  # exit 5, after the folder with sequence_report.md is written
     return DesignResult(out_dir, summary, crn, agreement, dsd, kinetics, lab, seqs)
 
 

@@ -36,6 +36,16 @@ class SequenceResult:
     def passed(self) -> bool:
         return not any(self.design.failing().values())
 
+    def raise_failed(self, folder: Path) -> None:
+        """SequenceChecksFailed (exit 5): what fails and what to try."""
+        from dsdcompile.errors import SequenceChecksFailed
+        from dsdcompile.sequences.constraints import advice
+
+        counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.design.failing().items())
+        raise SequenceChecksFailed(f"sequence checks fail after the repair rounds ({counts}); the design and "
+                                   f"{folder}/sequence_report.md are written",
+                                   failing=tuple(self.design.failing_items()), advice=advice(self.design.constraints))
+
 
 def design_counts(crn: CRNResult, dsd: DSDResult) -> dict:
     """What the feasibility report scales its suggestion with."""
