@@ -81,3 +81,37 @@ def test_failing_sequence_checks_exit_5_after_the_folder_is_written(tmp_path):
     assert summary["sequences"]["passed"] is False and summary["sequences"]["failing"]["crosstalk_pairs"] > 0
     allowed = RunConfig(scheme="soloveichik2010", sequences=strict, allow_sequence_failures=True, quiet=True)
     assert dc.build_design(tmp_path / "a.crn", tmp_path / "e", config=allowed)["sequences"]["passed"] is False
+
+
+def _strand_sequences(folder):
+    import csv
+
+    with open(folder / "strands.csv", newline="") as fh:
+        return {r["strand"]: r["sequence"] for r in csv.DictReader(fh)}
+
+
+def test_a_second_sequence_design_rewrites_every_file_that_carries_sequences(tmp_path):
+    """compile --sequences, then `dsdcompile sequences` with another seed (what the advice says to try):
+    strands.csv, dsd.pil and the lab tables all carry the new sequences, none the old ones."""
+    import csv
+
+    (tmp_path / "a.crn").write_text(CRN)
+    (tmp_path / "x.csv").write_text("1\n0.5\n")
+    out = tmp_path / "d"
+    first = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--inputs", str(tmp_path / "x.csv"), "--out", str(out),
+                                      "--scheme", "soloveichik2010", "--sequences", "--allow-failures", "-q"])
+    assert first.exit_code == 0, first.output
+    old = _strand_sequences(out)
+    again = CliRunner().invoke(main, ["sequences", str(out), "--seed", "4", "--allow-failures", "-q"])
+    assert again.exit_code == 0, again.output
+    new = _strand_sequences(out)
+    assert set(new) == set(old) and new != old
+    with open(out / "sequences.csv", newline="") as fh:
+        domains = {r["domain"]: r["sequence"] for r in csv.DictReader(fh)}
+    pil = (out / "dsd.pil").read_text()
+    assert all(f"sequence {d} = {s}\n" in pil for d, s in domains.items()) and "length " not in pil
+    with open(out / "concentrations.csv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["name"] in new]
+    assert rows and all(r["sequence"] == new[r["name"]] for r in rows)
+    md = (out / "concentrations.md").read_text()
+    assert not any(s in md for n, s in old.items() if s != new[n])

@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from dsdcompile.lab.files import md_escape
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.checks import domain_level_to_nt
 from dsdcompile.sequences.plots import plot_sequence_report
@@ -40,74 +41,93 @@ def _convert(text: str, seqs: Mapping[str, str]) -> str:
     return domain_level_to_nt(text, seqs)
 
 
-def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], *, add_from: str | None = None) -> None:
-    """Copy a CSV converting its ``sequence`` column; with ``add_from`` add one computed from that column."""
-    with open(src, newline="") as fh:
+def named_sequences(design: SequenceDesign) -> dict[str, str]:
+    """Nucleotides by the names the lab tables use: every strand (``complex.k``) and every complex (its strands
+    joined by ' + ')."""
+    strands = design.strand_sequences()
+    out = dict(strands)
+    for cx in design.problem.complexes:
+        out[cx.name] = " + ".join(strands[n] for n in cx.strands)
+    return out
+
+
+def _sequence_for(name: str, old: str, by_name: Mapping[str, str], seqs: Mapping[str, str]) -> str:
+    """A row's new sequence: by its name where the design knows it (so a folder that already carries
+    nucleotides from an earlier design is rewritten too), else its domain-level text converted."""
+    return by_name.get(name) or _convert(old, seqs)
+
+
+def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping[str, str], *,
+                 name_column: str = "name") -> None:
+    """Copy a CSV with its ``sequence`` column set from each row's name (strands.csv: from its domains)."""
+    with open(src, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     header = rows[0]
-    if add_from is not None:
-        col = header.index(add_from)
-        if "sequence" in header:
-            seq_col = header.index("sequence")
-            for r in rows[1:]:
-                r[seq_col] = _convert(r[col], seqs)
-        else:
-            header.append("sequence")
-            for r in rows[1:]:
-                r.append(_convert(r[col], seqs))
-    elif "sequence" in header:
-        col = header.index("sequence")
+    if "sequence" not in header:
+        header.append("sequence")
         for r in rows[1:]:
-            r[col] = _convert(r[col], seqs)
-    with open(dst, "w", newline="") as fh:
+            r.append("")
+    col = header.index("sequence")
+    key = header.index(name_column) if name_column in header else None
+    domains = header.index("domains") if "domains" in header else None
+    for r in rows[1:]:
+        if domains is not None:  # strands.csv: its own domains are the truth
+            r[col] = _convert(r[domains], seqs)
+        elif key is not None:
+            r[col] = _sequence_for(r[key], r[col], by_name, seqs)
+    with open(dst, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
 
 
-def _convert_md(cell: str, seqs: Mapping[str, str]) -> str:
-    """A Markdown cell (escaped by dsdcompile.lab.files.md_escape) with domain-level text → nucleotides."""
-    plain = re.sub(r"\\(.)", r"\1", cell)
-    converted = _convert(plain, seqs)
-    return cell if converted == plain else converted
+def _unescape_md(cell: str) -> str:
+    """A Markdown cell as dsdcompile.lab.files.md_escape wrote it, back to its text."""
+    return re.sub(r"\\(.)", r"\1", cell)
 
 
-def _rewrite_markdown(src: Path, dst: Path, seqs: Mapping[str, str]) -> None:
-    out = []
-    for line in src.read_text().splitlines():
-        if line.startswith("|") and line.endswith("|"):
-            cells = line[1:-1].split(" | ")
-            cells = [_convert_md(c.strip(), seqs) if c.strip() else c for c in cells]
-            line = "| " + " | ".join(c.strip() for c in cells) + " |" if not set(line) <= set("|-") else line
+def _rewrite_markdown(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping[str, str]) -> None:
+    """Tables whose header has ``name`` and ``sequence``: each row's sequence set from its name."""
+    out: list[str] = []
+    columns: list[str] | None = None
+    for line in src.read_text(encoding="utf-8").splitlines():
+        if line.startswith("|") and line.endswith("|") and not set(line) <= set("|-"):
+            cells = [c.strip() for c in line[1:-1].split(" | ")]
+            if columns is None:
+                columns = [_unescape_md(c) for c in cells]
+            elif "name" in columns and "sequence" in columns and len(cells) == len(columns):
+                i, j = columns.index("name"), columns.index("sequence")
+                cells[j] = md_escape(_sequence_for(_unescape_md(cells[i]), _unescape_md(cells[j]), by_name, seqs))
+                line = "| " + " | ".join(cells) + " |"
+        elif not line.startswith("|"):
+            columns = None
         out.append(line)
-    dst.write_text("\n".join(out) + "\n")
+    dst.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def _rewrite_xlsx(src: Path, dst: Path, seqs: Mapping[str, str]) -> bool:
+def _rewrite_xlsx(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping[str, str]) -> bool:
+    """Sheets with ``name`` and ``sequence`` columns: each row's sequence set from its name."""
     try:
         import openpyxl
     except ImportError:
         return False
-    from dsdcompile.lab.files import normalize_xlsx
+    from dsdcompile.lab.files import FIXED_DATE, normalize_xlsx
 
     wb = openpyxl.load_workbook(src)
     for ws in wb.worksheets:
         header = [c.value for c in ws[1]]
-        if "sequence" not in header:
+        if "sequence" not in header or "name" not in header:
             continue
-        col = header.index("sequence") + 1
-        for row in ws.iter_rows(min_row=2, min_col=col, max_col=col):
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.value = _convert(cell.value, seqs)
-    import datetime
-
-    wb.properties.created = wb.properties.modified = datetime.datetime(2000, 1, 1)
+        col, key = header.index("sequence"), header.index("name")
+        for row in ws.iter_rows(min_row=2):
+            if isinstance(row[col].value, str):
+                row[col].value = _sequence_for(str(row[key].value), row[col].value, by_name, seqs)
+    wb.properties.created = wb.properties.modified = FIXED_DATE
     wb.save(dst)
     normalize_xlsx(dst)
     return True
 
 
 def _rewrite_pil(src: Path, dst: Path, seqs: Mapping[str, str]) -> None:
-    pattern = re.compile(r"^length (\S+) = (\d+)$")
+    pattern = re.compile(r"^(?:length|sequence) (\S+) = (\S+)$")
     with open(src) as fi, open(dst, "w") as fo:
         for line in fi:
             m = pattern.match(line.rstrip("\n"))
@@ -239,19 +259,21 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
         block, written = write_sequence_reports(design, stage, feasibility=feasibility, order=order)
         if extra_summary:
             block.update(extra_summary)
-        _rewrite_csv(out / "strands.csv", stage / "strands.csv", seqs, add_from="domains")
+        by_name = named_sequences(design)
+        _rewrite_csv(out / "strands.csv", stage / "strands.csv", seqs, by_name, name_column="strand")
         written.append("strands.csv")
         if (out / "dsd.pil").is_file():
             _rewrite_pil(out / "dsd.pil", stage / "dsd.pil", seqs)
             written.append("dsd.pil")
         for name in LAB_CSVS:
             if (out / name).is_file():
-                _rewrite_csv(out / name, stage / name, seqs)
+                _rewrite_csv(out / name, stage / name, seqs, by_name)
                 written.append(name)
         if (out / "concentrations.md").is_file():
-            _rewrite_markdown(out / "concentrations.md", stage / "concentrations.md", seqs)
+            _rewrite_markdown(out / "concentrations.md", stage / "concentrations.md", seqs, by_name)
             written.append("concentrations.md")
-        if (out / "plate.xlsx").is_file() and _rewrite_xlsx(out / "plate.xlsx", stage / "plate.xlsx", seqs):
+        if (out / "plate.xlsx").is_file() and _rewrite_xlsx(out / "plate.xlsx", stage / "plate.xlsx", seqs,
+                                                            by_name):
             written.append("plate.xlsx")
         block["files"] = sorted(set(written))
         summary_path = out / "summary.json"
