@@ -175,11 +175,12 @@ def _num(v) -> str:
     return "n/a" if v is None else f"{v:.3g}"
 
 
-def write_sequence_reports(design: SequenceDesign, folder: Path, *, feasibility=None, order: bool = True
-                           ) -> tuple[dict, list[str]]:
+def write_sequence_reports(design: SequenceDesign, folder: Path, *, feasibility=None, order: bool = True,
+                           annotations: Mapping[str, tuple[str, str, str]] | None = None) -> tuple[dict, list[str]]:
     """sequences.csv, sequence_report.md/.json/.png and the order sheets, written into ``folder``.
 
-    Returns summary.json's ``sequences`` block (without ``files``) and the names written.
+    ``annotations`` (strand → 5' and 3' modification, purification) label reporter strands in
+    the order sheets. Returns summary.json's ``sequences`` block (without ``files``) and the names written.
     """
     block = design.summary()
     written: list[str] = []
@@ -192,7 +193,9 @@ def write_sequence_reports(design: SequenceDesign, folder: Path, *, feasibility=
         unique: dict[str, str] = {}
         for name, s in design.strand_sequences().items():
             unique.setdefault(s, name)
-        result = write_order_sheets([OrderStrand(n, s) for s, n in unique.items()], folder, design.constraints)
+        notes = annotations or {}
+        result = write_order_sheets([OrderStrand(n, s, *notes.get(n, ("", "", None))) for s, n in unique.items()],
+                                    folder, design.constraints)
         written += [Path(p).name for p in result.files]
         block["order"] = {"strands": len(unique), "plates": result.plates, "warnings": list(result.warnings),
                           "files": sorted(Path(p).name for p in result.files)}
