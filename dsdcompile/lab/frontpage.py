@@ -133,8 +133,8 @@ def front_page(summary: Mapping) -> str:
               "- M. Vasic, C. Chalk, S. Khurshid, D. Soloveichik. Deep Molecular Programming. ICML 2020.",
               "- D. Soloveichik, G. Seelig, E. Winfree. DNA as a universal substrate for chemical kinetics. "
               "PNAS 2010.",
-              "- D. Y. Zhang, E. Winfree. Control of DNA strand displacement kinetics using toehold exchange. JACS 2009 "
-              "(reporters; rate of strand displacement without a toehold, the planned leak).",
+              "- D. Y. Zhang, E. Winfree. Control of DNA strand displacement kinetics using toehold exchange. "
+              "JACS 2009 (reporters; rate of strand displacement without a toehold, the planned leak).",
               "- L. Qian, E. Winfree. Scaling up digital circuit computation with DNA strand displacement cascades. "
               "Science 2011 (reporters, gate purification).",
               "- Y.-J. Chen et al. Programmable chemical controllers made from DNA. Nature Nanotechnology 2013 (leak).",

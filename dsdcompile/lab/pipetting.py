@@ -153,10 +153,11 @@ class PipettingPlan:
     calibration: tuple[Vessel, ...]
     omitted_inputs: tuple[str, ...] = ()
     factors: dict[str, float] = field(default_factory=dict)  # master_mix / reporter_mix / premix: × final
+    standards: tuple[Vessel, ...] = ()  # calibration standard mixes, one per reporter group
 
     def vessels(self) -> list[Vessel]:
         return (list(self.dilutions) + [p.vessel for p in self.pools] + [self.master_mix] + list(self.reporter_mixes)
-                + list(self.premixes) + list(self.wells) + list(self.calibration))
+                + list(self.standards) + list(self.premixes) + list(self.wells) + list(self.calibration))
 
     def min_volume(self) -> float:
         return min(v for vessel in self.vessels() for v in vessel.volumes())
@@ -198,6 +199,12 @@ def _pool_vessel(name: str, members: Sequence, ratios: Mapping[str, Mapping[str,
             return Vessel(name, "anneal", volume, tuple(comps), note=f"complexes at {factor:.4g}x final"), factor
         factor /= 1.25
     raise DesignInfeasible(f"pool {name}: its strands do not fit the anneal volume")
+
+
+def _working(factor: float, mix_volume_uL: float, mix_factor: float, ladders: Ladders, config: LabConfig) -> float:
+    """A purified pool's working concentration (× final): what purification leaves, diluted further if the mix
+    would otherwise take less than the pipetting target of it."""
+    return min(factor * config.recovery, mix_volume_uL * mix_factor / ladders.target)
 
 
 def well_shares(config: LabConfig) -> tuple[float, float, float]:
@@ -264,25 +271,45 @@ def sample_wells(names: Sequence[str], n_groups: int, config: LabConfig, *, firs
 
 
 def calibration_wells(calibration: Sequence[Mapping[str, float]], fractions: Sequence[float], config: LabConfig,
-                      ladders: Ladders) -> list[Vessel]:
-    """Per reporter group and standard level: reporter mix, every fluorophore strand at that level, buffer."""
+                      ladders: Ladders) -> tuple[list[Vessel], list[Vessel]]:
+    """(standard mixes, calibration wells). Per reporter group one standard mix holds every fluorophore strand of
+    the group at a multiple of its top standard; each calibration well takes reporter mix, the standard mix at one
+    level (a fraction of the top) and buffer."""
     _, v_rep, _ = well_shares(config)
     v = config.volume_uL
-    cal = []
-    for g, standards in enumerate(calibration):
-        if not standards:
+    nonzero = [f for f in fractions if f > 0]
+    standards, cal = [], []
+    for g, tops in enumerate(calibration):
+        if not tops:
             continue
+        factor = max(1.0, min(10.0, v * min(nonzero, default=1.0) / ladders.target))
+        need = sum(v * f / factor for f in nonzero)
+        vol = ceil_volume(need * (1 + config.dead_volume_fraction))
+        for _ in range(20):  # grow the mix until its strands fit (each at least a pipetting target)
+            trial = Ladders(ladders.stock_nM, ladders.target, ladders.min)
+            comps = []
+            for strand, top in tops.items():
+                comp = trial.pick(strand, top * factor, vol)
+                if comp is None:
+                    raise DesignInfeasible(f"calibration standard {strand} is too dilute to pipette")
+                comps.append(comp)
+            if sum(c.volume_uL for c in comps) <= FILL * vol:
+                break
+            vol = ceil_volume(vol * 1.5)
+        else:
+            raise DesignInfeasible(f"the calibration standards of reporter group {g + 1} do not fit their mix")
+        for key, val in trial.draws.items():
+            ladders.draws[key] = ladders.draws.get(key, 0.0) + val
+        name = f"standard mix {g + 1}"
+        standards.append(Vessel(name, "standard", vol, tuple(comps), note=f"fluorophore strands at {factor:.4g}x the "
+                                "top standard", group=g))
         for frac in fractions:
             comps = [Component(f"reporter mix {g + 1}", f"reporter mix {g + 1}", v / v_rep, 1.0, v_rep)]
-            for strand, top in standards.items():
-                if frac > 0:
-                    comp = ladders.pick(strand, top * frac, v)
-                    if comp is None:
-                        raise DesignInfeasible(f"calibration standard {strand} is too dilute to pipette")
-                    comps.append(comp)
+            if frac > 0:
+                comps.append(Component(name, name, factor, frac, v * frac / factor))
             cal.append(Vessel(f"calibration {g + 1} / {frac:g}", "calibration", v, tuple(comps),
                               note=f"fluorophore strands at {frac:g} x the top standard", group=g, fraction=frac))
-    return cal
+    return standards, cal
 
 
 def plan_pipetting(members, ratios: Mapping[str, Mapping[str, float]], groups_of: Mapping[str, int | None],
@@ -316,7 +343,7 @@ def plan_pipetting(members, ratios: Mapping[str, Mapping[str, float]], groups_of
     mm: list[Component] = []
     for k, pool in enumerate(plan_pools(fuels, long_domains), start=1):
         vessel, factor = _pool_vessel(f"P{k}", pool, ratios, mm_volume, f_mm, ladders, config)
-        working = factor * config.recovery
+        working = _working(factor, mm_volume, f_mm, ladders, config)
         pools.append(AnnealPool(f"P{k}", tuple(m.name for m in pool), {m.name: m.concentration_nM for m in pool},
                                 factor, working, vessel))
         mm.append(Component(f"P{k}", f"P{k} purified", working, f_mm, mm_volume * f_mm / working))
@@ -340,7 +367,7 @@ def plan_pipetting(members, ratios: Mapping[str, Mapping[str, float]], groups_of
         comps = []
         if group:
             vessel, factor = _pool_vessel(f"R{g + 1}", group, ratios, vol, f_rep, ladders, config)
-            working = factor * config.recovery
+            working = _working(factor, vol, f_rep, ladders, config)
             pools.append(AnnealPool(f"R{g + 1}", tuple(m.name for m in group),
                                     {m.name: m.concentration_nM for m in group}, factor, working, vessel, g))
             comps.append(Component(f"R{g + 1}", f"R{g + 1} purified", working, f_rep, vol * f_rep / working))
@@ -352,10 +379,11 @@ def plan_pipetting(members, ratios: Mapping[str, Mapping[str, float]], groups_of
     premixes, omitted = plan_premixes(inputs, n_groups, config, ladders, names)
 
     wells = sample_wells(names, n_groups, config, reporters=bool(reps))
-    cal = calibration_wells(calibration, fractions, config, ladders)
+    standards, cal = calibration_wells(calibration, fractions, config, ladders)
     dilutions = ladders.dilutions(dead)
     plan = PipettingPlan(tuple(dilutions), tuple(pools), master, tuple(reporter_mixes), tuple(premixes), tuple(wells),
-                         tuple(cal), tuple(omitted), {"master_mix": f_mm, "reporter_mix": f_rep, "premix": f_in})
+                         tuple(cal), tuple(omitted), {"master_mix": f_mm, "reporter_mix": f_rep, "premix": f_in},
+                         tuple(standards))
     plan.check(config)
     return plan
 

@@ -121,8 +121,9 @@ def protocol_steps(design: LabDesign, *, tube_summary: Mapping | None = None,
     steps.append(Step("Fill the plate",
                       f"{group_text}: per well, master mix, the group's reporter mix, then the sample premix last "
                       f"(time zero), {cfg.volume_uL:g} uL in all; mix by pipetting and seal. Fill the "
-                      f"{len(plan.calibration)} calibration wells: reporter mix, fluorophore strand standards at "
-                      f"{fractions} x {design.calibration_top_nM:g} nM, buffer.", "wells.csv"))
+                      f"{len(plan.calibration)} calibration wells: reporter mix, the group's standard mix (its "
+                      f"fluorophore strands, pipetting.csv kind standard) at {fractions} x the top standard of "
+                      f"{design.calibration_top_nM:g} nM per strand, buffer.", "wells.csv"))
     read = design.read_time_h
     t90 = t.get("reporter_t90_hours_max", float("nan"))
     read_text = (f"read every 5 min until {read:.3g} h, the slowest test example's simulated t90 ({t90:.3g} h) "

@@ -270,10 +270,11 @@ def run_mix(design: str | Path, inputs: str | Path, out: str | Path | None = Non
     wells = sample_wells(names, int(plan["groups"]), lab, reporters=bool(plan["reporters"]))
     cal = plan["calibration"]
     standards = [{s: cal["top_nM"] for s, g, _ in cal["strands"] if g == k} for k in range(int(plan["groups"]))]
-    cal_wells = calibration_wells(standards, cal["fractions"], lab, ladders) if cal["top_nM"] > 0 else []
+    std_mixes, cal_wells = (calibration_wells(standards, cal["fractions"], lab, ladders) if cal["top_nM"] > 0
+                            else ([], []))
     dilutions = ladders.dilutions(lab.dead_volume_fraction)
-    summary = _write(dest, design, plan, names, raw, x, expected, samples, premixes, dilutions, wells, cal_wells,
-                     omitted, lab)
+    summary = _write(dest, design, plan, names, raw, x, expected, samples, premixes + std_mixes, dilutions, wells,
+                     cal_wells, omitted, lab)
     return summary
 
 

@@ -194,8 +194,9 @@ def run_tube_stage(dsd, fuel_nM: Mapping[str, float], x: np.ndarray, nn: np.ndar
     scale = np.maximum(1.0, np.abs(nn).max(axis=1))
     with progress.stage("tube: purity sweep"):
         failed = False
-        for level in sorted(set(IMPURITY_LEVELS) | {lab.residual_fraction, lab.anneal_excess - 1.0} - {0.0}):
-            if failed and level < lab.anneal_excess - 1.0 and level != lab.residual_fraction:
+        unpurified = round(lab.anneal_excess - 1.0, 9)
+        for level in sorted(set(IMPURITY_LEVELS) | {lab.residual_fraction, unpurified} - {0.0}):
+            if failed and level < unpurified and level != lab.residual_fraction:
                 continue
             crn_l = build_tube_crn(crn, dsd.modules, reporters, fuel, unit, leak=lab.planned_leak, impurities=imp,
                                    reporter_impurities=rep_imp, residual=level)
