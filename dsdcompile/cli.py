@@ -255,6 +255,11 @@ def _print_summary(result) -> None:
         lines += result.dsd.describe()
     if result.kinetics is not None and result.kinetics.describe():
         lines.append(result.kinetics.describe())
+    if result.lab is not None:
+        lab = result.lab.to_summary()
+        lines.append(f"lab: not planned: {lab['skipped']}" if "skipped" in lab else
+                     f"lab: {lab['anneals']} anneals, {lab['steps']} steps, smallest transfer {lab['min_volume_uL']:g} "
+                     f"uL, {lab['total_dna_uM']:.3g} uM DNA per well, read at {lab['read_time_h']} h (protocol.md)")
     if result.sequences is not None:
         f = result.sequences.design.failing()
         lines.append(f"sequences: {len(result.sequences.design.domains)} domains; failing: strands {f['strands']}, "

@@ -84,10 +84,11 @@ def front_page(summary: Mapping) -> str:
         lines += [f"**No wet-lab protocol:** {md_escape(lab['skipped'])}", ""]
     if "protocol.md" in files:
         read = lab.get("read_time_h")
-        lines += ["## From order to reading", "",
-                  "1. Order the strands: [order_plates.xlsx](order_plates.xlsx) or [order_tubes.csv](order_tubes.csv)"
-                  + (" (reporter dye/quencher codes in [reporters.csv](reporters.csv))." if "reporters.csv" in files
-                     else "."),
+        order = [f"[{f}]({f})" for f in ("order_plates.xlsx", "order_tubes.csv") if f in files]
+        first = ("1. Order the strands: " + " or ".join(order) if order else
+                 "1. Design sequences (`dsdcompile sequences THIS_FOLDER` writes the order sheets), then order")
+        codes = " (reporter dye/quencher codes in [reporters.csv](reporters.csv))." if "reporters.csv" in files else "."
+        lines += ["## From order to reading", "", first + codes,
                   f"2. Make stocks and dilutions, anneal the {lab.get('anneals')} pools and purify them "
                   f"({lab.get('purification')}).",
                   "3. Make the fuel master mix, the reporter mixes and one input premix per sample "
@@ -116,6 +117,8 @@ def front_page(summary: Mapping) -> str:
             ("worst relative error (tube as planned)", _fmt(kin.get("reporter_max_rel_error"))),
             ("error from free strands / from leak", f"{_fmt(kin.get('impurity_max_rel_error'))} / "
                                                     f"{_fmt(kin.get('leak_max_rel_error'))}"),
+            ("free strands the labels tolerate (planned)", f"{_fmt(kin.get('impurity_tolerance'))} "
+                                                           f"({_fmt(kin.get('residual_free_fraction'))})"),
             ("verification", f"{ver.get('verdict', 'n/a')}; reporters {ver.get('reporter_verdict', 'n/a')}")]
     lines += ["## Figures", "", "| quantity | value |", "|---|---|"]
     lines += [f"| {a} | {md_escape(b)} |" for a, b in rows]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dsdcompile.config import LabConfig
 from dsdcompile.errors import DesignInfeasible
@@ -179,12 +179,16 @@ class PipettingPlan:
 def _pool_vessel(name: str, members: Sequence, ratios: Mapping[str, Mapping[str, float]], mix_volume_uL: float,
                  mix_factor: float, ladders: Ladders, config: LabConfig) -> tuple[Vessel, float]:
     """Anneal vessel and concentration factor of one pool that a mix of ``mix_volume_uL`` at ``mix_factor`` × final
-    concentration draws from (see the module docstring)."""
+    concentration draws from (see the module docstring).
+
+    The pool starts as concentrated as the stocks allow; when its strands do not fit, a pool
+    limited by its stocks is made less concentrated, one limited by the number of its strands
+    (each at least a pipetting target) is made larger.
+    """
     load = sum(m.concentration_nM * r for m in members for r in ratios[m.name].values())
     factor = min(FILL * ladders.stock_nM / load, ANNEAL_MAX_NM / max(m.concentration_nM for m in members))
-    for _ in range(60):
-        usage = mix_volume_uL * mix_factor / (factor * config.recovery)
-        volume = ceil_volume(usage * (1 + config.dead_volume_fraction))
+    volume = ceil_volume(mix_volume_uL * mix_factor / (factor * config.recovery) * (1 + config.dead_volume_fraction))
+    for _ in range(80):
         trial = Ladders(ladders.stock_nM, ladders.target, ladders.min)
         comps = []
         for m in members:
@@ -193,11 +197,17 @@ def _pool_vessel(name: str, members: Sequence, ratios: Mapping[str, Mapping[str,
                 if c is None:
                     raise DesignInfeasible(f"pool {name}: strand {strand} is too dilute to pipette")
                 comps.append(c)
-        if sum(c.volume_uL for c in comps) <= FILL * volume:
-            for key, v in trial.draws.items():
-                ladders.draws[key] = ladders.draws.get(key, 0.0) + v
+        used = sum(c.volume_uL for c in comps)
+        if used <= FILL * volume:
+            _commit(ladders, trial)
             return Vessel(name, "anneal", volume, tuple(comps), note=f"complexes at {factor:.4g}x final"), factor
-        factor /= 1.25
+        from_stock = sum(c.volume_uL for c in comps if c.source_nM >= ladders.stock_nM)
+        if from_stock > FILL * volume / 2:
+            factor /= 1.25
+            volume = max(volume, ceil_volume(mix_volume_uL * mix_factor / (factor * config.recovery)
+                                             * (1 + config.dead_volume_fraction)))
+        else:
+            volume = ceil_volume(volume * used / (FILL * volume) * 1.05)
     raise DesignInfeasible(f"pool {name}: its strands do not fit the anneal volume")
 
 
@@ -205,6 +215,43 @@ def _working(factor: float, mix_volume_uL: float, mix_factor: float, ladders: La
     """A purified pool's working concentration (× final): what purification leaves, diluted further if the mix
     would otherwise take less than the pipetting target of it."""
     return min(factor * config.recovery, mix_volume_uL * mix_factor / ladders.target)
+
+
+def _commit(ladders: Ladders, trial: Ladders) -> None:
+    for key, v in trial.draws.items():
+        ladders.draws[key] = ladders.draws.get(key, 0.0) + v
+
+
+def _master_mix(pool_members, ratios, singles: Mapping[str, float], volume: float, f_mm: float, ladders: Ladders,
+                config: LabConfig, wells: int, pools: list) -> tuple[Vessel, Ladders]:
+    """The fuel master mix (at least ``volume`` uL, grown until its pools and strands fit) and its pools' anneals,
+    appended to ``pools``; returns the mix and the ladder draws to commit."""
+    last = None
+    for _ in range(20):
+        trial = Ladders(ladders.stock_nM, ladders.target, ladders.min)
+        made, comps = [], []
+        for k, pool in enumerate(pool_members, start=1):
+            vessel, factor = _pool_vessel(f"P{k}", pool, ratios, volume, f_mm, trial, config)
+            working = _working(factor, volume, f_mm, trial, config)
+            made.append(AnnealPool(f"P{k}", tuple(m.name for m in pool), {m.name: m.concentration_nM for m in pool},
+                                   factor, working, vessel))
+            comps.append(Component(f"P{k}", f"P{k} purified", working, f_mm, volume * f_mm / working))
+        for strand, c in singles.items():
+            comp = trial.pick(strand, c * f_mm, volume)
+            if comp is None:
+                raise DesignInfeasible(f"strand {strand} at {c:.3g} nM is too dilute to pipette into the master mix")
+            comps.append(comp)
+        total = sum(c.volume_uL for c in comps)
+        if total <= volume:
+            pools.extend(made)
+            return Vessel("master mix", "master_mix", volume, tuple(comps)), trial
+        if last is not None and total / volume >= last * 0.999:
+            break  # growing no longer helps: the pools themselves are too dilute
+        last = total / volume
+        volume = ceil_volume(volume * 1.5)
+    raise DesignInfeasible(
+        f"the fuel master mix needs {total:.4g} uL of purified pools and stocks for {volume:.4g} uL ({wells} wells): "
+        "the DNA does not fit the tube; lower --unit-nM or raise the stock concentration")
 
 
 def well_shares(config: LabConfig) -> tuple[float, float, float]:
@@ -338,42 +385,30 @@ def plan_pipetting(members, ratios: Mapping[str, Mapping[str, float]], groups_of
 
     fuels = [m for m in members if groups_of.get(m.name) is None]
     reps = [m for m in members if groups_of.get(m.name) is not None]
-    mm_volume = ceil_volume(n * n_groups * v_mm * (1 + dead))
+    pool_members = plan_pools(fuels, long_domains)
     pools: list[AnnealPool] = []
-    mm: list[Component] = []
-    for k, pool in enumerate(plan_pools(fuels, long_domains), start=1):
-        vessel, factor = _pool_vessel(f"P{k}", pool, ratios, mm_volume, f_mm, ladders, config)
-        working = _working(factor, mm_volume, f_mm, ladders, config)
-        pools.append(AnnealPool(f"P{k}", tuple(m.name for m in pool), {m.name: m.concentration_nM for m in pool},
-                                factor, working, vessel))
-        mm.append(Component(f"P{k}", f"P{k} purified", working, f_mm, mm_volume * f_mm / working))
-    for strand, c in singles.items():
-        comp = ladders.pick(strand, c * f_mm, mm_volume)
-        if comp is None:
-            raise DesignInfeasible(f"strand {strand} at {c:.3g} nM is too dilute to pipette into the master mix")
-        mm.append(comp)
-    if sum(c.volume_uL for c in mm) > mm_volume:
-        raise DesignInfeasible(
-            f"the fuel master mix needs {sum(c.volume_uL for c in mm):.4g} uL of purified pools and stocks for "
-            f"{mm_volume:.4g} uL ({n * n_groups} wells): the DNA does not fit the tube; lower --unit-nM or raise the "
-            "stock concentration")
-    master = Vessel("master mix", "master_mix", mm_volume, tuple(mm), note=f"{f_mm:.4g}x final, {v_mm:g} uL per well")
+    master, trial = _master_mix(pool_members, ratios, singles, ceil_volume(n * n_groups * v_mm * (1 + dead)), f_mm,
+                                ladders, config, n * n_groups, pools)
+    _commit(ladders, trial)
+    master = replace(master, note=f"{f_mm:.4g}x final, {v_mm:g} uL per well")
 
     reporter_mixes = []
     per_group_cal = len(fractions)
     for g in range(n_groups if reps else 0):
         group = [m for m in reps if groups_of[m.name] == g]
         vol = ceil_volume((n + per_group_cal) * v_rep * (1 + dead))
-        comps = []
-        if group:
-            vessel, factor = _pool_vessel(f"R{g + 1}", group, ratios, vol, f_rep, ladders, config)
-            working = _working(factor, vol, f_rep, ladders, config)
-            pools.append(AnnealPool(f"R{g + 1}", tuple(m.name for m in group),
-                                    {m.name: m.concentration_nM for m in group}, factor, working, vessel, g))
-            comps.append(Component(f"R{g + 1}", f"R{g + 1} purified", working, f_rep, vol * f_rep / working))
-        if sum(c.volume_uL for c in comps) > vol:
-            raise DesignInfeasible(f"reporter mix {g + 1} does not fit its volume")
-        reporter_mixes.append(Vessel(f"reporter mix {g + 1}", "reporter_mix", vol, tuple(comps),
+        trial = Ladders(ladders.stock_nM, ladders.target, ladders.min)
+        vessel, factor = _pool_vessel(f"R{g + 1}", group, ratios, vol, f_rep, trial, config)
+        working = _working(factor, vol, f_rep, trial, config)
+        comp = Component(f"R{g + 1}", f"R{g + 1} purified", working, f_rep, vol * f_rep / working)
+        if comp.volume_uL > vol:  # the share is fixed: a larger mix needs proportionally more pool
+            raise DesignInfeasible(f"reporter mix {g + 1}: the purified reporter pool ({working:.3g}x final) is "
+                                   f"more dilute than the mix ({f_rep:.3g}x final); the reporters need more DNA than "
+                                   "the stocks allow")
+        _commit(ladders, trial)
+        pools.append(AnnealPool(f"R{g + 1}", tuple(m.name for m in group), {m.name: m.concentration_nM for m in group},
+                                factor, working, vessel, g))
+        reporter_mixes.append(Vessel(f"reporter mix {g + 1}", "reporter_mix", vol, (comp,),
                                      note=f"{f_rep:.4g}x final, {v_rep:g} uL per well", group=g))
 
     premixes, omitted = plan_premixes(inputs, n_groups, config, ladders, names)

@@ -84,9 +84,9 @@ def protocol_steps(design: LabDesign, *, tube_summary: Mapping | None = None,
                       "have the same role and size and no strand of one pairs with a long domain of another.",
                       "annealing.csv, pipetting.csv (kind anneal)"))
     eps = [e for e in (_pool_epsilon(design, p, sequences) for p in plan.pools) if e is not None]
-    adjust = ("to the A260 listed per pool (single-stranded extinction coefficients by base composition; measure "
-              "heat-denatured, at 90 C, or duplex hypochromicity makes the reading ~15 % low)" if eps else
-              "to the working concentration listed per pool")
+    adjust = ("to the target A260 listed per pool in protocol.md (single-stranded extinction coefficients by base "
+              "composition; measure heat-denatured, at 90 C, as duplexes absorb less)" if eps else
+              "to the working concentration listed per pool in protocol.md")
     steps.append(Step("Purify and quantify the pools",
                       f"Run every pool (gate and reporter pools) on {cfg.purification} (non-denaturing, 1x TAE with "
                       "12.5 mM Mg2+), cut out the complex band (excess single strands run faster), elute and "
@@ -146,18 +146,20 @@ def protocol_rows(steps: list[Step]) -> list[dict]:
     return [{"step": k, "title": s.title, "what to do": s.text, "table": s.table} for k, s in enumerate(steps, 1)]
 
 
-def _pool_table(design: LabDesign) -> list[str]:
+def _pool_table(design: LabDesign, sequences: Mapping[str, str] | None = None) -> list[str]:
     rows = []
     for p in design.plan.pools:
         kind = "reporters, well group " + str(p.reporter_group + 1) if p.reporter_group is not None else "gates"
         first = p.complexes[0]
+        eps = _pool_epsilon(design, p, sequences)
         rows.append((p.name, kind, len(p.complexes), p.vessel.volume_uL, f"{p.factor:.4g}",
-                     f"{p.working_factor:.4g}", f"{p.final_nM[first] * p.working_factor / 1000:.4g} ({first})"))
+                     f"{p.working_factor:.4g}", f"{p.final_nM[first] * p.working_factor / 1000:.4g} ({first})",
+                     "" if eps is None else f"{eps:.4g}"))
     return markdown_table(("pool", "contents", "complexes", "anneal volume (uL)", "annealed at x final",
-                           "working x final", "working uM of first complex"), rows)
+                           "working x final", "working uM of first complex", "target A260 (1 cm, denatured)"), rows)
 
 
-def protocol_markdown(design: LabDesign, steps: list[Step]) -> str:
+def protocol_markdown(design: LabDesign, steps: list[Step], sequences: Mapping[str, str] | None = None) -> str:
     """protocol.md: overview, the steps, the pools, the well recipe and the expected outcome."""
     cfg, plan = design.config, design.plan
     tables = lab_tables(design)
@@ -171,7 +173,7 @@ def protocol_markdown(design: LabDesign, steps: list[Step]) -> str:
     for k, s in enumerate(steps, 1):
         # the steps' text is the program's own prose (names in it are escaped where they are inserted)
         lines += [f"{k}. **{s.title}.** {s.text}" + (f" ({s.table})" if s.table else "")]
-    lines += ["", "## Anneal pools", ""] + _pool_table(design)
+    lines += ["", "## Anneal pools", ""] + _pool_table(design, sequences)
     lines += ["", "## A reaction well", ""]
     lines += markdown_table(("component", "uL", "concentration"),
                             [(c.item, round(c.volume_uL, 3), f"{c.source_nM:.4g}x final")
@@ -214,6 +216,25 @@ def order_annotations(design: LabDesign) -> dict[str, tuple[str, str, str]]:
             continue
         out[sp.strands[0].name] = ("", r.dye.fluorophore_3prime, "HPLC")
         out[sp.strands[1].name] = (r.dye.quencher_5prime, "", "HPLC")
+    return out
+
+
+def annotations_from_folder(folder) -> dict[str, tuple[str, str, str]] | None:
+    """The reporter strands' order annotations from a design folder's reporters.csv (None without one)."""
+    import csv
+    from pathlib import Path
+
+    path = Path(folder) / "reporters.csv"
+    if not path.is_file():
+        return None
+    out = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            fl, q = r.get("fluorophore_order", ""), r.get("quencher_order", "")
+            mod3 = fl[fl.index("/"):] if "/" in fl else ""
+            mod5 = q[:q.rindex("/") + 1] if "/" in q else ""
+            out[r["fluorophore_strand"]] = ("", mod3, r.get("purification") or "HPLC")
+            out[r["quencher_strand"]] = (mod5, "", r.get("purification") or "HPLC")
     return out
 
 

@@ -218,11 +218,14 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
     The reports are written and the folder's files rewritten with nucleotide sequences in a
     hidden staging folder, then moved into place.
     """
+    from dsdcompile.lab.protocol import annotations_from_folder
+
     out = Path(design_dir)
     seqs = design.domains
     stage = Path(tempfile.mkdtemp(prefix=".sequences-", dir=out))
     try:
-        block, written = write_sequence_reports(design, stage, feasibility=feasibility, order=order)
+        block, written = write_sequence_reports(design, stage, feasibility=feasibility, order=order,
+                                                annotations=annotations_from_folder(out))
         if extra_summary:
             block.update(extra_summary)
         _rewrite_csv(out / "strands.csv", stage / "strands.csv", seqs, add_from="domains")

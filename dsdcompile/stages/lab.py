@@ -277,7 +277,7 @@ def write_lab_files(lab: LabResult, folder: Path, progress: Progress, *,
     files = [Path(p).name for p in written]
     if files and "plate.xlsx" not in files:
         progress.log("lab tables: plate.xlsx not written (pip install 'dsdcompile[lab]' for openpyxl)")
-    (folder / "protocol.md").write_text(protocol_markdown(design, steps), encoding="utf-8")
+    (folder / "protocol.md").write_text(protocol_markdown(design, steps, strand_sequences), encoding="utf-8")
     write_concentrations_md(design, folder / "concentrations.md", strand_sequences)
     files += ["protocol.md", "concentrations.md"]
     if reps:
