@@ -185,3 +185,21 @@ def test_mix_refuses_to_write_inside_the_design(design):
     res = CliRunner().invoke(main, ["mix", str(out), "--inputs", str(d / "ok.csv"), "--out", str(out / "sub")])
     assert res.exit_code == 2 and "outside the design folder" in res.output
     assert not (out / "sub").exists()
+
+
+def test_the_unit_is_lowered_until_the_tube_can_be_pipetted(design):
+    from dsdcompile.config import KineticsConfig, LabConfig
+    from dsdcompile.progress import Progress
+    from dsdcompile.stages.lab import fit_unit
+
+    _, _, result = design
+    x = result.kinetics.x
+    k = KineticsConfig()
+    same, note = fit_unit(result.dsd, x, k, LabConfig(), Progress(quiet=True))
+    assert same.unit_nM == k.unit_nM and note is None
+    # weak stocks: the same tube only fits at a lower concentration of one unit
+    lower, note = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=2.0), Progress(quiet=True))
+    assert lower.unit_nM < k.unit_nM and "lowered" in note
+    # hopeless stocks: nothing fits, the unit is left alone and the lab stage reports why
+    kept, note = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=1e-4), Progress(quiet=True))
+    assert kept.unit_nM == k.unit_nM and note is None

@@ -185,3 +185,20 @@ def test_nice_stock():
     assert nice_stock(10.0, 100.0) == 10.0
     assert nice_stock(11.0, 100.0) == 20.0
     assert nice_stock(500.0, 100.0) == 100.0
+
+
+def test_dye_table_round_trip_and_wells(tmp_path):
+    from dsdcompile.lab.dyes import read_dye_table, write_dye_table
+
+    write_dye_table(tmp_path / "dyes.csv", DEFAULT_DYES[:3])
+    dyes = read_dye_table(tmp_path / "dyes.csv")
+    assert [d.dye for d in dyes] == ["FAM", "HEX", "ROX"]
+    rails = [(f"Y{k}{s}", f"c{k}", 1 if s == "p" else -1, f"rep-Y{k}{s}") for k in range(3) for s in "pm"]
+    out = assign_dyes(rails, dyes)  # 3 channels: one class (two rails) per well, never split across wells
+    assert [(r.group, r.dye.dye) for r in out] == [(0, "FAM"), (0, "HEX"), (1, "FAM"), (1, "HEX"), (2, "FAM"),
+                                                   (2, "HEX")]
+    (tmp_path / "bad.csv").write_text("dye,excitation_nm\nFAM,495\n")
+    with pytest.raises(InputError, match="lacks column"):
+        read_dye_table(tmp_path / "bad.csv")
+    with pytest.raises(InputError, match="at least 2"):
+        assign_dyes(rails, dyes[:1])

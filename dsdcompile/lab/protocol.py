@@ -84,15 +84,14 @@ def protocol_steps(design: LabDesign, *, tube_summary: Mapping | None = None,
                       "have the same role and size and no strand of one pairs with a long domain of another.",
                       "annealing.csv, pipetting.csv (kind anneal)"))
     eps = [e for e in (_pool_epsilon(design, p, sequences) for p in plan.pools) if e is not None]
-    adjust = ("to the target A260 listed per pool in protocol.md (single-stranded extinction coefficients by base "
-              "composition; measure heat-denatured, at 90 C, as duplexes absorb less)" if eps else
+    adjust = ("to the target A260 listed per pool in protocol.md (1 cm path; single-stranded extinction coefficients "
+              "by base composition; measure a dilution heat-denatured, at 90 C, as duplexes absorb less)" if eps else
               "to the working concentration listed per pool in protocol.md")
     steps.append(Step("Purify and quantify the pools",
                       f"Run every pool (gate and reporter pools) on {cfg.purification} (non-denaturing, 1x TAE with "
                       "12.5 mM Mg2+), cut out the complex band (excess single strands run faster), elute and "
                       f"concentrate, then dilute with buffer {adjust}. The plan assumes {cfg.recovery:.0%} recovery; "
-                      "with less, add proportionally more of that pool to its mix. The tube was simulated with "
-                      f"{cfg.residual_fraction:.0%} of every strand left free after purification.",
+                      "with less, add proportionally more of that pool to its mix. " + _acceptance(cfg, t),
                       "protocol.md (pools), pipetting.csv"))
     if reporters:
         steps.append(Step("Anneal the reporter pools",
@@ -126,7 +125,7 @@ def protocol_steps(design: LabDesign, *, tube_summary: Mapping | None = None,
                       f"{design.calibration_top_nM:g} nM per strand, buffer.", "wells.csv"))
     read = design.read_time_h
     t90 = t.get("reporter_t90_hours_max", float("nan"))
-    read_text = (f"read every 5 min until {read:.3g} h, the slowest test example's simulated t90 ({t90:.3g} h) "
+    read_text = (f"read every 5 min until {read:g} h, the slowest test example's simulated t90 ({t90:.3g} h) "
                  f"times {cfg.read_margin:g}" if read is not None else "read until the signals are flat")
     dyes = ", ".join(dict.fromkeys(f"{md_escape(r.dye.dye)} (ex {r.dye.excitation_nm:g} / em "
                                    f"{r.dye.emission_nm:g} nm)" for r in design.readout)) or "no reporters"
@@ -140,6 +139,25 @@ def protocol_steps(design: LabDesign, *, tube_summary: Mapping | None = None,
                       "class is the largest value. wells.csv lists the readings the simulation expects.",
                       "readout.csv, wells.csv, fluorescence.csv"))
     return steps
+
+
+def _acceptance(cfg, tube: Mapping) -> str:
+    """The purity a purified pool must reach, from the simulated tube's purity sweep."""
+    planned = f"The tube was simulated with {cfg.residual_fraction:.1%} of every excess strand left free"
+    tol = tube.get("impurity_tolerance")
+    if "impurity_sweep" not in tube:
+        return planned + "."
+    if tol is None:
+        return (planned + f"; even {min(r['residual_free_fraction'] for r in tube['impurity_sweep']):.1%} loses a "
+                "label (kinetics.impurity_sweep): this design needs gates purer than a gel gives.")
+    text = (planned + f"; every test label holds up to {tol:.1%} (kinetics.impurity_sweep). Acceptance: check each "
+            f"purified pool on a native gel and purify again any pool whose free-strand bands exceed {tol:.1%} of "
+            "its complex band.")
+    if tol < cfg.residual_fraction:
+        text += (f" The planned {cfg.residual_fraction:.1%} is above that: expect to purify twice "
+                 f"(kinetics.reporter_label_agreement = {tube.get('reporter_label_agreement', float('nan')):.4g} at "
+                 "the planned purity).")
+    return text
 
 
 def protocol_rows(steps: list[Step]) -> list[dict]:
