@@ -121,7 +121,9 @@ def build_tube_crn(split_crn: CRN, modules: Sequence[ModuleImplementation], repo
 def calibration_crn(reporters: ReporterSet, fuel_nM: Mapping[str, float], unit_nM: float, *,
                     reporter_impurities: ImpurityModules | None = None, residual: float = 0.0) -> TubeCRN:
     """A calibration well: the reporters (and their free strands) alone; fluorophore standards are added per run."""
-    crn = reporter_crn_with_species(reporters)
+    if reporters.system is None:
+        raise InternalError("no reporters to calibrate")
+    crn = reporters.system.split_crn
     fuel = dict(fuel_nM)
     mods = list(reporters.modules)
     if residual > 0 and reporter_impurities is not None:
@@ -132,12 +134,6 @@ def calibration_crn(reporters: ReporterSet, fuel_nM: Mapping[str, float], unit_n
     impl = build_implementation_crn(crn, mods, fuel, unit_nM=unit_nM)
     return TubeCRN(impl.species, impl.reactions, impl.initial, impl.inputs, impl.outputs, signal_map=impl.signal_map,
                    fluor=tuple(r.fluorophore for r in reporters.reporters))
-
-
-def reporter_crn_with_species(reporters: ReporterSet) -> CRN:
-    if reporters.system is None:
-        raise InternalError("no reporters to calibrate")
-    return reporters.system.split_crn
 
 
 __all__ = ["DEFAULT_LEAK_PER_M_S", "TubeCRN", "build_tube_crn", "calibration_crn", "reporter_nM", "worst_rails_nM"]
