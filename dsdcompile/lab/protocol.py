@@ -193,9 +193,12 @@ def protocol_markdown(design: LabDesign, steps: list[Step], sequences: Mapping[s
         lines += [f"{k}. **{s.title}.** {s.text}" + (f" ({s.table})" if s.table else "")]
     lines += ["", "## Anneal pools", ""] + _pool_table(design, sequences)
     lines += ["", "## A reaction well", ""]
-    lines += markdown_table(("component", "uL", "concentration"),
-                            [(c.item, round(c.volume_uL, 3), f"{c.source_nM:.4g}x final")
-                             for c in plan.wells[0].components]) if plan.wells else []
+    if plan.wells:
+        well = plan.wells[0]
+        rows = [(c.item, round(c.volume_uL, 3), f"{c.source_nM:.4g}x final") for c in well.components]
+        if well.buffer_uL > 1e-9:
+            rows.append(("buffer", round(well.buffer_uL, 3), ""))
+        lines += markdown_table(("component", "uL", "concentration"), rows)
     lines += ["", "## Reading", ""]
     lines += markdown_table(("class", "plus rail", "plus dye", "minus rail", "minus dye", "well"),
                             [(r["class"], r["plus_species"], r["plus_dye"], r["minus_species"], r["minus_dye"],

@@ -322,10 +322,16 @@ def lab_tables(design: LabDesign, *, sequences: Mapping[str, str] | None = None)
                               "purification": strand_purification(s, True, sp.role), "length_nt": s.length_nt,
                               "sequence": _sequence(s, sequences), "vessel": pool.name if pool else "",
                               "source": c.source if c else ""})
-    for comp in plan.wells[0].components if plan.wells else ():
-        conc_rows.append({"name": comp.item, "kind": "well", "role": "", "complex": "", "concentration_nM": "",
-                          "stock_uM": "", "volume_uL": _r(comp.volume_uL), "purification": "", "length_nt": "",
-                          "sequence": "", "vessel": "reaction well", "source": f"{comp.source_nM:.4g}x mix"})
+    if plan.wells:  # the well recipe: its rows add up to the reaction volume
+        well = plan.wells[0]
+        for comp in well.components:
+            conc_rows.append({"name": comp.item, "kind": "well", "role": "", "complex": "", "concentration_nM": "",
+                              "stock_uM": "", "volume_uL": _r(comp.volume_uL), "purification": "", "length_nt": "",
+                              "sequence": "", "vessel": "reaction well", "source": f"{comp.source_nM:.4g}x mix"})
+        if well.buffer_uL > 1e-9:
+            conc_rows.append({"name": "buffer", "kind": "well", "role": "", "complex": "", "concentration_nM": "",
+                              "stock_uM": "", "volume_uL": _r(well.buffer_uL), "purification": "", "length_nt": "",
+                              "sequence": cfg.buffer, "vessel": "reaction well", "source": ""})
 
     anneal_rows = []
     for p in plan.pools:
