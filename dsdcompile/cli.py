@@ -71,6 +71,7 @@ def main() -> None:
     dsdcompile MODEL [options]          same as: dsdcompile compile MODEL [options]
     dsdcompile train [options]          train a BinaryConnect network
     dsdcompile sequences DESIGN         nucleotide sequences and order sheets
+    dsdcompile mix DESIGN --inputs CSV  input sheets for new samples (design untouched)
     """
 
 
@@ -139,6 +140,16 @@ def main() -> None:
                    "sweeps leak rates (leak.csv, kinetics_leak.png).")
 @click.option("--volume-uL", "volume_ul", type=float, default=_LAB.volume_uL, show_default=True,
               help="Final reaction volume (µL) of the wet-lab tables.")
+@click.option("--min-volume-uL", "min_volume_ul", type=float, default=_LAB.min_volume_uL, show_default=True,
+              help="Smallest volume the protocol pipettes (µL): dilutions, pooled anneals and mixes keep every "
+                   "transfer at or above it.")
+@click.option("--reporters/--no-reporters", default=_DSD.reporters, show_default=True,
+              help="A fluorophore/quencher reporter for every output rail, enumerated and verified with the modules.")
+@click.option("--dyes", "dyes_csv", type=click.Path(path_type=Path, dir_okay=False),
+              help="CSV of fluorescence channels (columns of dsdcompile.lab.dyes.DYE_COLUMNS; a design folder's "
+                   "dyes.csv is one). Default: FAM, HEX, ROX, Cy5 with IDT codes.")
+@click.option("--fit-unit/--fixed-unit", default=_LAB.fit_unit, show_default=True,
+              help="Lower --unit-nM in 1-2-5 steps until the planned tube can be pipetted (--fixed-unit: never).")
 @click.option("--json/--no-json", "crn_json", default=_RUN.crn_json, show_default=True,
               help="Also write the CRNs as formal.json / reduced.json (large for MNIST-size networks).")
 @click.option("--sequences/--no-sequences", "design_seqs", default=False, show_default=True,
@@ -157,7 +168,8 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                     t_max: float, ode_examples: int, ode_crn: str, plot_example: int, run_kinetics: bool,
                     kinetics_max_modules: int, kinetics_examples: int, unit_nm: float, rate_unit_nm: float,
                     rate_draws: int,
-                    fuel_safety: float, leak: float, volume_ul: float, crn_json: bool, design_seqs: bool,
+                    fuel_safety: float, leak: float, volume_ul: float, min_volume_ul: float, reporters: bool,
+                    dyes_csv: Path | None, fit_unit: bool, crn_json: bool, design_seqs: bool,
                     seq_seed: int, allow_sequence_failures: bool, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
     try:
@@ -168,6 +180,7 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                             dsd_crn=dsd_crn, verify_whole=verify_whole, kinetics_max_modules=kinetics_max_modules,
                             kinetics_examples=kinetics_examples, unit_nm=unit_nm, rate_unit_nm=rate_unit_nm,
                             rate_draws=rate_draws, fuel_safety=fuel_safety, leak=leak, volume_ul=volume_ul,
+                            min_volume_ul=min_volume_ul, reporters=reporters, dyes_csv=dyes_csv, fit_unit=fit_unit,
                             run_kinetics=run_kinetics, plot_example=plot_example, crn_json=crn_json,
                             design_seqs=design_seqs, seq_seed=seq_seed,
                             allow_sequence_failures=allow_sequence_failures, quiet=quiet)
@@ -195,6 +208,7 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
                verify_whole=_RUN.verify_whole, kinetics_max_modules=_KIN.max_modules,
                kinetics_examples=_KIN.examples, unit_nm=_KIN.unit_nM, rate_unit_nm=_RATE.unit_nM,
                rate_draws=_KIN.rate_draws, fuel_safety=_KIN.fuel_safety, leak=_KIN.leak, volume_ul=_LAB.volume_uL,
+               min_volume_ul=_LAB.min_volume_uL, reporters=_DSD.reporters, dyes_csv=None, fit_unit=_LAB.fit_unit,
                run_kinetics=_RUN.run_kinetics, plot_example=_RUN.plot_example, crn_json=_RUN.crn_json,
                design_seqs=False, seq_seed=_SEQ.seed, allow_sequence_failures=_RUN.allow_sequence_failures,
                quiet=_RUN.quiet) -> RunConfig:
@@ -204,7 +218,7 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
                         epsilon=epsilon),
         simulation=replace(_SIM, rate=rate, t_max=t_max),
         agreement=replace(_AGREE, ode_examples=ode_examples, ode_crn=ode_crn),
-        dsd=replace(_DSD, max_products=max_products, max_strand_nt=max_strand_nt),
+        dsd=replace(_DSD, max_products=max_products, max_strand_nt=max_strand_nt, reporters=reporters),
         execution=replace(_EXEC, executor=executor, scheduler=scheduler, workers=workers,
                           module_timeout=module_timeout),
         scheme=scheme,
@@ -214,7 +228,8 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
                          implementation_examples=kinetics_examples, unit_nM=unit_nm, rate_draws=rate_draws,
                          fuel_safety=fuel_safety, leak=leak),
         rate_fuel=replace(_RATE, unit_nM=rate_unit_nm),
-        lab=replace(_LAB, volume_uL=volume_ul),
+        lab=replace(_LAB, volume_uL=volume_ul, min_volume_uL=min_volume_ul, fit_unit=fit_unit,
+                    dyes=_read_dyes(dyes_csv)),
         sequences=replace(_SEQ, seed=seq_seed) if design_seqs else None,
         allow_sequence_failures=allow_sequence_failures,
         run_kinetics=run_kinetics,
@@ -222,6 +237,15 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
         crn_json=crn_json,
         quiet=quiet,
     )
+
+
+def _read_dyes(path: Path | None):
+    """The dye table of --dyes (read before anything heavy runs), or the default."""
+    if path is None:
+        return _LAB.dyes
+    from dsdcompile.lab.dyes import read_dye_table
+
+    return read_dye_table(path)
 
 
 def _refuse_early(model: Path, inputs: Path | None, out_dir: Path) -> None:
@@ -242,6 +266,11 @@ def _print_summary(result) -> None:
         lines += result.dsd.describe()
     if result.kinetics is not None and result.kinetics.describe():
         lines.append(result.kinetics.describe())
+    if result.lab is not None:
+        lab = result.lab.to_summary()
+        lines.append(f"lab: not planned: {lab['skipped']}" if "skipped" in lab else
+                     f"lab: {lab['anneals']} anneals, {lab['steps']} steps, smallest transfer {lab['min_volume_uL']:g} "
+                     f"uL, {lab['total_dna_uM']:.3g} uM DNA per well, read at {lab['read_time_h']} h (protocol.md)")
     if result.sequences is not None:
         f = result.sequences.design.failing()
         lines.append(f"sequences: {len(result.sequences.design.domains)} domains; failing: strands {f['strands']}, "
@@ -263,6 +292,9 @@ def _register_optional_commands() -> None:
     from dsdcompile.cli_report import report
 
     main.add_command(report, "report")
+    from dsdcompile.cli_mix import mix
+
+    main.add_command(mix, "mix")
 
 
 _register_optional_commands()

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from dsdcompile import constructions as _constructions
 from dsdcompile.constructions import DEFAULT_EPSILON
 from dsdcompile.errors import InputError
+from dsdcompile.lab.dyes import DEFAULT_DYES, Dye, check_dyes
 from dsdcompile.sequences.constraints import SequenceConstraints
 
 EXECUTORS = ("serial", "process", "dask")
@@ -23,6 +24,7 @@ DATASETS = ("iris", "virus", "mnist")
 WEIGHTS = ("binary", "ternary", "real")
 SIMULATION_BACKENDS = ("auto", "rosenbrock", "bdf")
 CRN_FORMS = ("formal", "reduced")
+PLANNED_LEAK_PER_M_S = 1.0  # /M/s, toeless strand displacement (Zhang & Winfree 2009); see kinetics/tube.py
 
 
 # -- checks shared by every config ---------------------------------------------------------------
@@ -212,7 +214,9 @@ class DSDConfig:
     first substitutes unimolecular reactions into their producers wherever the result still
     fits K products (a bounded form of the reduce pass: fewer modules, fewer nucleotides).
     Domain lengths of None take the scheme's own defaults. Fuels are present at
-    ``fuel_concentration`` relative to a unit signal concentration.
+    ``fuel_concentration`` relative to a unit signal concentration until the kinetics stage
+    plans them. ``reporters`` adds a fluorophore/quencher reporter for every output rail
+    (:mod:`dsdcompile.dsd.reporters`), enumerated and verified with the modules.
     """
 
     max_products: int | None = None
@@ -221,6 +225,7 @@ class DSDConfig:
     toehold_nt: int | None = None
     branch_nt: int | None = None
     fuel_concentration: float = 100.0
+    reporters: bool = True
 
     def __post_init__(self) -> None:
         if self.max_products is not None:
@@ -365,22 +370,58 @@ class RateFuelConfig:
 
 @dataclass(frozen=True)
 class LabConfig:
-    """The wet-lab tables: final volume, stocks, pipetting, annealing and buffer."""
+    """The wet-lab protocol: volumes and pipetting, stocks, annealing and purification, the tube as planned, readout.
+
+    Every transfer is at least ``min_volume_uL``; dilution levels are chosen so that a transfer
+    is at least ``pipette_target_uL`` where a 1:10 step allows. A reaction well of
+    ``volume_uL`` holds the fuel master mix, a reporter mix (``reporter_volume_fraction`` of the
+    well) and the sample's input premix (``input_volume_fraction``). Strands are resuspended at
+    ``max_stock_uM``; complexes are annealed in pools with top strands in ``anneal_excess`` and
+    purified (native PAGE), planning for a ``recovery`` fraction of the DNA; the tube is then
+    simulated with ``residual_fraction`` of every excess strand left free (an assumption: a
+    twentieth of the 20 % excess; the kinetics stage also reads the tube at other levels) and
+    leak at ``planned_leak`` /M/s (see :mod:`dsdcompile.kinetics.tube` for the literature). The
+    plate is read at ``read_margin`` × the slowest example's t90 at ``reaction_temperature_C``;
+    ``dyes`` are the fluorescence channels (:mod:`dsdcompile.lab.dyes`). With ``fit_unit`` the
+    concentration of one unit (``KineticsConfig.unit_nM``, an upper bound then) is lowered in
+    1-2-5 steps until the planned tube can be pipetted.
+    """
 
     volume_uL: float = 100.0
-    input_volume_fraction: float = 0.1  # share of the final volume kept for the per-example inputs
+    input_volume_fraction: float = 0.2  # share of a reaction well taken by the sample's input premix
+    reporter_volume_fraction: float = 0.2  # share of a reaction well taken by the reporter mix
     pipette_target_uL: float = 2.0
+    min_volume_uL: float = 1.0
     max_stock_uM: float = 100.0
     anneal_excess: float = 1.2
     buffer: str = "1x TAE with 12.5 mM Mg2+"
     anneal_protocol: str = "95 C for 2 min, then cool to 20 C at 1 C/min"
+    purification: str = "native PAGE"
+    recovery: float = 0.5
+    residual_fraction: float = 0.01  # assumed: a twentieth of the 20 % excess survives purification
+    planned_leak: float = PLANNED_LEAK_PER_M_S
+    read_margin: float = 2.0
+    reaction_temperature_C: float = 25.0
+    dead_volume_fraction: float = 0.1
+    dyes: tuple[Dye, ...] = DEFAULT_DYES
+    fit_unit: bool = True
 
     def __post_init__(self) -> None:
-        positive(self, "volume_uL", "pipette_target_uL", "max_stock_uM")
-        if not 0 < self.input_volume_fraction < 1:
-            raise InputError(f"LabConfig.input_volume_fraction must be in (0, 1), got {self.input_volume_fraction}")
+        positive(self, "volume_uL", "pipette_target_uL", "min_volume_uL", "max_stock_uM", "read_margin")
+        non_negative(self, "residual_fraction", "planned_leak", "dead_volume_fraction")
+        for name in ("input_volume_fraction", "reporter_volume_fraction", "recovery"):
+            if not 0 < getattr(self, name) <= 1:
+                raise InputError(f"LabConfig.{name} must be in (0, 1], got {getattr(self, name)}")
+        if self.input_volume_fraction + self.reporter_volume_fraction >= 1:
+            raise InputError("LabConfig: the input premix and reporter mix must leave room for the master mix")
+        if not self.residual_fraction < 1:
+            raise InputError(f"LabConfig.residual_fraction must be below 1, got {self.residual_fraction}")
         if not self.anneal_excess >= 1:
             raise InputError(f"LabConfig.anneal_excess must be at least 1, got {self.anneal_excess}")
+        if self.min_volume_uL * 2 > self.volume_uL * min(self.input_volume_fraction, self.reporter_volume_fraction):
+            raise InputError(f"LabConfig.min_volume_uL {self.min_volume_uL} is too large for a {self.volume_uL} uL "
+                             "reaction")
+        check_dyes(self.dyes, "LabConfig.dyes")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from dsdcompile.verify import verify_modules
 
 KINETICS_FILES = {"kinetics.csv", "kinetics_draws.csv", "fuel.csv", "kinetics_trajectories.png", "kinetics_t90.png",
                   "kinetics_rate_draws.png"}
-LAB_FILES = {"concentrations.csv", "concentrations.md", "annealing.csv", "inputs.csv", "readout.csv"}
+LAB_FILES = {"concentrations.csv", "concentrations.md", "annealing.csv", "inputs.csv", "readout.csv", "pipetting.csv",
+             "wells.csv", "protocol.md", "dyes.csv"}
 KEYS = ("formal_label_agreement", "implementation_label_agreement", "rate_draws", "t90_hours_median",
         "t90_hours_max", "fuel_margin")
 SEED = 4  # a 2-2-2 net whose classification suffers visibly when fuel runs short
@@ -69,7 +70,7 @@ def default_design(model):
 
 @pytest.fixture(scope="module")
 def starved_design(model):
-    return _design(model, "starved", "--fuel-safety", "0.3", "--rate-draws", "2", "--volume-uL", "50")
+    return _design(model, "starved", "--fuel-safety", "0.3", "--rate-draws", "2", "--volume-uL", "50", "--no-reporters")
 
 
 def test_summary_has_sane_kinetics(default_design):
@@ -96,32 +97,43 @@ def test_summary_has_sane_kinetics(default_design):
 
 def test_lab_tables_columns_and_volumes(default_design):
     out, s = default_design
-    tables = {name: _rows(out / f"{name}.csv") for name in ("concentrations", "annealing", "inputs", "readout")}
+    names = ("concentrations", "annealing", "inputs", "readout", "pipetting", "wells")
+    tables = {name: _rows(out / f"{name}.csv") for name in names}
     columns = {"concentrations": CONCENTRATION_COLUMNS, "annealing": ANNEALING_COLUMNS, "inputs": INPUT_COLUMNS,
                "readout": READOUT_COLUMNS}
     for name, cols in columns.items():
         assert tables[name] and list(tables[name][0]) == list(cols), name
     conc = tables["concentrations"]
-    assert sum(float(r["volume_uL"]) for r in conc if r["volume_uL"]) == pytest.approx(100.0, abs=1e-6)
-    # every fuel complex of the DSD design at its planned concentration
+    # the well recipe (master mix + reporter mix + premix) fills the reaction volume exactly
+    assert sum(float(r["volume_uL"]) for r in conc if r["kind"] == "well") == pytest.approx(100.0, abs=1e-6)
+    # every transfer of the plan is pipettable
+    minimum = LabConfig().min_volume_uL
+    for name in ("concentrations", "annealing", "inputs", "pipetting"):
+        vols = [float(r["volume_uL"]) for r in tables[name] if r["volume_uL"]]
+        assert vols and min(vols) >= minimum, name
+    assert s["lab"]["min_volume_uL"] >= minimum and s["lab"]["steps"] >= 10 and s["lab"]["anneals"] >= 1
+    assert s["lab"]["total_dna_uM"] > 0
+    # every fuel of the DSD design at its planned concentration, added through a pool or the master mix
     fuel = {r["fuel"]: float(r["supplied_nM"]) for r in _rows(out / "fuel.csv")}
     complexes = {r["complex"] for r in _rows(out / "complexes.csv") if r["role"] == "fuel"}
-    # one added row per fuel species (a complex, or a single strand such as a buffer strand)
-    listed = {r["complex"]: float(r["concentration_nM"]) for r in conc if r["role"] == "fuel" and r["stock_uM"]}
+    listed = {r["complex"]: float(r["concentration_nM"]) for r in conc if r["role"] == "fuel"
+              and (r["kind"] == "complex" or r["vessel"] == "master mix")}
     assert set(listed) == complexes == set(fuel)
     assert all(listed[f] == pytest.approx(fuel[f], rel=1e-5) for f in fuel)
     # strands named as in strands.csv
     strands = {r["strand"] for r in _rows(out / "strands.csv")}
     assert {r["strand"] for r in tables["annealing"]} <= strands
-    assert {r["role"] for r in conc} >= {"input", "fuel"}
-    # each example's inputs plus buffer fill the share kept for inputs
+    assert {r["role"] for r in conc} >= {"input", "fuel", "reporter"}
+    # each example's input strands plus buffer fill its premix
     per_example: dict[str, float] = {}
+    premix: dict[str, float] = {}
     for r in tables["inputs"]:
-        per_example[r["example"]] = per_example.get(r["example"], 0.0) + float(r["volume_uL"])
+        per_example[r["example"]] = per_example.get(r["example"], 0.0) + float(r["volume_uL"] or 0.0)
+        premix[r["example"]] = float(r["premix_volume_uL"])
     assert len(per_example) == 16
-    assert all(v == pytest.approx(LabConfig().input_volume_fraction * 100.0, abs=1e-6)
-               for v in per_example.values())
+    assert all(per_example[e] == pytest.approx(premix[e], abs=1e-3) for e in per_example)
     assert [r["class"] for r in tables["readout"]] == s["network"]["class_names"]
+    assert all(r["plus_dye"] and r["minus_dye"] for r in tables["readout"])
     kin = _rows(out / "kinetics.csv")
     assert len(kin) == 16 and all(r["implementation_class"] == r["network_class"] for r in kin)
 
@@ -144,7 +156,7 @@ def test_starved_fuel_breaks_the_implementation(default_design, starved_design):
     assert k["implementation_max_rel_error"] > 0.1 > ok["kinetics"]["implementation_max_rel_error"]
     assert k["implementation_label_agreement"] < ok["kinetics"]["implementation_label_agreement"]
     conc = _rows(out / "concentrations.csv")
-    assert sum(float(r["volume_uL"]) for r in conc if r["volume_uL"]) == pytest.approx(50.0, abs=1e-6)
+    assert sum(float(r["volume_uL"]) for r in conc if r["kind"] == "well") == pytest.approx(50.0, abs=1e-6)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +179,7 @@ def _run(dsd, x, nn, kinetics: KineticsConfig, folder):
     folder.mkdir(parents=True, exist_ok=True)
     progress = Progress(quiet=True)
     res = run_kinetics_stage(dsd, x, nn, RunConfig(kinetics=kinetics), progress)
-    lab = plan_lab(dsd.system, res, LabConfig(), progress)
+    lab = plan_lab(dsd, res, LabConfig(), progress)
     files = write_kinetics_files(res, folder) + write_lab_files(lab, folder, progress)
     return res.to_summary(lab_skipped=lab.skipped, lab_volume_uL=LabConfig().volume_uL), files
 

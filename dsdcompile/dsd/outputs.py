@@ -96,6 +96,16 @@ def iter_complexes(system: DSDSystem) -> Iterator[ComplexRow]:
             c = f.renamed(f"m{i}-{f.name}", rename, concentration=system.fuel_concentration)
             labels = tuple("fuel" if k is None else "helper" if species[k] in helpers else "signal" for k in sroles)
             yield ComplexRow(c, f"m{i}", labels, fsizes, rxn, formal)
+    yield from reporter_rows(system)
+
+
+def reporter_rows(system: DSDSystem) -> Iterator[ComplexRow]:
+    """The readout reporters (role "reporter"; see :mod:`dsdcompile.dsd.reporters`), after every module's fuels."""
+    lengths = system.domain_lengths()
+    kinds = dict(system.layout)
+    for c in system.reporters:
+        sizes = tuple(sum(lengths[kinds[d.rstrip("*").rsplit("-", 1)[1]]] for d in s) for s in c.strands)
+        yield ComplexRow(c, "", ("reporter",) * len(c.strands), sizes, f"{c.part} -> 0 (reporter)", "")
 
 
 def dsd_counts(system: DSDSystem, modules: Sequence[ModuleImplementation] | None) -> dict:
@@ -120,6 +130,11 @@ def dsd_counts(system: DSDSystem, modules: Sequence[ModuleImplementation] | None
         nt += count * sum(sizes)
         fuel_nt += count * sum(sizes)
         longest = max([longest, *sizes])
+    for row in reporter_rows(system):
+        n_strands += len(row.strand_lengths)
+        n_complexes += 1
+        nt += sum(row.strand_lengths)
+        longest = max([longest, *row.strand_lengths])
     species = {n for m in modules or () for r, p, _ in m.reactions for n in r + p}
     reactions = {(tuple(sorted(r)), tuple(sorted(p))) for m in modules or () for r, p, _ in m.reactions}
     return {
@@ -139,22 +154,32 @@ def dsd_counts(system: DSDSystem, modules: Sequence[ModuleImplementation] | None
 
 
 def write_dsd_outputs(system: DSDSystem, out_dir: Path, *, domain_sequences: Mapping[str, str] | None = None,
-                      unit_nM: float = 1.0) -> dict:
+                      unit_nM: float = 1.0, concentrations_nM: Mapping[str, float] | None = None) -> dict:
     """Write dsd.pil, strands.csv, complexes.csv and domains.csv into ``out_dir``; returns what was counted.
 
     With ``domain_sequences`` (domain → nucleotides) strands.csv gains a ``sequence`` column
     and dsd.pil declares ``sequence d = ...`` for every domain, which peppercorn reads back.
+    ``concentrations_nM`` (complex → nM, the tube as planned, one unit being ``unit_nM``) sets
+    every complex's ``@initial`` in dsd.pil and complexes.csv's ``concentration_nM``; its
+    ``concentration`` column is then in units. Without it fuels sit at the system's relative
+    fuel concentration and dsd.pil reads one unit as ``unit_nM``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts = {"strands": 0, "complexes": 0, "nucleotides": 0, "fuel_nucleotides": 0, "longest_strand_nt": 0}
     seqs = domain_sequences
+    planned = concentrations_nM
     with open(out_dir / "dsd.pil", "w", encoding="utf-8") as pil, \
             open(out_dir / "strands.csv", "w", newline="", encoding="utf-8") as sfh, \
             open(out_dir / "complexes.csv", "w", newline="", encoding="utf-8") as cfh, \
             open(out_dir / "domains.csv", "w", newline="", encoding="utf-8") as dfh:
-        pil.write(f"# {system.scheme}: {system.citation}\n# concentrations relative to a unit signal "
-                  f"({unit_nM:g} nM)\n")
+        pil.write(f"# {system.scheme}: {system.citation}\n")
+        if planned is not None:
+            pil.write(f"# concentrations of the tube as planned, in nM (one unit of network value = {unit_nM:g} nM); "
+                      "inputs are set per sample (inputs.csv, dsdcompile mix)\n")
+        else:
+            pil.write(f"# concentrations relative to a unit signal ({unit_nM:g} nM); no tube was planned "
+                      "(fuels at the default level)\n")
         w = csv.writer(dfh)
         w.writerow(["domain", "length_nt", "kind"])
         for name, n, kind in domain_table(system):
@@ -163,7 +188,7 @@ def write_dsd_outputs(system: DSDSystem, out_dir: Path, *, domain_sequences: Map
         sw, cw = csv.writer(sfh), csv.writer(cfh)
         sw.writerow(["strand", "domains", "length_nt", "role", "module", "reaction", "formal_reaction_index"]
                     + (["sequence"] if seqs is not None else []))
-        cw.writerow(["complex", "strands", "structure", "role", "concentration", "part", "module"])
+        cw.writerow(["complex", "strands", "structure", "role", "concentration", "part", "module", "concentration_nM"])
         for row in iter_complexes(system):
             c = row.complex
             names = row.strand_names()
@@ -175,9 +200,16 @@ def write_dsd_outputs(system: DSDSystem, out_dir: Path, *, domain_sequences: Map
                 counts["nucleotides"] += n
                 counts["fuel_nucleotides"] += n if c.role == "fuel" else 0
                 counts["longest_strand_nt"] = max(counts["longest_strand_nt"], n)
-            conc = "" if c.role != "fuel" and c.concentration == 0 else f"{c.concentration:g}"
-            cw.writerow([c.name, "+".join(names), c.structure, c.role, conc, c.part, row.module])
+            if planned is not None:
+                nm = float(planned.get(c.name, 0.0))
+                conc = f"{nm / unit_nM:.6g}" if nm > 0 else ""
+                cw.writerow([c.name, "+".join(names), c.structure, c.role, conc, c.part, row.module,
+                             f"{nm:.6g}" if nm > 0 else ""])
+                pil.write(f"{c.name} = {c.kernel()}" + (f" @initial {nm:.6g} nM\n" if nm > 0 else "\n"))
+            else:
+                conc = "" if c.role != "fuel" and c.concentration == 0 else f"{c.concentration:g}"
+                cw.writerow([c.name, "+".join(names), c.structure, c.role, conc, c.part, row.module, ""])
+                pil.write(f"{c.name} = {c.kernel()}" + (f" @initial {c.concentration:g} nM\n" if c.concentration
+                                                         else "\n"))
             counts["complexes"] += 1
-            pil.write(f"{c.name} = {c.kernel()}" + (f" @initial {c.concentration:g} nM\n" if c.concentration
-                                                     else "\n"))
     return counts

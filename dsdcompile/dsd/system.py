@@ -10,7 +10,7 @@ import numpy as np
 
 from dsdcompile.ir import CRN, Reaction
 
-ROLES = ("signal", "helper", "fuel", "intermediate", "waste")
+ROLES = ("signal", "helper", "fuel", "reporter", "intermediate", "waste")
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
 
@@ -132,6 +132,7 @@ class DSDSystem:
     module_species: np.ndarray
     origin: np.ndarray | None = None  # per split reaction: the index of the reaction of ``crn`` it comes from
     split_reactions: int = 0  # reactions of ``crn`` that the split pass replaced by trees
+    reporters: tuple[Complex, ...] = ()  # readout reporter complexes (role "reporter"; dsdcompile.dsd.reporters)
 
     @property
     def history(self) -> bool:

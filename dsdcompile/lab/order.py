@@ -42,10 +42,23 @@ _BASES = frozenset("ACGT")
 
 @dataclass(frozen=True)
 class OrderStrand:
-    """One strand to order: its name and its 5'→3' sequence over A, C, G, T."""
+    """One strand to order: its name, its 5'→3' sequence over A, C, G, T, and optional modifications.
+
+    ``modification_5``/``modification_3`` are vendor codes written around the sequence as IDT
+    takes them (``/5IABkFQ/ACGT...``, ``...ACGT/36-FAM/``); ``purification`` overrides the
+    length rule (dye-labelled reporter strands are HPLC purified).
+    """
 
     name: str
     sequence: str
+    modification_5: str = ""
+    modification_3: str = ""
+    purification: str | None = None
+
+    @property
+    def ordered(self) -> str:
+        """The sequence as written on the order: modifications included."""
+        return f"{self.modification_5}{self.sequence}{self.modification_3}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +99,7 @@ def plate_rows(strands: Sequence[OrderStrand], *, rows: int = PLATE_ROWS,
     for i, s in enumerate(strands):
         plate, pos = divmod(i, per_plate)
         col, row = divmod(pos, rows)
-        out.append(PlateWell(plate_name(plate), f"{chr(ord('A') + row)}{col + 1}", s.name, s.sequence))
+        out.append(PlateWell(plate_name(plate), f"{chr(ord('A') + row)}{col + 1}", s.name, s.ordered))
     return out
 
 
@@ -172,8 +185,8 @@ def write_order_sheets(strands: Sequence[OrderStrand], out_dir: str | Path,
             write_csv(stage / name, PLATE_COLUMNS, [(w.well, w.name, w.sequence) for w in plate_wells])
             names.append(name)
         write_csv(stage / TUBES_NAME, TUBE_COLUMNS,
-                   [(s.name, s.sequence, tube_scale(len(s.sequence)), purification(len(s.sequence), constraints))
-                    for s in strands])
+                   [(s.name, s.ordered, tube_scale(len(s.sequence)),
+                     s.purification or purification(len(s.sequence), constraints)) for s in strands])
         names.append(TUBES_NAME)
         for name in names:
             os.replace(stage / name, out / name)

@@ -212,11 +212,12 @@ def _num(v) -> str:
     return "n/a" if v is None else f"{v:.3g}"
 
 
-def write_sequence_reports(design: SequenceDesign, folder: Path, *, feasibility=None, order: bool = True
-                           ) -> tuple[dict, list[str]]:
+def write_sequence_reports(design: SequenceDesign, folder: Path, *, feasibility=None, order: bool = True,
+                           annotations: Mapping[str, tuple[str, str, str]] | None = None) -> tuple[dict, list[str]]:
     """sequences.csv, sequence_report.md/.json/.png and the order sheets, written into ``folder``.
 
-    Returns summary.json's ``sequences`` block (without ``files``) and the names written.
+    ``annotations`` (strand → 5' and 3' modification, purification) label reporter strands in
+    the order sheets. Returns summary.json's ``sequences`` block (without ``files``) and the names written.
     """
     block = design.summary()
     written: list[str] = []
@@ -229,7 +230,9 @@ def write_sequence_reports(design: SequenceDesign, folder: Path, *, feasibility=
         unique: dict[str, str] = {}
         for name, s in design.strand_sequences().items():
             unique.setdefault(s, name)
-        result = write_order_sheets([OrderStrand(n, s) for s, n in unique.items()], folder, design.constraints)
+        notes = annotations or {}
+        result = write_order_sheets([OrderStrand(n, s, *notes.get(n, ("", "", None))) for s, n in unique.items()],
+                                    folder, design.constraints)
         written += [Path(p).name for p in result.files]
         block["order"] = {"strands": len(unique), "plates": result.plates, "warnings": list(result.warnings),
                           "files": sorted(Path(p).name for p in result.files)}
@@ -252,11 +255,14 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
     The reports are written and the folder's files rewritten with nucleotide sequences in a
     hidden staging folder, then moved into place.
     """
+    from dsdcompile.lab.protocol import annotations_from_folder
+
     out = Path(design_dir)
     seqs = design.domains
     stage = Path(tempfile.mkdtemp(prefix=".sequences-", dir=out))
     try:
-        block, written = write_sequence_reports(design, stage, feasibility=feasibility, order=order)
+        block, written = write_sequence_reports(design, stage, feasibility=feasibility, order=order,
+                                                annotations=annotations_from_folder(out))
         if extra_summary:
             block.update(extra_summary)
         by_name = named_sequences(design)

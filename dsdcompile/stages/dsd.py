@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from dsdcompile.config import RunConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
+from dsdcompile.dsd.reporters import ReporterSet
 from dsdcompile.dsd.system import DSDSystem
 from dsdcompile.errors import InputError
 from dsdcompile.executors import Executor
@@ -38,6 +39,7 @@ class DSDResult:
     helper_catalysts: tuple[str, ...] = ()
     note: str | None = None
     extra: Mapping = field(default_factory=dict)
+    reporters: ReporterSet = field(default_factory=ReporterSet)  # readout reporters (dsdcompile.dsd.reporters)
 
     @cached_property
     def counts(self) -> dict:
@@ -115,23 +117,46 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
             checked = verify_whole(system.split_crn, whole.reactions, whole.signals, whole.fuels,
                                    config.verification, execution=config.execution)
             result = attach_whole(result, checked)
+    reporters, system, result = _reporters(system, result, config, progress, executor)
     rate_dependent = crn.rate_dependent
     helpers = tuple(s.name for s in target.species if s.name not in source.index)
     out = DSDResult(system, modules, result, config.dsd_crn, rate_dependent, helpers,
-                    crn.construction.dsd_note if crn.construction is not None else None)
+                    crn.construction.dsd_note if crn.construction is not None else None, reporters=reporters)
     c = out.counts
     progress.log(f"DSD: {c['strands']} strands, {c['nucleotides']} nt (longest {c['longest_strand_nt']} nt); "
                  f"verification ({result.method}): {result.verdict}")
     return out
 
 
-def write_dsd_files(dsd: DSDResult, folder: Path, *, domain_sequences: Mapping[str, str] | None = None) -> list[str]:
-    """dsd.pil, strands.csv, complexes.csv, domains.csv (with sequences when designed) and the verification reports."""
+def _reporters(system: DSDSystem, result: VerificationResult, config: RunConfig, progress: Progress,
+               executor: Executor | None) -> tuple[ReporterSet, DSDSystem, VerificationResult]:
+    """Readout reporters for every output rail, enumerated and verified like the modules (none if disabled)."""
+    if not config.dsd.reporters:
+        return ReporterSet(skipped="reporters disabled (--no-reporters)"), system, result
+    from dsdcompile.dsd.reporters import build_reporters
+    from dsdcompile.verify.reporters import attach_reporters, verify_reporters
+
+    with progress.stage("reporters"):
+        reporters = build_reporters(system, config.enumeration, execution=config.execution, executor=executor)
+        block = verify_reporters(reporters, system.split_crn, config.verification, execution=config.execution,
+                                 executor=executor)
+    progress.log(f"reporters: {block.get('reporters', 0)} ({block.get('skipped') or block['verdict']})")
+    return reporters, replace(system, reporters=reporters.complexes), attach_reporters(result, block)
+
+
+def write_dsd_files(dsd: DSDResult, folder: Path, *, domain_sequences: Mapping[str, str] | None = None,
+                    kinetics=None) -> list[str]:
+    """dsd.pil, strands.csv, complexes.csv, domains.csv (with sequences when designed) and the verification reports.
+
+    With a kinetics stage result that planned the tube, dsd.pil carries its concentrations (nM).
+    """
     from dsdcompile.dsd.outputs import write_dsd_outputs
     from dsdcompile.errors import InternalError
     from dsdcompile.verify import write_reports
 
-    written = write_dsd_outputs(dsd.system, folder, domain_sequences=domain_sequences)
+    planned = kinetics.planned_nM(dsd.system) if kinetics is not None else None
+    written = write_dsd_outputs(dsd.system, folder, domain_sequences=domain_sequences,
+                                unit_nM=kinetics.unit_nM if planned is not None else 1.0, concentrations_nM=planned)
     expected = {k: dsd.counts[k] for k in written}
     if written != expected:  # the summary's counts are computed without the files: they must agree
         raise InternalError(f"DSD file counts {written} differ from the counted design {expected}")

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from dsdcompile.kinetics.rate_fuel import RateFuelPlan
     from dsdcompile.kinetics.rate_kinetics import RateKinetics
     from dsdcompile.kinetics.result import KineticsResult
+    from dsdcompile.stages.tube import TubeResult
 
 FORMAL_CRN_NOTE = ("formal kinetics simulate the split CRN the DSD modules implement (after unimolecular "
                    "absorption and splitting to K products), so fuel plan and implementation line up")
@@ -77,6 +78,22 @@ class KineticsStageResult:
     helper_nM: dict[str, float] = field(default_factory=dict)
     ran: bool = True
     implementation_crn: CRN | None = None  # the DNA implementation simulated (nM, seconds), fuels included
+    tube: TubeResult | None = None  # the tube as planned, with reporters (dsdcompile.stages.tube)
+
+    def planned_nM(self, system) -> dict[str, float] | None:
+        """Every complex of the tube as planned (fuels, reporters, initially present signals) in nM; None unplanned."""
+        if not self.ran or self.plan is None:
+            return None
+        out = dict(self.plan.fuel_nM)
+        if self.tube is not None:
+            out.update(self.tube.reporter_nM)
+        initial: dict[str, float] = {}
+        for name, v in system.split_crn.initial:
+            initial[name] = initial.get(name, 0.0) + v
+        for name, v in initial.items():
+            if v > 0:
+                out[name] = float(self.helper_nM[name]) if name in self.helper_nM else v * self.unit_nM
+        return out
 
     @classmethod
     def not_run(cls, reason: str) -> KineticsStageResult:
@@ -97,10 +114,11 @@ class KineticsStageResult:
                     f"{k['fuel_total_uM']:.4g} µM, margin {k.get('fuel_margin')}")
         impl = k.get("implementation_label_agreement")
         t90 = k.get("t90_hours_median")
-        return (f"kinetics ({k['rate_draws']} rate draws, {k['formal_examples']} examples): formal label "
-                f"agreement {k['formal_label_agreement']:.4g}, implementation "
+        line = (f"kinetics ({k['rate_draws']} rate draws, {k['formal_examples']} examples, {k['unit_nM']:g} nM per "
+                f"unit): formal label agreement {k['formal_label_agreement']:.4g}, implementation "
                 f"{'skipped' if impl is None else f'{impl:.4g}'}; median t90 "
                 f"{'n/a' if t90 is None else f'{t90:.3g} h'}; fuel margin {k.get('fuel_margin')}")
+        return line if self.tube is None else f"{line}\n{self.tube.describe()}"
 
     def to_summary(self, *, lab_skipped: str | None = None, lab_volume_uL: float | None = None,
                    sequences: bool = False) -> dict:
@@ -145,6 +163,12 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
     if dsd.rate_dependent and not large:
         return _rate_dependent(dsd, x, nn, config, progress, executor)
     kcfg = _examples_limit(config, large, progress)
+    unit_note = None
+    if not large and config.lab.fit_unit:
+        from dsdcompile.stages.lab import fit_unit
+
+        with progress.stage("kinetics unit"):
+            kcfg, unit_note = fit_unit(dsd, x, kcfg, config.lab, progress)
     skipped: dict[str, str] = {}
     if large:
         skipped["implementation"] = skipped["lab_tables"] = (
@@ -165,7 +189,7 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
     progress.log(f"formal kinetics ({formal.n_examples} examples × {formal.draws} rate draws): label agreement "
                  f"{formal.label_agreement.min():.4g}")
 
-    impl = sweep = impl_crn = None
+    impl = sweep = impl_crn = tube = None
     if "implementation" in skipped:
         progress.log(f"kinetics: {skipped['implementation']}")
     else:
@@ -178,6 +202,10 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
             with progress.stage("kinetics leak sweep"):
                 leaks = sorted(set(DEFAULT_LEAKS) | {kcfg.leak})
                 sweep = kin.leak_sweep(crn, modules, x, nn, kcfg, leaks, fuel=plan)
+        if dsd.reporters.reporters:
+            from dsdcompile.stages.tube import run_tube_stage
+
+            tube = run_tube_stage(dsd, plan.fuel_nM, x, nn, kcfg, config, progress, executor=executor)
 
     block = kin.kinetics_summary(formal, impl, plan)
     for key in WALL_KEYS:  # wall-clock times live in summary["run"]["seconds"] only
@@ -197,8 +225,15 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
         block["fuel_plan_examples"] = int(np.atleast_2d(x).shape[0])
     if sweep is not None:
         block["leak_sweep"] = sweep.rows()
+    if tube is not None:
+        block.update(tube.to_summary())
+    elif dsd.reporters.skipped:
+        block["reporters_skipped"] = dsd.reporters.skipped
+    if unit_note is not None:
+        block["unit_note"] = unit_note
+        block["unit_nM_requested"] = config.kinetics.unit_nM
     return KineticsStageResult(block, skipped, False, kcfg.unit_nM, plan, x, nn, formal, impl, sweep,
-                               implementation_crn=impl_crn)
+                               implementation_crn=impl_crn, tube=tube)
 
 
 def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunConfig, progress: Progress,
@@ -243,8 +278,9 @@ def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunCo
                                helper_nM=dict(res.plan.helper_nM), implementation_crn=res.impl_crn)
 
 
-def write_kinetics_files(kinetics: KineticsStageResult, folder: Path) -> list[str]:
-    """kinetics.csv and the other per-example tables, fuel.csv (leak.csv), the plots and implementation.sbml."""
+def write_kinetics_files(kinetics: KineticsStageResult, folder: Path, plot_example: int = 0) -> list[str]:
+    """kinetics.csv and the other per-example tables, fuel.csv (leak.csv), the plots, the tube as planned
+    (reporters, fluorescence) and implementation.sbml."""
     if not kinetics.ran:
         return []
     files = []
@@ -260,8 +296,13 @@ def write_kinetics_files(kinetics: KineticsStageResult, folder: Path) -> list[st
         return files + [Path(p).name for p in write_rate_outputs(kinetics.rate, class_names, folder)]
     from dsdcompile.kinetics import write_kinetics_outputs
 
-    return files + [Path(p).name for p in write_kinetics_outputs(kinetics.formal, kinetics.implementation, folder,
-                                                                 fuel_plan=kinetics.plan, leak=kinetics.sweep)]
+    files += [Path(p).name for p in write_kinetics_outputs(kinetics.formal, kinetics.implementation, folder,
+                                                           fuel_plan=kinetics.plan, leak=kinetics.sweep)]
+    if kinetics.tube is not None:
+        from dsdcompile.stages.tube import write_tube_files
+
+        files += write_tube_files(kinetics.tube, folder, plot_example)
+    return files
 
 
 __all__ = ["FORMAL_CRN_NOTE", "KineticsStageResult", "run_kinetics_stage", "write_kinetics_files"]

@@ -27,6 +27,8 @@ from dsdcompile.stages.crn import CRNResult, compile_model, load_examples, write
 from dsdcompile.stages.folder import SUMMARY, atomic_directory, check_destination
 from dsdcompile.stages.summary import design_summary
 
+FRONT_PAGE = "README.md"
+
 if TYPE_CHECKING:
     from dsdcompile.stages.dsd import DSDResult
     from dsdcompile.stages.kinetics import KineticsStageResult
@@ -110,7 +112,7 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
             if kinetics is not None and kinetics.ran:
                 from dsdcompile.stages.lab import plan_lab
 
-                lab = plan_lab(dsd.system, kinetics, config.lab, progress)
+                lab = plan_lab(dsd, kinetics, config.lab, progress)
     finally:
         executor.close()
 
@@ -123,32 +125,45 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
             from dsdcompile.stages.dsd import write_dsd_files
 
             with progress.stage("write dsd"):
-                dsd_files = write_dsd_files(dsd, tmp, domain_sequences=seqs.domain_sequences if seqs else None)
+                dsd_files = write_dsd_files(dsd, tmp, domain_sequences=seqs.domain_sequences if seqs else None,
+                                            kinetics=kinetics)
             files += dsd_files
             if kinetics is not None:
                 from dsdcompile.stages.kinetics import write_kinetics_files
 
                 with progress.stage("kinetics write"):
-                    files += write_kinetics_files(kinetics, tmp)
+                    files += write_kinetics_files(kinetics, tmp, config.plot_example)
             lab_files: list[str] = []
             if lab is not None:
                 from dsdcompile.stages.lab import write_lab_files
 
                 lab_files = write_lab_files(lab, tmp, progress,
-                                            strand_sequences=seqs.strand_sequences() if seqs else None)
+                                            strand_sequences=seqs.strand_sequences() if seqs else None,
+                                            kinetics_block=kinetics.block if kinetics is not None else None)
+                if lab.written:
+                    from dsdcompile.stages.mix import write_lab_plan
+
+                    lab_files.append(write_lab_plan(lab, dsd, kinetics, crn, tmp))
                 files += lab_files
             if seqs is not None:
                 from dsdcompile.stages.sequences import write_sequence_files
 
                 carrying = [f for f in dsd_files if f in ("strands.csv", "dsd.pil")] + [
                     f for f in lab_files if f in ("concentrations.csv", "concentrations.md", "plate.xlsx")]
-                seq_block, seq_files = write_sequence_files(seqs, tmp, progress, carrying)
+                seq_block, seq_files = write_sequence_files(seqs, tmp, progress, carrying,
+                                                            annotations=_order_annotations(lab))
                 files += seq_files
+        if dsd is not None:
+            files.append(FRONT_PAGE)
         files.append(INDEX_NAME)  # written last, from the other files
         run = {"started": started.isoformat(timespec="seconds"), "seconds": dict(progress.timings)}
         summary = design_summary(config, crn, agreement, files, dsd=dsd, kinetics=kinetics, lab=lab,
                                  sequences=seq_block, run=run)
         write_json(tmp / SUMMARY, summary)
+        if dsd is not None:
+            from dsdcompile.lab.frontpage import write_front_page
+
+            write_front_page(tmp, summary)
         from dsdcompile.report import write_index
 
         with progress.stage("report"):
@@ -160,6 +175,15 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
     if seqs is not None and not seqs.passed and not config.allow_sequence_failures:
         seqs.raise_failed(out_dir)  # exit 5, after the folder with sequence_report.md is written
     return DesignResult(out_dir, summary, crn, agreement, dsd, kinetics, lab, seqs)
+
+
+def _order_annotations(lab: LabResult | None) -> dict | None:
+    """Reporter strands' dye/quencher modifications and purification for the order sheets."""
+    if lab is None or not lab.written:
+        return None
+    from dsdcompile.lab.protocol import order_annotations
+
+    return order_annotations(lab.design)
 
 
 def _kinetics(dsd: DSDResult, agreement: Agreement | None, config: RunConfig, progress: Progress,
@@ -174,8 +198,7 @@ def _kinetics(dsd: DSDResult, agreement: Agreement | None, config: RunConfig, pr
         progress.log("kinetics skipped: neither network outputs nor the exact CRN limit are known")
         return KineticsStageResult.not_run("no reference outputs (no network and no exact CRN limit)")
     with progress.stage("kinetics"):
-        return run_kinetics_stage(dsd, agreement.x, agreement.reference, config, progress,
-                                  executor=executor.get() if dsd.rate_dependent else None)
+        return run_kinetics_stage(dsd, agreement.x, agreement.reference, config, progress, executor=executor.get())
 
 
 __all__ = ["DesignResult", "build_design"]

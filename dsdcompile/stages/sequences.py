@@ -72,16 +72,18 @@ def run_sequence_stage(crn: CRNResult, dsd: DSDResult, constraints: SequenceCons
 
 
 def write_sequence_files(seqs: SequenceResult, folder: Path, progress: Progress,
-                         carrying: list[str]) -> tuple[dict, list[str]]:
+                         carrying: list[str], *, annotations: dict | None = None) -> tuple[dict, list[str]]:
     """sequences.csv, the sequence report and the order sheets; returns the ``sequences`` block and the names.
 
     ``carrying`` names the files other stages wrote with sequences in them (strands.csv,
-    dsd.pil, the lab tables): the block's ``files`` lists them too.
+    dsd.pil, the lab tables): the block's ``files`` lists them too. ``annotations`` maps strand
+    names to (5' modification, 3' modification, purification) for the order sheets (reporters).
     """
     from dsdcompile.sequences.outputs import write_sequence_reports
 
     with progress.stage("sequences: write"):
-        block, written = write_sequence_reports(seqs.design, folder, feasibility=seqs.feasibility, order=seqs.order)
+        block, written = write_sequence_reports(seqs.design, folder, feasibility=seqs.feasibility, order=seqs.order,
+                                                annotations=annotations)
     block["files"] = sorted(set(written) | set(carrying))
     return block, written
 

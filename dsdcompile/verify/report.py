@@ -6,6 +6,7 @@ import html
 import json
 from pathlib import Path
 
+from dsdcompile.verify.reporters import markdown_section as reporters_markdown
 from dsdcompile.verify.result import ModuleVerdict, VerificationResult, compress_indices
 
 _CSS = """
@@ -82,6 +83,7 @@ def to_markdown(result: VerificationResult) -> str:
         for c in w.get("checks", [])[1:]:
             lines.append(f"- **{c['method']}:** {c['verdict']} in {_fmt_s(c['seconds'])}"
                          + (f" — {c['detail']}" if c.get("detail") else ""))
+    lines += reporters_markdown(result.reporters)
     return "\n".join(lines) + "\n"
 
 
@@ -136,6 +138,9 @@ def to_html(result: VerificationResult) -> str:
                             [[e(str(c["method"])), _v(str(c["verdict"])), str(w.get("formal_reactions")),
                               str(w.get("implementation_reactions")), _fmt_s(float(c["seconds"])),
                               e(c.get("detail") or "")] for c in w.get("checks", [])]))
+    if result.reporters:
+        parts.append("<h2>Readout reporters</h2><pre>" + e("\n".join(reporters_markdown(result.reporters)[3:]))
+                     + "</pre>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

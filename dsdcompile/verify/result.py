@@ -81,6 +81,7 @@ class VerificationResult:
     whole_system: dict | None = None
     tools: dict[str, str] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    reporters: dict | None = None  # readout reporters' check (dsdcompile.verify.reporters)
 
     @property
     def n_modules(self) -> int:
@@ -101,6 +102,8 @@ class VerificationResult:
             "equivalent": self.count(EQUIVALENT),
             "not_equivalent": self.count(NOT_EQUIVALENT),
             "inconclusive": self.count(INCONCLUSIVE),
+            **({"reporters": self.reporters.get("reporters", 0), "reporter_verdict": self.reporters.get("verdict")}
+               if self.reporters is not None else {}),
         }
 
     def failures(self) -> list[ModuleVerdict]:
@@ -111,6 +114,9 @@ class VerificationResult:
         if self.verdict != NOT_EQUIVALENT:
             return
         bad = self.failures()
+        if not bad and self.reporters is not None and self.reporters.get("verdict") == NOT_EQUIVALENT:
+            raise NotEquivalent("a readout reporter is not a correct Y -> 0 module or reads a species the CRN "
+                                f"consumes: {self.reporters.get('consumed_outputs') or self.reporters.get('modules')}")
         if bad:
             m = bad[0]
             more = f" (and {len(bad) - 1} more shape(s))" if len(bad) > 1 else ""
@@ -130,6 +136,7 @@ class VerificationResult:
             "config": dict(self.config),
             "whole_system": self.whole_system,
             "modules": [m.to_dict() for m in self.modules],
+            **({"reporters": self.reporters} if self.reporters is not None else {}),
         }
 
 

@@ -1,0 +1,156 @@
+"""The design folder's front page, README.md: what the design is, how to go from order to reading, every file.
+
+Written last, from summary.json, so every figure on it is one the folder's files hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from dsdcompile.lab.files import md_escape
+
+FILES = {
+    "README.md": "this page",
+    "index.html": "**the browsable report**: network, CRNs, every complex drawn, verification, kinetics, protocol",
+    "protocol.md": "**the protocol**: ordered steps from ordering strands to reading the plate",
+    "plate.xlsx": "the protocol's steps and every table below as one workbook",
+    "order_plates.xlsx": "order sheet, 96-well plates (vendor format; reporter strands with dye/quencher codes)",
+    "order_tubes.csv": "order sheet, one tube per strand with scale and purification",
+    "reporters.csv": "readout reporters: rail, dye, well group, concentration, strands as ordered (modifications)",
+    "dyes.csv": "the fluorescence channel table used (edit and pass back with --dyes)",
+    "concentrations.csv": "every species and strand: final concentration, stock, transfer volume, vessel",
+    "concentrations.md": "the same as a readable table",
+    "annealing.csv": "anneal pools: strands, ratios, sources and volumes",
+    "pipetting.csv": "every dilution, anneal and mix with each transfer (all at or above the minimum volume)",
+    "inputs.csv": "per test example: input strands, dilution used and volume into its premix",
+    "wells.csv": "plate map: sample and calibration wells with the readings the simulation expects",
+    "readout.csv": "which rails and dyes make each class's value",
+    "lab_plan.json": "what `dsdcompile mix` needs to plan new samples",
+    "fluorescence.csv": "simulated readout of the tube as planned (ideal, with free strands, with leak)",
+    "fluorescence.png": "simulated fluorescence over time and read values against the network",
+    "verification.md": "verification report (modules, whole system, reporters)",
+    "verification.html": "the verification report as a web page",
+    "verification.json": "the verification report as data",
+    "sequence_report.md": "sequence design report (folding, crosstalk, complexes)",
+    "sequence_report.json": "the sequence report as data",
+    "sequence_report.png": "sequence design figures",
+    "sequences.csv": "nucleotide sequence of every domain",
+    "strands.csv": "every strand: domains, length, role, module (and sequence)",
+    "complexes.csv": "every complex: strands, structure, role, planned concentration",
+    "domains.csv": "every domain: length and kind",
+    "dsd.pil": "the DNA system in PIL (peppercorn reads it), at the planned concentrations",
+    "fuel.csv": "fuel plan: supplied and worst-case concentration per fuel",
+    "kinetics.csv": "per example: network, formal CRN and implementation outputs, t90",
+    "kinetics_draws.csv": "formal CRN outputs per rate draw",
+    "kinetics_trajectories.png": "formal and implementation outputs over time",
+    "kinetics_t90.png": "time to settle per example",
+    "kinetics_rate_draws.png": "formal outputs under random rate constants",
+    "leak.csv": "leak sweep",
+    "examples.csv": "per example: network and CRN outputs (exact and ODE)",
+    "trajectory.png": "CRN outputs over time for one example (arbitrary time units)",
+    "formal.crn": "the compiled CRN", "formal.json": "the compiled CRN (JSON)",
+    "reduced.crn": "the reduced CRN", "reduced.json": "the reduced CRN (JSON)",
+    "network.json": "layer sizes, names, preprocessing and ternary weights",
+    "formal.sbml": "the compiled CRN as SBML (network units)", "reduced.sbml": "the reduced CRN as SBML",
+    "implementation.sbml": "the DNA implementation as SBML (nM, seconds, fuels at their planned concentrations)",
+    "summary.json": "every figure of this page and the full configuration",
+}
+FIGURES = ("fluorescence.png", "kinetics_trajectories.png", "sequence_report.png")
+
+
+def _fmt(v, spec: str = ".3g") -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return format(v, spec)
+    return str(v)
+
+
+def front_page(summary: Mapping) -> str:
+    """README.md's text from a design's summary.json content."""
+    files = list(summary.get("files", []))
+    net = summary.get("network", {})
+    dsd = summary.get("dsd", {})
+    ver = summary.get("verification", {})
+    kin = summary.get("kinetics", {}) or {}
+    lab = summary.get("lab", {}) or {}
+    name = Path(str(summary.get("model", {}).get("path", "design"))).parent.name or "design"
+    lines = [f"# DNA design: {md_escape(name)} ({md_escape(dsd.get('scheme', ''))})", ""]
+    layers = net.get("layers")
+    classes = net.get("class_names") or []
+    lines += [f"A {'-'.join(map(str, layers)) if layers else ''} ReLU network compiled to a chemical reaction network "
+              f"and a DNA strand-displacement design: {_fmt(dsd.get('strands'))} strands, "
+              f"{_fmt(dsd.get('nucleotides'))} nt, verified **{ver.get('verdict', 'n/a')}** "
+              f"({ver.get('method', '')}). Classes: {', '.join(md_escape(c) for c in classes)}.", ""]
+    if lab.get("skipped"):
+        lines += [f"**No wet-lab protocol:** {md_escape(lab['skipped'])}", ""]
+    if "protocol.md" in files:
+        read = lab.get("read_time_h")
+        order = [f"[{f}]({f})" for f in ("order_plates.xlsx", "order_tubes.csv") if f in files]
+        first = ("1. Order the strands: " + " or ".join(order) if order else
+                 "1. Design sequences (`dsdcompile sequences THIS_FOLDER` writes the order sheets), then order")
+        codes = " (reporter dye/quencher codes in [reporters.csv](reporters.csv))." if "reporters.csv" in files else "."
+        lines += ["## From order to reading", "", first + codes,
+                  f"2. Make stocks and dilutions, anneal the {lab.get('anneals')} pools and purify them "
+                  f"({lab.get('purification')}).",
+                  "3. Make the fuel master mix, the reporter mixes and one input premix per sample "
+                  "(new samples: `dsdcompile mix THIS_FOLDER --inputs samples.csv --out DIR`).",
+                  f"4. Fill the plate ({lab.get('wells_per_sample')} well(s) per sample plus calibration wells; "
+                  "[wells.csv](wells.csv)).",
+                  f"5. Incubate at {_fmt(lab.get('reaction_temperature_C'))} C and read "
+                  f"{', '.join(lab.get('dyes', []))} until {_fmt(read)} h.",
+                  "6. Calibrate each dye, compute each class's value (plus rail − minus rail) and take the largest.",
+                  "",
+                  "Every step with its numbers: **[protocol.md](protocol.md)**. Checks: "
+                  "[verification.md](verification.md)" + (", [sequence_report.md](sequence_report.md)"
+                                                          if "sequence_report.md" in files else "") + ".", ""]
+    rows = [("one unit of network value", f"{_fmt(kin.get('unit_nM'))} nM"),
+            ("strands / nucleotides", f"{_fmt(dsd.get('strands'))} / {_fmt(dsd.get('nucleotides'))}"),
+            ("reporters (dyes)", f"{_fmt(lab.get('reporters', kin.get('reporters')))} "
+                                 f"({', '.join(lab.get('dyes', []))})"),
+            ("anneals (pools)", _fmt(lab.get("anneals"))),
+            ("DNA per well (strands)", f"{_fmt(lab.get('total_dna_uM'))} uM"),
+            ("smallest transfer", f"{_fmt(lab.get('min_volume_uL'))} uL "
+                                  f"(minimum {_fmt(lab.get('min_volume_required_uL'))})"),
+            ("protocol steps", _fmt(lab.get("steps"))),
+            ("read time", f"{_fmt(kin.get('read_time_h'))} h"),
+            ("labels from fluorescence = network (tube as planned)",
+             _fmt(kin.get("reporter_label_agreement"), ".4g")),
+            ("worst relative error (tube as planned)", _fmt(kin.get("reporter_max_rel_error"))),
+            ("error from free strands / from leak", f"{_fmt(kin.get('impurity_max_rel_error'))} / "
+                                                    f"{_fmt(kin.get('leak_max_rel_error'))}"),
+            ("free strands the labels tolerate (planned)", f"{_fmt(kin.get('impurity_tolerance'))} "
+                                                           f"({_fmt(kin.get('residual_free_fraction'))})"),
+            ("verification", f"{ver.get('verdict', 'n/a')}; reporters {ver.get('reporter_verdict', 'n/a')}")]
+    lines += ["## Figures", "", "| quantity | value |", "|---|---|"]
+    lines += [f"| {a} | {md_escape(b)} |" for a, b in rows]
+    lines += [""]
+    for fig in FIGURES:
+        if fig in files:
+            lines += [f"![{fig}]({fig})", ""]
+    lines += ["## Files", "", "| file | what it is |", "|---|---|"]
+    for f in sorted(set(files) | {"README.md"}):
+        desc = FILES.get(f)
+        if desc is None and f.startswith("order_plate_"):
+            desc = "order sheet for one plate (CSV)"
+        lines.append(f"| [{md_escape(f)}]({f}) | {desc or ''} |")
+    lines += ["", "## References", "",
+              "- M. Vasic, C. Chalk, S. Khurshid, D. Soloveichik. Deep Molecular Programming. ICML 2020.",
+              "- D. Soloveichik, G. Seelig, E. Winfree. DNA as a universal substrate for chemical kinetics. "
+              "PNAS 2010.",
+              "- D. Y. Zhang, E. Winfree. Control of DNA strand displacement kinetics using toehold exchange. "
+              "JACS 2009 (reporters; rate of strand displacement without a toehold, the planned leak).",
+              "- L. Qian, E. Winfree. Scaling up digital circuit computation with DNA strand displacement cascades. "
+              "Science 2011 (reporters, gate purification).",
+              "- Y.-J. Chen et al. Programmable chemical controllers made from DNA. Nature Nanotechnology 2013 (leak).",
+              "- C. Thachuk, E. Winfree, D. Soloveichik. Leakless DNA strand displacement systems. DNA 21, 2015 (leak "
+              "pathways)."]
+    return "\n".join(lines) + "\n"
+
+
+def write_front_page(folder: Path, summary: Mapping) -> None:
+    (Path(folder) / "README.md").write_text(front_page(summary), encoding="utf-8")
+
+
+__all__ = ["FILES", "front_page", "write_front_page"]

@@ -1,0 +1,94 @@
+"""Verification of the readout reporters: each is a correct ``Y -> ∅`` module, and none can change the computation.
+
+What is proved, and under which assumptions:
+
+1. Every reporter module (reporter duplex + the signal strand of one output rail Y, enumerated
+   by peppercorn) is checked by the same modular bisimulation as the computing modules against
+   the formal reaction ``Y -> ∅``: the reporter complex is a fuel, and the released fluorophore
+   strand and the signal/quencher duplex are interpreted as ∅.
+2. Every reported species is a reactant of no reaction of the CRN the modules implement
+   (checked here on that CRN, not assumed). Then adding ``Y -> ∅`` changes no other species'
+   rate of change, so every trajectory but Y's, and therefore every other output, is the same
+   with or without reporters; and every molecule of Y that the CRN makes becomes exactly one
+   fluorophore strand, so with the reporter in excess the fluorescence counts what the CRN
+   would have left in Y.
+
+Not covered: interactions between a reporter and other modules' complexes (modular
+enumeration, as for every module), and how fast the reporter reads (the kinetics stage
+simulates that, reporters included).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from dsdcompile.config import ExecutionConfig, VerificationConfig
+from dsdcompile.dsd.reporters import ReporterSet, consumed_outputs
+from dsdcompile.ir import CRN
+from dsdcompile.verify.result import EQUIVALENT, NOT_EQUIVALENT, VerificationResult, combine
+
+ARGUMENT = ("Each reporter implements Y -> ∅ (reporter complex a fuel; fluorophore strand and signal:quencher "
+            "duplex interpreted as ∅), verified like every module. Every reported Y is a reactant of no reaction "
+            "of the CRN (checked), so no other species' rate depends on [Y]: all other trajectories are unchanged, "
+            "and each Y molecule made releases one fluorophore strand.")
+
+
+def verify_reporters(reporters: ReporterSet, crn: CRN, config: VerificationConfig | None = None, *,
+                     execution: ExecutionConfig | None = None, executor=None) -> dict:
+    """The ``reporters`` block of the verification result (verdict, terminal check, per-shape verdicts)."""
+    from dsdcompile.verify.modular import verify_modules
+
+    if reporters.skipped is not None:
+        return {"reporters": 0, "verdict": "none", "skipped": reporters.skipped,
+                "consumed_outputs": list(reporters.consumed)}
+    species = [r.species for r in reporters.reporters]
+    consumed = consumed_outputs(crn, species)
+    checked = verify_modules(list(reporters.modules), config, execution=execution, executor=executor)
+    verdict = checked.verdict if not consumed else combine([checked.verdict, NOT_EQUIVALENT])
+    return {
+        "reporters": len(species),
+        "verdict": verdict,
+        "method": checked.method,
+        "terminal": not consumed,
+        "reported_species": species,
+        "consumed_outputs": list(consumed),
+        "argument": ARGUMENT,
+        "seconds": round(checked.seconds, 3),
+        "modules": [m.to_dict() for m in checked.modules],
+    }
+
+
+def attach_reporters(result: VerificationResult, block: Mapping) -> VerificationResult:
+    """Add the reporters' block; a failed reporter check makes the overall verdict fail too."""
+    verdict = result.verdict
+    if block.get("verdict") not in (None, "none"):
+        verdict = combine([result.verdict, block["verdict"]])
+    return dataclasses.replace(result, verdict=verdict, reporters=dict(block))
+
+
+def markdown_section(block: Mapping | None) -> list[str]:
+    """The report's "Readout reporters" section as Markdown lines."""
+    if not block:
+        return []
+    lines = ["", "## Readout reporters", ""]
+    if block.get("skipped"):
+        return lines + [f"No reporters: {block['skipped']}."]
+    mark = "yes" if block.get("terminal") else "**no**"
+    lines += [f"- **Verdict:** {block['verdict']} ({block['reporters']} reporters, {block.get('method')})",
+              f"- **Every reported species is a terminal output:** {mark} "
+              f"({', '.join(block.get('reported_species', []))})", "", block.get("argument", ""), ""]
+    for m in block.get("modules", []):
+        lines += [f"Shape `{m['shape']}` — {m['verdict']} ({m['instances']} reporters). Interpretation of the "
+                  f"representative: " + ", ".join(f"`{k}` → {v}" for k, v in m["interpretation"].items()), ""]
+        lines += ["```"] + list(m.get("reactions", [])) + ["```"]
+    for c in block.get("consumed_outputs", []):
+        lines.append(f"- consumed: {c}")
+    return lines
+
+
+def is_equivalent(block: Mapping | None) -> bool:
+    return bool(block) and block.get("verdict") == EQUIVALENT
+
+
+__all__ = ["ARGUMENT", "attach_reporters", "is_equivalent", "markdown_section", "verify_reporters"]
