@@ -56,7 +56,7 @@ def test_sequences_in_the_run_are_written_with_the_files_not_patched_in_later(tm
     header, *rows = (tmp_path / "d" / "strands.csv").read_text().splitlines()
     assert header.endswith(",sequence") and all(set(r.rsplit(",", 1)[1]) <= set("ACGT") for r in rows)
     summary = json.loads((tmp_path / "d" / "summary.json").read_text())
-    assert summary == dict(result)  # the result indexes as summary.json reads
+    assert summary == json.loads(json.dumps(dict(result)))  # the result indexes as summary.json reads (JSON types)
     assert summary["sequences"]["domains"] == len(seqs)
     assert {"sequences.csv", "strands.csv", "dsd.pil", "sequence_report.md"} <= set(summary["sequences"]["files"])
     assert set(summary["sequences"]["files"]) <= set(summary["files"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -60,6 +61,22 @@ def select_examples(x: np.ndarray, nn: np.ndarray, limit: int) -> tuple[np.ndarr
     return x, nn
 
 
+def simulate_recorded(crn: CRN, c0: np.ndarray, sim, rates: np.ndarray, times: np.ndarray | None,
+                      readout: Callable[[np.ndarray], np.ndarray]):
+    """Final states, stop times, convergence and ``readout`` of every example's states at ``times``.
+
+    Examples go in chunks so that the recorded states stay under ``_STATE_BYTES`` per call;
+    ``readout`` maps states (..., species) to what is kept (..., k). Returns
+    (final (n, species), t_final (n,), converged (n,), recorded (T, n, k) or None).
+    """
+    per_example = 8 * crn.n_species * (0 if times is None else times.size)
+    chunk = max(sim.batch_size, _STATE_BYTES // per_example) if per_example else max(len(c0), 1)
+    runs = [simulate(crn, c0[i:i + chunk], sim, rates=rates, times=times) for i in range(0, max(len(c0), 1), chunk)]
+    recorded = None if times is None else np.concatenate([readout(r.states) for r in runs], axis=1)
+    return (np.concatenate([r.final for r in runs]), np.concatenate([r.t_final for r in runs]),
+            np.concatenate([r.converged for r in runs]), recorded)
+
+
 def run_kinetics(crn: CRN, c0: np.ndarray, nn: np.ndarray, rates: list[np.ndarray], config: KineticsConfig,
                  kind: str) -> KineticsResult:
     """Simulate c0 (nM) under each rate vector; draw 0 on the time grid when trajectories are on."""
@@ -71,16 +88,14 @@ def run_kinetics(crn: CRN, c0: np.ndarray, nn: np.ndarray, rates: list[np.ndarra
     grid = trajectories = t90 = None
     for d, k in enumerate(rates):
         times = time_grid(config) if d == 0 and config.trajectories else None
-        per_example = 8 * crn.n_species * (0 if times is None else times.size)
-        chunk = max(sim.batch_size, _STATE_BYTES // per_example) if per_example else max(len(c0), 1)
-        runs = [simulate(crn, c0[i:i + chunk], sim, rates=k, times=times) for i in range(0, max(len(c0), 1), chunk)]
-        final = crn.output_values(np.concatenate([r.final for r in runs])) / config.unit_nM
+        states, stop, conv, recorded = simulate_recorded(crn, c0, sim, k, times, crn.output_values)
+        final = crn.output_values(states) / config.unit_nM
         outputs.append(final)
-        t_final.append(np.concatenate([r.t_final for r in runs]))
-        converged.append(np.concatenate([r.converged for r in runs]))
+        t_final.append(stop)
+        converged.append(conv)
         if times is not None:
             grid = times
-            trajectories = np.concatenate([crn.output_values(r.states) for r in runs], axis=1) / config.unit_nM
+            trajectories = recorded / config.unit_nM
             t90 = t90_batch(grid, trajectories, final, fraction=config.t90_fraction, floor=config.t90_floor_units)
     names = tuple(s.name for s in crn.outputs)
     return KineticsResult(kind, names, nn, np.stack(outputs), np.stack(t_final), np.stack(converged), grid,

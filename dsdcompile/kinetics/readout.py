@@ -18,7 +18,7 @@ import numpy as np
 
 from dsdcompile.config import KineticsConfig
 from dsdcompile.ir import CRN
-from dsdcompile.kinetics.grid import simulate_on_grid
+from dsdcompile.kinetics.formal import simulate_recorded
 from dsdcompile.kinetics.t90 import t90_batch
 from dsdcompile.kinetics.tube import TubeCRN
 from dsdcompile.kinetics.units import SECONDS_PER_HOUR, simulation_config, time_grid
@@ -84,9 +84,10 @@ class TubeRun:
 def run_tube(crn: TubeCRN, x: np.ndarray, config: KineticsConfig, name: str) -> TubeRun:
     """Simulate the tube on every example (inputs in network units), fluorescence recorded on the grid."""
     c0 = crn.initial_state(np.atleast_2d(x) * config.unit_nM)
-    run = simulate_on_grid(crn, c0, simulation_config(config), crn.rate_constants(1.0), time_grid(config),
-                           crn.rail_values)
-    return TubeRun(name, run.grid, run.outputs, run.t_final, run.converged, crn.n_species, crn.n_reactions)
+    grid = time_grid(config)
+    _, t_final, converged, rails = simulate_recorded(crn, c0, simulation_config(config), crn.rate_constants(1.0), grid,
+                                                     crn.rail_values)
+    return TubeRun(name, grid, rails, t_final, converged, crn.n_species, crn.n_reactions)
 
 
 def read_at(crn: TubeCRN, x: np.ndarray, t_s: float, config: KineticsConfig) -> np.ndarray:
