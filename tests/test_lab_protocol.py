@@ -203,3 +203,14 @@ def test_the_unit_is_lowered_until_the_tube_can_be_pipetted(design):
     # hopeless stocks: nothing fits, the unit is left alone and the lab stage reports why
     kept, note = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=1e-4), Progress(quiet=True))
     assert kept.unit_nM == k.unit_nM and note is None
+
+
+def test_the_plan_requires_the_purity_at_which_every_label_holds():
+    """Where one gel purification (the assumed 1 %) loses a label, the tube as planned is the one purified further."""
+    from dsdcompile.stages.tube import planned_residual
+
+    sweep = [(0.002, 1.0, 0.01), (0.005, 1.0, 0.02), (0.01, 0.98, 0.3), (0.2, 0.3, 2.0)]
+    assert planned_residual(0.01, sweep) == 0.005
+    assert planned_residual(0.005, sweep) == 0.005
+    assert planned_residual(0.01, [(0.002, 0.9, 1.0), (0.01, 0.5, 2.0)]) == 0.01  # nothing holds: say so, keep it
+    assert planned_residual(0.01, [(0.01, 1.0, 0.1)]) == 0.01

@@ -66,6 +66,7 @@ class TubeResult:
     matrix: np.ndarray | None = None
     readout: tuple = ()  # RailReadout per reporter: well group and dye (dsdcompile.lab.dyes)
     sweep: tuple = ()  # (free fraction, label agreement, max rel. error) of the planned tube at other purities
+    assumed_residual: float = 0.0  # what one purification is assumed to leave (LabConfig.residual_fraction)
 
     @property
     def tolerance(self) -> float | None:
@@ -113,6 +114,7 @@ class TubeResult:
             "reporter_t90_hours_max": float(t90.max()) if t90.size else None,
             "reporter_examples": int(self.nn.shape[0]),
             "residual_free_fraction": self.residual,
+            "residual_free_fraction_assumed": self.assumed_residual,
             "planned_leak_per_M_s": self.leak,
             "tube_species": planned.n_species,
             "tube_reactions": planned.n_reactions,
@@ -127,6 +129,16 @@ class TubeResult:
         return (f"tube as planned ({s['reporters']} reporters, {s['residual_free_fraction']:g} free strands, leak "
                 f"{s['planned_leak_per_M_s']:g} /M/s): read at {s['read_time_h']:.3g} h, fluorescence labels = NN "
                 f"{s['reporter_label_agreement']:.4g}, max rel. error {s['reporter_max_rel_error']:.3g}")
+
+
+def planned_residual(assumed: float, sweep) -> float:
+    """The free-strand fraction the plan requires: the assumed one where every label holds there, else the
+    largest swept level below it at which every label holds (the assumed one when none does)."""
+    holds = {level: agree >= 1.0 for level, agree, _ in sweep}
+    if holds.get(assumed, True):
+        return assumed
+    better = [level for level, ok in holds.items() if ok and level < assumed]
+    return max(better) if better else assumed
 
 
 def run_tube_stage(dsd, fuel_nM: Mapping[str, float], x: np.ndarray, nn: np.ndarray, kcfg: KineticsConfig,
@@ -177,19 +189,19 @@ def run_tube_stage(dsd, fuel_nM: Mapping[str, float], x: np.ndarray, nn: np.ndar
     ideal_traj = class_values(runs["ideal"].rails, matrix, identity, unit)
     t_read, t90 = read_time(runs["ideal"].grid, ideal_traj, kcfg, lab.read_margin)
     cals["ideal"] = calibrate(calibration_crn(reporters, fuel, unit), levels, t_read, kcfg)
-    with progress.stage("tube: impurities"):
-        impure = build_tube_crn(crn, dsd.modules, reporters, fuel, unit, leak=kcfg.leak, impurities=imp,
-                                reporter_impurities=rep_imp, residual=lab.residual_fraction)
-        runs["impurities"] = run_tube(impure, x, cfg_t, "impurities")
-    with progress.stage("tube: planned"):
-        planned = build_tube_crn(crn, dsd.modules, reporters, fuel, unit, leak=lab.planned_leak, impurities=imp,
-                                 reporter_impurities=rep_imp, residual=lab.residual_fraction)
-        runs["planned"] = run_tube(planned, x, cfg_t, "planned")
-    cal_impure = calibrate(calibration_crn(reporters, fuel, unit, reporter_impurities=rep_imp,
-                                           residual=lab.residual_fraction), levels, t_read, kcfg)
-    cals["impurities"] = cals["planned"] = cal_impure
-    for v in VARIANTS:
-        values[v] = class_values(at_time(runs[v].grid, runs[v].rails, t_read), matrix, cals[v], unit)
+
+    def tube_at(level: float, leak: float):
+        return build_tube_crn(crn, dsd.modules, reporters, fuel, unit, leak=leak, impurities=imp,
+                              reporter_impurities=rep_imp, residual=level)
+
+    def calibration_at(level: float):
+        return calibrate(calibration_crn(reporters, fuel, unit, reporter_impurities=rep_imp, residual=level), levels,
+                         t_read, kcfg)
+
+    # The purity sweep first: it decides the purity the protocol requires. Where the assumed
+    # residual (what one gel purification leaves) loses a label, the plan requires the least pure
+    # swept level at which every label still holds (the protocol's acceptance test: purify again
+    # until a pool is that pure), and the tube as planned is simulated at that level.
     sweep = []
     scale = np.maximum(1.0, np.abs(nn).max(axis=1))
     with progress.stage("tube: purity sweep"):
@@ -198,19 +210,27 @@ def run_tube_stage(dsd, fuel_nM: Mapping[str, float], x: np.ndarray, nn: np.ndar
         for level in sorted(set(IMPURITY_LEVELS) | {lab.residual_fraction, unpurified} - {0.0}):
             if failed and level < unpurified and level != lab.residual_fraction:
                 continue
-            crn_l = build_tube_crn(crn, dsd.modules, reporters, fuel, unit, leak=lab.planned_leak, impurities=imp,
-                                   reporter_impurities=rep_imp, residual=level)
-            cal_l = calibrate(calibration_crn(reporters, fuel, unit, reporter_impurities=rep_imp, residual=level),
-                              levels, t_read, kcfg)
-            v = class_values(read_at(crn_l, x, t_read, kcfg), matrix, cal_l, unit)
+            v = class_values(read_at(tube_at(level, lab.planned_leak), x, t_read, kcfg), matrix,
+                             calibration_at(level), unit)
             sweep.append((float(level), float((v.argmax(axis=1) == nn.argmax(axis=1)).mean()),
                           float((np.abs(v - nn).max(axis=1) / scale).max(initial=0.0))))
             failed = failed or sweep[-1][1] < 1.0
+    residual = planned_residual(lab.residual_fraction, sweep)
+    if residual != lab.residual_fraction:
+        progress.log(f"tube: {lab.residual_fraction:g} free strands lose a label; the protocol requires pools "
+                     f"purified to {residual:g}")
+    with progress.stage("tube: impurities"):
+        runs["impurities"] = run_tube(tube_at(residual, kcfg.leak), x, cfg_t, "impurities")
+    with progress.stage("tube: planned"):
+        runs["planned"] = run_tube(tube_at(residual, lab.planned_leak), x, cfg_t, "planned")
+    cals["impurities"] = cals["planned"] = calibration_at(residual)
+    for v in VARIANTS:
+        values[v] = class_values(at_time(runs[v].grid, runs[v].rails, t_read), matrix, cals[v], unit)
     from dsdcompile.stages.lab import readout_plan
 
     result = TubeResult(reporters, rep_nM, worst, unit, classes, nn, t_read, t90, runs, cals, values, cal_units,
-                        lab.residual_fraction, lab.planned_leak, lab.read_margin, matrix, readout_plan(reporters, lab),
-                        tuple(sweep))
+                        residual, lab.planned_leak, lab.read_margin, matrix, readout_plan(reporters, lab),
+                        tuple(sweep), lab.residual_fraction)
     progress.log(result.describe())
     return result
 
