@@ -109,7 +109,7 @@ def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, executi
 
 def _content_name(c: Complex) -> str:
     # Complexes made only of signal domains are the same molecule in every module: name them by content.
-    return "c" + hashlib.blake2b(c.kernel().encode(), digest_size=6).hexdigest()
+    return "c" + hashlib.blake2b(c.canonical().kernel().encode(), digest_size=6).hexdigest()
 
 
 def instantiate(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> ModuleImplementation:

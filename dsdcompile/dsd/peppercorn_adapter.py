@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
@@ -132,26 +133,32 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
             raise EnumerationLimit(f"{label}: peppercorn stopped: {e} (limits: max_complex_size="
                                    f"{config.max_complex_size}, max_complex_count={config.max_complex_count}, "
                                    f"max_reaction_count={config.max_reaction_count})") from None
-        resting = {}
+        resting: dict[str, Complex] = {}
         for cplx in enum.resting_complexes:
             if cplx.name in given:
                 resting[cplx.name] = given[cplx.name]
             else:
                 strands, structure = parse_kernel(cplx.kernel_string)
-                resting[cplx.name] = Complex(cplx.name, strands, structure, "intermediate")
+                resting[cplx.name] = Complex(cplx.name, strands, structure, "intermediate").canonical()
+        # Peppercorn's own names follow its exploration order, which depends on string hashing: name new
+        # complexes by their canonical kernel instead, so that the same input gives the same output.
+        order = sorted((n for n in resting if n not in given), key=lambda n: resting[n].kernel())
+        names = {n: n for n in given} | {n: f"x{k}" for k, n in enumerate(order)}
         rep = {}
         for ms in enum.resting_macrostates:
-            names = sorted(c.name for c in ms.complexes)
+            members = [c.name for c in ms.complexes]
             # Prefer a given complex as the representative: it keeps its meaning (signal, fuel).
-            rep[ms.name] = next((n for n in names if n in given), names[0])
-        reactions = tuple(
-            (tuple(rep[m.name] for m in r.reactants), tuple(rep[m.name] for m in r.products),
+            rep[ms.name] = names[min(members, key=lambda n: (n not in given, resting[n].kernel() if n in resting else n))]
+        reactions = tuple(sorted(
+            (tuple(sorted(rep[m.name] for m in r.reactants)), tuple(sorted(rep[m.name] for m in r.products)),
              float(r.rate_constant[0]))
             for r in condensed
-        )
+        ))
         kept = {n for r in reactions for side in r[:2] for n in side} | set(given)
-        return Enumerated(tuple(c for n, c in resting.items() if n in kept or n in rep.values()),
-                          reactions, time.perf_counter() - start)
+        out = [dataclasses.replace(c, name=names[n]) for n, c in resting.items()]
+        out = [c for c in out if c.name in kept or c.name in rep.values()]
+        return Enumerated(tuple(sorted(out, key=lambda c: (c.name not in given, c.kernel()))), reactions,
+                          time.perf_counter() - start)
     finally:
         if enum is not None:
             enum.clear()
