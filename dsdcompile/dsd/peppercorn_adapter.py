@@ -118,7 +118,9 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
         cxs, rxns = pep_read(pil_text(given.values(), lengths))
         initial = [cxs[name] for name in given]
         enum = Enumerator(initial, rxns, named_complexes=initial)
-        enum.max_complex_size = config.max_complex_size
+        # A join of n inputs is a gate of n + 1 strands: the limit guards against polymers, so it
+        # counts from the largest given complex (plus an input bound to it and one transient partner).
+        enum.max_complex_size = max(config.max_complex_size, max(len(c.strands) for c in given.values()) + 2)
         enum.max_complex_count = max(config.max_complex_count, len(initial))
         enum.max_reaction_count = config.max_reaction_count
         enum.release_cutoff = config.release_cutoff
@@ -131,7 +133,7 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
             condensed = list(enum.condensed_reactions)
         except PolymerizationError as e:
             raise EnumerationLimit(f"{label}: peppercorn stopped: {e} (limits: max_complex_size="
-                                   f"{config.max_complex_size}, max_complex_count={config.max_complex_count}, "
+                                   f"{enum.max_complex_size}, max_complex_count={config.max_complex_count}, "
                                    f"max_reaction_count={config.max_reaction_count})") from None
         resting: dict[str, Complex] = {}
         for cplx in enum.resting_complexes:

@@ -92,10 +92,17 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...]) -> ModuleTe
     raw = scheme.translate(react_maps, prod_maps, new_domain)
     if not raw:
         raise SchemeError(f"scheme {scheme.name!r} produced no fuels for shape {shape_label(scheme.name, key)}")
+    seen: set[str] = set()
     for role, strands, structure in raw:
         name = f"f{len(fuels)}"
         _check_structure(f"{name} ({role}) of {scheme.name}", strands, structure, set(domains))
-        fuels.append(Complex(name, tuple(tuple(s) for s in strands), structure, "fuel", part=role))
+        fuel = Complex(name, tuple(tuple(s) for s in strands), structure, "fuel", part=role)
+        # Repeated reactants make some schemes emit the same fuel twice (soloveichik2010's translator
+        # for 3 A -> B): it is one molecule, present in excess, so it is listed once.
+        form = fuel.canonical().kernel()
+        if form not in seen:
+            seen.add(form)
+            fuels.append(fuel)
     inputs = tuple(
         Complex(f"S{k}", (tuple(f"S{k}-{s}" for s, _ in layout),), "." * len(layout), "signal")
         for k in dict.fromkeys(reactants)
