@@ -1,0 +1,147 @@
+"""Proofs that an implementation is wrong: reachable behaviour that no interpretation of its species can match.
+
+Let m be any interpretation of the implementation species that keeps every signal species'
+formal meaning and maps fuels to nothing (fuels are removed from the implementation CRN
+before it gets here), and suppose m satisfies the delimiting and permissive conditions of
+CRN bisimulation (Johnson, Dong & Winfree 2019) against the formal CRN. Start the
+implementation in S_X, one signal strand per formal molecule of a formal state X, so that
+m(S_X) = X. Then, for every implementation state T reachable from S_X:
+
+1. *overflow*: m(T) is formally reachable from X (every implementation reaction
+   interprets as a formal or a trivial reaction) and m(T) ≥ sig(T), the formal species of
+   T's signals alone (interpretations are multisets). So some formally reachable state must
+   cover sig(T); if none does, no such m exists.
+2. *deadlock*: if no implementation reaction is enabled in T, the permissive condition
+   forces m(T) to enable no formal reaction. If every formally reachable state that covers
+   sig(T) enables a formal reaction, no such m exists.
+3. *clean state* (modular bisimulation only): the modularity condition forces every
+   non-signal species that no reaction consumes to mean nothing, so a state made of signals
+   and such species means exactly sig(T), which must then be formally reachable.
+
+Each finding is therefore a proof of "not equivalent" for any CRN bisimulation (3: any
+modular one) with the signals' meaning fixed, whatever crnverifier's search does; not
+finding one proves nothing. The search is a bounded breadth-first search from small
+formal states; formal reachability is decided exactly (backward coverability) where an
+explicit search of the formal CRN does not finish.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from dsdcompile.verify.reachability import Rxn, State, coverable, covers, explore, reachable, state
+from dsdcompile.verify.system import fmt_multiset, fmt_rxn
+
+
+@dataclass(frozen=True)
+class Refutation:
+    """A reachable implementation state that no interpretation can explain, and how it was reached."""
+
+    kind: str  # overflow / deadlock / clean
+    start: State  # the formal start state X
+    state: State  # the implementation state T
+    path: tuple[Rxn, ...]
+    message: str
+
+
+class _Formal:
+    """Formal reachability from one start state, searched once and queried many times."""
+
+    def __init__(self, fcrn: Sequence[Rxn], start: State, max_states: int) -> None:
+        self.fcrn, self.start = fcrn, start
+        self.states, self.dead, self.complete = reachable(fcrn, start, max_states)
+        self._cover: dict[State, bool | None] = {}
+
+    def covered(self, sig: Counter) -> bool | None:
+        """Is there a reachable formal state ≥ sig? (None: undecided)"""
+        key = state(sig.elements())
+        if key not in self._cover:
+            if any(covers(Counter(y), sig) for y in self.states):
+                self._cover[key] = True
+            elif self.complete:
+                self._cover[key] = False
+            else:
+                self._cover[key] = coverable(self.fcrn, self.start, key)
+        return self._cover[key]
+
+    def dead_cover(self, sig: Counter) -> bool | None:
+        if any(covers(Counter(y), sig) for y in self.dead):
+            return True
+        return False if self.complete else None
+
+    def exact(self, sig: Counter) -> bool | None:
+        if state(sig.elements()) in self.states:
+            return True
+        return False if self.complete else None
+
+
+def default_starts(fcrn: Sequence[Rxn], limit: int = 12) -> list[State]:
+    """Small formal states to start from: each formal reactant multiset, its sub-multisets, and two copies of it."""
+    out: dict[State, None] = {}
+    for r, _ in fcrn:
+        twice = Counter(r) + Counter(r)
+        species = sorted(twice)
+        for counts in itertools.product(*(range(twice[x] + 1) for x in species)):
+            s = state(x for x, c in zip(species, counts) for _ in range(c))
+            if s:
+                out[s] = None
+    for r, p in fcrn:
+        if not r and p:  # a source: start from one copy of what it makes as well
+            out[state(p)] = None
+    starts = sorted(out, key=lambda s: (len(s), s))
+    return starts[:limit]
+
+
+def refute(icrn: Sequence[Rxn], signals: Mapping[str, str], fcrn: Sequence[Rxn], *,
+           starts: Iterable[State] | None = None, modular: bool = False, max_states: int = 20_000,
+           max_formal_states: int = 5_000, seconds: float | None = None) -> Refutation | None:
+    """A proof that no interpretation of ``icrn`` (signals fixed, fuels removed) is a CRN bisimulation
+    of ``fcrn`` (``modular``: a modular one), or None when the bounded search finds none.
+
+    ``signals`` maps implementation species to formal species; the start states use, per
+    formal species, the first signal species in name order that stands for it.
+    """
+    deadline = None if seconds is None else time.perf_counter() + seconds
+    rep: dict[str, str] = {}
+    for s, f in sorted(signals.items()):
+        rep.setdefault(f, s)
+    consumed = {x for r, _ in icrn for x in r}
+    fcrn = [(state(r), state(p)) for r, p in fcrn]
+    weaker: Refutation | None = None  # a clean-state proof needs modularity: keep looking for the others
+    for x in starts if starts is not None else default_starts(fcrn):
+        if any(f not in rep for f in x):
+            continue
+        formal = _Formal(fcrn, state(x), max_formal_states)
+        start = state(rep[f] for f in x)
+        for t, dead, found in explore(list(icrn), start, max_states):
+            if deadline is not None and time.perf_counter() > deadline:
+                return weaker
+            sig = Counter(signals[y] for y in t if y in signals)
+            kind = None
+            if formal.covered(sig) is False:
+                kind = "overflow"
+                why = (f"its signals alone mean {fmt_multiset(sig.elements())}, more than any state the formal CRN "
+                       f"reaches from {fmt_multiset(x)}")
+            elif dead and formal.dead_cover(sig) is False:
+                kind = "deadlock"
+                why = (f"no implementation reaction can fire there, but every formal state reachable from "
+                       f"{fmt_multiset(x)} that holds {fmt_multiset(sig.elements())} can still react")
+            elif (modular and weaker is None and all(y in signals or y not in consumed for y in t)
+                  and formal.exact(sig) is False):
+                kind = "clean"
+                why = (f"it holds only signals and species that never react, so (modular condition) it means "
+                       f"exactly {fmt_multiset(sig.elements())}, which the formal CRN cannot reach from "
+                       f"{fmt_multiset(x)}")
+            if kind is not None:
+                path = tuple(found.path(t))
+                message = (f"from {fmt_multiset(start)} (meaning {fmt_multiset(x)}) the implementation reaches "
+                           f"{fmt_multiset(t)}: {why}; path: " + ("; ".join(fmt_rxn(r) for r in path) or "none"))
+                found_one = Refutation(kind, state(x), t, path, message)
+                if kind != "clean":
+                    return found_one
+                weaker = found_one
+    return weaker
