@@ -150,7 +150,8 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
         for ms in enum.resting_macrostates:
             members = [c.name for c in ms.complexes]
             # Prefer a given complex as the representative: it keeps its meaning (signal, fuel).
-            rep[ms.name] = names[min(members, key=lambda n: (n not in given, resting[n].kernel() if n in resting else n))]
+            best = min(members, key=lambda n: (n not in given, resting[n].kernel() if n in resting else n))
+            rep[ms.name] = names[best]
         reactions = tuple(sorted(
             (tuple(sorted(rep[m.name] for m in r.reactants)), tuple(sorted(rep[m.name] for m in r.products)),
              float(r.rate_constant[0]))

@@ -84,12 +84,14 @@ def explore(reactions: Sequence[Rxn], start: State, max_states: int) -> Iterator
 def reachable(reactions: Sequence[Rxn], start: State, max_states: int) -> tuple[set[State], set[State], bool]:
     """(every reachable state, the dead ones among them, whether the search was complete)."""
     states, dead = set(), set()
-    found = None
-    for s, is_dead, found in explore(reactions, start, max_states):
+    search = explore(reactions, start, max_states)
+    complete = True
+    for s, is_dead, found in search:
         states.add(s)
         if is_dead:
             dead.add(s)
-    return states, dead, bool(found is None or found.complete)
+        complete = found.complete
+    return states, dead, complete
 
 
 def _leq(a: Counter, b: Counter) -> bool:
