@@ -70,9 +70,13 @@ def _quiet() -> warnings.catch_warnings:
 
 
 def _clear() -> None:
-    from peppercornenumerator.objects import clear_memory
+    # peppercorn's clear_memory() runs gc.collect() first, which costs 0.1 s and more in a process
+    # holding a large design; the registries can be emptied without it (we hold no references).
+    from dsdobjects import clear_singletons
+    from peppercornenumerator.objects import PepperComplex, PepperDomain, PepperMacrostate, PepperReaction, PepperStrand
 
-    clear_memory()
+    for cls in (PepperDomain, PepperStrand, PepperComplex, PepperMacrostate, PepperReaction):
+        clear_singletons(cls)
 
 
 def read_pil(text: str) -> tuple[dict[str, int], list[Complex]]:
@@ -100,6 +104,25 @@ def read_pil(text: str) -> tuple[dict[str, int], list[Complex]]:
         quiet.__exit__(None, None, None)
 
 
+def _pepper_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]) -> list:
+    """Peppercorn's objects for our complexes, built directly: its PIL reader costs two gc.collect() per call."""
+    from peppercornenumerator.objects import PepperComplex, PepperDomain
+
+    domains = {}
+    for d, n in lengths.items():
+        dom = PepperDomain(d, length=n)
+        domains[d], domains[d + "*"] = dom, ~dom
+    out = []
+    for c in complexes:
+        sequence: list = []
+        for k, strand in enumerate(c.strands):
+            if k:
+                sequence.append("+")
+            sequence += [domains[d] for d in strand]
+        out.append(PepperComplex(sequence, list(c.structure), name=c.name))
+    return out
+
+
 def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int], config: EnumerationConfig,
                         *, label: str = "system") -> Enumerated:
     """Enumerate what the given (initially present) complexes do; condensed reactions with peppercorn's rates.
@@ -107,7 +130,6 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
     Bimolecular rate constants are per molar per second, unimolecular ones per second.
     """
     from peppercornenumerator.enumerator import Enumerator, PolymerizationError
-    from peppercornenumerator.input import read_pil as pep_read
 
     given = {c.name: c for c in complexes}
     start = time.perf_counter()
@@ -115,9 +137,8 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
     enum = None
     quiet = _quiet()
     try:
-        cxs, rxns = pep_read(pil_text(given.values(), lengths))
-        initial = [cxs[name] for name in given]
-        enum = Enumerator(initial, rxns, named_complexes=initial)
+        initial = _pepper_complexes(given.values(), lengths)
+        enum = Enumerator(initial, [], named_complexes=initial)
         # A join of n inputs is a gate of n + 1 strands: the limit guards against polymers, so it
         # counts from the largest given complex (plus an input bound to it and one transient partner).
         enum.max_complex_size = max(config.max_complex_size, max(len(c.strands) for c in given.values()) + 2)
@@ -165,6 +186,6 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
     finally:
         if enum is not None:
             enum.clear()
-        enum = cxs = rxns = initial = condensed = None  # noqa: F841 - drop references before clearing
+        enum = initial = condensed = None  # noqa: F841 - drop references before clearing
         _clear()
         quiet.__exit__(None, None, None)

@@ -127,7 +127,7 @@ class ModuleTemplate:
     products: tuple[int, ...]
     n_species: int
     domains: tuple[Domain, ...]  # every local domain, signal and private
-    inputs: tuple[Complex, ...]  # canonical signal complexes of the reactants, named S{k}
+    inputs: tuple[Complex, ...]  # canonical signal complexes of every local species, named S{k}
     fuels: tuple[Complex, ...]  # named f{j}
     source_fuel: bool = False  # a reaction without reactants: S0 is a fuel standing for nothing
 

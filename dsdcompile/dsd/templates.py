@@ -103,9 +103,12 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...]) -> ModuleTe
         if form not in seen:
             seen.add(form)
             fuels.append(fuel)
+    # Every local species' canonical signal is present when the module is enumerated, products too: a
+    # product strand made elsewhere (another module's history, or an initial concentration) must meet
+    # this module's complexes in the enumeration, not only the strand this module releases itself.
     inputs = tuple(
         Complex(f"S{k}", (tuple(f"S{k}-{s}" for s, _ in layout),), "." * len(layout), "signal")
-        for k in dict.fromkeys(reactants)
+        for k in range(len(key))
     )
     return ModuleTemplate(shape_label(scheme.name, key), reactants, products, len(key), tuple(domains.values()),
                           inputs, tuple(fuels), source)
