@@ -173,20 +173,24 @@ class ExecutionConfig:
 class VerificationConfig:
     """How enumerated DSD modules are checked against their formal reactions.
 
-    ``method`` decides the verdict: "modular-bisimulation" (one check per module shape) or
-    "pathway-decomposition". ``second_method`` runs as well on every shape and is reported
-    beside it without changing the verdict (None: skip). Time limits are in
-    :class:`ExecutionConfig`; running out of time gives the verdict "inconclusive". The whole
-    system is verified as well only when its implementation has at most
-    ``whole_max_reactions`` condensed reactions: whole-system bisimulation grows
-    exponentially with the number of modules (measured: 7.7 s for two 4-intermediate
-    modules, 98 s for three; a 60-reaction IRIS implementation ran past 300 s).
-    ``max_states`` bounds the state-space search that explains a failed check.
+    ``method`` names the primary check per module shape: "modular-bisimulation" or
+    "pathway-decomposition". ``second_method`` runs as well on every shape (None: skip); either
+    proving a module wrong makes it not-equivalent. Time limits are in :class:`ExecutionConfig`;
+    running out of time gives the verdict "inconclusive". ``interactions`` checks that no complex
+    reachable in one module reacts with a complex reachable in another (the condition under
+    which per-module verdicts compose; :mod:`dsdcompile.verify.interaction`). The whole system
+    is also enumerated and verified when that fits ``whole_budget`` seconds in all
+    (:mod:`dsdcompile.verify.whole`), with at most ``whole_max_reactions`` condensed reactions
+    (None: no cap): whole-system bisimulation grows exponentially with the number of modules
+    (measured: 7.7 s for two 4-intermediate modules, 98 s for three). ``max_states`` bounds the
+    state-space searches that refute an implementation or explain a failed check.
     """
 
     method: str = "modular-bisimulation"
     second_method: str | None = "pathway-decomposition"
-    whole_max_reactions: int = 40
+    whole_max_reactions: int | None = None
+    whole_budget: float = 10.0
+    interactions: bool = True
     permissive: str = "default"  # crnverifier's permissive-condition checker: default/graphsearch/bruteforce
     max_states: int = 20_000
 
@@ -195,7 +199,9 @@ class VerificationConfig:
         one_of(self, "method", methods)
         one_of(self, "second_method", (None, *methods))
         one_of(self, "permissive", ("default", "graphsearch", "bruteforce"))
-        at_least(self, 0, "whole_max_reactions")
+        if self.whole_max_reactions is not None:
+            at_least(self, 0, "whole_max_reactions")
+        non_negative(self, "whole_budget")
         at_least(self, 1, "max_states")
 
 
@@ -404,7 +410,8 @@ class RunConfig:
     sequences: SequenceConstraints | None = None
     scheme: str = "none"
     dsd_crn: str = "formal"  # which CRN the DSD stage translates (formal: fewer nucleotides, measured)
-    verify_whole: bool = True  # also enumerate and verify the whole system when it is small enough
+    verify_whole: bool = True  # also enumerate and verify the whole system when it fits its time budget
+    allow_inconclusive: bool = False  # an inconclusive verification ends the run with exit code 4 unless allowed
     crn_json: bool = True  # also write formal.json / reduced.json beside the .crn files
     run_kinetics: bool = True  # kinetics stage and wet-lab tables after the DSD stage (needs --inputs)
     plot_example: int = 0

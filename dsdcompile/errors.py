@@ -6,6 +6,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INPUT = 2
 EXIT_NOT_EQUIVALENT = 3
+EXIT_INCONCLUSIVE = 4
 
 
 class DsdCompileError(Exception):
@@ -71,3 +72,9 @@ class NotEquivalent(DsdCompileError):
     """Verification proved that the implementation does not implement the formal CRN."""
 
     exit_code = EXIT_NOT_EQUIVALENT
+
+
+class Inconclusive(DsdCompileError):
+    """Verification could decide neither way (a check ran out of time or could not run); the folder is written."""
+
+    exit_code = EXIT_INCONCLUSIVE

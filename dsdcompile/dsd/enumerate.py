@@ -134,7 +134,8 @@ def instantiate(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> Mo
     fuels = tuple(names[f.name] for f in tpl.fuels)
     wastes = tuple(dict.fromkeys(names[c.name] for c in enumerated.complexes if c.name not in signal_of))
     return ModuleImplementation(index=i, formal=system.reaction(i), shape=tpl.shape, reactions=reactions,
-                                signals=tuple(signals.items()), fuels=fuels, wastes=wastes)
+                                signals=tuple(signals.items()), fuels=fuels, wastes=wastes,
+                                formal_index=int(system.origin[i]) if system.origin is not None else None)
 
 
 def _suffixes(tpl: ModuleTemplate) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +18,7 @@ from dsdcompile.progress import Progress
 from dsdcompile.stages.crn import CRNResult
 from dsdcompile.verify.result import VerificationResult
 
-DSD_FILES = ("dsd.pil", "strands.csv", "complexes.csv", "domains.csv")
+DSD_FILES = ("dsd.pil", "strands.csv", "complexes.csv", "domains.csv", "verified.crn")
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,10 +82,13 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     they run here. Raising on a not-equivalent verdict is left to the caller, so that the
     design folder with its counterexample is written first.
     """
-    from dsdcompile.dsd.enumerate import enumerate_modules, enumerate_whole
+    from dsdcompile.dsd.enumerate import enumerate_templates, instantiate
     from dsdcompile.dsd.translate import translate
-    from dsdcompile.verify import verify_modules, verify_whole
-    from dsdcompile.verify.modular import attach_whole
+    from dsdcompile.verify import verify_modules
+    from dsdcompile.verify.fuels import check_fuels
+    from dsdcompile.verify.interaction import check_interactions
+    from dsdcompile.verify.result import conclude
+    from dsdcompile.verify.whole import check_whole_system
 
     source = dsd_input_crn(crn, config.dsd_crn)
     target = source if crn.construction is None else crn.construction.prepare_dsd(source)
@@ -94,20 +98,32 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     progress.log(f"translated with {system.scheme}: {system.n_modules} modules, {len(system.templates)} shapes, "
                  f"K = {system.max_products} products per module")
     with progress.stage("enumerate"):
-        with progress.bar(system.n_modules, "enumerate (peppercorn)", unit="module") as update:
-            modules = enumerate_modules(system, config.enumeration, execution=config.execution, executor=executor,
-                                        progress=update)
+        with progress.bar(len(set(system.module_template.tolist())), "enumerate (peppercorn)", unit="shape") as update:
+            enumerated = enumerate_templates(system, config.enumeration, execution=config.execution,
+                                             executor=executor, progress=update)
+        modules = [instantiate(system, i, enumerated[int(system.module_template[i])]) for i in range(system.n_modules)]
+    vcfg = config.verification
     with progress.stage("verify"):
         with progress.bar(len(system.templates), "verify (per shape)", unit="shape") as update:
-            result = verify_modules(modules, config.verification, execution=config.execution, executor=executor,
-                                    progress=update)
-    n_impl = sum(len(m.reactions) for m in modules)
-    if config.verify_whole and n_impl <= config.verification.whole_max_reactions:
+            result = verify_modules(modules, vcfg, execution=config.execution, executor=executor, progress=update)
+    started = time.perf_counter()
+    fuels = check_fuels(system, enumerated)
+    interaction = None
+    if vcfg.interactions:
+        with progress.stage("verify interactions"):
+            with progress.bar(None, "module interactions", unit="class") as update:
+                checked = check_interactions(
+                    system, enumerated, config.enumeration, permissive=vcfg.permissive, max_states=vcfg.max_states,
+                    timeout=config.execution.module_timeout or None, executor=executor, progress=update)
+            interaction = checked.to_dict()
+            progress.log(f"module interactions: {checked.classes} pair classes ({checked.pairs} pairs), "
+                         f"{len(checked.interacting)} interacting: {checked.verdict}")
+    whole = None
+    if config.verify_whole:
         with progress.stage("verify whole"):
-            whole = enumerate_whole(system, config.enumeration, execution=config.execution)
-            checked = verify_whole(system.split_crn, whole.reactions, whole.signals, whole.fuels,
-                                   config.verification, execution=config.execution)
-            result = attach_whole(result, checked)
+            whole = check_whole_system(system, enumerated, config.enumeration, vcfg, config.execution)
+    result = conclude(result, fuels=fuels, interaction=interaction, whole=whole,
+                      seconds=time.perf_counter() - started)
     rate_dependent = crn.rate_dependent
     helpers = tuple(s.name for s in target.species if s.name not in source.index)
     out = DSDResult(system, modules, result, config.dsd_crn, rate_dependent, helpers,
@@ -120,11 +136,16 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
 
 def write_dsd_files(dsd: DSDResult, folder: Path, *, domain_sequences: Mapping[str, str] | None = None) -> list[str]:
     """dsd.pil, strands.csv, complexes.csv, domains.csv (with sequences when designed) and the verification reports."""
+    from dsdcompile.crn_io import write_crn
     from dsdcompile.dsd.outputs import write_dsd_outputs
     from dsdcompile.errors import InternalError
     from dsdcompile.verify import write_reports
 
     written = write_dsd_outputs(dsd.system, folder, domain_sequences=domain_sequences)
+    # The CRN whose reactions the modules implement, numbered as the report numbers modules.
+    write_crn(dsd.system.split_crn, folder / "verified.crn", comments=(
+        f"the split CRN that verification checked: reaction k is module #k of verification.md; "
+        f"{dsd.system.split_reactions} reaction(s) of the {dsd.crn_form} CRN were split into helper trees",))
     expected = {k: dsd.counts[k] for k in written}
     if written != expected:  # the summary's counts are computed without the files: they must agree
         raise InternalError(f"DSD file counts {written} differ from the counted design {expected}")

@@ -81,7 +81,8 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
     """Run every stage for ``model`` and write the design folder ``out_dir``; nothing is written unless all succeed.
 
     A verdict of not-equivalent raises :class:`~dsdcompile.errors.NotEquivalent` (exit code 3)
-    after the folder, with its counterexample, has been written.
+    after the folder, with its counterexample, has been written; an inconclusive one raises
+    :class:`~dsdcompile.errors.Inconclusive` (exit code 4) unless ``config.allow_inconclusive``.
     """
     progress = progress or Progress(quiet=config.quiet)
     model, out_dir = Path(model), Path(out_dir)
@@ -149,8 +150,10 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
         write_json(tmp / SUMMARY, summary)
     progress.log(f"wrote {out_dir}/ ({len(files)} files)")
     if dsd is not None:
-        # the folder, with the counterexample in its report, is written before this exit (code 3)
+        # the folder, with the counterexample in its report, is written before this exit (code 3, or 4)
         dsd.verification.raise_if_not_equivalent()
+        if not config.allow_inconclusive:
+            dsd.verification.raise_if_inconclusive()
     return DesignResult(out_dir, summary, crn, agreement, dsd, kinetics, lab, seqs)
 
 

@@ -15,7 +15,7 @@ returns is checked again by :func:`~dsdcompile.verify.certify.certify`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from crnverifier.crn_bisimulation import crn_bisimulations, passes_modularity_condition
 
@@ -71,11 +71,11 @@ def bisimulations(fcrn: list, icrn: list, partial: dict, formals: set[str], perm
         yield {k: v for k, v in bisim.items() if k not in copies}
 
 
-def check_module(module: PreparedModule, permissive: str = "default", max_states: int = 20_000) -> dict:
-    """Modular CRN bisimulation of one module against its formal reaction.
+def check_modular(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str], permissive: str = "default",
+                  max_states: int = 20_000, explain_failure: Callable[[], str | None] | None = None) -> dict:
+    """Modular CRN bisimulation of an implementation CRN (fuels removed) against formal reactions ``fcrn``.
 
-    The formal CRN is the one reaction; the implementation is the condensed module (fuels
-    removed); the signal species keep their fixed interpretation and crnverifier searches the
+    The signal species keep their fixed interpretation and crnverifier searches the
     interpretations of all other species, which must satisfy the atomic, delimiting and
     permissive conditions. A bisimulation counts only if it also passes the modularity
     condition with the signals as the species shared with other modules: every intermediate
@@ -84,26 +84,26 @@ def check_module(module: PreparedModule, permissive: str = "default", max_states
     A refutation found first (``proof`` in the result) makes the verdict independent of
     crnverifier's search.
     """
-    fcrn = [[list(module.formal[0]), list(module.formal[1])]]
-    icrn = as_lists(module.icrn)
-    species = module.species
-    signals = {s: f for s, f in module.signals if s in species}
-    formals = module.formal_species
-    partial = {s: [f] for s, f in signals.items()}
+    fcrn = [[list(r), list(p)] for r, p in fcrn]
+    lists = as_lists(icrn)
+    species = {x for r, p in icrn for x in r + p}
+    used = {s: f for s, f in signals.items() if s in species}
+    formals = {x for r, p in fcrn for x in r + p} | set(signals.values())
+    partial = {s: [f] for s, f in used.items()}
     # Signals that no condensed reaction uses still belong in the reported interpretation.
-    unused = {s: [f] for s, f in module.signals if s not in species}
+    unused = {s: [f] for s, f in signals.items() if s not in species}
     shown = interpretation_strings(partial | unused) | {s: "?" for s in species if s not in partial}
-    proof = refute(module.icrn, module.signal_map, [module.formal], modular=True, max_states=max_states)
+    proof = refute(icrn, signals, [(tuple(r), tuple(p)) for r, p in fcrn], modular=True, max_states=max_states)
     if proof is not None:
         return {"verdict": NOT_EQUIVALENT, "interpretation": dict(sorted(shown.items())),
                 "counterexample": proof.message, "proof": proof.kind}
     tried = 0
     first: dict | None = None
     rejected: str | None = None
-    for bisim in bisimulations(fcrn, icrn, partial, set(formals), permissive):
+    for bisim in bisimulations(fcrn, lists, partial, formals, permissive):
         tried += 1
-        if passes_modularity_condition(bisim, icrn, set(signals), set(formals)):
-            problem = certify(fcrn, module.icrn, bisim, set(formals))
+        if passes_modularity_condition(bisim, lists, set(used), formals):
+            problem = certify(fcrn, icrn, bisim, formals)
             if problem is None:
                 return {"verdict": EQUIVALENT, "interpretation": interpretation_strings(bisim | unused),
                         "counterexample": None}
@@ -114,17 +114,23 @@ def check_module(module: PreparedModule, permissive: str = "default", max_states
         # crnverifier said yes but the definition says no (or could not be checked): no verdict either way
         return {"verdict": INCONCLUSIVE, "interpretation": dict(sorted(shown.items())),
                 "counterexample": f"crnverifier returned an interpretation that was not confirmed: {rejected}"}
-    reason = explain(module, max_states)
+    reason = explain_failure() if explain_failure is not None else None
     if reason is None and first is not None:
-        stuck = _stuck_intermediates(first, icrn, set(signals))
+        stuck = _stuck_intermediates(first, lists, set(used))
         reason = (f"{tried} bisimulation(s) found but none is modular; e.g. with "
-                  + ", ".join(f"{k} = {fmt_multiset(v)}" for k, v in sorted(first.items()) if k not in signals)
+                  + ", ".join(f"{k} = {fmt_multiset(v)}" for k, v in sorted(first.items()) if k not in used)
                   + (f"; the intermediate(s) {', '.join(stuck)} cannot turn back into signals" if stuck else ""))
     if reason is None:
         reason = ("no interpretation of the intermediates satisfies the atomic, delimiting and permissive "
                   "conditions (exhaustive crnverifier search)")
     # Signals keep their fixed meaning; no interpretation of the other species works, hence "?".
     return {"verdict": NOT_EQUIVALENT, "interpretation": dict(sorted(shown.items())), "counterexample": reason}
+
+
+def check_module(module: PreparedModule, permissive: str = "default", max_states: int = 20_000) -> dict:
+    """Modular CRN bisimulation of one module against its formal reaction (see :func:`check_modular`)."""
+    return check_modular([module.formal], module.icrn, module.signal_map, permissive, max_states,
+                         lambda: explain(module, max_states))
 
 
 def check_whole(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str], formals: set[str],

@@ -32,12 +32,16 @@ pair with it was enumerated jointly. So the whole system's complexes and reactio
 union of the modules', no larger group can create a cross reaction that no pair creates,
 and the modular verdict stands.
 
-Scale. The joint enumeration of (i, j) is determined, up to renaming domains, by the two
+Scale. The joint behaviour of (i, j) is determined, up to renaming domains, by the two
 module templates and by which local species positions of i and j hold the same formal
-species; pairs are grouped by that key and one representative per class is enumerated. The
-classes are found without listing every pair: pairs sharing two or more species are found
-through shared species pairs (few), the rest per species from the (template, position)
-types occurring on it.
+species; pairs are grouped by that key (:mod:`dsdcompile.verify.pairs`) and one
+representative per class is checked. The check itself is staged so that joint enumerations
+are rare: a cross reaction starts with two resting complexes, one of each module (history
+variants included), binding through an unpaired domain of one and its unpaired complement on
+the other, the only bimolecular reaction peppercorn has. Complex pairs with no such domains
+cannot react; each remaining pair is enumerated on its own (two complexes, milliseconds,
+cached across classes by its shape), and only a class where one of them reacts, or that shares
+a consumed intermediate, is enumerated jointly in full.
 
 Interacting pairs are enumerated jointly (done already) and verified: a refutation against
 the whole formal CRN (a reachable state whose signals exceed what the formal CRN can reach:
@@ -49,155 +53,85 @@ established (the whole-system check can settle small systems).
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-
-import numpy as np
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from dsdcompile.config import EnumerationConfig
 from dsdcompile.dsd.system import Complex, DSDSystem, EnumeratedTemplate
 from dsdcompile.errors import EnumerationLimit
+from dsdcompile.verify.pairs import PairClass
 
-PairKey = tuple[int, int, tuple[tuple[int, int], ...]]
-"""(template of the first module, template of the second, positions (p, q) holding the same species)."""
+ImplRxn = tuple[tuple[str, ...], tuple[str, ...], float]
+
+
+def _paired(c: Complex) -> list[bool]:
+    return [ch != "." for ch in c.structure.replace("+", "")]
+
+
+def _unpaired(c: Complex) -> set[str]:
+    return {d for d, p in zip(c.domains, _paired(c)) if not p}
+
+
+def _comp(d: str) -> str:
+    return d[:-1] if d.endswith("*") else d + "*"
 
 
 @dataclass(frozen=True)
-class PairClass:
-    """Module pairs whose joint enumerations are the same up to renaming: one representative is checked."""
+class Signals:
+    """How to recognise signal strands: the domains after the history domain (or all, without one) → species."""
 
-    key: PairKey
-    representative: tuple[int, int]
-    instances: int
-    shared: tuple[str, ...]  # the formal species the representative's modules share
+    rests: tuple[tuple[tuple[str, ...], str], ...]
+    history: str | None  # the layout's history suffix
 
+    def species(self, strand: Sequence[str]) -> str | None:
+        return dict(self.rests).get(tuple(strand[1:]) if self.history else tuple(strand))
 
-def _canonical_key(ti: int, tj: int, pattern: Iterable[tuple[int, int]]) -> PairKey:
-    a = (ti, tj, tuple(sorted(pattern)))
-    b = (tj, ti, tuple(sorted((q, p) for p, q in pattern)))
-    return min(a, b)
+    def normal_form(self, c: Complex) -> str:
+        """The canonical kernel of ``c`` with every unpaired history of a signal strand made canonical."""
+        if self.history is None:
+            return c.canonical().kernel()
+        return self.with_histories(c, {}).canonical().kernel()
 
+    def with_histories(self, c: Complex, choice: Mapping[int, str]) -> Complex:
+        """``c`` with the unpaired history domain of its k-th strand set to choice[k] (canonical if absent)."""
+        rests = dict(self.rests)
+        paired = _paired(c)
+        strands, pos = [], 0
+        for k, s in enumerate(c.strands):
+            x = rests.get(tuple(s[1:]))
+            if x is not None and not paired[pos]:
+                s = (choice.get(k, f"{x}-{self.history}"),) + tuple(s[1:])
+            strands.append(tuple(s))
+            pos += len(s)
+        return Complex(c.name, tuple(strands), c.structure, c.role, c.concentration, c.part)
 
-def pair_classes(system: DSDSystem) -> list[PairClass]:
-    """Every class of module pairs that share a formal species, with a representative and its size."""
-    n = system.n_modules
-    if n < 2:
-        return []
-    offsets, flat, tmpl = system.module_offsets, system.module_species, system.module_template
-    module_of = np.repeat(np.arange(n), np.diff(offsets))
-    pos_of = np.arange(len(flat)) - np.repeat(offsets[:-1], np.diff(offsets))
-
-    def species(i: int) -> np.ndarray:
-        return flat[offsets[i]:offsets[i + 1]]
-
-    def pattern(i: int, j: int) -> tuple[tuple[int, int], ...]:
-        sj = {int(s): q for q, s in enumerate(species(j))}
-        return tuple((p, sj[int(s)]) for p, s in enumerate(species(i)) if int(s) in sj)
-
-    # Pairs sharing two or more species: they share a pair of species, and few modules hold both.
-    holders: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i in range(n):
-        sp = sorted({int(s) for s in species(i)})
-        for a in range(len(sp)):
-            for b in range(a + 1, len(sp)):
-                holders[(sp[a], sp[b])].append(i)
-    multi: set[tuple[int, int]] = set()
-    for mods in holders.values():
-        for a in range(len(mods)):
-            for b in range(a + 1, len(mods)):
-                multi.add((mods[a], mods[b]))
-    classes: dict[PairKey, list] = {}
-    for i, j in sorted(multi):
-        key = _canonical_key(int(tmpl[i]), int(tmpl[j]), pattern(i, j))
-        entry = classes.setdefault(key, [(i, j), 0])
-        entry[1] += 1
-
-    # Pairs sharing exactly one species, per species and pair of (template, position) types.
-    order = np.lexsort((pos_of, tmpl[module_of], flat))
-    multi_of: dict[tuple[int, int], list[int]] = defaultdict(list)  # module -> modules it multi-shares with
-    for i, j in multi:
-        multi_of[(i, 0)].append(j)
-        multi_of[(j, 0)].append(i)
-    bounds = np.flatnonzero(np.diff(flat[order])) + 1
-    for group in np.split(order, bounds):
-        if len(group) < 2:
-            continue
-        types: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for k in group:
-            i = int(module_of[k])
-            types[(int(tmpl[i]), int(pos_of[k]))].append(i)
-        kinds = sorted(types)
-        for x in range(len(kinds)):
-            for y in range(x, len(kinds)):
-                a, b = types[kinds[x]], types[kinds[y]]
-                rep, count = _single_pairs(a, b, x == y, multi_of)
-                if rep is None:
-                    continue
-                key = _canonical_key(kinds[x][0], kinds[y][0], [(kinds[x][1], kinds[y][1])])
-                entry = classes.setdefault(key, [rep, 0])
-                entry[1] += count
-    names = system.split_crn.species
-    out = []
-    for key, (rep, count) in sorted(classes.items()):
-        i, j = rep
-        shared = sorted({names[int(s)].name for s in species(i)} & {names[int(s)].name for s in species(j)})
-        out.append(PairClass(key, (int(i), int(j)), int(count), tuple(shared)))
-    return out
-
-
-def _single_pairs(a: list[int], b: list[int], same: bool, multi_of) -> tuple[tuple[int, int] | None, int]:
-    """A representative pair (one from a, one from b) sharing only this species, and how many there are."""
-    total = len(a) * (len(a) - 1) // 2 if same else len(a) * len(b)
-    bset = set(b)
-    excluded = 0
-    for i in a:
-        excluded += sum(1 for j in multi_of.get((i, 0), ()) if j in bset and (not same or j > i))
-    count = total - excluded
-    if count <= 0:
-        return None, 0
-    for x, i in enumerate(a):
-        others = set(multi_of.get((i, 0), ()))
-        for j in (b[x + 1:] if same else b):
-            if j != i and j not in others:
-                return (min(i, j), max(i, j)), count
-    return None, 0
-
-
-# ---------------------------------------------------------------- comparing enumerations
-def _paired(c: Complex) -> list[bool]:
-    flat = c.structure.replace("+", "")
-    return [ch != "." for ch in flat]
-
-
-def normal_form(c: Complex, rests: Mapping[tuple[str, ...], str], history: str | None) -> str:
-    """The canonical kernel of ``c`` with every unpaired history domain of a signal strand made canonical.
-
-    ``rests`` maps the domains of a species' signal strand after its history domain to the
-    species; ``history`` is the layout's history suffix (None: signals have no history).
-    """
-    if history is None:
-        return c.canonical().kernel()
-    paired = _paired(c)
-    strands, pos = [], 0
-    for s in c.strands:
-        x = rests.get(tuple(s[1:]))
-        if x is not None and not paired[pos]:
-            s = (f"{x}-{history}",) + tuple(s[1:])
-        strands.append(tuple(s))
-        pos += len(s)
-    return Complex("", tuple(strands), c.structure, "").canonical().kernel()
+    def open_histories(self, c: Complex) -> list[tuple[int, str]]:
+        """(strand index, species) of the signal strands of ``c`` whose history domain is unpaired."""
+        if self.history is None:
+            return []
+        rests = dict(self.rests)
+        paired = _paired(c)
+        out, pos = [], 0
+        for k, s in enumerate(c.strands):
+            x = rests.get(tuple(s[1:]))
+            if x is not None and not paired[pos]:
+                out.append((k, x))
+            pos += len(s)
+        return out
 
 
 @dataclass(frozen=True)
 class ModuleView:
     """One module's enumeration with concrete domains: complexes by local name, reactions, inputs and fuels."""
 
+    index: int
     complexes: tuple[tuple[str, Complex], ...]
     reactions: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     inputs: tuple[str, ...]
     fuels: tuple[str, ...]
+    private: frozenset[str]
 
 
 def module_view(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> ModuleView:
@@ -205,35 +139,24 @@ def module_view(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> Mo
     rename = tpl.rename_map(system.species_of(i), i)
     local = list(tpl.inputs) + list(tpl.fuels) + list(enumerated.complexes)
     complexes = tuple((c.name, c.renamed(c.name, rename)) for c in local)
-    return ModuleView(complexes, tuple((r, p) for r, p, _ in enumerated.reactions),
-                      tuple(c.name for c in tpl.inputs), tuple(f.name for f in tpl.fuels))
+    return ModuleView(i, complexes, tuple((r, p) for r, p, _ in enumerated.reactions),
+                      tuple(c.name for c in tpl.inputs), tuple(f.name for f in tpl.fuels),
+                      frozenset(rename[d] for d in tpl.private))
 
 
 @dataclass(frozen=True)
 class PairTask:
-    """What a worker needs to check one pair class (plain, picklable values)."""
+    """One pair class's representative: both modules' enumerations and what is needed to compare them."""
 
     label: str
     views: tuple[ModuleView, ModuleView]
     lengths: tuple[tuple[str, int], ...]
-    rests: tuple[tuple[tuple[str, ...], str], ...]
-    history: str | None
+    signals: Signals
+    labels: tuple[tuple[tuple[str, str], ...], ...]  # per module: concrete domain → template-local name
     config: EnumerationConfig
 
 
-@dataclass(frozen=True)
-class PairOutcome:
-    """The comparison of a pair's joint enumeration with its two modules' enumerations."""
-
-    interacting: bool
-    findings: tuple[str, ...]  # what the joint enumeration has that the modules have not
-    reactions: tuple[tuple[tuple[str, ...], tuple[str, ...], float], ...]  # the joint condensed CRN
-    signals: tuple[tuple[str, str], ...]  # joint complex → formal species
-    fuels: tuple[str, ...]
-    seconds: float = 0.0
-
-
-def _view_keys(view: ModuleView, norm: Callable[[Complex], str]) -> tuple[dict[str, str], set, set, set]:
+def _keys(view: ModuleView, norm: Callable[[Complex], str]) -> tuple[dict[str, str], set, set, set]:
     keys = {name: norm(c) for name, c in view.complexes}
     reactions = {(tuple(sorted(keys[x] for x in r)), tuple(sorted(keys[x] for x in p))) for r, p in view.reactions}
     consumed = {keys[x] for r, _ in view.reactions for x in r}
@@ -241,101 +164,251 @@ def _view_keys(view: ModuleView, norm: Callable[[Complex], str]) -> tuple[dict[s
     return keys, reactions, consumed, fuels
 
 
-def check_pair(task: PairTask) -> PairOutcome | str:
-    """Worker entry point: enumerate the pair jointly and compare (a hit limit comes back as a str)."""
+def _variants(c: Complex, signals: Signals, histories: Mapping[str, set[str]]) -> list[Complex]:
+    """``c`` with each unpaired signal history set to every history its species has in the pair."""
+    open_ = signals.open_histories(c)
+    if not open_:
+        return [c]
+    options = [sorted(histories.get(x, set())) or [f"{x}-{signals.history}"] for _, x in open_]
+    return [signals.with_histories(c, {k: h for (k, _), h in zip(open_, combo)})
+            for combo in itertools.product(*options)]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Two resting complexes, one of each module, that could bind: to be enumerated on their own."""
+
+    key: tuple[str, str]  # both kernels under the class-invariant domain names (the cache key)
+    first: Complex
+    second: Complex
+
+
+def candidates(task: PairTask) -> tuple[list[Candidate], list[str]]:
+    """Complex pairs that could start a cross reaction, and what needs no enumeration to be found."""
+    vi, vj = task.views
+    norm = task.signals.normal_form
+    (ki, _, ci, fi), (kj, _, cj, fj) = _keys(vi, norm), _keys(vj, norm)
+    signal_keys = {norm(c) for v in task.views for _, c in v.complexes if task.signals.species(c.strands[0])
+                   and len(c.strands) == 1 and set(c.structure) == {"."}}
+    findings = []
+    for k in sorted((set(ki.values()) & set(kj.values())) - signal_keys):
+        if (k in ci or k in cj) and not (k in fi and k in fj):
+            findings.append(f"both modules have the complex {k}, and a reaction consumes it")
+    histories: dict[str, set[str]] = {}
+    for v in task.views:
+        for _, c in v.complexes:
+            for k, x in task.signals.open_histories(c):
+                histories.setdefault(x, set()).add(c.strands[k][0])
+            for s in c.strands:
+                x = task.signals.species(s)
+                if x is not None and task.signals.history is not None:
+                    histories.setdefault(x, set()).add(s[0])
+    labels = tuple(dict(x) for x in task.labels)
+    private = vi.private | vj.private
+    out: dict[tuple[str, str], Candidate] = {}
+    set_i, set_j = set(ki.values()), set(kj.values())
+    side_j = [(c2, _unpaired(c2)) for _, c in vj.complexes for c2 in _variants(c, task.signals, histories)]
+    for _, c in vi.complexes:
+        for c1 in _variants(c, task.signals, histories):
+            open1 = _unpaired(c1)
+            n1 = norm(c1)
+            for c2, open2 in side_j:
+                binding = {d for d in open1 if _comp(d) in open2}
+                if not binding:
+                    continue
+                n2 = norm(c2)
+                on_private = any(d.rstrip("*") in private for d in binding)
+                if not on_private and ((n1 in set_i and n2 in set_i) or (n1 in set_j and n2 in set_j)):
+                    continue  # a reaction of one module alone, enumerated already (up to history domains)
+                key = _shape_key(c1, c2, labels)
+                out.setdefault(key, Candidate(key, c1, c2))
+    return list(out.values()), findings
+
+
+def _shape_key(c1: Complex, c2: Complex, labels: tuple[dict[str, str], dict[str, str]]) -> tuple[str, str]:
+    """Both complexes under names that depend only on their templates and on which domains they share.
+
+    A domain is named by its module's local name (``i:S1-a/5``, ``j:p3/15``); a signal domain of
+    a species both modules hold takes both local names when both complexes contain it, since
+    whether they may pair through it is what the enumeration decides.
+    """
+    li, lj = labels
+    d1 = {d.rstrip("*") for d in c1.domains}
+    d2 = {d.rstrip("*") for d in c2.domains}
+
+    def name(d: str, own: dict[str, str]) -> str:
+        if d in li and d in lj:
+            return f"{li[d]}={lj[d]}" if d in d1 and d in d2 else own[d]
+        return li[d] if d in li else lj[d]
+
+    def relabel(c: Complex, own: dict[str, str]) -> str:
+        strands = tuple(tuple(name(d.rstrip("*"), own) + ("*" if d.endswith("*") else "") for d in s)
+                        for s in c.strands)
+        return Complex("", strands, c.structure, "").canonical().kernel()
+
+    a, b = relabel(c1, li), relabel(c2, lj)
+    return (a, b) if a <= b else (b, a)
+
+
+@dataclass(frozen=True)
+class BindTask:
+    """Enumerate two complexes on their own: do they react with each other?"""
+
+    first: Complex
+    second: Complex
+    lengths: tuple[tuple[str, int], ...]
+    config: EnumerationConfig
+
+
+def bind_reacts(task: BindTask) -> str | None:
+    """Worker entry point: the first reaction of the two complexes with each other (as text), or None."""
+    from dsdcompile.dsd import peppercorn_adapter as adapter
+
+    a = Complex("first", task.first.strands, task.first.structure, "given")
+    b = Complex("second", task.second.strands, task.second.structure, "given")
+    needed = {d.rstrip("*") for c in (a, b) for d in c.domains}
+    lengths = {d: n for d, n in task.lengths if d in needed}
+    if a.canonical().kernel() == b.canonical().kernel():
+        return None  # one complex: its reactions with itself are its module's
+    try:
+        res = adapter.enumerate_complexes([a, b], lengths, task.config, label="complex pair")
+    except EnumerationLimit as e:
+        return f"enumeration limit: {e}"
+    kernels = {c.name: c.kernel() for c in res.complexes}
+    for r, p, _ in res.reactions:
+        if sorted(r) == ["first", "second"] and sorted(p) != sorted(r):
+            return f"{task.first.kernel()} + {task.second.kernel()} -> " + " + ".join(kernels.get(x, x) for x in p)
+    return None
+
+
+@dataclass(frozen=True)
+class JointOutcome:
+    """A pair enumerated jointly: what it has beyond its two modules, and its condensed CRN."""
+
+    findings: tuple[str, ...]
+    reactions: tuple[ImplRxn, ...]
+    signals: tuple[tuple[str, str], ...]  # joint complex → formal species
+    fuels: tuple[str, ...]
+    seconds: float = 0.0
+
+
+def enumerate_pair(task: PairTask) -> JointOutcome | str:
+    """Worker entry point: enumerate the pair jointly and compare with its modules (a hit limit: a str)."""
     from dsdcompile.dsd import peppercorn_adapter as adapter
 
     start = time.perf_counter()
-    rests = dict(task.rests)
-
-    def norm(c: Complex) -> str:
-        return normal_form(c, rests, task.history)
-
-    (ki, ri, ci, fi), (kj, rj, cj, fj) = (_view_keys(v, norm) for v in task.views)
-    signal_keys = {norm(c) for v in task.views for _, c in v.complexes if c.role == "signal"}
+    norm = task.signals.normal_form
+    (ki, ri, _, _), (kj, rj, _, _) = _keys(task.views[0], norm), _keys(task.views[1], norm)
     given: dict[str, Complex] = {}
-    for v, tag in zip(task.views, "ij"):
+    for v in task.views:
         complexes = dict(v.complexes)
         for name in v.inputs:
             c = complexes[name]
-            species = rests[tuple(c.strands[0][1:]) if task.history else tuple(c.strands[0])]
+            species = task.signals.species(c.strands[0]) or name
             given.setdefault(species, Complex(species, c.strands, c.structure, "signal"))
         for name in v.fuels:
             c = complexes[name]
-            given[f"{tag}-{name}"] = Complex(f"{tag}-{name}", c.strands, c.structure, "fuel")
+            given[f"m{v.index}-{name}"] = Complex(f"m{v.index}-{name}", c.strands, c.structure, "fuel")
     initial = list(given.values())
     try:
         res = adapter.enumerate_complexes(initial, dict(task.lengths), task.config, label=task.label)
     except EnumerationLimit as e:
         return str(e)
     joint = {c.name: norm(c) for c in res.complexes}
-    findings = []
     known = set(ki.values()) | set(kj.values())
-    for c in res.complexes:
-        if joint[c.name] not in known:
-            findings.append(f"new complex {c.kernel()}")
+    findings = [f"new complex {c.kernel()}" for c in res.complexes if joint[c.name] not in known]
     union = ri | rj
-    seen = set()
     for r, p, _ in res.reactions:
         key = (tuple(sorted(joint[x] for x in r)), tuple(sorted(joint[x] for x in p)))
-        seen.add(key)
         if key not in union:
             findings.append("new reaction " + " + ".join(r) + " -> " + (" + ".join(p) or "∅"))
-    for k in sorted((set(ki.values()) & set(kj.values())) - signal_keys):
-        if (k in ci or k in cj) and not (k in fi and k in fj):
-            findings.append(f"shared complex {k} is consumed by a reaction")
-    missing = union - seen
-    if missing:
-        findings.append(f"{len(missing)} reaction(s) of the modules alone are missing from the joint enumeration")
-    signals = _joint_signals(res.complexes, rests, task.history)
-    fuels = tuple(c.name for c in initial if c.role == "fuel")
-    return PairOutcome(bool(findings), tuple(findings), res.reactions, signals, fuels, time.perf_counter() - start)
-
-
-def _joint_signals(complexes, rests, history) -> tuple[tuple[str, str], ...]:
-    out = {}
-    for c in complexes:
+    signals = {}
+    for c in res.complexes:
         if c.role == "signal":
-            out[c.name] = c.name
-        elif len(c.strands) == 1 and set(c.structure) == {"."}:
-            s = c.strands[0]
-            x = rests.get(tuple(s[1:]) if history else tuple(s))
-            if x is not None:
-                out[c.name] = x
-    return tuple(sorted(out.items()))
+            signals[c.name] = c.name
+        elif len(c.strands) == 1 and set(c.structure) == {"."} and task.signals.species(c.strands[0]):
+            signals[c.name] = task.signals.species(c.strands[0])
+    fuels = tuple(c.name for c in initial if c.role == "fuel")
+    return JointOutcome(tuple(findings), res.reactions, tuple(sorted(signals.items())), fuels,
+                        time.perf_counter() - start)
 
 
 def pair_task(system: DSDSystem, cls: PairClass, enumerated: Mapping[int, EnumeratedTemplate],
               config: EnumerationConfig) -> PairTask:
-    from dsdcompile.dsd.outputs import domain_table
-
+    """The representative pair of ``cls`` as a task (complexes with concrete domains, lengths, class labels)."""
     i, j = cls.representative
     views = (module_view(system, i, enumerated[int(system.module_template[i])]),
              module_view(system, j, enumerated[int(system.module_template[j])]))
+    species_i, species_j = system.species_of(i), system.species_of(j)
     lengths: dict[str, int] = {}
-    for m in (i, j):
+    labels: tuple[dict[str, str], dict[str, str]] = ({}, {})
+    for m, tag, species, own in ((i, "i", species_i, labels[0]), (j, "j", species_j, labels[1])):
         tpl = system.template(m)
-        rename = tpl.rename_map(system.species_of(m), m)
-        lengths.update({rename[d.name]: d.length for d in tpl.domains})
+        rename = tpl.rename_map(species, m)
+        for d in tpl.domains:
+            lengths[rename[d.name]] = d.length
+            own[rename[d.name]] = f"{tag}:{d.name}/{d.length}"
     history = system.layout[0][0] if system.history else None
-    species = set(system.species_of(i)) | set(system.species_of(j))
-    rests = tuple((system.signal_domains(x)[1:] if history else system.signal_domains(x), x) for x in sorted(species))
-    label = (f"modules {i} ({system.reaction(i)}) and {j} ({system.reaction(j)}), sharing "
-             f"{', '.join(cls.shared)}")
-    return PairTask(label, views, tuple(sorted(lengths.items())), rests, history, config)
+    rests = tuple((system.signal_domains(x)[1:] if history else system.signal_domains(x), x)
+                  for x in sorted(set(species_i) | set(species_j)))
+    label = f"modules {i} ({system.reaction(i)}) and {j} ({system.reaction(j)}), sharing {', '.join(cls.shared)}"
+    return PairTask(label, views, tuple(sorted(lengths.items())), Signals(rests, history),
+                    tuple(tuple(sorted(x.items())) for x in labels), config)
+
+
+# ---------------------------------------------------------------- the check, staged
+def screen(tasks: Sequence[PairTask]) -> list[tuple[list[Candidate], list[str]]]:
+    """Worker entry point: the static screen of a batch of pair classes."""
+    return [candidates(t) for t in tasks]
+
+
+def bind_batch(tasks: Sequence[BindTask]) -> list[str | None]:
+    """Worker entry point: a batch of two-complex enumerations."""
+    return [bind_reacts(t) for t in tasks]
+
+
+@dataclass(frozen=True)
+class JointTask:
+    """Verify an interacting pair's joint enumeration against its two formal reactions (and the whole CRN)."""
+
+    label: str
+    outcome: JointOutcome
+    pair: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # the two formal reactions
+    whole: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # every formal reaction of the system
+    is_whole: bool  # the pair is the whole system
+    permissive: str
+    max_states: int
+
+
+def check_joint(task: JointTask) -> dict:
+    """Worker entry point: refute against the whole formal CRN, then modular bisimulation of the pair."""
+    from dsdcompile.verify.bisimulation import check_modular
+    from dsdcompile.verify.refute import default_starts, refute
+    from dsdcompile.verify.system import condense
+
+    icrn = condense(task.outcome.reactions, task.outcome.fuels)
+    signals = dict(task.outcome.signals)
+    if not task.is_whole:
+        # only an overflow proves the whole system wrong: the other modules may still react with this state
+        proof = refute(icrn, signals, task.whole, starts=default_starts(task.pair), kinds=("overflow",),
+                       max_states=task.max_states)
+        if proof is not None:
+            return {"verdict": "not-equivalent", "detail": proof.message, "proof": proof.kind}
+    out = check_modular(list(task.pair), icrn, signals, task.permissive, task.max_states)
+    return {"verdict": out["verdict"], "detail": out.get("counterexample"), "proof": out.get("proof")}
 
 
 @dataclass(frozen=True)
 class InteractionResult:
-    """Every pair class checked: which interact, and the verdict of each interacting pair's joint check."""
+    """The module-interaction check: classes and pairs checked, the interacting ones and their joint verdicts."""
 
     verdict: str
     classes: int
-    pairs: int  # module pairs that share a species (all classes' instances)
+    pairs: int  # module pairs that share a formal species (every class's instances)
+    candidates: int  # distinct complex pairs enumerated on their own
     interacting: tuple[dict, ...] = ()
     seconds: float = 0.0
-    detail: str | None = None
-    checks: tuple = field(default_factory=tuple)
+    detail: str = ""
 
     @property
     def interacting_pairs(self) -> int:
@@ -343,9 +416,104 @@ class InteractionResult:
 
     def to_dict(self) -> dict:
         return {"verdict": self.verdict, "classes": self.classes, "pairs": self.pairs,
-                "interacting_classes": len(self.interacting), "interacting_pairs": self.interacting_pairs,
-                "seconds": round(self.seconds, 6), "detail": self.detail, "interacting": list(self.interacting)}
+                "complex_pairs_enumerated": self.candidates, "interacting_classes": len(self.interacting),
+                "interacting_pairs": self.interacting_pairs, "seconds": round(self.seconds, 6),
+                "detail": self.detail, "interacting": list(self.interacting)}
 
 
-def count_species(items: Iterable[str]) -> Counter:
-    return Counter(items)
+def _batches(items: list, n: int) -> list[list]:
+    size = max(1, -(-len(items) // n)) if items else 1
+    return [items[k:k + size] for k in range(0, len(items), size)]
+
+
+def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate], config: EnumerationConfig,
+                       *, permissive: str = "default", max_states: int = 20_000, timeout: float | None = None,
+                       executor=None, progress: Callable[[int], None] | None = None) -> InteractionResult:
+    """Check every class of module pairs for cross reactions; verify the interacting ones jointly.
+
+    ``progress(1)`` per pair class screened; ``timeout`` bounds each joint enumeration and
+    each joint verification (an unfinished one makes the verdict inconclusive).
+    """
+    from dsdcompile.executors import SerialExecutor
+    from dsdcompile.verify.pairs import pair_classes
+    from dsdcompile.verify.result import EQUIVALENT, INCONCLUSIVE, NOT_EQUIVALENT
+    from dsdcompile.verify.system import expand
+
+    start = time.perf_counter()
+    run = executor or SerialExecutor()
+    classes = pair_classes(system)
+    n_pairs = sum(c.instances for c in classes)
+    tasks = [pair_task(system, c, enumerated, config) for c in classes]
+    workers = max(1, getattr(run, "workers", 1)) * 4
+    screened: list[tuple[list[Candidate], list[str]]] = []
+    for batch, outcome in zip(_batches(tasks, workers), run.map(screen, _batches(tasks, workers))):
+        if not outcome.ok:
+            raise_from = outcome.error or "timed out"
+            return InteractionResult(INCONCLUSIVE, len(classes), n_pairs, 0, (), time.perf_counter() - start,
+                                     f"the interaction screen failed: {raise_from.strip().splitlines()[-1]}")
+        screened += outcome.value
+        if progress is not None:
+            progress(len(batch))
+    unique: dict[tuple[str, str], BindTask] = {}
+    for task, (cands, _) in zip(tasks, screened):
+        for c in cands:
+            unique.setdefault(c.key, BindTask(c.first, c.second, task.lengths, config))
+    keys = list(unique)
+    reacts: dict[tuple[str, str], str | None] = {}
+    for batch, outcome in zip(_batches(keys, workers), run.map(bind_batch, [[unique[k] for k in b] for b in
+                                                                           _batches(keys, workers)])):
+        values = outcome.value if outcome.ok else [f"the enumeration failed: {outcome.error}"] * len(batch)
+        reacts.update(zip(batch, values))
+    flagged = []
+    for cls, task, (cands, findings) in zip(classes, tasks, screened):
+        found = list(findings) + [f"cross reaction {reacts[c.key]}" for c in cands if reacts.get(c.key)]
+        if found:
+            flagged.append((cls, task, found))
+    if not flagged:
+        return InteractionResult(EQUIVALENT, len(classes), n_pairs, len(keys), (), time.perf_counter() - start,
+                                 f"no complex reachable in one module reacts with a complex reachable in another "
+                                 f"({len(classes)} pair classes, {n_pairs} module pairs sharing a species)")
+    joint = run.map(enumerate_pair, [t for _, t, _ in flagged], timeout=timeout)
+    whole = tuple((expand(r.reactants), expand(r.products)) for r in system.split_crn.reactions)
+    verify_tasks, rows = [], []
+    for (cls, task, found), outcome in zip(flagged, joint):
+        i, j = cls.representative
+        row = {"modules": [i, j], "reactions": [str(system.reaction(i)), str(system.reaction(j))],
+               "formal_indices": [_origin(system, i), _origin(system, j)], "shared": list(cls.shared),
+               "instances": cls.instances, "findings": found[:20], "verdict": INCONCLUSIVE, "detail": None}
+        rows.append(row)
+        if not outcome.ok or isinstance(outcome.value, str):
+            row["detail"] = ("joint enumeration: " + (outcome.value if outcome.ok else
+                             ("timed out" if outcome.timed_out else (outcome.error or "").strip()[-300:])))
+            continue
+        row["findings"] = (found + list(outcome.value.findings))[:20]
+        pair = tuple((expand(system.reaction(m).reactants), expand(system.reaction(m).products)) for m in (i, j))
+        verify_tasks.append((row, JointTask(task.label, outcome.value, pair, whole, system.n_modules == 2,
+                                            permissive, max_states)))
+    for (row, _), outcome in zip(verify_tasks, run.map(check_joint, [t for _, t in verify_tasks], timeout=timeout)):
+        if outcome.ok:
+            row["verdict"], row["detail"] = outcome.value["verdict"], outcome.value["detail"]
+        else:
+            row["detail"] = "joint verification: " + ("timed out" if outcome.timed_out else
+                                                      (outcome.error or "").strip()[-300:])
+    verdicts = [r["verdict"] for r in rows]
+    whole_pair = system.n_modules == 2 and all(v == EQUIVALENT for v in verdicts)
+    if NOT_EQUIVALENT in verdicts:
+        verdict = NOT_EQUIVALENT
+        detail = "modules interact and a jointly enumerated pair does not implement its two reactions"
+    elif whole_pair:
+        verdict = EQUIVALENT
+        detail = "the two modules interact, and enumerated together they implement the formal CRN"
+    elif all(v == EQUIVALENT for v in verdicts):
+        verdict = INCONCLUSIVE
+        detail = ("modules interact; each interacting pair implements its two reactions, but its composition "
+                  "with the other modules is not established")
+    else:
+        verdict = INCONCLUSIVE
+        detail = "modules interact, and not every interacting pair could be enumerated and verified jointly"
+    return InteractionResult(verdict, len(classes), n_pairs, len(keys), tuple(rows), time.perf_counter() - start,
+                             detail)
+
+
+def _origin(system: DSDSystem, i: int) -> int:
+    return int(system.origin[i]) if system.origin is not None else i
