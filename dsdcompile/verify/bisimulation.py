@@ -4,7 +4,8 @@ Three safeguards surround crnverifier 0.3. Before it runs, :func:`~dsdcompile.ve
 looks for reachable behaviour that no interpretation can match (a proof of "not equivalent"
 that does not depend on crnverifier's search). crnverifier raises ``TypeError: tuple
 indices must be integers or slices, not str`` whenever a species without a fixed meaning
-sits on both sides of a reaction (``x + y -> x + z``, as in every ``2 S0 -> S0`` module): its
+sits on both sides of a reaction (``x + y -> x + z``, as in every ``2 S0 -> S0`` module) — a
+signal on both sides is harmless, its meaning being substituted first — because its
 row search compares the two sides' candidate meanings by indexing a tuple with a species
 name. :func:`bisimulations` therefore hands it an equivalent CRN in which the product-side
 copy is a fresh species x' with the reaction x' -> x (an interpretation of one CRN is one of
@@ -24,6 +25,8 @@ from dsdcompile.verify.counterexample import explain
 from dsdcompile.verify.refute import refute
 from dsdcompile.verify.result import EQUIVALENT, INCONCLUSIVE, NOT_EQUIVALENT
 from dsdcompile.verify.system import PreparedModule, Rxn, as_lists, fmt_multiset, interpretation_strings
+
+REFUTE_STATES = 4_000  # implementation states the refutation search may visit per check (≈0.4 s)
 
 
 def _stuck_intermediates(bisim: Mapping[str, list[str]], icrn: list, common: set[str]) -> list[str]:
@@ -47,11 +50,12 @@ def _stuck_intermediates(bisim: Mapping[str, list[str]], icrn: list, common: set
     return sorted(s for s in bisim if s not in good)
 
 
-def _split_catalysts(icrn: list) -> tuple[list, dict[str, str]]:
-    """The CRN with every product-side copy of a species that is also a reactant renamed x'k, plus x'k -> x."""
+def _split_catalysts(icrn: list, fixed: set[str]) -> tuple[list, dict[str, str]]:
+    """The CRN with every product-side copy of a species without a fixed meaning that is also a reactant
+    renamed x'k, plus x'k -> x."""
     out, extra, copies = [], [], {}
     for r, p in icrn:
-        both = set(r) & set(p)
+        both = (set(r) & set(p)) - fixed
         p = list(p)
         for x in sorted(both):
             for k, y in enumerate(p):
@@ -65,8 +69,13 @@ def _split_catalysts(icrn: list) -> tuple[list, dict[str, str]]:
 
 
 def bisimulations(fcrn: list, icrn: list, partial: dict, formals: set[str], permissive: str):
-    """crnverifier's CRN bisimulations of ``icrn``, on the catalyst-free equivalent CRN where crnverifier needs it."""
-    work, copies = _split_catalysts(icrn) if any(set(r) & set(p) for r, p in icrn) else (icrn, {})
+    """crnverifier's CRN bisimulations of ``icrn``, on the equivalent CRN without catalytic intermediates
+    where crnverifier needs it (species with a fixed meaning are substituted before its bug bites)."""
+    fixed = set(partial)
+    if any((set(r) & set(p)) - fixed for r, p in icrn):
+        work, copies = _split_catalysts(icrn, fixed)
+    else:
+        work, copies = icrn, {}
     for bisim in crn_bisimulations(fcrn, work, interpretation=partial, formals=set(formals), permissive=permissive):
         yield {k: v for k, v in bisim.items() if k not in copies}
 
@@ -93,7 +102,8 @@ def check_modular(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str],
     # Signals that no condensed reaction uses still belong in the reported interpretation.
     unused = {s: [f] for s, f in signals.items() if s not in species}
     shown = interpretation_strings(partial | unused) | {s: "?" for s in species if s not in partial}
-    proof = refute(icrn, signals, [(tuple(r), tuple(p)) for r, p in fcrn], modular=True, max_states=max_states)
+    proof = refute(icrn, signals, [(tuple(r), tuple(p)) for r, p in fcrn], modular=True,
+                   max_states=min(max_states, REFUTE_STATES))
     if proof is not None:
         return {"verdict": NOT_EQUIVALENT, "interpretation": dict(sorted(shown.items())),
                 "counterexample": proof.message, "proof": proof.kind}
@@ -146,7 +156,7 @@ def check_whole(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str], f
         return {"verdict": NOT_EQUIVALENT, "interpretation": interpretation_strings(partial),
                 "counterexample": f"signal species {', '.join(inert)} never react, although the formal CRN "
                                   "consumes " + ", ".join(sorted({signals[s] for s in inert}))}
-    proof = refute(icrn, signals, [(tuple(r), tuple(p)) for r, p in fcrn], max_states=max_states)
+    proof = refute(icrn, signals, [(tuple(r), tuple(p)) for r, p in fcrn], max_states=min(max_states, REFUTE_STATES))
     if proof is not None:
         return {"verdict": NOT_EQUIVALENT, "interpretation": interpretation_strings(partial),
                 "counterexample": proof.message, "proof": proof.kind}

@@ -144,3 +144,45 @@ def coverable(reactions: Sequence[Rxn], start: Iterable[str], target: Iterable[s
         return None
     s = Counter(start)
     return any(_leq(b, s) for b in basis)
+
+
+OMEGA = float("inf")
+
+
+def coverability_set(reactions: Sequence[Rxn], start: Iterable[str], max_nodes: int = 5_000) -> list[dict] | None:
+    """The Karp–Miller coverability set from ``start``: markings with ω (infinity) entries such that a
+    state is coverable iff some marking covers it. None past ``max_nodes`` tree nodes.
+
+    Each new marking is compared with its ancestors: where it strictly exceeds one, the growing
+    components are set to ω (the same reactions can pump them without bound).
+    """
+    root = dict(Counter(start))
+    nodes: list[dict] = []
+    stack: list[tuple[dict, tuple[dict, ...]]] = [(root, ())]
+    seen: set[tuple] = set()
+    while stack:
+        m, ancestors = stack.pop()
+        key = tuple(sorted(m.items()))
+        if key in seen:
+            continue
+        seen.add(key)
+        nodes.append(m)
+        if len(nodes) > max_nodes:
+            return None
+        for r, p in reactions:
+            need = Counter(r)
+            if any(m.get(x, 0) < c for x, c in need.items()):
+                continue
+            nxt = dict(m)
+            for x, c in need.items():
+                nxt[x] = nxt[x] - c
+            for x in p:
+                nxt[x] = nxt.get(x, 0) + 1
+            nxt = {x: c for x, c in nxt.items() if c}
+            for a in ancestors + (m,):
+                if all(nxt.get(x, 0) >= c for x, c in a.items()) and nxt != a:
+                    for x, c in nxt.items():
+                        if c > a.get(x, 0):
+                            nxt[x] = OMEGA
+            stack.append((nxt, ancestors + (m,)))
+    return nodes

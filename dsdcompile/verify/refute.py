@@ -21,7 +21,7 @@ m(S_X) = X. Then, for every implementation state T reachable from S_X:
 Each finding is therefore a proof of "not equivalent" for any CRN bisimulation (3: any
 modular one) with the signals' meaning fixed, whatever crnverifier's search does; not
 finding one proves nothing. The search is a bounded breadth-first search from small
-formal states; formal reachability is decided exactly (backward coverability) where an
+formal states; formal coverability is decided exactly (a Karp–Miller coverability set) where an
 explicit search of the formal CRN does not finish.
 """
 
@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from dsdcompile.verify.reachability import Rxn, State, coverable, covers, explore, reachable, state
+from dsdcompile.verify.reachability import Rxn, State, coverability_set, covers, explore, reachable, state
 from dsdcompile.verify.system import fmt_multiset, fmt_rxn
 
 
@@ -77,23 +77,29 @@ class _Formal:
         self.fcrn, self.start = fcrn, start
         self.states, self.dead, self.complete = reachable(fcrn, start, max_states)
         self._cover: dict[State, bool | None] = {}
+        self._karp_miller: list[dict] | None = None
 
     def covered(self, sig: Counter) -> bool | None:
         """Is there a reachable formal state ≥ sig? (None: undecided)"""
         key = state(sig.elements())
         if key not in self._cover:
-            if any(covers(Counter(y), sig) for y in self.states):
+            if key in self.states:
                 self._cover[key] = True
             elif self.complete:
-                self._cover[key] = False
-            else:
-                self._cover[key] = coverable(self.fcrn, self.start, key)
+                self._cover[key] = any(covers(Counter(y), sig) for y in self.states)
+            else:  # exact: the Karp–Miller set, computed once per start state
+                if self._karp_miller is None:
+                    self._karp_miller = coverability_set(self.fcrn, self.start) or []
+                if self._karp_miller:
+                    self._cover[key] = any(all(m.get(x, 0) >= c for x, c in sig.items()) for m in self._karp_miller)
+                else:
+                    self._cover[key] = None
         return self._cover[key]
 
     def dead_cover(self, sig: Counter) -> bool | None:
-        if any(covers(Counter(y), sig) for y in self.dead):
-            return True
-        return False if self.complete else None
+        if not self.complete:
+            return None
+        return any(covers(Counter(y), sig) for y in self.dead)
 
     def exact(self, sig: Counter) -> bool | None:
         if state(sig.elements()) in self.states:
@@ -121,13 +127,14 @@ def default_starts(fcrn: Sequence[Rxn], limit: int = 12) -> list[State]:
 def refute(icrn: Sequence[Rxn], signals: Mapping[str, str], fcrn: Sequence[Rxn], *,
            starts: Iterable[State] | None = None, modular: bool = False,
            kinds: tuple[str, ...] = ("overflow", "deadlock", "clean"), max_states: int = 20_000,
-           max_formal_states: int = 5_000, seconds: float | None = None) -> Refutation | None:
+           max_formal_states: int = 2_000, seconds: float | None = 10.0) -> Refutation | None:
     """A proof that no interpretation of ``icrn`` (signals fixed, fuels removed) is a CRN bisimulation
     of ``fcrn`` (``modular``: a modular one), or None when the bounded search finds none.
 
     ``kinds`` limits the proofs looked for: only "overflow" stays valid when ``icrn`` is part of a
     larger implementation (other modules may react in a state that is dead here).
-    ``signals`` maps implementation species to formal species; the start states use, per
+    ``max_states`` implementation states are explored in all (shared by the start states), within
+    ``seconds``. ``signals`` maps implementation species to formal species; the start states use, per
     formal species, the first signal species in name order that stands for it.
     """
     deadline = None if seconds is None else time.perf_counter() + seconds
@@ -137,12 +144,12 @@ def refute(icrn: Sequence[Rxn], signals: Mapping[str, str], fcrn: Sequence[Rxn],
     consumed = {x for r, _ in icrn for x in r}
     fcrn = [(state(r), state(p)) for r, p in fcrn]
     weaker: Refutation | None = None  # a clean-state proof needs modularity: keep looking for the others
-    for x in starts if starts is not None else default_starts(fcrn):
-        if any(f not in rep for f in x):
-            continue
+    starts = [x for x in (starts if starts is not None else default_starts(fcrn)) if all(f in rep for f in x)]
+    per_start = max(100, max_states // max(1, len(starts)))  # the state budget is shared by the start states
+    for x in starts:
         formal = _Formal(fcrn, state(x), max_formal_states)
         start = state(rep[f] for f in x)
-        for t, dead, found in explore(list(icrn), start, max_states):
+        for t, dead, found in explore(list(icrn), start, per_start):
             if deadline is not None and time.perf_counter() > deadline:
                 return weaker
             sig = Counter(signals[y] for y in t if y in signals)
