@@ -99,8 +99,10 @@ def main() -> None:
 @click.option("--module-timeout", type=float, default=_EXEC.module_timeout, show_default=True,
               help="Seconds one module shape's enumeration, and its verification, may take.")
 @click.option("--verify-whole/--no-verify-whole", default=_RUN.verify_whole, show_default=True,
-              help="Also enumerate and verify the whole system when it fits its time budget "
-                   f"({_VER.whole_budget:g} s).")
+              help="Also enumerate and verify the whole system when it fits its time budget (--whole-budget).")
+@click.option("--whole-budget", type=float, default=_VER.whole_budget, show_default=True,
+              help="Seconds the whole-system check may take in all; larger systems are skipped with the reason "
+                   "in the report.")
 @click.option("--interactions/--no-interactions", default=_VER.interactions, show_default=True,
               help="Check that no complex of one module reacts with a complex of another (needed for the "
                    "per-module verdicts to hold for the whole design).")
@@ -157,7 +159,8 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
 def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, dsd_crn: str,
                     max_products: int | None, max_strand_nt: int, executor: str, scheduler: str | None,
-                    workers: int | None, module_timeout: float, verify_whole: bool, interactions: bool,
+                    workers: int | None, module_timeout: float, verify_whole: bool, whole_budget: float,
+                    interactions: bool,
                     allow_inconclusive: bool, binarize: str | None,
                     construction: str | None, epsilon: float | None, annihilation: bool, rate: float,
                     t_max: float, ode_examples: int, ode_crn: str, plot_example: int, run_kinetics: bool,
@@ -171,7 +174,8 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                             rate=rate, t_max=t_max, ode_examples=ode_examples, ode_crn=ode_crn,
                             max_products=max_products, max_strand_nt=max_strand_nt, executor=executor,
                             scheduler=scheduler, workers=workers, module_timeout=module_timeout, scheme=scheme,
-                            dsd_crn=dsd_crn, verify_whole=verify_whole, interactions=interactions,
+                            dsd_crn=dsd_crn, verify_whole=verify_whole, whole_budget=whole_budget,
+                            interactions=interactions,
                             allow_inconclusive=allow_inconclusive, kinetics_max_modules=kinetics_max_modules,
                             kinetics_examples=kinetics_examples, unit_nm=unit_nm, rate_unit_nm=rate_unit_nm,
                             rate_draws=rate_draws, fuel_safety=fuel_safety, leak=leak, volume_ul=volume_ul,
@@ -198,7 +202,7 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
                ode_crn=_AGREE.ode_crn, max_products=_DSD.max_products, max_strand_nt=_DSD.max_strand_nt,
                executor=_EXEC.executor, scheduler=_EXEC.scheduler, workers=_EXEC.workers,
                module_timeout=_EXEC.module_timeout, scheme=_RUN.scheme, dsd_crn=_RUN.dsd_crn,
-               verify_whole=_RUN.verify_whole, interactions=_VER.interactions,
+               verify_whole=_RUN.verify_whole, whole_budget=_VER.whole_budget, interactions=_VER.interactions,
                allow_inconclusive=_RUN.allow_inconclusive, kinetics_max_modules=_KIN.max_modules,
                kinetics_examples=_KIN.examples, unit_nm=_KIN.unit_nM, rate_unit_nm=_RATE.unit_nM,
                rate_draws=_KIN.rate_draws, fuel_safety=_KIN.fuel_safety, leak=_KIN.leak, volume_ul=_LAB.volume_uL,
@@ -217,7 +221,7 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
         dsd_crn=dsd_crn,
         verify_whole=verify_whole,
         allow_inconclusive=allow_inconclusive,
-        verification=replace(_VER, interactions=interactions),
+        verification=replace(_VER, interactions=interactions, whole_budget=whole_budget),
         kinetics=replace(_KIN, max_modules=kinetics_max_modules, examples=kinetics_examples,
                          implementation_examples=kinetics_examples, unit_nM=unit_nm, rate_draws=rate_draws,
                          fuel_safety=fuel_safety, leak=leak),

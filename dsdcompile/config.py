@@ -189,7 +189,7 @@ class VerificationConfig:
     method: str = "modular-bisimulation"
     second_method: str | None = "pathway-decomposition"
     whole_max_reactions: int | None = None
-    whole_budget: float = 10.0
+    whole_budget: float = 5.0
     interactions: bool = True
     permissive: str = "default"  # crnverifier's permissive-condition checker: default/graphsearch/bruteforce
     max_states: int = 20_000

@@ -1,10 +1,12 @@
 """The whole-system check: enumerate every fuel with one signal strand of every species, verify the result, on a budget.
 
 Unlike the modular check it needs no composition argument, but it grows quickly with the
-system, so it runs only when it fits ``VerificationConfig.whole_budget`` seconds in all: it
-is skipped (with the reason recorded) when the modules' own enumeration times already add
-up to more than the budget, a lower bound on enumerating them together, and otherwise gets
-what is left of the budget for its checks. Its verdict joins the others in the one verdict:
+system, so it runs only when it fits ``VerificationConfig.whole_budget`` seconds in all. Every
+complex meets every other in a whole-system enumeration, so its time grows faster than the
+sum of the modules' own enumeration times: on the IRIS design (26 modules) it took 42 s
+against 0.65 s for the modules one by one. The check is therefore skipped, with the reason
+recorded, when that sum times the number of modules exceeds the budget; otherwise it runs
+under the budget (enumeration first, then what is left for its checks). Its verdict joins the others in the one verdict:
 not-equivalent proves the design wrong; equivalent settles a design the modular checks left
 open; skipped or unfinished changes nothing.
 """
@@ -41,13 +43,14 @@ def check_whole_system(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
     seeded = [s.name for s in system.split_crn.species]
     base = {"method": "bisimulation", "budget_seconds": budget, "seeded_species": len(seeded),
             "formal_reactions": system.split_crn.n_reactions}
-    estimate = estimate_seconds(system, enumerated)
+    alone = estimate_seconds(system, enumerated)
+    estimate = alone * system.n_modules
     if estimate > budget:
-        return base | {"verdict": SKIPPED, "seconds": 0.0, "counterexample": None,
-                       "skipped": f"not run: enumerating the {system.n_modules} modules one by one took "
-                                  f"{estimate:.1f} s in all, more than the whole-system budget of {budget:g} s "
-                                  f"(VerificationConfig.whole_budget); the verdict rests on the modular, fuel and "
-                                  f"interaction checks"}
+        return base | {"verdict": SKIPPED, "seconds": 0.0, "counterexample": None, "estimate_seconds": estimate,
+                       "skipped": f"not run: its enumeration is estimated at {estimate:.1f} s ({system.n_modules} "
+                                  f"modules × {alone:.2f} s for enumerating them one by one), more than the "
+                                  f"whole-system budget of {budget:g} s (--whole-budget); the verdict rests on the "
+                                  f"modular, fuel and interaction checks"}
     start = time.perf_counter()
 
     def cap(limit: float, left: float) -> float:
