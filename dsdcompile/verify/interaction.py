@@ -156,11 +156,25 @@ class PairTask:
     config: EnumerationConfig
 
 
+_KEYS: dict[tuple, tuple] = {}  # per process: a module appears in many pair classes
+
+
 def _keys(view: ModuleView, norm: Callable[[Complex], str]) -> tuple[dict[str, str], set, set, set]:
+    """Normal forms of a module's complexes, its reactions, consumed complexes and fuels over them.
+
+    A module's complexes hold only its own species, so their normal forms do not depend on the
+    pair; they are cached per module view.
+    """
+    cache_key = (view.index, view.complexes)
+    if cache_key in _KEYS:
+        return _KEYS[cache_key]
+    if len(_KEYS) > 4096:
+        _KEYS.clear()
     keys = {name: norm(c) for name, c in view.complexes}
     reactions = {(tuple(sorted(keys[x] for x in r)), tuple(sorted(keys[x] for x in p))) for r, p in view.reactions}
     consumed = {keys[x] for r, _ in view.reactions for x in r}
     fuels = {keys[f] for f in view.fuels}
+    _KEYS[cache_key] = (keys, reactions, consumed, fuels)
     return keys, reactions, consumed, fuels
 
 
@@ -207,16 +221,20 @@ def candidates(task: PairTask) -> tuple[list[Candidate], list[str]]:
     private = vi.private | vj.private
     out: dict[tuple[str, str], Candidate] = {}
     set_i, set_j = set(ki.values()), set(kj.values())
-    side_j = [(c2, _unpaired(c2)) for _, c in vj.complexes for c2 in _variants(c, task.signals, histories)]
+    # per complex of j: the complements of its unpaired domains, so that a bind needs one set intersection
+    side_j = [(c2, {_comp(d) for d in _unpaired(c2)}) for _, c in vj.complexes
+              for c2 in _variants(c, task.signals, histories)]
+    norms: dict[int, str] = {}
     for _, c in vi.complexes:
         for c1 in _variants(c, task.signals, histories):
             open1 = _unpaired(c1)
-            n1 = norm(c1)
-            for c2, open2 in side_j:
-                binding = {d for d in open1 if _comp(d) in open2}
+            n1 = None
+            for k, (c2, comp2) in enumerate(side_j):
+                binding = open1 & comp2
                 if not binding:
                     continue
-                n2 = norm(c2)
+                n1 = n1 or norm(c1)
+                n2 = norms.get(k) or norms.setdefault(k, norm(c2))
                 on_private = any(d.rstrip("*") in private for d in binding)
                 if not on_private and ((n1 in set_i and n2 in set_i) or (n1 in set_j and n2 in set_j)):
                     continue  # a reaction of one module alone, enumerated already (up to history domains)
