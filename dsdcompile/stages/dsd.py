@@ -107,7 +107,7 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
         with progress.bar(len(system.templates), "verify (per shape)", unit="shape") as update:
             result = verify_modules(modules, vcfg, execution=config.execution, executor=executor, progress=update)
     started = time.perf_counter()
-    fuels = check_fuels(system, enumerated)
+    fuels = check_fuels(system, config.enumeration)
     interaction = None
     if vcfg.interactions:
         with progress.stage("verify interactions"):

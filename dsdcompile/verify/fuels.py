@@ -10,57 +10,65 @@ checked here directly:
 
 * *is / contains*: a strand of the fuel has a species' signal layout (any history domain)
   and every domain after the history domain is unpaired;
-* *releases*: starting from the module's fuels alone, the reactions of its enumeration
-  that need nothing but what is already there produce a signal of a formal species. The
-  source fuel of a ``0 -> X`` module is the one exception: standing for nothing, it exists to
-  make X.
+* *releases*: enumerated with nothing but the module's fuels, peppercorn finds a complex that
+  is or holds such a signal strand (a fuel that falls apart at once is not even a resting
+  complex, so the module's own condensed reactions never show what it released). The source
+  fuel of a ``0 -> X`` module is the one exception: standing for nothing, it exists to make X.
+  Fuels of different modules meeting each other are the interaction check's business.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dsdcompile.dsd.system import DSDSystem, EnumeratedTemplate, ModuleTemplate
+from dsdcompile.config import EnumerationConfig
+from dsdcompile.dsd.system import Complex, DSDSystem, ModuleTemplate
+from dsdcompile.errors import EnumerationLimit
 from dsdcompile.verify.result import EQUIVALENT, NOT_EQUIVALENT
 
 
-def _free_signal(tpl: ModuleTemplate, history: bool) -> dict[str, list[str]]:
-    """Per fuel name: the local species whose signal strand the fuel carries with its active domains unpaired."""
-    rests = {}
+def _rests(tpl: ModuleTemplate, history: bool) -> dict[tuple[str, ...], int]:
+    """A local species' signal domains after the history domain (all of them without one) → its index."""
+    out = {}
     for k in range(tpl.n_species):
         doms = tuple(d.name for d in tpl.domains if d.name.startswith(f"S{k}-"))
-        rests[doms[1:] if history else doms] = f"S{k}"
-    out: dict[str, list[str]] = {}
-    for f in tpl.fuels:
-        flat = f.structure.replace("+", "")
-        pos = 0
-        for s in f.strands:
-            key = tuple(s[1:]) if history else tuple(s)
-            active = flat[pos + (1 if history else 0):pos + len(s)]
-            if key in rests and set(active) == {"."}:
-                out.setdefault(f.name, []).append(rests[key])
-            pos += len(s)
+        out[doms[1:] if history else doms] = k
     return out
 
 
-def _released(tpl: ModuleTemplate, enumerated: EnumeratedTemplate) -> dict[str, list[int]]:
-    """Signals (local species) that the fuels make on their own, with the fuels involved."""
-    fuels = {f.name for f in tpl.fuels if not (tpl.source_fuel and f.name == "f0")}
-    present = set(fuels)
-    grew = True
-    while grew:
-        grew = False
-        for r, p, _ in enumerated.reactions:
-            if set(r) <= present and not set(p) <= present:
-                present |= set(p)
-                grew = True
-    signal_of = dict(enumerated.signals)
-    made = sorted({signal_of[x] for x in present if x in signal_of})
-    return {", ".join(sorted(fuels)): made} if made else {}
+def free_signals(c: Complex, rests: Mapping[tuple[str, ...], int], history: bool) -> list[int]:
+    """Local species whose signal strand ``c`` holds with every domain after the history domain unpaired."""
+    flat = c.structure.replace("+", "")
+    out, pos = [], 0
+    for s in c.strands:
+        key = tuple(s[1:]) if history else tuple(s)
+        if key in rests and set(flat[pos + (1 if history else 0):pos + len(s)]) == {"."}:
+            out.append(rests[key])
+        pos += len(s)
+    return out
 
 
-def check_fuels(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate]) -> dict:
+def _fuels_alone(tpl: ModuleTemplate, config: EnumerationConfig) -> list[tuple[str, Complex]]:
+    """The complexes a module's fuels turn into with nothing else present (source fuel excluded): each
+    fuel on its own first, so that a finding names the culprit, then all of them together."""
+    from dsdcompile.dsd import peppercorn_adapter as adapter
+
+    fuels = [f for f in tpl.fuels if not (tpl.source_fuel and f.name == "f0")]
+    lengths = {d.name: d.length for d in tpl.domains}
+    out: list[tuple[str, Complex]] = []
+    for group in [[f] for f in fuels] + ([fuels] if len(fuels) > 1 else []):
+        try:
+            res = adapter.enumerate_complexes(group, lengths, config, label=f"fuels of {tpl.shape}")
+        except EnumerationLimit as e:
+            return out + [("limit", Complex(str(e), (), "", ""))]
+        given = {f.name for f in group}
+        out += [(", ".join(sorted(given)), c) for c in res.complexes if c.name not in given]
+    return out
+
+
+def check_fuels(system: DSDSystem, config: EnumerationConfig | None = None) -> dict:
     """The fuel check over every template in use; a finding names a fuel of a representative module."""
+    config = config or EnumerationConfig()
     findings = []
     for t, tpl in enumerate(system.templates):
         modules = system.modules_of(t)
@@ -68,16 +76,24 @@ def check_fuels(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate])
             continue
         i = int(modules[0])
         species = system.species_of(i)
-        for fuel, carried in _free_signal(tpl, system.history).items():
-            for s in carried:
-                findings.append(f"fuel m{i}-{fuel} of module {i} ({system.reaction(i)}; shape {tpl.shape}, "
-                                f"{len(modules)} module(s)) is or holds a free signal strand of "
-                                f"{species[int(s[1:])]}")
-        if t in enumerated:
-            for fuels, made in _released(tpl, enumerated[t]).items():
+        rests = _rests(tpl, system.history)
+        rename = tpl.rename_map(species, i)
+        where = f"module {i} ({system.reaction(i)}; shape {tpl.shape}, {len(modules)} module(s))"
+        for f in tpl.fuels:
+            for k in free_signals(f, rests, system.history):
+                findings.append(f"fuel m{i}-{f.name} of {where} is or holds a free signal strand of {species[k]}")
+        released = set()
+        for fuels, c in _fuels_alone(tpl, config):
+            if fuels == "limit":
+                findings.append(f"the fuels of {where} could not be enumerated on their own: {c.name}")
+                continue
+            for k in free_signals(c, rests, system.history):
+                if k in released:
+                    continue  # named already, by the fuel that releases it on its own
+                released.add(k)
                 names = ", ".join(f"m{i}-{f}" for f in fuels.split(", "))
-                findings.append(f"fuels {names} of module {i} ({system.reaction(i)}; shape {tpl.shape}) release "
-                                f"the signal of {', '.join(species[k] for k in made)} without any input")
+                findings.append(f"{'fuel' if ', ' not in fuels else 'fuels'} {names} of {where} release(s) the "
+                                f"signal of {species[k]} without any input ({c.renamed('', rename).kernel()})")
     verdict = NOT_EQUIVALENT if findings else EQUIVALENT
     detail = "; ".join(findings) if findings else "no fuel is, holds or releases a formal species' signal"
     return {"verdict": verdict, "detail": detail, "findings": findings}
