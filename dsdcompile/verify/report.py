@@ -83,7 +83,10 @@ def outline(result: VerificationResult) -> list[tuple]:
     s = result.summary()
     doc: list[tuple] = [("h1", "Verification report"), ("list", [
         f"**Verdict:** {result.verdict}" + (f" — {result.basis}" if result.basis else ""),
-        f"**Method:** {result.method} per module shape, then the fuel, module-interaction and whole-system checks",
+        f"**Method:** {result.method} per module shape" + "".join(
+            f", the {name} check" for name, block in (("fuel", result.fuels), ("module-interaction",
+                                                      result.interaction), ("whole-system", result.whole_system))
+            if block is not None),
         f"**Modules:** {s['modules']} in {s['shapes']} shape(s) — equivalent {s['equivalent']}, "
         f"not equivalent {s['not_equivalent']}, inconclusive {s['inconclusive']}",
         f"**Time:** {_fmt_s(result.seconds)}",
