@@ -98,3 +98,12 @@ def test_three_identical_reactants_translate_and_verify(tmp_path):
     res, out = _run(tmp_path, "3 A -> B\n")
     assert res.exit_code == 0, res.output
     assert json.loads((out / "verification.json").read_text())["verdict"] == "equivalent"
+
+
+def test_without_the_interaction_check_equivalence_is_not_claimed(tmp_path):
+    """Two correct modules: with --no-interactions their verdicts are not shown to compose."""
+    res, out = _run(tmp_path, "A + B -> C\nC -> A\n", "--no-interactions", "--no-verify-whole")
+    assert res.exit_code == 4, res.output
+    report = json.loads((out / "verification.json").read_text())
+    assert report["verdict"] == "inconclusive" and report["modules"][0]["verdict"] == "equivalent"
+    assert "--no-interactions" in report["interaction"]["detail"]

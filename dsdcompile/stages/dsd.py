@@ -108,8 +108,17 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
             result = verify_modules(modules, vcfg, execution=config.execution, executor=executor, progress=update)
     started = time.perf_counter()
     fuels = check_fuels(system, config.enumeration)
-    interaction = None
-    if vcfg.interactions:
+    if system.n_modules < 2:
+        interaction = {"verdict": "equivalent", "classes": 0, "pairs": 0, "complex_pairs_enumerated": 0,
+                       "interacting_classes": 0, "interacting_pairs": 0, "seconds": 0.0, "interacting": [],
+                       "detail": "a single module: nothing to interact with"}
+    else:
+        # without the check the modular verdicts are not shown to compose: no proof of equivalence
+        interaction = {"verdict": "inconclusive", "classes": 0, "pairs": 0, "complex_pairs_enumerated": 0,
+                       "interacting_classes": 0, "interacting_pairs": 0, "seconds": 0.0, "interacting": [],
+                       "detail": "not checked (--no-interactions): the per-module verdicts are not shown to hold "
+                                 "for the modules together"}
+    if vcfg.interactions and system.n_modules >= 2:
         with progress.stage("verify interactions"):
             with progress.bar(None, "module interactions", unit="class") as update:
                 checked = check_interactions(
