@@ -168,7 +168,13 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                     rate_draws: int,
                     fuel_safety: float, leak: float, volume_ul: float, crn_json: bool, design_seqs: bool,
                     seq_seed: int, quiet: bool) -> None:
-    """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
+    """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder.
+
+    \b
+    Exit codes: 0 success; 1 failure; 2 bad usage or input (nothing written); 3 the DNA
+    implementation was proven not to implement the CRN; 4 verification was inconclusive
+    (3 and 4 write the folder first; --allow-inconclusive turns 4 into 0).
+    """
     try:
         config = run_config(binarize=binarize, annihilation=annihilation, construction=construction, epsilon=epsilon,
                             rate=rate, t_max=t_max, ode_examples=ode_examples, ode_crn=ode_crn,
