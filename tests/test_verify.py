@@ -264,7 +264,7 @@ def test_whole_system_signal_that_never_reacts():
 def test_hundred_thousand_modules_cost_two_checks():
     modules = [soloveichik(i, ["A", f"B{i}"], [f"C{i}"]) if i % 2 else soloveichik(i, [f"A{i}"], [f"B{i}", "C"])
                for i in range(100_000)]
-    result = verify_modules(modules, VerificationConfig(workers=2))
+    result = verify_modules(modules, VerificationConfig(), execution=ExecutionConfig(workers=2))
     assert result.verdict == EQUIVALENT
     assert [m.instances for m in result.modules] == [50_000, 50_000]
     assert result.seconds < 60  # grouping is ~20 µs per module; the two checks take milliseconds
