@@ -110,7 +110,12 @@ def outline(result: VerificationResult) -> list[tuple]:
                  f"{x['pairs']} module pair(s) share a formal species, in {x['classes']} class(es) of isomorphic "
                  f"pairs; one representative per class was checked ({x['complex_pairs_enumerated']} complex pair(s) "
                  f"enumerated on their own). Interacting pairs: {x['interacting_pairs']} in "
-                 f"{x['interacting_classes']} class(es).")]
+                 f"{x['interacting_classes']} class(es)."),
+                ("p", "Why pairs suffice: peppercorn's reactions involve one complex or two resting complexes, so a "
+                      "reaction between modules is a reaction between two of them, one reachable in each; if no pair "
+                      "of modules has such a reaction, the whole system's complexes and reactions are the union of "
+                      "the modules' and the per-module verdicts compose (the argument in full, history domains "
+                      "included, is in dsdcompile/verify/interaction.py).")]
         if x["interacting"]:
             doc.append(("table", ["modules", "formal reactions", "shared", "instances", "verdict", "what they do"],
                         [[f"#{r['modules'][0]}, #{r['modules'][1]}", " ; ".join(r["reactions"]),
