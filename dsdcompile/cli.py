@@ -20,6 +20,7 @@ from dsdcompile.config import (
     RateFuelConfig,
     RunConfig,
     SimulationConfig,
+    VerificationConfig,
 )
 from dsdcompile.constructions import names as construction_names
 from dsdcompile.errors import EXIT_FAILURE, DsdCompileError, InputError
@@ -31,6 +32,7 @@ _AGREE = AgreementConfig()
 _RUN = RunConfig()
 _DSD = DSDConfig()
 _EXEC = ExecutionConfig()
+_VER = VerificationConfig()
 _KIN = KineticsConfig()
 _RATE = RateFuelConfig()
 _LAB = LabConfig()
@@ -72,6 +74,11 @@ def main() -> None:
     dsdcompile train [options]          train a BinaryConnect network
     dsdcompile sequences DESIGN         nucleotide sequences and order sheets
     dsdcompile mix DESIGN --inputs CSV  input sheets for new samples (design untouched)
+
+    \b
+    Exit codes: 0 success; 1 failure; 2 bad usage or input (nothing written);
+    3 the DNA implementation was proven not to implement the CRN (folder written);
+    4 verification was inconclusive (folder written; --allow-inconclusive exits 0).
     """
 
 
@@ -98,7 +105,15 @@ def main() -> None:
 @click.option("--module-timeout", type=float, default=_EXEC.module_timeout, show_default=True,
               help="Seconds one module shape's enumeration, and its verification, may take.")
 @click.option("--verify-whole/--no-verify-whole", default=_RUN.verify_whole, show_default=True,
-              help="Also enumerate and verify the whole system when it is small enough.")
+              help="Also enumerate and verify the whole system when it fits its time budget (--whole-budget).")
+@click.option("--whole-budget", type=float, default=_VER.whole_budget, show_default=True,
+              help="Seconds the whole-system check may take in all; larger systems are skipped with the reason "
+                   "in the report.")
+@click.option("--interactions/--no-interactions", default=_VER.interactions, show_default=True,
+              help="Check that no complex of one module reacts with a complex of another (needed for the "
+                   "per-module verdicts to hold for the whole design).")
+@click.option("--allow-inconclusive", is_flag=True, default=_RUN.allow_inconclusive,
+              help="Exit 0 when verification is inconclusive (default: exit code 4, after writing the folder).")
 @click.option("--binarize", type=click.Choice(["sign", "ternary"]), default=_COMPILE.binarize,
               help="Discretise real-valued weights instead of refusing them.")
 @click.option("--construction", type=click.Choice(list(construction_names())), default=_COMPILE.construction,
@@ -163,7 +178,9 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
 def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, dsd_crn: str,
                     max_products: int | None, max_strand_nt: int, executor: str, scheduler: str | None,
-                    workers: int | None, module_timeout: float, verify_whole: bool, binarize: str | None,
+                    workers: int | None, module_timeout: float, verify_whole: bool, whole_budget: float,
+                    interactions: bool,
+                    allow_inconclusive: bool, binarize: str | None,
                     construction: str | None, epsilon: float | None, annihilation: bool, rate: float,
                     t_max: float, ode_examples: int, ode_crn: str, plot_example: int, run_kinetics: bool,
                     kinetics_max_modules: int, kinetics_examples: int, unit_nm: float, rate_unit_nm: float,
@@ -171,13 +188,22 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                     fuel_safety: float, leak: float, volume_ul: float, min_volume_ul: float, reporters: bool,
                     dyes_csv: Path | None, fit_unit: bool, crn_json: bool, design_seqs: bool,
                     seq_seed: int, allow_sequence_failures: bool, quiet: bool) -> None:
-    """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
+    """Compile MODEL (a state_dict .pt, .safetensors, or a CRN file) and write a design folder.
+
+    \b
+    Exit codes: 0 success; 1 failure; 2 bad usage or input (nothing written); 3 the DNA
+    implementation was proven not to implement the CRN; 4 verification was inconclusive
+    (3 and 4 write the folder first; --allow-inconclusive turns 4 into 0); 5 sequence checks
+    still fail after the repair rounds (folder written; --allow-failures turns 5 into 0).
+    """
     try:
         config = run_config(binarize=binarize, annihilation=annihilation, construction=construction, epsilon=epsilon,
                             rate=rate, t_max=t_max, ode_examples=ode_examples, ode_crn=ode_crn,
                             max_products=max_products, max_strand_nt=max_strand_nt, executor=executor,
                             scheduler=scheduler, workers=workers, module_timeout=module_timeout, scheme=scheme,
-                            dsd_crn=dsd_crn, verify_whole=verify_whole, kinetics_max_modules=kinetics_max_modules,
+                            dsd_crn=dsd_crn, verify_whole=verify_whole, whole_budget=whole_budget,
+                            interactions=interactions,
+                            allow_inconclusive=allow_inconclusive, kinetics_max_modules=kinetics_max_modules,
                             kinetics_examples=kinetics_examples, unit_nm=unit_nm, rate_unit_nm=rate_unit_nm,
                             rate_draws=rate_draws, fuel_safety=fuel_safety, leak=leak, volume_ul=volume_ul,
                             min_volume_ul=min_volume_ul, reporters=reporters, dyes_csv=dyes_csv, fit_unit=fit_unit,
@@ -205,7 +231,8 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
                ode_crn=_AGREE.ode_crn, max_products=_DSD.max_products, max_strand_nt=_DSD.max_strand_nt,
                executor=_EXEC.executor, scheduler=_EXEC.scheduler, workers=_EXEC.workers,
                module_timeout=_EXEC.module_timeout, scheme=_RUN.scheme, dsd_crn=_RUN.dsd_crn,
-               verify_whole=_RUN.verify_whole, kinetics_max_modules=_KIN.max_modules,
+               verify_whole=_RUN.verify_whole, whole_budget=_VER.whole_budget, interactions=_VER.interactions,
+               allow_inconclusive=_RUN.allow_inconclusive, kinetics_max_modules=_KIN.max_modules,
                kinetics_examples=_KIN.examples, unit_nm=_KIN.unit_nM, rate_unit_nm=_RATE.unit_nM,
                rate_draws=_KIN.rate_draws, fuel_safety=_KIN.fuel_safety, leak=_KIN.leak, volume_ul=_LAB.volume_uL,
                min_volume_ul=_LAB.min_volume_uL, reporters=_DSD.reporters, dyes_csv=None, fit_unit=_LAB.fit_unit,
@@ -224,6 +251,8 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
         scheme=scheme,
         dsd_crn=dsd_crn,
         verify_whole=verify_whole,
+        allow_inconclusive=allow_inconclusive,
+        verification=replace(_VER, interactions=interactions, whole_budget=whole_budget),
         kinetics=replace(_KIN, max_modules=kinetics_max_modules, examples=kinetics_examples,
                          implementation_examples=kinetics_examples, unit_nM=unit_nm, rate_draws=rate_draws,
                          fuel_safety=fuel_safety, leak=leak),

@@ -179,20 +179,24 @@ class ExecutionConfig:
 class VerificationConfig:
     """How enumerated DSD modules are checked against their formal reactions.
 
-    ``method`` decides the verdict: "modular-bisimulation" (one check per module shape) or
-    "pathway-decomposition". ``second_method`` runs as well on every shape and is reported
-    beside it without changing the verdict (None: skip). Time limits are in
-    :class:`ExecutionConfig`; running out of time gives the verdict "inconclusive". The whole
-    system is verified as well only when its implementation has at most
-    ``whole_max_reactions`` condensed reactions: whole-system bisimulation grows
-    exponentially with the number of modules (measured: 7.7 s for two 4-intermediate
-    modules, 98 s for three; a 60-reaction IRIS implementation ran past 300 s).
-    ``max_states`` bounds the state-space search that explains a failed check.
+    ``method`` names the primary check per module shape: "modular-bisimulation" or
+    "pathway-decomposition". ``second_method`` runs as well on every shape (None: skip); either
+    proving a module wrong makes it not-equivalent. Time limits are in :class:`ExecutionConfig`;
+    running out of time gives the verdict "inconclusive". ``interactions`` checks that no complex
+    reachable in one module reacts with a complex reachable in another (the condition under
+    which per-module verdicts compose; :mod:`dsdcompile.verify.interaction`). The whole system
+    is also enumerated and verified when that fits ``whole_budget`` seconds in all
+    (:mod:`dsdcompile.verify.whole`), with at most ``whole_max_reactions`` condensed reactions
+    (None: no cap): whole-system bisimulation grows exponentially with the number of modules
+    (measured: 7.7 s for two 4-intermediate modules, 98 s for three). ``max_states`` bounds the
+    state-space searches that refute an implementation or explain a failed check.
     """
 
     method: str = "modular-bisimulation"
     second_method: str | None = "pathway-decomposition"
-    whole_max_reactions: int = 40
+    whole_max_reactions: int | None = None
+    whole_budget: float = 5.0
+    interactions: bool = True
     permissive: str = "default"  # crnverifier's permissive-condition checker: default/graphsearch/bruteforce
     max_states: int = 20_000
 
@@ -201,7 +205,9 @@ class VerificationConfig:
         one_of(self, "method", methods)
         one_of(self, "second_method", (None, *methods))
         one_of(self, "permissive", ("default", "graphsearch", "bruteforce"))
-        at_least(self, 0, "whole_max_reactions")
+        if self.whole_max_reactions is not None:
+            at_least(self, 0, "whole_max_reactions")
+        non_negative(self, "whole_budget")
         at_least(self, 1, "max_states")
 
 
@@ -216,7 +222,9 @@ class DSDConfig:
     Domain lengths of None take the scheme's own defaults. Fuels are present at
     ``fuel_concentration`` relative to a unit signal concentration until the kinetics stage
     plans them. ``reporters`` adds a fluorophore/quencher reporter for every output rail
-    (:mod:`dsdcompile.dsd.reporters`), enumerated and verified with the modules.
+    (:mod:`dsdcompile.dsd.reporters`), enumerated and verified with the modules. A stoichiometric
+    coefficient above ``max_coefficient`` is refused: a reaction making n copies of a species
+    becomes a tree of about n/K modules, and 10^6 copies took 46 s and 431 MB of output.
     """
 
     max_products: int | None = None
@@ -226,8 +234,10 @@ class DSDConfig:
     branch_nt: int | None = None
     fuel_concentration: float = 100.0
     reporters: bool = True
+    max_coefficient: int = 1000
 
     def __post_init__(self) -> None:
+        at_least(self, 1, "max_coefficient")
         if self.max_products is not None:
             at_least(self, 1, "max_products")
         for name in ("toehold_nt", "branch_nt"):
@@ -242,8 +252,9 @@ class EnumerationConfig:
     """Peppercorn's settings for reaction enumeration (per module, or for a whole system).
 
     The first three are peppercorn's own polymerisation guards; the release cutoff and rate
-    thresholds are peppercorn's, with nuskell's defaults. Time limits are in
-    :class:`ExecutionConfig`.
+    thresholds are peppercorn's, with nuskell's defaults. ``max_complex_size`` is raised to two
+    strands more than the largest initial complex when that is larger (a join gate of n inputs
+    has n + 1 strands). Time limits are in :class:`ExecutionConfig`.
     """
 
     max_complex_size: int = 10
@@ -445,7 +456,8 @@ class RunConfig:
     allow_sequence_failures: bool = False  # exit 0 (not 5) when sequence checks still fail after repair
     scheme: str = "none"
     dsd_crn: str = "formal"  # which CRN the DSD stage translates (formal: fewer nucleotides, measured)
-    verify_whole: bool = True  # also enumerate and verify the whole system when it is small enough
+    verify_whole: bool = True  # also enumerate and verify the whole system when it fits its time budget
+    allow_inconclusive: bool = False  # an inconclusive verification ends the run with exit code 4 unless allowed
     crn_json: bool = True  # also write formal.json / reduced.json beside the .crn files
     run_kinetics: bool = True  # kinetics stage and wet-lab tables after the DSD stage (needs --inputs)
     plot_example: int = 0

@@ -6,7 +6,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INPUT = 2
 EXIT_NOT_EQUIVALENT = 3
-EXIT_SEQUENCE_CHECKS = 5   # 4 is reserved for "verification inconclusive"
+EXIT_INCONCLUSIVE = 4
+EXIT_SEQUENCE_CHECKS = 5
 
 
 class DsdCompileError(Exception):
@@ -87,3 +88,7 @@ class SequenceChecksFailed(DsdCompileError):
         self.failing = failing
         self.advice = advice
         super().__init__(message)
+class Inconclusive(DsdCompileError):
+    """Verification could decide neither way (a check ran out of time or could not run); the folder is written."""
+
+    exit_code = EXIT_INCONCLUSIVE

@@ -144,17 +144,21 @@ def test_anderson_model_end_to_end(tmp_path):
     assert (tmp_path / "a" / "convergence.png").exists()
 
 
-def test_anderson_model_through_dsd_and_kinetics(tmp_path):
-    """A 2-2 real-weight net through soloveichik2010, real enumeration and rate-setting fuel kinetics, on the CLI."""
+def test_anderson_model_through_dsd_is_proven_wrong_by_its_2y_to_y_modules(tmp_path):
+    """A 2-2 real-weight net through soloveichik2010 and real enumeration, on the CLI.
+
+    soloveichik2010's join gate for ``2 Y -> Y`` carries no private domain on its bottom strand,
+    so one Y can release the output: verification proves it (exit 3, folder written) and the
+    implementation kinetics are skipped. tests/test_rate_fuel.py runs the rate-setting kinetics.
+    """
     torch.manual_seed(3)
     torch.save(torch.nn.Sequential(torch.nn.Linear(2, 2)).state_dict(), tmp_path / "tiny.pt")
     (tmp_path / "x.csv").write_text("0.5,-1\n1,0.3\n")
     res = _run([tmp_path / "tiny.pt", "--construction", "anderson2021", "--scheme", "soloveichik2010",
                 "--inputs", tmp_path / "x.csv", "--out", tmp_path / "a", "--workers", "2"])
-    assert res.exit_code == 0, res.output
-    assert "kinetics (rate-dependent, 2 examples, 1 nM per unit)" in res.output
+    assert res.exit_code == 3, res.output
+    assert "2 S0 -> S0" in res.output and "more than any state the formal CRN reaches" in res.output
     s = json.loads((tmp_path / "a" / "summary.json").read_text())
-    k = s["kinetics"]
-    assert s["dsd"]["rate_dependent"] is True and k["rate_dependent"] is True and k["unit_nM"] == 1.0
-    assert k["examples"] == 2 and k["label_agreement"] == 1.0 and k["max_rel_error"] < 0.05
-    assert {"fuel.csv", "kinetics.csv", "dsd.pil"} <= set(s["files"])
+    assert s["dsd"]["rate_dependent"] is True and s["verification"]["verdict"] == "not-equivalent"
+    assert "not-equivalent" in json.dumps(s["kinetics"])
+    assert {"dsd.pil", "verification.md", "verified.crn"} <= set(s["files"])

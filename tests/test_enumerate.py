@@ -104,7 +104,9 @@ def test_pil_round_trip_and_output_files(tmp_path):
     assert back.reactions
 
 
-def test_initial_signals_cover_inputs_and_biases():
+def test_every_species_gets_a_signal_strand_inputs_and_biases_first():
     system = translate(parse_crn(CRN_TEXT), "soloveichik2010", DSDConfig())
-    names = {c.name: c.concentration for c in initial_signals(system)}
-    assert names == {"X": 0.0, "B": 0.5}
+    signals = initial_signals(system)
+    assert [c.name for c in signals[:2]] == ["X", "B"]
+    assert {c.name: c.concentration for c in signals} == {"X": 0.0, "B": 0.5, "A": 0.0, "Y": 0.0, "Z": 0.0}
+    assert {c.role for c in signals} == {"signal"}

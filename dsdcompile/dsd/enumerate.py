@@ -109,7 +109,7 @@ def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, executi
 
 def _content_name(c: Complex) -> str:
     # Complexes made only of signal domains are the same molecule in every module: name them by content.
-    return "c" + hashlib.blake2b(c.kernel().encode(), digest_size=6).hexdigest()
+    return "c" + hashlib.blake2b(c.canonical().kernel().encode(), digest_size=6).hexdigest()
 
 
 def instantiate(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> ModuleImplementation:
@@ -134,7 +134,8 @@ def instantiate(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> Mo
     fuels = tuple(names[f.name] for f in tpl.fuels)
     wastes = tuple(dict.fromkeys(names[c.name] for c in enumerated.complexes if c.name not in signal_of))
     return ModuleImplementation(index=i, formal=system.reaction(i), shape=tpl.shape, reactions=reactions,
-                                signals=tuple(signals.items()), fuels=fuels, wastes=wastes)
+                                signals=tuple(signals.items()), fuels=fuels, wastes=wastes,
+                                formal_index=int(system.origin[i]) if system.origin is not None else None)
 
 
 def _suffixes(tpl: ModuleTemplate) -> tuple[str, ...]:

@@ -22,10 +22,11 @@ class ModuleImplementation:
     product counts and multiplicities), so verifying one representative covers them all.
     """
 
-    index: int  # position of the formal reaction in the CRN that was translated
+    index: int  # position of the reaction in the split CRN (verified.crn)
     formal: Reaction
     shape: str
     reactions: tuple[ImplReaction, ...]
     signals: tuple[tuple[str, str], ...]  # (implementation species, formal species)
     fuels: tuple[str, ...]
     wastes: tuple[str, ...] = ()
+    formal_index: int | None = None  # the reaction of the translated CRN (formal.crn) this module comes from

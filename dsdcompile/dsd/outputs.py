@@ -26,12 +26,17 @@ def domain_table(system: DSDSystem) -> Iterator[tuple[str, int, str]]:
 
 
 def initial_signals(system: DSDSystem) -> list[Complex]:
-    """Canonical signal complexes of the inputs (concentration 0: set per example) and of initially present species."""
+    """One canonical signal complex per species of the split CRN: inputs first (concentration 0, set per
+    example), then initially present species, then every other species (concentration 0).
+
+    Every species gets its strand, so a user can order the strand of any formal species, and the
+    whole-system check seeds every species whatever the CRN declares.
+    """
     crn = system.split_crn
     init: dict[str, float] = {}
     for name, v in crn.initial:
         init[name] = init.get(name, 0.0) + v
-    names = [s for sig in crn.inputs for s in sig.species] + [n for n in init]
+    names = [s for sig in crn.inputs for s in sig.species] + list(init) + [s.name for s in crn.species]
     out = []
     for name in dict.fromkeys(names):
         role = "helper" if crn.by_name[name].role is Role.HELPER else "signal"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import time
@@ -20,9 +21,16 @@ from dsdcompile.errors import EnumerationLimit, InputError, InternalError
 # recursion elsewhere in the process (json.loads of deeply nested input) overflows the C stack
 # instead of raising RecursionError. The limit is restored here and raised only around its calls.
 _RECURSION_LIMIT = sys.getrecursionlimit()
+from dsdobjects import clear_singletons  # noqa: E402
 from peppercornenumerator.enumerator import Enumerator, PolymerizationError  # noqa: E402
 from peppercornenumerator.input import read_pil as pep_read  # noqa: E402
-from peppercornenumerator.objects import clear_memory  # noqa: E402
+from peppercornenumerator.objects import (  # noqa: E402
+    PepperComplex,
+    PepperDomain,
+    PepperMacrostate,
+    PepperReaction,
+    PepperStrand,
+)
 
 _PEPPERCORN_RECURSION_LIMIT = sys.getrecursionlimit()
 sys.setrecursionlimit(_RECURSION_LIMIT)
@@ -97,7 +105,10 @@ def _quiet() -> ExitStack:
 
 
 def _clear() -> None:
-    clear_memory()
+    # peppercorn's clear_memory() runs gc.collect() first, which costs 0.1 s and more in a process
+    # holding a large design; the registries can be emptied without it (we hold no references).
+    for cls in (PepperDomain, PepperStrand, PepperComplex, PepperMacrostate, PepperReaction):
+        clear_singletons(cls)
 
 
 def read_pil(text: str) -> tuple[dict[str, int], list[Complex]]:
@@ -123,6 +134,23 @@ def read_pil(text: str) -> tuple[dict[str, int], list[Complex]]:
         quiet.__exit__(None, None, None)
 
 
+def _pepper_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]) -> list:
+    """Peppercorn's objects for our complexes, built directly: its PIL reader costs two gc.collect() per call."""
+    domains = {}
+    for d, n in lengths.items():
+        dom = PepperDomain(d, length=n)
+        domains[d], domains[d + "*"] = dom, ~dom
+    out = []
+    for c in complexes:
+        sequence: list = []
+        for k, strand in enumerate(c.strands):
+            if k:
+                sequence.append("+")
+            sequence += [domains[d] for d in strand]
+        out.append(PepperComplex(sequence, list(c.structure), name=c.name))
+    return out
+
+
 def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int], config: EnumerationConfig,
                         *, label: str = "system") -> Enumerated:
     """Enumerate what the given (initially present) complexes do; condensed reactions with peppercorn's rates.
@@ -135,10 +163,11 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
     enum = None
     quiet = _quiet()
     try:
-        cxs, rxns = pep_read(pil_text(given.values(), lengths))
-        initial = [cxs[name] for name in given]
-        enum = Enumerator(initial, rxns, named_complexes=initial)
-        enum.max_complex_size = config.max_complex_size
+        initial = _pepper_complexes(given.values(), lengths)
+        enum = Enumerator(initial, [], named_complexes=initial)
+        # A join of n inputs is a gate of n + 1 strands: the limit guards against polymers, so it
+        # counts from the largest given complex (plus an input bound to it and one transient partner).
+        enum.max_complex_size = max(config.max_complex_size, max(len(c.strands) for c in given.values()) + 2)
         enum.max_complex_count = max(config.max_complex_count, len(initial))
         enum.max_reaction_count = config.max_reaction_count
         enum.release_cutoff = config.release_cutoff
@@ -151,31 +180,38 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
             condensed = list(enum.condensed_reactions)
         except PolymerizationError as e:
             raise EnumerationLimit(f"{label}: peppercorn stopped: {e} (limits: max_complex_size="
-                                   f"{config.max_complex_size}, max_complex_count={config.max_complex_count}, "
+                                   f"{enum.max_complex_size}, max_complex_count={config.max_complex_count}, "
                                    f"max_reaction_count={config.max_reaction_count})") from None
-        resting = {}
+        resting: dict[str, Complex] = {}
         for cplx in enum.resting_complexes:
             if cplx.name in given:
                 resting[cplx.name] = given[cplx.name]
             else:
                 strands, structure = parse_kernel(cplx.kernel_string)
-                resting[cplx.name] = Complex(cplx.name, strands, structure, "intermediate")
+                resting[cplx.name] = Complex(cplx.name, strands, structure, "intermediate").canonical()
+        # Peppercorn's own names follow its exploration order, which depends on string hashing: name new
+        # complexes by their canonical kernel instead, so that the same input gives the same output.
+        order = sorted((n for n in resting if n not in given), key=lambda n: resting[n].kernel())
+        names = {n: n for n in given} | {n: f"x{k}" for k, n in enumerate(order)}
         rep = {}
         for ms in enum.resting_macrostates:
-            names = sorted(c.name for c in ms.complexes)
+            members = [c.name for c in ms.complexes]
             # Prefer a given complex as the representative: it keeps its meaning (signal, fuel).
-            rep[ms.name] = next((n for n in names if n in given), names[0])
-        reactions = tuple(
-            (tuple(rep[m.name] for m in r.reactants), tuple(rep[m.name] for m in r.products),
+            best = min(members, key=lambda n: (n not in given, resting[n].kernel() if n in resting else n))
+            rep[ms.name] = names[best]
+        reactions = tuple(sorted(
+            (tuple(sorted(rep[m.name] for m in r.reactants)), tuple(sorted(rep[m.name] for m in r.products)),
              float(r.rate_constant[0]))
             for r in condensed
-        )
+        ))
         kept = {n for r in reactions for side in r[:2] for n in side} | set(given)
-        return Enumerated(tuple(c for n, c in resting.items() if n in kept or n in rep.values()),
-                          reactions, time.perf_counter() - start)
+        out = [dataclasses.replace(c, name=names[n]) for n, c in resting.items()]
+        out = [c for c in out if c.name in kept or c.name in rep.values()]
+        return Enumerated(tuple(sorted(out, key=lambda c: (c.name not in given, c.kernel()))), reactions,
+                          time.perf_counter() - start)
     finally:
         if enum is not None:
             enum.clear()
-        enum = cxs = rxns = initial = condensed = None  # noqa: F841 - drop references before clearing
+        enum = initial = condensed = None  # noqa: F841 - drop references before clearing
         _clear()
         quiet.__exit__(None, None, None)

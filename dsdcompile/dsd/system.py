@@ -56,6 +56,15 @@ class Complex:
             out.append(f"{d}(" if char == "(" else ")" if char == ")" else d)
         return " ".join(out)
 
+    def canonical(self) -> Complex:
+        """The same complex with its strands rotated so that its kernel string is the smallest of all rotations.
+
+        Peppercorn may return a complex in any rotation, and which one depends on the order in
+        which it explored (hence on string hashing); naming complexes by this form makes
+        enumeration outputs reproducible.
+        """
+        return self if len(self.strands) < 2 else min(_rotations(self), key=lambda c: c.kernel())
+
     def renamed(self, name: str, domain: dict[str, str], role: str | None = None,
                 concentration: float | None = None) -> Complex:
         """This complex with its name and domains replaced (complements follow their domain)."""
@@ -63,6 +72,36 @@ class Complex:
             return domain[d[:-1]] + "*" if d.endswith("*") else domain[d]
         return Complex(name, tuple(tuple(swap(d) for d in s) for s in self.strands), self.structure,
                        role or self.role, self.concentration if concentration is None else concentration, self.part)
+
+
+def _rotations(c: Complex) -> Iterator[Complex]:
+    """Every cyclic rotation of a multi-stranded complex, its dot-bracket recomputed (a circular
+    non-crossing pairing stays non-crossing under rotation)."""
+    sizes = [len(s) for s in c.strands]
+    flat = c.structure.replace("+", "")
+    partner: dict[int, int] = {}
+    stack: list[int] = []
+    for k, char in enumerate(flat):
+        if char == "(":
+            stack.append(k)
+        elif char == ")":
+            j = stack.pop()
+            partner[j], partner[k] = k, j
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    total = len(flat)
+    for r in range(len(sizes)):
+        order = list(range(r, len(sizes))) + list(range(r))
+        old = [starts[i] + k for i in order for k in range(sizes[i])]
+        new = {o: n for n, o in enumerate(old)}
+        chars = ["."] * total
+        for o, n in new.items():
+            if o in partner:
+                chars[n] = "(" if new[partner[o]] > n else ")"
+        out, pos = [], 0
+        for i in order:
+            out.append("".join(chars[pos:pos + sizes[i]]))
+            pos += sizes[i]
+        yield Complex(c.name, tuple(c.strands[i] for i in order), "+".join(out), c.role, c.concentration, c.part)
 
 
 @dataclass(frozen=True)
@@ -88,7 +127,7 @@ class ModuleTemplate:
     products: tuple[int, ...]
     n_species: int
     domains: tuple[Domain, ...]  # every local domain, signal and private
-    inputs: tuple[Complex, ...]  # canonical signal complexes of the reactants, named S{k}
+    inputs: tuple[Complex, ...]  # canonical signal complexes of every local species, named S{k}
     fuels: tuple[Complex, ...]  # named f{j}
     source_fuel: bool = False  # a reaction without reactants: S0 is a fuel standing for nothing
 

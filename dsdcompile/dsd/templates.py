@@ -92,13 +92,23 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...]) -> ModuleTe
     raw = scheme.translate(react_maps, prod_maps, new_domain)
     if not raw:
         raise SchemeError(f"scheme {scheme.name!r} produced no fuels for shape {shape_label(scheme.name, key)}")
+    seen: set[str] = set()
     for role, strands, structure in raw:
         name = f"f{len(fuels)}"
         _check_structure(f"{name} ({role}) of {scheme.name}", strands, structure, set(domains))
-        fuels.append(Complex(name, tuple(tuple(s) for s in strands), structure, "fuel", part=role))
+        fuel = Complex(name, tuple(tuple(s) for s in strands), structure, "fuel", part=role)
+        # Repeated reactants make some schemes emit the same fuel twice (soloveichik2010's translator
+        # for 3 A -> B): it is one molecule, present in excess, so it is listed once.
+        form = fuel.canonical().kernel()
+        if form not in seen:
+            seen.add(form)
+            fuels.append(fuel)
+    # Every local species' canonical signal is present when the module is enumerated, products too: a
+    # product strand made elsewhere (another module's history, or an initial concentration) must meet
+    # this module's complexes in the enumeration, not only the strand this module releases itself.
     inputs = tuple(
         Complex(f"S{k}", (tuple(f"S{k}-{s}" for s, _ in layout),), "." * len(layout), "signal")
-        for k in dict.fromkeys(reactants)
+        for k in range(len(key))
     )
     return ModuleTemplate(shape_label(scheme.name, key), reactants, products, len(key), tuple(domains.values()),
                           inputs, tuple(fuels), source)

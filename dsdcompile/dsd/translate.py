@@ -10,10 +10,22 @@ from dsdcompile.config import DSDConfig
 from dsdcompile.dsd.schemes import load_scheme
 from dsdcompile.dsd.system import DSDSystem
 from dsdcompile.dsd.templates import auto_max_products, build_template, canonical
+from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
 from dsdcompile.passes.split import absorb_unimolecular, split_with_origin
 
 __all__ = ["translate"]
+
+
+def _check_coefficients(crn: CRN, limit: int) -> None:
+    """Refuse a coefficient above ``limit`` before any work: it would become ~coefficient/K modules."""
+    for i, r in enumerate(crn.reactions):
+        worst = max((c for _, c in r.reactants + r.products), default=0)
+        if worst > limit:
+            text = str(r)
+            raise InputError(f"reaction {i} ({text[:80] + ' …' if len(text) > 80 else text}) has a stoichiometric "
+                             f"coefficient {worst} above DSDConfig.max_coefficient={limit}: the DSD stage would "
+                             f"need about {worst} strands for it")
 
 
 def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,
@@ -21,6 +33,7 @@ def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,
     """Translate ``crn`` with the named scheme (or a .py scheme file): absorb and split to K products, one module
     per reaction of the split CRN; every reaction shape is translated once. ``progress(n)`` counts reactions."""
     config = config or DSDConfig()
+    _check_coefficients(crn, config.max_coefficient)
     sch = load_scheme(scheme, toehold_nt=config.toehold_nt, branch_nt=config.branch_nt)
     max_reactants = max((r.order for r in crn.reactions), default=1)
     k = config.max_products or auto_max_products(sch, max_reactants, config.max_strand_nt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -19,7 +20,7 @@ from dsdcompile.progress import Progress
 from dsdcompile.stages.crn import CRNResult
 from dsdcompile.verify.result import VerificationResult
 
-DSD_FILES = ("dsd.pil", "strands.csv", "complexes.csv", "domains.csv")
+DSD_FILES = ("dsd.pil", "strands.csv", "complexes.csv", "domains.csv", "verified.crn")
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,10 +85,13 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     they run here. Raising on a not-equivalent verdict is left to the caller, so that the
     design folder with its counterexample is written first.
     """
-    from dsdcompile.dsd.enumerate import enumerate_modules, enumerate_whole
+    from dsdcompile.dsd.enumerate import enumerate_templates, instantiate
     from dsdcompile.dsd.translate import translate
-    from dsdcompile.verify import verify_modules, verify_whole
-    from dsdcompile.verify.modular import attach_whole
+    from dsdcompile.verify import verify_modules
+    from dsdcompile.verify.fuels import check_fuels
+    from dsdcompile.verify.interaction import check_interactions
+    from dsdcompile.verify.result import conclude
+    from dsdcompile.verify.whole import check_whole_system
 
     # peppercorn clears its object registry with gc.collect() before and after every
     # enumeration; with the long-lived objects of the run (modules, the CRNs) moved out of the
@@ -103,21 +107,42 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     progress.log(f"translated with {system.scheme}: {system.n_modules} modules, {len(system.templates)} shapes, "
                  f"K = {system.max_products} products per module")
     with progress.stage("enumerate"):
-        with progress.bar(system.n_modules, "enumerate (peppercorn)", unit="module") as update:
-            modules = enumerate_modules(system, config.enumeration, execution=config.execution, executor=executor,
-                                        progress=update)
+        with progress.bar(len(set(system.module_template.tolist())), "enumerate (peppercorn)", unit="shape") as update:
+            enumerated = enumerate_templates(system, config.enumeration, execution=config.execution,
+                                             executor=executor, progress=update)
+        modules = [instantiate(system, i, enumerated[int(system.module_template[i])]) for i in range(system.n_modules)]
+    vcfg = config.verification
     with progress.stage("verify"):
         with progress.bar(len(system.templates), "verify (per shape)", unit="shape") as update:
-            result = verify_modules(modules, config.verification, execution=config.execution, executor=executor,
-                                    progress=update)
-    n_impl = sum(len(m.reactions) for m in modules)
-    if config.verify_whole and n_impl <= config.verification.whole_max_reactions:
+            result = verify_modules(modules, vcfg, execution=config.execution, executor=executor, progress=update)
+    started = time.perf_counter()
+    fuels = check_fuels(system, config.enumeration)
+    if system.n_modules < 2:
+        interaction = {"verdict": "equivalent", "classes": 0, "pairs": 0, "complex_pairs_enumerated": 0,
+                       "interacting_classes": 0, "interacting_pairs": 0, "seconds": 0.0, "interacting": [],
+                       "detail": "a single module: nothing to interact with"}
+    else:
+        # without the check the modular verdicts are not shown to compose: no proof of equivalence
+        interaction = {"verdict": "inconclusive", "classes": 0, "pairs": 0, "complex_pairs_enumerated": 0,
+                       "interacting_classes": 0, "interacting_pairs": 0, "seconds": 0.0, "interacting": [],
+                       "detail": "not checked (--no-interactions): the per-module verdicts are not shown to hold "
+                                 "for the modules together"}
+    if vcfg.interactions and system.n_modules >= 2:
+        with progress.stage("verify interactions"):
+            with progress.bar(None, "module interactions", unit="class") as update:
+                checked = check_interactions(
+                    system, enumerated, config.enumeration, permissive=vcfg.permissive, max_states=vcfg.max_states,
+                    timeout=config.execution.module_timeout or None, executor=executor, progress=update)
+            interaction = checked.to_dict()
+            progress.log(f"module interactions: {checked.classes} pair classes ({checked.pairs} pairs), "
+                         f"{len(checked.interacting)} interacting: {checked.verdict}")
+    whole = None
+    if config.verify_whole:
         with progress.stage("verify whole"):
-            whole = enumerate_whole(system, config.enumeration, execution=config.execution)
-            checked = verify_whole(system.split_crn, whole.reactions, whole.signals, whole.fuels,
-                                   config.verification, execution=config.execution)
-            result = attach_whole(result, checked)
-    reporters, system, result = _reporters(system, result, config, progress, executor)
+            whole = check_whole_system(system, enumerated, config.enumeration, vcfg, config.execution)
+    reporters, system, reporter_block = _reporters(system, config, progress, executor)
+    result = conclude(result, fuels=fuels, interaction=interaction, whole=whole, reporters=reporter_block,
+                      seconds=time.perf_counter() - started)
     rate_dependent = crn.rate_dependent
     helpers = tuple(s.name for s in target.species if s.name not in source.index)
     out = DSDResult(system, modules, result, config.dsd_crn, rate_dependent, helpers,
@@ -128,28 +153,28 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     return out
 
 
-def _reporters(system: DSDSystem, result: VerificationResult, config: RunConfig, progress: Progress,
-               executor: Executor | None) -> tuple[ReporterSet, DSDSystem, VerificationResult]:
+def _reporters(system: DSDSystem, config: RunConfig, progress: Progress,
+               executor: Executor | None) -> tuple[ReporterSet, DSDSystem, dict | None]:
     """Readout reporters for every output rail, enumerated and verified like the modules (none if disabled)."""
     if not config.dsd.reporters:
-        return ReporterSet(skipped="reporters disabled (--no-reporters)"), system, result
+        return ReporterSet(skipped="reporters disabled (--no-reporters)"), system, None
     from dsdcompile.dsd.reporters import build_reporters
-    from dsdcompile.verify.reporters import attach_reporters, verify_reporters
+    from dsdcompile.verify.reporters import verify_reporters
 
     with progress.stage("reporters"):
         reporters = build_reporters(system, config.enumeration, execution=config.execution, executor=executor)
         block = verify_reporters(reporters, system.split_crn, config.verification, execution=config.execution,
                                  executor=executor)
     progress.log(f"reporters: {block.get('reporters', 0)} ({block.get('skipped') or block['verdict']})")
-    return reporters, replace(system, reporters=reporters.complexes), attach_reporters(result, block)
+    return reporters, replace(system, reporters=reporters.complexes), block
 
 
 def write_dsd_files(dsd: DSDResult, folder: Path, *, domain_sequences: Mapping[str, str] | None = None,
                     kinetics=None) -> list[str]:
-    """dsd.pil, strands.csv, complexes.csv, domains.csv (with sequences when designed) and the verification reports.
-
-    With a kinetics stage result that planned the tube, dsd.pil carries its concentrations (nM).
-    """
+    """dsd.pil, strands.csv, complexes.csv, domains.csv (with sequences when designed), verified.crn and the
+    verification reports. With a kinetics stage result that planned the tube, dsd.pil carries its concentrations
+    (nM)."""
+    from dsdcompile.crn_io import write_crn
     from dsdcompile.dsd.outputs import write_dsd_outputs
     from dsdcompile.errors import InternalError
     from dsdcompile.verify import write_reports
@@ -157,6 +182,10 @@ def write_dsd_files(dsd: DSDResult, folder: Path, *, domain_sequences: Mapping[s
     planned = kinetics.planned_nM(dsd.system) if kinetics is not None else None
     written = write_dsd_outputs(dsd.system, folder, domain_sequences=domain_sequences,
                                 unit_nM=kinetics.unit_nM if planned is not None else 1.0, concentrations_nM=planned)
+    # The CRN whose reactions the modules implement, numbered as the report numbers modules.
+    write_crn(dsd.system.split_crn, folder / "verified.crn", comments=(
+        f"the split CRN that verification checked: reaction k is module #k of verification.md; "
+        f"{dsd.system.split_reactions} reaction(s) of the {dsd.crn_form} CRN were split into helper trees",))
     expected = {k: dsd.counts[k] for k in written}
     if written != expected:  # the summary's counts are computed without the files: they must agree
         raise InternalError(f"DSD file counts {written} differ from the counted design {expected}")

@@ -84,7 +84,8 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
     """Run every stage for ``model`` and write the design folder ``out_dir``; nothing is written unless all succeed.
 
     A verdict of not-equivalent raises :class:`~dsdcompile.errors.NotEquivalent` (exit code 3)
-    after the folder, with its counterexample, has been written.
+    after the folder, with its counterexample, has been written; an inconclusive one raises
+    :class:`~dsdcompile.errors.Inconclusive` (exit code 4) unless ``config.allow_inconclusive``.
     """
     progress = progress or Progress(quiet=config.quiet)
     model, out_dir = Path(model), Path(out_dir)
@@ -170,8 +171,10 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
             write_index(tmp)
     progress.log(f"wrote {out_dir}/ ({len(files)} files)")
     if dsd is not None:
-        # the folder, with the counterexample in its report, is written before this exit (code 3)
+        # the folder, with the counterexample in its report, is written before this exit (code 3, or 4)
         dsd.verification.raise_if_not_equivalent()
+        if not config.allow_inconclusive:
+            dsd.verification.raise_if_inconclusive()
     if seqs is not None and not seqs.passed and not config.allow_sequence_failures:
         seqs.raise_failed(out_dir)  # exit 5, after the folder with sequence_report.md is written
     return DesignResult(out_dir, summary, crn, agreement, dsd, kinetics, lab, seqs)

@@ -1,4 +1,4 @@
-"""Verification of DSD implementations against formal CRNs: modular CRN bisimulation, pathway decomposition, reports."""
+"""Verification of DSD implementations: modules, fuels, module interactions, the whole system, and the reports."""
 
 from dsdcompile.verify.modular import attach_whole, verify_modules, verify_whole
 from dsdcompile.verify.report import write_reports

@@ -20,11 +20,13 @@ from dsdcompile.verify.result import (
     BISIMULATION,
     INCONCLUSIVE,
     MODULAR_BISIMULATION,
+    NOT_EQUIVALENT,
     PATHWAY_DECOMPOSITION,
     Check,
     ModuleVerdict,
     VerificationResult,
     combine,
+    conclude,
 )
 from dsdcompile.verify.system import (
     PreparedModule,
@@ -151,12 +153,17 @@ def verify_modules(modules: Sequence[ModuleImplementation], config: Verification
         if len(set(decisive.values())) > 1:  # e.g. correct under pathway decomposition but not bisimulation
             disagree = "methods disagree: " + ", ".join(f"{k} says {v}" for k, v in decisive.items())
             note = f"{note}; {disagree}" if note else disagree
+        # One verdict per shape: any method that proves the module wrong decides it (exit 3); otherwise
+        # the primary method's verdict stands.
+        wrong = next((c for c, _ in checks if c.verdict == NOT_EQUIVALENT), None)
+        decided = wrong or primary
         verdicts.append(ModuleVerdict(
-            shape=label, representative=rep.index, instances=len(members), verdict=primary.verdict,
-            method=primary.method, interpretation=interpretation, counterexample=primary.detail
-            if primary.verdict != "equivalent" else None, seconds=round(sum(c.seconds for c, _ in checks), 6),
+            shape=label, representative=rep.index, instances=len(members), verdict=decided.verdict,
+            method=decided.method, interpretation=interpretation, counterexample=decided.detail
+            if decided.verdict != "equivalent" else None, seconds=round(sum(c.seconds for c, _ in checks), 6),
             formal=fmt_rxn(rep.formal), reactions=tuple(fmt_rxn(r) for r in rep.icrn), fuels=rep.fuels,
-            members=tuple(modules[i].index for i in members), checks=tuple(c for c, _ in checks), note=note))
+            members=tuple(modules[i].index for i in members), checks=tuple(c for c, _ in checks), note=note,
+            formal_index=modules[members[0]].formal_index))
 
     return VerificationResult(
         method=config.method, verdict=combine(v.verdict for v in verdicts), seconds=time.perf_counter() - start,
@@ -175,8 +182,8 @@ def verify_whole(formal: CRN, implementation_reactions: Iterable[Sequence], sign
                  execution: ExecutionConfig | None = None) -> VerificationResult:
     """CRN bisimulation of the whole implementation (and the second method, if any) under the whole-system time limit.
 
-    Implementations larger than ``whole_max_reactions`` condensed reactions are not attempted
-    (verdict inconclusive): whole-system search grows exponentially with the system.
+    Implementations larger than ``whole_max_reactions`` condensed reactions (None: no cap) are
+    not attempted (verdict inconclusive). Either method proving it wrong makes it not-equivalent.
     """
     start = time.perf_counter()
     config = config or VerificationConfig()
@@ -189,27 +196,27 @@ def verify_whole(formal: CRN, implementation_reactions: Iterable[Sequence], sign
     timeout = _limit(execution.whole_verification_timeout)
     checks: list[tuple[Check, dict]] = []
     for method in methods:
-        if len(icrn) > config.whole_max_reactions:
+        if config.whole_max_reactions is not None and len(icrn) > config.whole_max_reactions:
             checks.append((Check(method, INCONCLUSIVE, 0.0, f"not attempted: {len(icrn)} condensed reactions exceed "
                                  f"whole_max_reactions={config.whole_max_reactions}"), {}))
             continue
         out = call_with_timeout(_run_whole, (method, fcrn, icrn, signals, formals, config.permissive), timeout)
         checks.append(_as_check(method, out, timeout))
     primary, value = checks[0]
+    decided = next((c for c, _ in checks if c.verdict == NOT_EQUIVALENT), primary)
     whole = {
-        "method": BISIMULATION, "verdict": primary.verdict, "seconds": round(primary.seconds, 6),
+        "method": decided.method, "verdict": decided.verdict, "seconds": round(sum(c.seconds for c, _ in checks), 6),
         "formal_reactions": len(fcrn), "implementation_reactions": len(icrn),
         "interpretation": value.get("interpretation") or interpretation_strings({s: [f] for s, f in signals.items()}),
-        "counterexample": primary.detail if primary.verdict != "equivalent" else None,
+        "counterexample": decided.detail if decided.verdict != "equivalent" else None,
         "checks": [dataclasses.asdict(c) for c, _ in checks],
     }
-    return VerificationResult(method=BISIMULATION, verdict=primary.verdict, seconds=time.perf_counter() - start,
+    return VerificationResult(method=BISIMULATION, verdict=decided.verdict, seconds=time.perf_counter() - start,
                               modules=(), whole_system=whole, tools=tool_versions(),
                               config=_config_record(config, execution))
 
 
 def attach_whole(result: VerificationResult, whole: VerificationResult) -> VerificationResult:
-    """Add a whole-system check to a modular result; it decides the verdict only where the modular one could not."""
-    verdict = whole.verdict if result.verdict == INCONCLUSIVE and whole.verdict != INCONCLUSIVE else result.verdict
-    return dataclasses.replace(result, verdict=verdict, whole_system=whole.whole_system,
-                               seconds=result.seconds + whole.seconds)
+    """Add a whole-system check to a modular result: the verdict becomes the conjunction of both (see conclude)."""
+    return conclude(result, fuels=result.fuels, interaction=result.interaction, whole=whole.whole_system,
+                    seconds=whole.seconds)

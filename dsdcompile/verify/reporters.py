@@ -67,28 +67,30 @@ def attach_reporters(result: VerificationResult, block: Mapping) -> Verification
     return dataclasses.replace(result, verdict=verdict, reporters=dict(block))
 
 
-def markdown_section(block: Mapping | None) -> list[str]:
-    """The report's "Readout reporters" section as Markdown lines."""
+def outline_section(block: Mapping | None) -> list[tuple]:
+    """The report's "Readout reporters" section as outline blocks (see dsdcompile.verify.report.outline)."""
     if not block:
         return []
-    lines = ["", "## Readout reporters", ""]
+    doc: list[tuple] = [("h2", "Readout reporters")]
     if block.get("skipped"):
-        return lines + [f"No reporters: {block['skipped']}."]
+        return doc + [("p", f"No reporters: {block['skipped']}.")]
     mark = "yes" if block.get("terminal") else "**no**"
-    lines += [f"- **Verdict:** {block['verdict']} ({block['reporters']} reporters, {block.get('method')})",
-              f"- **Every reported species is a terminal output:** {mark} "
-              f"({', '.join(block.get('reported_species', []))})", "", block.get("argument", ""), ""]
+    doc.append(("list", [f"**Verdict:** {block['verdict']} ({block['reporters']} reporters, {block.get('method')})",
+                         f"**Every reported species is a terminal output:** {mark} "
+                         f"({', '.join(block.get('reported_species', []))})"]))
+    if block.get("argument"):
+        doc.append(("p", block["argument"]))
     for m in block.get("modules", []):
-        lines += [f"Shape `{m['shape']}` — {m['verdict']} ({m['instances']} reporters). Interpretation of the "
-                  f"representative: " + ", ".join(f"`{k}` → {v}" for k, v in m["interpretation"].items()), ""]
-        lines += ["```"] + list(m.get("reactions", [])) + ["```"]
-    for c in block.get("consumed_outputs", []):
-        lines.append(f"- consumed: {c}")
-    return lines
+        doc.append(("p", f"Shape `{m['shape']}` — {m['verdict']} ({m['instances']} reporters). Interpretation of "
+                         "the representative: " + ", ".join(f"`{k}` → {v}" for k, v in m["interpretation"].items())))
+        doc.append(("pre", list(m.get("reactions", []))))
+    if block.get("consumed_outputs"):
+        doc.append(("list", [f"consumed: {c}" for c in block["consumed_outputs"]]))
+    return doc
 
 
 def is_equivalent(block: Mapping | None) -> bool:
     return bool(block) and block.get("verdict") == EQUIVALENT
 
 
-__all__ = ["ARGUMENT", "attach_reporters", "is_equivalent", "markdown_section", "verify_reporters"]
+__all__ = ["ARGUMENT", "attach_reporters", "is_equivalent", "outline_section", "verify_reporters"]

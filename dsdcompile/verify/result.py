@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from dsdcompile.errors import NotEquivalent
+from dsdcompile.errors import Inconclusive, NotEquivalent
 
 EQUIVALENT = "equivalent"
 NOT_EQUIVALENT = "not-equivalent"
@@ -50,7 +50,7 @@ class ModuleVerdict:
     """
 
     shape: str
-    representative: int
+    representative: int  # index of the checked module (= reaction of verified.crn, the split CRN)
     instances: int
     verdict: str
     method: str
@@ -63,6 +63,7 @@ class ModuleVerdict:
     members: tuple[int, ...] = ()
     checks: tuple[Check, ...] = ()
     note: str | None = None
+    formal_index: int | None = None  # the representative's reaction in the translated CRN (formal.crn)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -72,7 +73,13 @@ class ModuleVerdict:
 
 @dataclass(frozen=True)
 class VerificationResult:
-    """The outcome of verifying a DSD implementation against its formal CRN."""
+    """The outcome of verifying a DSD implementation against its formal CRN.
+
+    ``verdict`` is the conjunction of every check that ran (:func:`conclude`): the modules
+    (``modules``: modular bisimulation and pathway decomposition per shape), the fuels
+    (``fuels``), the module interactions (``interaction``) and the whole system
+    (``whole_system``, possibly skipped); ``basis`` says in words what decided it.
+    """
 
     method: str
     verdict: str
@@ -82,10 +89,17 @@ class VerificationResult:
     tools: dict[str, str] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     reporters: dict | None = None  # readout reporters' check (dsdcompile.verify.reporters)
+    fuels: dict | None = None
+    interaction: dict | None = None
+    basis: str = ""
 
     @property
     def n_modules(self) -> int:
         return sum(m.instances for m in self.modules)
+
+    @property
+    def modular_verdict(self) -> str:
+        return combine(m.verdict for m in self.modules)
 
     def count(self, verdict: str) -> int:
         """How many modules (instances, not shapes) have ``verdict``."""
@@ -93,7 +107,7 @@ class VerificationResult:
 
     def summary(self) -> dict[str, Any]:
         """The flat keys that summary.json stores under ``verification``."""
-        return {
+        out = {
             "method": self.method,
             "verdict": self.verdict,
             "seconds": round(self.seconds, 3),
@@ -105,39 +119,111 @@ class VerificationResult:
             **({"reporters": self.reporters.get("reporters", 0), "reporter_verdict": self.reporters.get("verdict")}
                if self.reporters is not None else {}),
         }
+        if self.fuels is not None:
+            out["fuel_check"] = self.fuels["verdict"]
+        if self.interaction is not None:
+            out["interaction_check"] = self.interaction["verdict"]
+            out["pair_classes"] = self.interaction["classes"]
+            out["interacting_pairs"] = self.interaction["interacting_pairs"]
+        if self.whole_system is not None:
+            out["whole_system"] = self.whole_system.get("verdict")
+        return out
 
     def failures(self) -> list[ModuleVerdict]:
         return [m for m in self.modules if m.verdict == NOT_EQUIVALENT]
 
+    def first_problem(self) -> str:
+        """One sentence naming the first check that proved the implementation wrong (or left it open)."""
+        bad = self.failures() or [m for m in self.modules if m.verdict == INCONCLUSIVE]
+        for verdict in (NOT_EQUIVALENT, INCONCLUSIVE):
+            for m in (x for x in bad if x.verdict == verdict):
+                more = sum(1 for x in bad if x.verdict == verdict) - 1
+                where = f"formal reaction {m.formal_index}, " if m.formal_index is not None else ""
+                return (f"module shape {m.shape!r} for module #{m.representative} ({where}{m.formal}) is "
+                        f"{'not a correct implementation' if verdict == NOT_EQUIVALENT else 'undecided'}"
+                        + (f" (and {more} more shape(s))" if more else "") + f": {m.counterexample}")
+            if self.fuels is not None and self.fuels["verdict"] == verdict:
+                return f"fuel check: {self.fuels['detail']}"
+            if self.interaction is not None and self.interaction["verdict"] == verdict:
+                rows = [r for r in self.interaction["interacting"] if r["verdict"] == verdict] or \
+                    self.interaction["interacting"]
+                if rows:
+                    r = rows[0]
+                    return (f"modules {r['modules'][0]} ({r['reactions'][0]}) and {r['modules'][1]} "
+                            f"({r['reactions'][1]}) interact ({'; '.join(r['findings'][:2])}): "
+                            f"{r['detail'] or self.interaction['detail']}")
+                return f"interaction check: {self.interaction['detail']}"
+            if self.whole_system is not None and self.whole_system.get("verdict") == verdict:
+                return f"whole-system check: {self.whole_system.get('counterexample')}"
+            if self.reporters is not None and self.reporters.get("verdict") == verdict:
+                return ("readout reporters: not a correct Y -> 0 module, or reading a species the CRN consumes: "
+                        f"{self.reporters.get('consumed_outputs') or self.reporters.get('modules')}")
+        return self.basis
+
     def raise_if_not_equivalent(self) -> None:
         """Raise NotEquivalent (exit code 3) when verification proved the implementation wrong."""
-        if self.verdict != NOT_EQUIVALENT:
-            return
-        bad = self.failures()
-        if not bad and self.reporters is not None and self.reporters.get("verdict") == NOT_EQUIVALENT:
-            raise NotEquivalent("a readout reporter is not a correct Y -> 0 module or reads a species the CRN "
-                                f"consumes: {self.reporters.get('consumed_outputs') or self.reporters.get('modules')}")
-        if bad:
-            m = bad[0]
-            more = f" (and {len(bad) - 1} more shape(s))" if len(bad) > 1 else ""
-            raise NotEquivalent(f"module shape {m.shape!r} for formal reaction #{m.representative} ({m.formal}) "
-                                f"is not a correct implementation{more}: {m.counterexample}")
-        detail = (self.whole_system or {}).get("counterexample")
-        raise NotEquivalent(f"the implementation is not {self.method}-equivalent to the formal CRN"
-                            + (f": {detail}" if detail else ""))
+        if self.verdict == NOT_EQUIVALENT:
+            raise NotEquivalent(f"the implementation is not a correct implementation of the CRN: "
+                                f"{self.first_problem()}")
+
+    def raise_if_inconclusive(self) -> None:
+        """Raise Inconclusive (exit code 4) when verification could not decide."""
+        if self.verdict == INCONCLUSIVE:
+            raise Inconclusive(f"verification is inconclusive (use --allow-inconclusive to exit 0): "
+                               f"{self.first_problem()}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "summary": self.summary(),
             "method": self.method,
             "verdict": self.verdict,
+            "basis": self.basis,
             "seconds": self.seconds,
             "tools": dict(self.tools),
             "config": dict(self.config),
+            "fuels": self.fuels,
+            "interaction": self.interaction,
             "whole_system": self.whole_system,
             "modules": [m.to_dict() for m in self.modules],
             **({"reporters": self.reporters} if self.reporters is not None else {}),
         }
+
+
+def conclude(result: VerificationResult, *, fuels: dict | None = None, interaction: dict | None = None,
+             whole: dict | None = None, reporters: dict | None = None, seconds: float = 0.0) -> VerificationResult:
+    """The one verdict: not-equivalent if any check proved it, equivalent if the modular, fuel,
+    interaction and readout-reporter checks all did (or the whole system was verified and the
+    reporters were), inconclusive otherwise."""
+    modular = result.modular_verdict
+    parts = {"modules": modular}
+    if fuels is not None:
+        parts["fuels"] = fuels["verdict"]
+    if interaction is not None:
+        parts["interaction"] = interaction["verdict"]
+    if reporters is not None and reporters.get("verdict") not in (None, "none"):
+        parts["readout reporters"] = reporters["verdict"]
+    whole_verdict = (whole or {}).get("verdict")
+    if NOT_EQUIVALENT in parts.values() or whole_verdict == NOT_EQUIVALENT:
+        verdict = NOT_EQUIVALENT
+        failed = [k for k, v in parts.items() if v == NOT_EQUIVALENT] + (["whole system"] if whole_verdict ==
+                                                                         NOT_EQUIVALENT else [])
+        basis = "proven wrong by the " + " and ".join(f"{k} check" for k in failed)
+    elif all(v == EQUIVALENT for v in parts.values()):
+        verdict = EQUIVALENT
+        checked = ["every module"] + ["the fuels"] * (fuels is not None) + ["the module interactions"] * (
+            interaction is not None) + ["the readout reporters"] * ("readout reporters" in parts)
+        basis = (", ".join(checked[:-1]) + " and " if len(checked) > 1 else "") + checked[-1] + " verified"
+    elif (whole_verdict == EQUIVALENT and parts.get("fuels", EQUIVALENT) == EQUIVALENT
+          and parts.get("readout reporters", EQUIVALENT) == EQUIVALENT):
+        verdict = EQUIVALENT
+        basis = "the whole system verified by CRN bisimulation (the modular checks left it open)"
+    else:
+        verdict = INCONCLUSIVE
+        basis = "undecided: " + ", ".join(f"{k} check {v}" for k, v in parts.items() if v != EQUIVALENT)
+    return replace(result, verdict=verdict, basis=basis, fuels=fuels, interaction=interaction,
+                   whole_system=whole if whole is not None else result.whole_system,
+                   reporters=dict(reporters) if reporters is not None else result.reporters,
+                   seconds=result.seconds + seconds)
 
 
 def compress_indices(indices: tuple[int, ...] | list[int]) -> str:
