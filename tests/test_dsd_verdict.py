@@ -87,9 +87,13 @@ def test_two_identical_runs_write_identical_folders_apart_from_timings(tmp_path)
 
 
 def test_huge_coefficient_is_refused_with_exit_2_naming_the_reaction(tmp_path):
-    res, out = _run(tmp_path, "A -> B\nA -> 4294967297 B\n")
+    """Above the DSD stage's limit (1000) the reaction is named; above any CRN file's (10^6), the line."""
+    res, out = _run(tmp_path, "A -> B\nA -> 5000 B\n")
     assert res.exit_code == 2
-    assert "reaction 1 (A -> 4294967297 B)" in res.output and "max_coefficient" in res.output
+    assert "reaction 1 (A -> 5000 B)" in res.output and "max_coefficient" in res.output
+    assert not out.exists()
+    res, out = _run(tmp_path, "A -> B\nA -> 4294967297 B\n")
+    assert res.exit_code == 2 and "f.crn:2:6" in res.output and "above the limit" in res.output
     assert not out.exists()
 
 

@@ -112,7 +112,8 @@ def verification_section(summary: dict | None, verification: dict | None, folder
     block = dig(summary, "verification")
     if isinstance(block, dict):
         parts.append(f"<p>Verdict {badge(block.get('verdict'))} by {e(str(block.get('method', '')))}.</p>")
-        parts.append(kv_table(summary, "verification", block))
+        # its timing is left out: the page is identical between identical runs apart from per-check times
+        parts.append(kv_table(summary, "verification", {k: v for k, v in block.items() if k != "seconds"}))
     v = verification or {}
     links = " · ".join(link(n) for n in ("verification.md", "verification.html", "verification.json")
                        if folder.has(n))
@@ -124,11 +125,11 @@ def verification_section(summary: dict | None, verification: dict | None, folder
     if modules:
         parts.append("<h3>Per shape</h3>" + _shape_table(modules, drawn))
     if v.get("whole_system"):
-        parts.append("<h3>Whole system</h3>" + generic(v["whole_system"]))
+        parts.append("<h3>Whole system</h3>" + generic(_untimed(v["whole_system"])))
     known = {"summary", "method", "verdict", "seconds", "tools", "config", "whole_system", "modules"}
     for key, value in v.items():
         if key not in known:
-            parts.append(f"<h3>{e(key.replace('_', ' '))}</h3>{generic(value)}")
+            parts.append(f"<h3>{e(key.replace('_', ' '))}</h3>{generic(_untimed(value))}")
     return section("verification", "Verification", "".join(parts))
 
 
@@ -161,6 +162,16 @@ def _shape_table(modules: list[dict], drawn: bool) -> str:
                      checks, f"<code>{e(str(m.get('formal', '')))}</code>", cell])
     return data_table("verification-table", ["shape", "modules", "verdict", "checks", "representative", ""], rows,
                       raw=True)
+
+
+def _untimed(value: object) -> object:
+    """A verification block without its timings (``seconds``, ``*_seconds`` but the budgets): identical runs, same page."""
+    if isinstance(value, dict):
+        return {k: _untimed(v) for k, v in value.items()
+                if not (k == "seconds" or (k.endswith("_seconds") and not k.startswith("budget")))}
+    if isinstance(value, list):
+        return [_untimed(v) for v in value]
+    return value
 
 
 def generic(value: object, depth: int = 0) -> str:
