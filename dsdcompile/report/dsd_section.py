@@ -165,7 +165,7 @@ def _shape_table(modules: list[dict], drawn: bool) -> str:
 
 
 def _untimed(value: object) -> object:
-    """A verification block without its timings (``seconds``, ``*_seconds`` but the budgets): identical runs, same page."""
+    """A verification block without its timings (``seconds``, ``*_seconds``, not budgets): same run, same page."""
     if isinstance(value, dict):
         return {k: _untimed(v) for k, v in value.items()
                 if not (k == "seconds" or (k.endswith("_seconds") and not k.startswith("budget")))}
