@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import warnings
 from dataclasses import replace
@@ -22,7 +24,8 @@ from dsdcompile.config import (
     SimulationConfig,
 )
 from dsdcompile.constructions import names as construction_names
-from dsdcompile.errors import EXIT_FAILURE, DsdCompileError, InputError
+from dsdcompile.errors import EXIT_FAILURE, EXIT_INTERRUPTED, DsdCompileError
+from dsdcompile.resources import parse_size
 from dsdcompile.sequences.constraints import SequenceConstraints
 
 _COMPILE = CompileConfig()
@@ -51,10 +54,42 @@ class DefaultCommandGroup(click.Group):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's main, with a usage error as one line (exit 2) and Ctrl-C as one line (exit 130)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as e:
+            message = " ".join(e.format_message().split())
+            click.echo(f"dsdcompile: error: {message} (see dsdcompile --help)", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort as e:
+            if isinstance(e.__context__, EOFError):
+                click.echo("dsdcompile: error: unexpected end of input", err=True)
+                sys.exit(EXIT_FAILURE)
+            _interrupted("")
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 def _fail(err: DsdCompileError) -> None:
     click.echo(f"dsdcompile: error: {err}", err=True)
     sys.exit(err.exit_code)
+
+
+def _interrupted(what: str) -> None:
+    """Ctrl-C: one line, exit 130, and no further interrupt can turn into a traceback on the way out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    click.echo(f"dsdcompile: interrupted{'; ' + what if what else ''}", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _late_interrupt(signum, frame) -> None:
+    """Ctrl-C after the design was written: nothing is left to stop, but the exit still says it (130)."""
+    sys.stdout.flush()
+    sys.stderr.write("dsdcompile: interrupted after the design was written\n")
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,11 +108,18 @@ def main() -> None:
 @click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Design folder to write (default: <model stem>_design next to the current directory).")
+@click.option("--force", is_flag=True,
+              help="Replace --out even if it holds files this run would not write; the old folder is kept "
+                   "as <out>.backup-<date>-<time>, never deleted.")
+@click.option("--max-memory", default=None, metavar="SIZE",
+              help="Refuse (exit 2) a model, CRN or inputs CSV estimated to need more memory than this, e.g. 8GB "
+                   "or 512MiB (default: half of this machine's memory).")
 @click.option("--inputs", type=click.Path(path_type=Path, dir_okay=False),
               help="CSV of examples (raw features, optional header and label column) to check the CRN on.")
 @click.option("--scheme", default=_RUN.scheme, show_default=True,
               help="Translation scheme for the DSD stage (soloveichik2010, qian2011_3D, srinivas2015, "
-                   "cardelli2011_NM), a path to a scheme module (.py), or 'none' to stop after the CRN stages.")
+                   "cardelli2011_NM), a path to a scheme module (.py: this RUNS that file's Python code, so give "
+                   "only files you trust), or 'none' to stop after the CRN stages.")
 @click.option("--dsd-crn", type=click.Choice(["formal", "reduced"]), default=_RUN.dsd_crn, show_default=True,
               help="Which CRN the DSD stage translates.")
 @click.option("--max-products", type=int, default=_DSD.max_products,
@@ -88,6 +130,8 @@ def main() -> None:
 @click.option("--executor", type=click.Choice(["process", "serial", "dask"]), default=_EXEC.executor,
               show_default=True, help="Where module enumeration, verification and rate-dependent kinetics run.")
 @click.option("--scheduler", default=_EXEC.scheduler, help="Address of an existing Dask scheduler (--executor dask).")
+@click.option("--connect-timeout", type=float, default=_EXEC.connect_timeout, show_default=True,
+              help="Seconds to wait for the Dask scheduler before giving up (exit 2).")
 @click.option("--workers", type=int, default=_EXEC.workers, help="Process pool size (default: all cores).")
 @click.option("--module-timeout", type=float, default=_EXEC.module_timeout, show_default=True,
               help="Seconds one module shape's enumeration, and its verification, may take.")
@@ -142,8 +186,9 @@ def main() -> None:
 @click.option("--seq-seed", type=int, default=_SEQ.seed, show_default=True,
               help="Seed of the sequence design (--sequences).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
-def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, dsd_crn: str,
-                    max_products: int | None, max_strand_nt: int, executor: str, scheduler: str | None,
+def compile_command(model: Path, out_dir: Path | None, force: bool, max_memory: str | None, inputs: Path | None,
+                    scheme: str, dsd_crn: str, max_products: int | None, max_strand_nt: int, executor: str,
+                    scheduler: str | None, connect_timeout: float,
                     workers: int | None, module_timeout: float, verify_whole: bool, binarize: str | None,
                     construction: str | None, epsilon: float | None, annihilation: bool, rate: float,
                     t_max: float, ode_examples: int, ode_crn: str, plot_example: int, run_kinetics: bool,
@@ -152,6 +197,7 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                     fuel_safety: float, leak: float, volume_ul: float, crn_json: bool, design_seqs: bool,
                     seq_seed: int, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         config = run_config(binarize=binarize, annihilation=annihilation, construction=construction, epsilon=epsilon,
                             rate=rate, t_max=t_max, ode_examples=ode_examples, ode_crn=ode_crn,
@@ -161,19 +207,21 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                             kinetics_examples=kinetics_examples, unit_nm=unit_nm, rate_unit_nm=rate_unit_nm,
                             rate_draws=rate_draws, fuel_safety=fuel_safety, leak=leak, volume_ul=volume_ul,
                             run_kinetics=run_kinetics, plot_example=plot_example, crn_json=crn_json,
-                            design_seqs=design_seqs, seq_seed=seq_seed, quiet=quiet)
+                            design_seqs=design_seqs, seq_seed=seq_seed, quiet=quiet,
+                            max_memory=None if max_memory is None else parse_size(max_memory),
+                            connect_timeout=connect_timeout)
         out_dir = out_dir or Path(f"{model.stem}_design")
-        _refuse_early(model, inputs, out_dir)
+        _refuse_early(model, inputs, out_dir, config, force)
         from dsdcompile.stages.pipeline import build_design
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            result = build_design(model, out_dir, inputs=inputs, config=config)
+            result = build_design(model, out_dir, inputs=inputs, config=config, force=force)
     except DsdCompileError as e:
         _fail(e)
     except KeyboardInterrupt:
-        click.echo("dsdcompile: interrupted; nothing was written", err=True)
-        sys.exit(EXIT_FAILURE)
+        _interrupted("nothing was written")
+    signal.signal(signal.SIGINT, _late_interrupt)
     if not quiet:
         _print_summary(result)
 
@@ -187,7 +235,8 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
                kinetics_examples=_KIN.examples, unit_nm=_KIN.unit_nM, rate_unit_nm=_RATE.unit_nM,
                rate_draws=_KIN.rate_draws, fuel_safety=_KIN.fuel_safety, leak=_KIN.leak, volume_ul=_LAB.volume_uL,
                run_kinetics=_RUN.run_kinetics, plot_example=_RUN.plot_example, crn_json=_RUN.crn_json,
-               design_seqs=False, seq_seed=_SEQ.seed, quiet=_RUN.quiet) -> RunConfig:
+               design_seqs=False, seq_seed=_SEQ.seed, quiet=_RUN.quiet, max_memory=_RUN.max_memory,
+               connect_timeout=_EXEC.connect_timeout) -> RunConfig:
     """The RunConfig the ``compile`` command's options describe (every value checked by the configs themselves)."""
     return RunConfig(
         compile=replace(_COMPILE, binarize=binarize, annihilation=annihilation, construction=construction,
@@ -196,7 +245,7 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
         agreement=replace(_AGREE, ode_examples=ode_examples, ode_crn=ode_crn),
         dsd=replace(_DSD, max_products=max_products, max_strand_nt=max_strand_nt),
         execution=replace(_EXEC, executor=executor, scheduler=scheduler, workers=workers,
-                          module_timeout=module_timeout),
+                          module_timeout=module_timeout, connect_timeout=connect_timeout),
         scheme=scheme,
         dsd_crn=dsd_crn,
         verify_whole=verify_whole,
@@ -210,17 +259,19 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
         plot_example=plot_example,
         crn_json=crn_json,
         quiet=quiet,
+        max_memory=max_memory,
     )
 
 
-def _refuse_early(model: Path, inputs: Path | None, out_dir: Path) -> None:
-    """Cheap checks before any heavy library is imported: a missing input file is one line, at once."""
-    from dsdcompile.stages.folder import check_destination
+def _refuse_early(model: Path, inputs: Path | None, out_dir: Path, config: RunConfig, force: bool) -> None:
+    """Cheap checks before any heavy library is imported: a missing or unreadable file or a bad --out, at once."""
+    from dsdcompile.resources import regular_file
+    from dsdcompile.stages.folder import check_destination, planned_files
 
-    for path in (model, inputs):
-        if path is not None and not path.exists():
-            raise InputError("no such file", path=str(path))
-    check_destination(out_dir)
+    regular_file(model, "model file")
+    if inputs is not None:
+        regular_file(inputs, "inputs CSV")
+    check_destination(out_dir, planned=planned_files(config, inputs=inputs is not None), force=force)
 
 
 def _print_summary(result) -> None:
@@ -235,6 +286,8 @@ def _print_summary(result) -> None:
         f = result.sequences.design.failing()
         lines.append(f"sequences: {len(result.sequences.design.domains)} domains; failing: strands {f['strands']}, "
                      f"complexes {f['complexes']}, crosstalk pairs {f['crosstalk_pairs']} (sequence_report.md)")
+    if result.backup is not None:
+        lines.append(f"the folder it replaced was kept as {result.backup}/")
     lines.append(f"design written to {result.out_dir}/")
     click.echo("\n".join(lines))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from dsdcompile.errors import DsdCompileError, InputError
+from dsdcompile.errors import EXIT_INTERRUPTED, DsdCompileError, InputError
 from dsdcompile.sequences.constraints import SequenceConstraints
 
 _SEQ = SequenceConstraints()
@@ -91,7 +91,7 @@ def sequences(design: Path, order: bool, quiet: bool, **kw) -> None:
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         click.echo("dsdcompile: interrupted; no sequence file was written", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 __all__ = ["constraints_from", "run_sequences", "sequence_options", "sequences"]
