@@ -105,7 +105,7 @@ def check_destination(out_dir: Path, *, planned: Iterable[str] | None = None, fo
                          "such as ./design", path=where)
     try:
         st = os.lstat(out_dir)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # the latter: a parent is a file, named below
         st = None
     except OSError as e:  # a name too long, a loop of links, no permission to look
         raise InputError(f"cannot be used as a folder ({e.strerror or e})", path=where) from None
