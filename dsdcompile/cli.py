@@ -113,7 +113,7 @@ def main() -> None:
                    "as <out>.backup-<date>-<time>, never deleted.")
 @click.option("--max-memory", default=None, metavar="SIZE",
               help="Refuse (exit 2) a model, CRN or inputs CSV estimated to need more memory than this, e.g. 8GB "
-                   "or 512MiB (default: half of this machine's memory).")
+                   "or 512MiB (default: a quarter of this machine's memory).")
 @click.option("--inputs", type=click.Path(path_type=Path, dir_okay=False),
               help="CSV of examples (raw features, optional header and label column) to check the CRN on.")
 @click.option("--scheme", default=_RUN.scheme, show_default=True,

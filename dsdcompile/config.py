@@ -408,7 +408,7 @@ class RunConfig:
     run_kinetics: bool = True  # kinetics stage and wet-lab tables after the DSD stage (needs --inputs)
     plot_example: int = 0
     quiet: bool = False
-    max_memory: int | None = None  # bytes a model, its CRN and the inputs may need (None: half the physical memory)
+    max_memory: int | None = None  # bytes a model, its CRN and the inputs may need (None: a quarter of physical memory)
 
     def __post_init__(self) -> None:
         one_of(self, "dsd_crn", CRN_FORMS)

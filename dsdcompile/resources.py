@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dsdcompile.errors import InputError
 
-DEFAULT_MEMORY_FRACTION = 0.5  # of physical memory, when --max-memory is not given
+DEFAULT_MEMORY_FRACTION = 0.25  # of physical memory, when --max-memory is not given
 FALLBACK_MEMORY = 8 << 30  # where the platform does not report its physical memory
 
 # Peak bytes the CRN costs per network unit (its species), besides each construction's cost per

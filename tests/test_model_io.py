@@ -270,7 +270,7 @@ def test_huge_layer_is_refused_with_an_estimate_before_anything_is_read(tmp_path
     with pytest.raises(InputError, match=r"would need about 20 GB of memory, more than --max-memory: 8 GB"):
         load_network(tmp_path / "big.safetensors", max_memory=8 * 10**9)
     with pytest.raises(InputError, match=r"20 GB of memory, more than the default limit"):
-        load_network(tmp_path / "big.safetensors")  # this machine would need 40 GB of memory to accept it
+        load_network(tmp_path / "big.safetensors")  # a machine would need 80 GB of memory to accept it
 
 
 def test_a_network_whose_crn_would_not_fit_is_refused_before_compiling(tmp_path):
