@@ -10,7 +10,8 @@ the file system allows). After each run the script checks what issue 14 promises
   file when the case names one (a few cases list other acceptable codes);
 - no partial output: after exit 0 the ``--out`` folder is a complete design (summary.json and
   every file it lists); after any other exit ``--out`` is exactly as it was before;
-- no leftover temporary folder (``.<out>.*.tmp``) beside ``--out``;
+- no leftover temporary folder (``.<out>.*.tmp``) beside ``--out`` (after a run this script killed,
+  none once the next run's cleanup, :func:`dsdcompile.stages.folder.clean_stale`, has run);
 - nothing a user made is lost (user files placed in an existing ``--out`` still exist, in
   place or in a backup folder), no file ever ran code, and no process of the run outlives it.
 
@@ -862,6 +863,11 @@ def run_case(case: Case, timeout: float = 120.0, mode: str = "subprocess") -> Ou
                 res.problems.append(f"partial output ({why})")
         elif _snapshot(case.out) != before:
             res.problems.append("partial output (--out changed by a failed run)")
+    if code is None and case.out is not None and _leftovers(case.out):
+        # killed by this script: it could not clean up; what the next run into the same place does first
+        from dsdcompile.stages.folder import clean_stale
+
+        clean_stale(case.out)
     if _leftovers(case.out):
         res.problems.append(f"leftover temp folder {_leftovers(case.out)}")
     for p, text in user.items():
