@@ -98,7 +98,7 @@ def bench_crn() -> None:
     print("CRN peak memory (compile, reduce, write .crn and .json) per nonzero weight and per unit:")
     with tempfile.TemporaryDirectory() as d:
         out = Path(d)
-        for sizes in [(200, 100, 10), (2000, 20, 3), (50, 50, 50, 10)]:
+        for sizes in [(200, 100, 10), (2000, 20, 3), (50, 50, 50, 10), (50_000, 3)]:
             net = random_ternary_network(sizes, seed=1)
             nonzero = sum(int(np.count_nonzero(layer.weight)) for layer in net.layers)
             units = sum(sizes)
