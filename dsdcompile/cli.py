@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -58,6 +59,9 @@ class DefaultCommandGroup(click.Group):
         """Click's main, with a usage error as one line (exit 2) and Ctrl-C as one line (exit 130)."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        global _AS_PROGRAM
+        # arguments from the process's own command line: this is the program, which owns SIGINT
+        _AS_PROGRAM = args is None and threading.current_thread() is threading.main_thread()
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as e:
@@ -72,6 +76,9 @@ class DefaultCommandGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+_AS_PROGRAM = False  # run as the process's program (console script, python -m), not called in-process
+
+
 def _fail(err: DsdCompileError) -> None:
     click.echo(f"dsdcompile: error: {err}", err=True)
     sys.exit(err.exit_code)
@@ -79,7 +86,8 @@ def _fail(err: DsdCompileError) -> None:
 
 def _interrupted(what: str) -> None:
     """Ctrl-C: one line, exit 130, and no further interrupt can turn into a traceback on the way out."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _AS_PROGRAM:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     click.echo(f"dsdcompile: interrupted{'; ' + what if what else ''}", err=True)
     sys.exit(EXIT_INTERRUPTED)
 
@@ -197,7 +205,8 @@ def compile_command(model: Path, out_dir: Path | None, force: bool, max_memory: 
                     fuel_safety: float, leak: float, volume_ul: float, crn_json: bool, design_seqs: bool,
                     seq_seed: int, quiet: bool) -> None:
     """Compile MODEL (a state_dict .pt, .safetensors, or a .crn/.json CRN) and write a design folder."""
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if _AS_PROGRAM:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         config = run_config(binarize=binarize, annihilation=annihilation, construction=construction, epsilon=epsilon,
                             rate=rate, t_max=t_max, ode_examples=ode_examples, ode_crn=ode_crn,
@@ -221,7 +230,8 @@ def compile_command(model: Path, out_dir: Path | None, force: bool, max_memory: 
         _fail(e)
     except KeyboardInterrupt:
         _interrupted("nothing was written")
-    signal.signal(signal.SIGINT, _late_interrupt)
+    if _AS_PROGRAM:  # from here to the process's exit, Ctrl-C must still end in 130, never in a swallowed 0
+        signal.signal(signal.SIGINT, _late_interrupt)
     if not quiet:
         _print_summary(result)
 
