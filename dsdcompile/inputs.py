@@ -158,6 +158,7 @@ def _read(reader: _Reader, position: Callable[[], int], p: Path, size: int, name
             raise InputError("the CSV has a header but no examples", path=str(p))
 
     label_col = None
+    width = len(header) if header is not None else len(rows[0])  # every row has as many columns
     if header is not None:
         lower = [h.lower() for h in header]
         label_col = next((lower.index(c) for c in LABEL_COLUMNS if c in lower), None)
@@ -165,7 +166,6 @@ def _read(reader: _Reader, position: Callable[[], int], p: Path, size: int, name
         if set(names) <= set(header):
             feature_cols = [header.index(n) for n in names]
     else:
-        width = len(rows[0])
         label_col = width - 1 if width == len(names) + 1 else None
         feature_cols = [i for i in range(width) if i != label_col]
     if len(feature_cols) != len(names):
@@ -177,7 +177,7 @@ def _read(reader: _Reader, position: Callable[[], int], p: Path, size: int, name
     labels_seen: dict[str, int] = {}
     chunks, label_chunks, n = [], [], 0
     while rows:
-        values, labels = _parse_chunk(rows, lines, feature_cols, label_col, class_index, labels_seen, p)
+        values, labels = _parse_chunk(rows, lines, width, feature_cols, label_col, class_index, labels_seen, p)
         chunks.append(values)
         if labels is not None:
             label_chunks.append(labels)
@@ -193,13 +193,13 @@ def _read(reader: _Reader, position: Callable[[], int], p: Path, size: int, name
     return raw, labels
 
 
-def _parse_chunk(rows: list[list[str]], lines: list[int], feature_cols: list[int], label_col: int | None,
+def _parse_chunk(rows: list[list[str]], lines: list[int], width: int, feature_cols: list[int], label_col: int | None,
                  class_index: dict[str, int], labels_seen: dict[str, int],
                  p: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    needed = max(feature_cols + ([label_col] if label_col is not None else [])) + 1
-    short = next((i for i, row in enumerate(rows) if len(row) < needed), None)
-    if short is not None:
-        raise InputError(f"row has {len(rows[short])} columns, expected {needed}", path=str(p), line=lines[short])
+    ragged = next((i for i, row in enumerate(rows) if len(row) != width), None)
+    if ragged is not None:
+        raise InputError(f"row has {len(rows[ragged])} columns, expected {width} (as the first row)", path=str(p),
+                         line=lines[ragged])
     cells = [row[c] for row in rows for c in feature_cols]
     try:
         values = np.fromiter(map(float, cells), dtype=np.float64, count=len(cells)).reshape(len(rows), -1)

@@ -141,3 +141,10 @@ def test_inputs_that_would_not_fit_in_memory_are_refused(tmp_path, net):
     with pytest.raises(InputError, match=r"the inputs CSV \(about 10000 rows × 3 features\) would need about"):
         read_examples(tmp_path / "x.csv", net, max_memory=100_000)
     assert read_examples(tmp_path / "x.csv", net, max_memory=10**7).raw.shape == (10_000, 3)
+
+
+@pytest.mark.parametrize("text", ["1,2,3\n4,5,6,7,8\n", "a,b,c\n1,2,3\n4,5\n", "1,2,3\n4,5,6,\n"])
+def test_rows_of_a_different_width_are_refused(tmp_path, net, text):
+    (tmp_path / "x.csv").write_text(text)
+    with pytest.raises(InputError, match=r"x.csv:\d: row has \d columns, expected 3 \(as the first row\)"):
+        read_examples(tmp_path / "x.csv", net)
