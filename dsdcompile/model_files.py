@@ -15,7 +15,6 @@ pickle protocol 4 or 5, which torch's safe loader cannot read.
 
 from __future__ import annotations
 
-import json
 import math
 import pickle
 import re
@@ -27,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from dsdcompile.errors import InputError
-from dsdcompile.resources import check_memory
+from dsdcompile.resources import check_memory, loads_untrusted_json
 
 SAVE_HINT = ("save the weights instead: torch.save(model.state_dict(), path) or "
              "torch.save({'state_dict': model.state_dict(), 'meta': {...}}, path)")
@@ -58,7 +57,7 @@ def safetensors_header(path: Path, size: int) -> dict:
             raise _not_readable(path, "safetensors", f"header length {n} exceeds the file")
         text = f.read(n)
     try:
-        header = json.loads(text)
+        header = loads_untrusted_json(text)
     except (ValueError, RecursionError) as e:
         raise _not_readable(path, "safetensors", f"header is not JSON: {str(e)[:80]}") from None
     if not isinstance(header, dict):
@@ -103,7 +102,7 @@ def load_safetensors(path: Path, size: int, max_memory: int | None) -> tuple[dic
     meta = None
     if meta_raw:
         try:
-            meta = json.loads(meta_raw)
+            meta = loads_untrusted_json(meta_raw)
         except (ValueError, RecursionError):
             raise InputError(f"metadata {SAFETENSORS_META_KEY!r} is not valid JSON", path=str(path)) from None
     return arrays, meta

@@ -13,10 +13,12 @@ reason", so they err on the side of the machine.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 
 from dsdcompile.errors import InputError
@@ -89,6 +91,27 @@ def check_memory(estimate: float, max_memory: int | None, what: str, *, path: st
                          f"{format_size(limit)}", path=path)
 
 
+# JSON nested deeper than this is refused by json.loads with RecursionError. The C decoder counts its
+# depth against the interpreter's recursion limit, which peppercornenumerator raises to 10**6 when it
+# is imported: at that limit a deeply nested document overflows the C stack and kills the process.
+JSON_DEPTH_LIMIT = 2000
+
+
+def loads_untrusted_json(text: str | bytes):
+    """``json.loads`` of text from a file, with the nesting depth bounded (RecursionError beyond it, never a crash)."""
+    limit = sys.getrecursionlimit()
+    depth = 0
+    frame = sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    sys.setrecursionlimit(min(limit, depth + JSON_DEPTH_LIMIT))
+    try:
+        return json.loads(text)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def regular_file(path: str | Path, what: str = "file") -> os.stat_result:
     """The stat of ``path`` if it is a regular file (symlinks followed); InputError for anything else.
 
@@ -114,5 +137,6 @@ def regular_file(path: str | Path, what: str = "file") -> os.stat_result:
     return st
 
 
-__all__ = ["CRN_BYTES_PER_UNIT", "NAME_BYTES", "DEFAULT_MEMORY_FRACTION", "check_memory",
-           "default_max_memory", "format_size", "memory_limit", "parse_size", "physical_memory", "regular_file"]
+__all__ = ["CRN_BYTES_PER_UNIT", "DEFAULT_MEMORY_FRACTION", "JSON_DEPTH_LIMIT", "NAME_BYTES", "check_memory",
+           "default_max_memory", "format_size", "loads_untrusted_json", "memory_limit", "parse_size", "physical_memory",
+           "regular_file"]

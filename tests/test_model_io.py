@@ -312,3 +312,25 @@ def test_preprocessing_parameters_are_checked_at_load(tmp_path, step, message):
 def test_valid_preprocessing_gives_the_raw_width():
     assert validate_steps([{"op": "pool2d", "height": 4, "width": 4, "factor": 2},
                            {"op": "standardize", "mean": 0.5, "std": [1, 2, 3, 4]}], 4) == 16
+
+
+def _load_message(path):
+    import sys as _sys
+
+    _sys.setrecursionlimit(10**6)  # what importing peppercornenumerator does
+    try:
+        load_network(path)
+    except InputError as e:
+        return str(e)
+    return None
+
+
+def test_deeply_nested_meta_is_an_error_even_after_peppercorn_raised_the_recursion_limit(tmp_path):
+    """At a recursion limit of 10**6 the C JSON decoder would overflow the stack and kill the process."""
+    from dsdcompile.executors import call_with_timeout
+
+    save_file(_ternary_state_dict(), tmp_path / "m.safetensors",
+              metadata={SAFETENSORS_META_KEY: "[" * 200_000 + "]" * 200_000})
+    outcome = call_with_timeout(_load_message, tmp_path / "m.safetensors", timeout=60)  # a crash stays in the child
+    assert outcome.ok, outcome.error or "timed out"
+    assert "is not valid JSON" in outcome.value
