@@ -132,15 +132,16 @@ def check_destination(out_dir: Path, *, planned: Iterable[str] | None = None, fo
 
 
 def _refuse_to_lose(out_dir: Path, planned: Iterable[str] | None) -> None:
-    contents = _contents(out_dir)
-    if not contents:
-        return
     hint = "; move them elsewhere, or pass --force to keep the old folder as a backup beside the new one"
     if not (out_dir / SUMMARY).is_file():
-        raise InputError("exists and is not a dsdcompile design folder (no summary.json); refusing to overwrite it "
-                         f"(it holds {_listing(contents)}){hint}", path=str(out_dir))
+        top = sorted(os.listdir(out_dir))  # not walked: it may be a home folder
+        if top:
+            raise InputError("exists and is not a dsdcompile design folder (no summary.json); refusing to overwrite "
+                             f"it (it holds {_listing(top)}){hint}", path=str(out_dir))
+        return
     if planned is None:
         return
+    contents = _contents(out_dir)
     patterns = tuple(planned)
     foreign = [c for c in contents if not any(fnmatch.fnmatchcase(c, pat) for pat in patterns)]
     if foreign:
