@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +26,8 @@ from dsdcompile.config import (
     VerificationConfig,
 )
 from dsdcompile.constructions import names as construction_names
-from dsdcompile.errors import EXIT_FAILURE, DsdCompileError, InputError
+from dsdcompile.errors import EXIT_FAILURE, EXIT_INTERRUPTED, DsdCompileError
+from dsdcompile.resources import parse_size
 from dsdcompile.sequences.constraints import SequenceConstraints
 
 _COMPILE = CompileConfig()
@@ -53,6 +57,29 @@ class DefaultCommandGroup(click.Group):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's main, with a usage error as one line (exit 2) and Ctrl-C as one line (exit 130)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        global _AS_PROGRAM
+        # arguments from the process's own command line: this is the program, which owns SIGINT
+        _AS_PROGRAM = args is None and threading.current_thread() is threading.main_thread()
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as e:
+            message = " ".join(e.format_message().split())
+            click.echo(f"dsdcompile: error: {message} (see dsdcompile --help)", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort as e:
+            if isinstance(e.__context__, EOFError):
+                click.echo("dsdcompile: error: unexpected end of input", err=True)
+                sys.exit(EXIT_FAILURE)
+            _interrupted("")
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+_AS_PROGRAM = False  # run as the process's program (console script, python -m), not called in-process
+
 
 def _fail(err: DsdCompileError) -> None:
     """One line naming the problem (failing sequence checks add what fails and what to try), then its exit code."""
@@ -62,6 +89,22 @@ def _fail(err: DsdCompileError) -> None:
     if getattr(err, "advice", ""):
         click.echo(f"dsdcompile: {err.advice}", err=True)
     sys.exit(err.exit_code)
+
+
+def _interrupted(what: str) -> None:
+    """Ctrl-C: one line, exit 130, and no further interrupt can turn into a traceback on the way out."""
+    if _AS_PROGRAM:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    click.echo(f"dsdcompile: interrupted{'; ' + what if what else ''}", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _late_interrupt(signum, frame) -> None:
+    """Ctrl-C after the design was written: nothing is left to stop, but the exit still says it (130)."""
+    sys.stdout.flush()
+    sys.stderr.write("dsdcompile: interrupted after the design was written\n")
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,11 +129,18 @@ def main() -> None:
 @click.argument("model", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Design folder to write (default: <model stem>_design next to the current directory).")
+@click.option("--force", is_flag=True,
+              help="Replace --out even if it holds files this run would not write; the old folder is kept "
+                   "as <out>.backup-<date>-<time>, never deleted.")
+@click.option("--max-memory", default=None, metavar="SIZE",
+              help="Refuse (exit 2) a model, CRN or inputs CSV estimated to need more memory than this, e.g. 8GB "
+                   "or 512MiB (default: a quarter of this machine's memory).")
 @click.option("--inputs", type=click.Path(path_type=Path, dir_okay=False),
               help="CSV of examples (raw features, optional header and label column) to check the CRN on.")
 @click.option("--scheme", default=_RUN.scheme, show_default=True,
               help="Translation scheme for the DSD stage (soloveichik2010, qian2011_3D, srinivas2015, "
-                   "cardelli2011_NM), a path to a scheme module (.py), or 'none' to stop after the CRN stages.")
+                   "cardelli2011_NM), a path to a scheme module (.py: this RUNS that file's Python code, so give "
+                   "only files you trust), or 'none' to stop after the CRN stages.")
 @click.option("--dsd-crn", type=click.Choice(["formal", "reduced"]), default=_RUN.dsd_crn, show_default=True,
               help="Which CRN the DSD stage translates.")
 @click.option("--max-products", type=int, default=_DSD.max_products,
@@ -101,6 +151,8 @@ def main() -> None:
 @click.option("--executor", type=click.Choice(["process", "serial", "dask"]), default=_EXEC.executor,
               show_default=True, help="Where module enumeration, verification and rate-dependent kinetics run.")
 @click.option("--scheduler", default=_EXEC.scheduler, help="Address of an existing Dask scheduler (--executor dask).")
+@click.option("--connect-timeout", type=float, default=_EXEC.connect_timeout, show_default=True,
+              help="Seconds to wait for the Dask scheduler before giving up (exit 2).")
 @click.option("--workers", type=int, default=_EXEC.workers, help="Process pool size (default: all cores).")
 @click.option("--module-timeout", type=float, default=_EXEC.module_timeout, show_default=True,
               help="Seconds one module shape's enumeration, and its verification, may take.")
@@ -176,11 +228,11 @@ def main() -> None:
               help="With --sequences: exit 0 even when sequence checks still fail after the repair rounds "
                    "(default: exit 5, with the folder and sequence_report.md written).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
-def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, scheme: str, dsd_crn: str,
-                    max_products: int | None, max_strand_nt: int, executor: str, scheduler: str | None,
+def compile_command(model: Path, out_dir: Path | None, force: bool, max_memory: str | None, inputs: Path | None,
+                    scheme: str, dsd_crn: str, max_products: int | None, max_strand_nt: int, executor: str,
+                    scheduler: str | None, connect_timeout: float,
                     workers: int | None, module_timeout: float, verify_whole: bool, whole_budget: float,
-                    interactions: bool,
-                    allow_inconclusive: bool, binarize: str | None,
+                    interactions: bool, allow_inconclusive: bool, binarize: str | None,
                     construction: str | None, epsilon: float | None, annihilation: bool, rate: float,
                     t_max: float, ode_examples: int, ode_crn: str, plot_example: int, run_kinetics: bool,
                     kinetics_max_modules: int, kinetics_examples: int, unit_nm: float, rate_unit_nm: float,
@@ -196,6 +248,8 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
     (3 and 4 write the folder first; --allow-inconclusive turns 4 into 0); 5 sequence checks
     still fail after the repair rounds (folder written; --allow-failures turns 5 into 0).
     """
+    if _AS_PROGRAM:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         config = run_config(binarize=binarize, annihilation=annihilation, construction=construction, epsilon=epsilon,
                             rate=rate, t_max=t_max, ode_examples=ode_examples, ode_crn=ode_crn,
@@ -209,19 +263,22 @@ def compile_command(model: Path, out_dir: Path | None, inputs: Path | None, sche
                             min_volume_ul=min_volume_ul, reporters=reporters, dyes_csv=dyes_csv, fit_unit=fit_unit,
                             run_kinetics=run_kinetics, plot_example=plot_example, crn_json=crn_json,
                             design_seqs=design_seqs, seq_seed=seq_seed,
-                            allow_sequence_failures=allow_sequence_failures, quiet=quiet)
+                            allow_sequence_failures=allow_sequence_failures, quiet=quiet,
+                            max_memory=None if max_memory is None else parse_size(max_memory),
+                            connect_timeout=connect_timeout)
         out_dir = out_dir or Path(f"{model.stem}_design")
-        _refuse_early(model, inputs, out_dir)
+        _refuse_early(model, inputs, out_dir, config, force)
         from dsdcompile.stages.pipeline import build_design
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            result = build_design(model, out_dir, inputs=inputs, config=config)
+            result = build_design(model, out_dir, inputs=inputs, config=config, force=force)
     except DsdCompileError as e:
         _fail(e)
     except KeyboardInterrupt:
-        click.echo("dsdcompile: interrupted; nothing was written", err=True)
-        sys.exit(EXIT_FAILURE)
+        _interrupted("nothing was written")
+    if _AS_PROGRAM:  # from here to the process's exit, Ctrl-C must still end in 130, never in a swallowed 0
+        signal.signal(signal.SIGINT, _late_interrupt)
     if not quiet:
         _print_summary(result)
 
@@ -238,7 +295,7 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
                min_volume_ul=_LAB.min_volume_uL, reporters=_DSD.reporters, dyes_csv=None, fit_unit=_LAB.fit_unit,
                run_kinetics=_RUN.run_kinetics, plot_example=_RUN.plot_example, crn_json=_RUN.crn_json,
                design_seqs=False, seq_seed=_SEQ.seed, allow_sequence_failures=_RUN.allow_sequence_failures,
-               quiet=_RUN.quiet) -> RunConfig:
+               quiet=_RUN.quiet, max_memory=_RUN.max_memory, connect_timeout=_EXEC.connect_timeout) -> RunConfig:
     """The RunConfig the ``compile`` command's options describe (every value checked by the configs themselves)."""
     return RunConfig(
         compile=replace(_COMPILE, binarize=binarize, annihilation=annihilation, construction=construction,
@@ -247,7 +304,7 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
         agreement=replace(_AGREE, ode_examples=ode_examples, ode_crn=ode_crn),
         dsd=replace(_DSD, max_products=max_products, max_strand_nt=max_strand_nt, reporters=reporters),
         execution=replace(_EXEC, executor=executor, scheduler=scheduler, workers=workers,
-                          module_timeout=module_timeout),
+                          module_timeout=module_timeout, connect_timeout=connect_timeout),
         scheme=scheme,
         dsd_crn=dsd_crn,
         verify_whole=verify_whole,
@@ -265,6 +322,7 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
         plot_example=plot_example,
         crn_json=crn_json,
         quiet=quiet,
+        max_memory=max_memory,
     )
 
 
@@ -277,14 +335,15 @@ def _read_dyes(path: Path | None):
     return read_dye_table(path)
 
 
-def _refuse_early(model: Path, inputs: Path | None, out_dir: Path) -> None:
-    """Cheap checks before any heavy library is imported: a missing input file is one line, at once."""
-    from dsdcompile.stages.folder import check_destination
+def _refuse_early(model: Path, inputs: Path | None, out_dir: Path, config: RunConfig, force: bool) -> None:
+    """Cheap checks before any heavy library is imported: a missing or unreadable file or a bad --out, at once."""
+    from dsdcompile.resources import regular_file
+    from dsdcompile.stages.folder import check_destination, planned_files
 
-    for path in (model, inputs):
-        if path is not None and not path.exists():
-            raise InputError("no such file", path=str(path))
-    check_destination(out_dir)
+    regular_file(model, "model file")
+    if inputs is not None:
+        regular_file(inputs, "inputs CSV")
+    check_destination(out_dir, planned=planned_files(config, inputs=inputs is not None), force=force)
 
 
 def _print_summary(result) -> None:
@@ -304,6 +363,8 @@ def _print_summary(result) -> None:
         f = result.sequences.design.failing()
         lines.append(f"sequences: {len(result.sequences.design.domains)} domains; failing: strands {f['strands']}, "
                      f"complexes {f['complexes']}, crosstalk pairs {f['crosstalk_pairs']} (sequence_report.md)")
+    if result.backup is not None:
+        lines.append(f"the folder it replaced was kept as {result.backup}/")
     lines.append(f"design written to {result.out_dir}/")
     click.echo("\n".join(lines))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from dsdcompile.errors import EXIT_SEQUENCE_CHECKS, DsdCompileError, InputError, SequenceChecksFailed
+from dsdcompile.errors import EXIT_INTERRUPTED, EXIT_SEQUENCE_CHECKS, DsdCompileError, InputError, SequenceChecksFailed
 from dsdcompile.sequences.constraints import SequenceConstraints, advice
 
 _SEQ = SequenceConstraints()
@@ -132,7 +132,7 @@ def sequences(design: Path, order: bool, allow_failures: bool, quiet: bool, **kw
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         click.echo("dsdcompile: interrupted; no sequence file was written", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 __all__ = ["constraints_from", "run_sequences", "sequence_options", "sequences"]

@@ -154,7 +154,9 @@ class ExecutionConfig:
     than ``serial_below`` tasks runs in this process: starting a pool costs more than a few
     small tasks do. ``module_timeout`` bounds the enumeration and the verification of one
     module shape, ``whole_enumeration_timeout`` and ``whole_verification_timeout`` the
-    whole-system enumeration and check (wall-clock seconds; 0: no limit).
+    whole-system enumeration and check (wall-clock seconds; 0: no limit). A Dask ``scheduler``
+    that does not answer within ``connect_timeout`` seconds is an input error (exit 2), reported
+    before any stage runs.
     """
 
     executor: str = "process"
@@ -164,6 +166,7 @@ class ExecutionConfig:
     whole_enumeration_timeout: float = 600.0
     whole_verification_timeout: float = 30.0
     serial_below: int = 3
+    connect_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         one_of(self, "executor", EXECUTORS)
@@ -172,6 +175,7 @@ class ExecutionConfig:
         if self.executor == "dask" and not self.scheduler:
             raise InputError("the dask executor needs a scheduler address (--scheduler ADDRESS)")
         non_negative(self, "module_timeout", "whole_enumeration_timeout", "whole_verification_timeout")
+        positive(self, "connect_timeout")
         at_least(self, 1, "serial_below")
 
 
@@ -462,10 +466,13 @@ class RunConfig:
     run_kinetics: bool = True  # kinetics stage and wet-lab tables after the DSD stage (needs --inputs)
     plot_example: int = 0
     quiet: bool = False
+    max_memory: int | None = None  # bytes a model, its CRN and the inputs may need (None: a quarter of physical memory)
 
     def __post_init__(self) -> None:
         one_of(self, "dsd_crn", CRN_FORMS)
         at_least(self, 0, "plot_example")
+        if self.max_memory is not None:
+            at_least(self, 1, "max_memory")
         if not isinstance(self.scheme, str) or not self.scheme:
             raise InputError(f"RunConfig.scheme must be a scheme name, a .py path or 'none', got {self.scheme!r}")
         if self.sequences is not None and self.scheme == "none":

@@ -59,6 +59,10 @@ class Construction:
     _export: Callable[[Any], dict] | None = None  # trained torch model → the state_dict the compiler loads
     dsd_note: str | None = None
     training_notes: Callable[[Mapping[str, float]], dict] | None = None
+    # peak bytes the formal (and reduced) CRN cost per nonzero weight while compiled and written, so a
+    # network too large for memory is refused before it is compiled (dsdcompile.resources; measured
+    # by `python scripts/bench_inputs.py --crn`, with a margin)
+    crn_bytes_per_weight: int = 2000
 
     @property
     def rate_dependent(self) -> bool:
@@ -200,7 +204,7 @@ CONSTRUCTIONS: dict[str, Construction] = {
                     "ReLU σ_ε after every layer including the output",
         rate_independent=False, discrete_weights=False, weights=("real",), parameters=("epsilon",),
         _compile=_anderson_compile, _forward=_anderson_forward, _prepare_dsd=_helper_catalysts,
-        _activation=_smoothed_relu, _export=_real_export, training_notes=_anderson_notes,
+        _activation=_smoothed_relu, _export=_real_export, training_notes=_anderson_notes, crn_bytes_per_weight=8000,
         dsd_note="rate-dependent construction: zero- and first-order reactions get constant helper catalysts (every "
                  "module a buffered join), bisimulation checks the reactions only, and the kinetics stage sets each "
                  "module's rate constant by fuel concentrations and checks the outputs by simulation"),

@@ -8,6 +8,7 @@ EXIT_INPUT = 2
 EXIT_NOT_EQUIVALENT = 3
 EXIT_INCONCLUSIVE = 4
 EXIT_SEQUENCE_CHECKS = 5
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it: 128 + 2
 
 
 class DsdCompileError(Exception):

@@ -4,14 +4,22 @@ A design run makes one executor (:func:`make_executor` from its :class:`~dsdcomp
 and hands it to every stage that has parallel work: module enumeration, verification and the
 rate-dependent kinetics. Fewer tasks than ``ExecutionConfig.serial_below`` run in this process,
 so small systems never pay for starting a pool.
+
+Processes this module starts die with the process that started them (Linux: ``PR_SET_PDEATHSIG``),
+so a design run killed with SIGKILL leaves no worker behind; pool workers and timeout children
+ignore SIGINT, so Ctrl-C, which the terminal sends to the whole process group, reaches only the
+main process, which stops them itself (one line and exit 130, no worker tracebacks).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import pickle
 import select
 import signal
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -20,6 +28,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dsdcompile.errors import InputError
+
+_PR_SET_PDEATHSIG = 1
 
 if TYPE_CHECKING:
     from dsdcompile.config import ExecutionConfig
@@ -39,6 +49,24 @@ class TaskOutcome:
         return self.error is None and not self.timed_out
 
 
+def _die_with_parent(parent: int | None) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux); leave if ``parent`` already has."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: workers are still stopped by close()
+            pass
+    if parent is not None and os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+
+def _worker_setup() -> None:
+    """Pool worker initializer: die with the process that started it, leave Ctrl-C to the main process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(None)  # its parent may be a fork server, not the main process: no pid to compare
+
+
 def call_with_timeout(fn: Callable[[Any], Any], task: Any, timeout: float | None = None) -> TaskOutcome:
     """Run ``fn(task)``; with a timeout, run it in a forked child that is killed when time is up.
 
@@ -56,11 +84,14 @@ def call_with_timeout(fn: Callable[[Any], Any], task: Any, timeout: float | None
         return TaskOutcome(value=value, seconds=time.perf_counter() - start)
 
     read_fd, write_fd = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # child: compute, pickle the outcome into the pipe, leave without cleanup handlers
         os.close(read_fd)
         code = 0
         try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _die_with_parent(parent)
             try:
                 payload = pickle.dumps((True, fn(task)), protocol=pickle.HIGHEST_PROTOCOL)
             except Exception:  # noqa: BLE001
@@ -77,6 +108,7 @@ def call_with_timeout(fn: Callable[[Any], Any], task: Any, timeout: float | None
     chunks: list[bytes] = []
     deadline = start + timeout
     timed_out = False
+    finished = False
     try:
         # Read while waiting: a large result would otherwise block the child on a full pipe.
         while True:
@@ -89,11 +121,12 @@ def call_with_timeout(fn: Callable[[Any], Any], task: Any, timeout: float | None
                 continue
             chunk = os.read(read_fd, 1 << 16)
             if not chunk:
+                finished = True
                 break
             chunks.append(chunk)
     finally:
         os.close(read_fd)
-        if timed_out:
+        if not finished:  # out of time, or interrupted (Ctrl-C) while waiting: the child must not run on
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -134,9 +167,9 @@ class _Base:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.close()
+        self.close(kill=exc[0] is not None)
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
         pass
 
 
@@ -170,7 +203,7 @@ class ProcessExecutor(_Base):
             # starting a pool costs more than a few small tasks do
             return SerialExecutor().map(fn, tasks, timeout=timeout, progress=progress)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_setup)
         futures = {self._pool.submit(_run_task, fn, t, timeout): i for i, t in enumerate(tasks)}
         out: list[TaskOutcome | None] = [None] * len(tasks)
         for fut in as_completed(futures):
@@ -182,10 +215,17 @@ class ProcessExecutor(_Base):
                 progress(1)
         return out  # type: ignore[return-value]
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+    def close(self, *, kill: bool = False) -> None:
+        """Shut the pool down: wait for running tasks, or with ``kill`` (an error, Ctrl-C) stop them at once."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        if kill:
+            # shutdown() would wait for every running task (up to the module timeout each)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):
+                    proc.kill()
+        pool.shutdown(wait=not kill, cancel_futures=True)
 
 
 class DaskExecutor(_Base):
@@ -193,14 +233,14 @@ class DaskExecutor(_Base):
 
     kind = "dask"
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, connect_timeout: float = 10.0) -> None:
         try:
             from distributed import Client
         except ImportError as e:  # pragma: no cover - depends on the environment
             raise InputError("the dask executor needs dask.distributed (pip install 'dsdcompile[dask]')") from e
         self.scheduler = scheduler
         if scheduler:
-            self.client = Client(scheduler)
+            self.client = _connect(Client, scheduler, connect_timeout)
         else:
             self.client = Client(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1)
         self._own_cluster = not scheduler
@@ -221,11 +261,43 @@ class DaskExecutor(_Base):
                 progress(1)
         return out  # type: ignore[return-value]
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
         cluster = self.client.cluster if self._own_cluster else None
         self.client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _connect(client_class, address: str, timeout: float):
+    """A Dask client connected to ``address`` within ``timeout`` seconds; InputError (one line) otherwise.
+
+    The address is first probed with a bare connection and handshake: a Client that fails to
+    start lingers and prints its own errors on the way out, a probe does not.
+    """
+    import asyncio
+    import logging
+
+    from distributed.comm import connect
+
+    async def probe() -> None:
+        comm = await connect(address, timeout=timeout)
+        await comm.close()
+
+    quiet = [logging.getLogger(name) for name in ("distributed", "distributed.client", "distributed.comm")]
+    levels = [log.level for log in quiet]
+    for log in quiet:  # its own warnings would add lines to the one-line error below
+        log.setLevel(logging.CRITICAL)
+    try:
+        asyncio.run(probe())
+        return client_class(address, timeout=timeout)
+    except Exception as e:  # noqa: BLE001 - whatever answers there (or nothing) is not a usable scheduler
+        why = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        kind = "is not a valid scheduler address" if isinstance(e, (ValueError, TypeError)) else \
+            f"did not answer as a Dask scheduler within {timeout:g} s (--connect-timeout)"
+        raise InputError(f"--scheduler {address!r} {kind}: {why}") from None
+    finally:
+        for log, level in zip(quiet, levels):
+            log.setLevel(level)
 
 
 def make_executor(config: ExecutionConfig) -> Executor:
@@ -235,7 +307,7 @@ def make_executor(config: ExecutionConfig) -> Executor:
     if config.executor == "process":
         return ProcessExecutor(config.workers, config.serial_below)
     if config.executor == "dask":
-        return DaskExecutor(config.workers, config.scheduler)
+        return DaskExecutor(config.workers, config.scheduler, config.connect_timeout)
     raise InputError(f"unknown executor {config.executor!r}; choose serial, process or dask")
 
 

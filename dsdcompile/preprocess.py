@@ -3,14 +3,21 @@
 A model's ``meta["preprocessing"]`` is a list of steps, each a dict with an ``op`` key.
 Steps are plain data (lists of numbers), so they load with ``weights_only=True``.
 
-- ``{"op": "standardize", "mean": [...], "std": [...]}``: (x - mean) / std, per feature.
-- ``{"op": "affine", "scale": s, "offset": o}``: x * s + o (scalars or per-feature lists).
+- ``{"op": "standardize", "mean": [...], "std": [...]}``: (x - mean) / std, per feature
+  (a number applies to every feature; a std of 0 leaves that feature unscaled).
+- ``{"op": "affine", "scale": s, "offset": o}``: x * s + o (numbers or per-feature lists).
 - ``{"op": "pool2d", "height": H, "width": W, "factor": k}``: row-major H×W images → mean over
   k×k blocks, giving (H/k)×(W/k) features.
+
+:func:`validate` checks every parameter against the width it applies to when a model is
+loaded, so :func:`apply` never meets a missing key, a list of the wrong length or a zero
+pool size.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -51,12 +58,81 @@ OPS: dict[str, Callable[[np.ndarray, Mapping], np.ndarray]] = {
 RAW_SIZE: dict[str, Callable[[int, Mapping], int]] = {"pool2d": _pool2d_size}
 
 
-def validate(steps: Sequence[Mapping]) -> None:
+# -- checks ---------------------------------------------------------------------------------------------------
+def _where(i: int, step: Mapping, name: str) -> str:
+    return f"preprocessing step {i} ({step.get('op')}) {name!r}"
+
+
+def _per_feature(i: int, step: Mapping, name: str, width: int, *, required: bool, non_negative: bool = False) -> None:
+    """A finite number, or a flat list of ``width`` finite numbers."""
+    if name not in step:
+        if required:
+            raise InputError(f"preprocessing step {i} ({step['op']}) lacks {name!r}")
+        return
+    value = step[name]
+    values = [value] if isinstance(value, numbers.Real) and not isinstance(value, bool) else value
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Sequence):
+        raise InputError(f"{_where(i, step, name)} must be a number or a list of {width} numbers, got a "
+                         f"{type(value).__name__}")
+    if values is value and len(values) != width:
+        raise InputError(f"{_where(i, step, name)} has {len(values)} values but the step applies to {width} features")
+    for j, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise InputError(f"{_where(i, step, name)}[{j}] must be a number, got a {type(v).__name__}: {v!r:.40}")
+        if not math.isfinite(float(v)):
+            raise InputError(f"{_where(i, step, name)}[{j}] is {v} (NaN/inf)")
+        if non_negative and float(v) < 0:
+            raise InputError(f"{_where(i, step, name)}[{j}] is {v}; a standard deviation is >= 0 (0: unscaled)")
+
+
+def _positive_int(i: int, step: Mapping, name: str) -> int:
+    v = step.get(name)
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise InputError(f"{_where(i, step, name)} must be a positive integer, got {v!r:.40}")
+    if v < 1:
+        raise InputError(f"{_where(i, step, name)} must be a positive integer, got {v}")
+    return int(v)
+
+
+def _check_step(i: int, step: Mapping, width: int) -> int:
+    """Check step ``i`` producing ``width`` features; return the number of features it reads."""
+    op = step["op"]
+    if op == "standardize":
+        _per_feature(i, step, "mean", width, required=True)
+        _per_feature(i, step, "std", width, required=True, non_negative=True)
+        return width
+    if op == "affine":
+        _per_feature(i, step, "scale", width, required=False)
+        _per_feature(i, step, "offset", width, required=False)
+        return width
+    if op == "pool2d":
+        h, w, k = (_positive_int(i, step, name) for name in ("height", "width", "factor"))
+        if h % k or w % k:
+            raise InputError(f"preprocessing step {i} (pool2d): factor {k} does not divide the {h}×{w} image")
+        if (h // k) * (w // k) != width:
+            raise InputError(f"preprocessing step {i} (pool2d) makes {h // k}×{w // k} = {(h // k) * (w // k)} "
+                             f"features but {width} are needed")
+        return h * w
+    raise InputError(f"preprocessing step {i}: unknown op {op!r}")  # pragma: no cover - checked by validate
+
+
+def validate(steps: Sequence[Mapping], n_inputs: int | None = None) -> int | None:
+    """Check ``steps`` (ops, and with ``n_inputs`` every parameter); return the raw input width.
+
+    ``n_inputs`` is the network's input width, what the last step must produce. Raises
+    InputError naming the step and the parameter.
+    """
     for i, step in enumerate(steps):
         if not isinstance(step, Mapping) or step.get("op") not in OPS:
             known = ", ".join(sorted(OPS))
             op = step.get("op") if isinstance(step, Mapping) else step
-            raise InputError(f"preprocessing step {i}: unknown op {op!r}; known: {known}")
+            raise InputError(f"preprocessing step {i}: unknown op {op!r:.60}; known: {known}")
+    if n_inputs is None:
+        return None
+    width = n_inputs
+    for i in reversed(range(len(steps))):
+        width = _check_step(i, steps[i], width)
+    return width
 
 
 def apply(steps: Sequence[Mapping], x: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Wet-lab tables from the pipetting plan: documented columns, pipettable volumes that add up, anneal ratios, inputs."""
 
 import csv
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -202,3 +203,33 @@ def test_dye_table_round_trip_and_wells(tmp_path):
         read_dye_table(tmp_path / "bad.csv")
     with pytest.raises(InputError, match="at least 2"):
         assign_dyes(rails, dyes[:1])
+HOSTILE = ("=cmd|' /C calc'!A0", "+SUM(1)|`x`", "<b>$x$</b>", "@A1 | ` |")
+
+
+def test_user_text_is_text_in_every_lab_file(tmp_path):
+    """Class and input names from a model's meta: text cells in plate.xlsx, escaped in Markdown, quoted in CSV."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from dsdcompile.ir import Dense, Network
+    from dsdcompile.passes import compile_network
+
+    net = Network((Dense(np.array([[1.0, -1.0], [0.0, 1.0]]), np.zeros(2), False),), HOSTILE[:2], HOSTILE[2:])
+    examples = lab_examples(compile_network(net), np.array([[1.0, -0.5], [0.25, 2.0]]), expected=np.array([0, 1]))
+    design = _design(examples)
+    write_lab_tables(design, tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "plate.xlsx")
+    cells = [c for name in ("inputs", "readout") for row in wb[name].iter_rows() for c in row]
+    hostile = [c for c in cells if c.value in HOSTILE]
+    assert {c.value for c in hostile} == set(HOSTILE)  # every name made it, as written
+    assert all(c.data_type == "s" for c in hostile)  # ... as text, never a formula
+    from dsdcompile.lab.files import markdown_table
+
+    md = "\n".join(markdown_table(READOUT_COLUMNS[:3], lab_tables(design)["readout"]))
+    for name in HOSTILE[2:]:  # the readout table: a row per class, still three cells with a hostile name
+        (row,) = [line for line in md.splitlines() if line.startswith("| ") and "Y" in line and
+                  ("b\\>" in line if "<b>" in name else "@A1" in line)]
+        assert len(re.split(r"(?<!\\)\|", row)) == 3 + 2, row
+    readout = [line for line in md.splitlines() if "b\\>" in line]
+    assert readout and "\\<b\\>$x$\\</b\\>" in readout[0] and "<b>" not in md
+    assert "@A1 \\| \\` \\|" in md
+    with open(tmp_path / "readout.csv", newline="") as f:
+        assert [r["class"] for r in csv.DictReader(f)] == list(HOSTILE[2:])

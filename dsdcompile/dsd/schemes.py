@@ -108,6 +108,8 @@ def load_scheme(name: str, *, toehold_nt: int | None = None, branch_nt: int | No
         sys.modules[mod_name] = module
         try:
             spec.loader.exec_module(module)
+        except SystemExit as e:  # sys.exit() at import must not end dsdcompile with that file's exit code
+            raise SchemeError(f"scheme file {path} called sys.exit({e.code!r}) while being imported") from None
         except Exception as e:  # noqa: BLE001
             raise SchemeError(f"scheme file {path} failed to import: {type(e).__name__}: {e}") from e
         label = getattr(module, "NAME", path.stem)

@@ -14,6 +14,7 @@ from dsdcompile.kinetics.leak import LeakSweep  # noqa: E402
 from dsdcompile.kinetics.rate_kinetics import READOUT_MULTIPLES, RateKinetics  # noqa: E402
 from dsdcompile.kinetics.result import KineticsResult  # noqa: E402
 from dsdcompile.kinetics.units import SECONDS_PER_HOUR  # noqa: E402
+from dsdcompile.plots import plain_text  # noqa: E402
 
 _PNG_META = {"Software": None}  # fixed metadata keeps PNGs byte-identical between runs
 
@@ -51,12 +52,12 @@ def plot_trajectories(formal: KineticsResult, impl: KineticsResult | None, path:
                 continue
             t = res.grid[1:] / SECONDS_PER_HOUR
             for j, name in enumerate(res.class_names):
-                label = f"{name} ({res.kind})" if ax is axes.ravel()[0] else None
+                label = plain_text(f"{name} ({res.kind})") if ax is axes.ravel()[0] else None
                 ax.plot(t, res.trajectories[1:, e, j], ls=ls, color=colors[j % len(colors)], lw=1.4, label=label)
         for j in range(formal.nn.shape[1]):
             ax.axhline(formal.nn[e, j], color=colors[j % len(colors)], ls=":", lw=0.8)
         ax.set_xscale("log")
-        ax.set_title(f"example {e} (network: {formal.class_names[k]})", fontsize=9)
+        ax.set_title(plain_text(f"example {e} (network: {formal.class_names[k]})"), fontsize=9)
         ax.set_xlabel("time (h)")
         ax.set_ylabel("[Y+] − [Y−] (units)")
         ax.grid(alpha=0.3)
@@ -151,14 +152,14 @@ def plot_rate_trajectories(res: RateKinetics, class_names: list[str], path: Path
             keep = (run.grid > 0) & (run.grid <= end * 1.0001)
             t = run.grid[keep] / SECONDS_PER_HOUR
             for j, name in enumerate(class_names):
-                label = f"{name} ({kind})" if ax is axes.ravel()[0] else None
+                label = plain_text(f"{name} ({kind})") if ax is axes.ravel()[0] else None
                 ax.plot(t, run.outputs[keep, e, j], ls=ls, color=colors[j % len(colors)], lw=1.2, label=label)
         for j in range(res.nn.shape[1]):
             ax.axhline(res.nn[e, j], color=colors[j % len(colors)], ls=":", lw=0.8)
         for m in READOUT_MULTIPLES:
             ax.axvline(m * res.readout_s / SECONDS_PER_HOUR, color="0.5", lw=0.6)
         ax.set_xscale("log")
-        ax.set_title(f"example {e} (network: {class_names[k]})", fontsize=9)
+        ax.set_title(plain_text(f"example {e} (network: {class_names[k]})"), fontsize=9)
         ax.set_xlabel("time (h)")
         ax.set_ylabel("output (units)")
         ax.grid(alpha=0.3)

@@ -54,22 +54,28 @@ def markdown_table(columns: Sequence[str], rows: Iterable[Mapping | Sequence]) -
 def write_xlsx(path: Path, sheets: Mapping[str, tuple[Sequence[str], Iterable[Mapping | Sequence]]]) -> bool:
     """One worksheet per entry ``name: (columns, rows)``; False (nothing written) without openpyxl.
 
-    Strings are stored as text cells (a name starting with ``=`` is never a formula), and
-    the workbook is byte-identical between runs (:func:`normalize_xlsx`).
+    Strings are stored as text cells (a name starting with ``=`` is never a formula), control
+    characters XML cannot hold as ``\\xNN`` escapes, and the workbook is byte-identical between
+    runs (:func:`normalize_xlsx`).
     """
     try:
         from openpyxl import Workbook  # optional: pip install dsdcompile[lab]
-        from openpyxl.cell.cell import TYPE_STRING
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
     except ImportError:
         return False
+
+    def text(v):
+        # XML cannot hold control characters (openpyxl raises on them): write them as visible escapes
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", v) if isinstance(v, str) else v
+
     wb = Workbook()
     wb.remove(wb.active)
     for name, (columns, rows) in sheets.items():
         ws = wb.create_sheet(name)
-        ws.append([str(c) for c in columns])
+        ws.append([text(str(c)) for c in columns])
         for r in rows:
             values = [r[c] for c in columns] if isinstance(r, Mapping) else list(r)
-            ws.append(values)
+            ws.append([text(v) for v in values])
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str):

@@ -129,7 +129,7 @@ def compile_model(source: str | Path, config: RunConfig = RunConfig(), progress:
         from dsdcompile.model_io import load_network
 
         with progress.stage("load"):
-            network = load_network(path, config.compile)
+            network = load_network(path, config.compile, max_memory=config.max_memory)
         construction = constructions.of_network(network)
         settings = construction.settings(network.meta, config.compile)
         with progress.stage("compile"):
@@ -154,14 +154,14 @@ def compile_model(source: str | Path, config: RunConfig = RunConfig(), progress:
     return CRNResult(path, sha256(path), network, construction, formal, reduced, annihilation, settings)
 
 
-def load_examples(path: str | Path, crn: CRNResult) -> Examples:
+def load_examples(path: str | Path, crn: CRNResult, *, max_memory: int | None = None) -> Examples:
     """Read an inputs CSV for a compiled model (raw features, preprocessing applied) and check its width."""
     if crn.network is not None:
-        examples = read_examples(path, crn.network)
+        examples = read_examples(path, crn.network, max_memory=max_memory)
     else:  # a CRN file: its inputs are the network inputs, no preprocessing
         formal = crn.formal
         stub = Network((), tuple(s.name for s in formal.inputs), tuple(s.name for s in formal.outputs))
-        examples = read_examples(path, stub, raw_names=[s.name for s in formal.inputs])
+        examples = read_examples(path, stub, raw_names=[s.name for s in formal.inputs], max_memory=max_memory)
     if examples.x.shape[1] != len(crn.formal.inputs):
         raise InputError(f"examples have {examples.x.shape[1]} features after preprocessing but the CRN has "
                          f"{len(crn.formal.inputs)} inputs", path=str(path))

@@ -4,10 +4,11 @@
           ─ translate/enumerate/verify ─► DSDResult ─ kinetics ─► KineticsStageResult
           ─ sequences ─► SequenceResult ─ lab ─► LabResult ─ write ─► design folder + summary.json
 
-Stages compute in memory and return typed results; only after the last one has run are the
-files written, into a temporary folder that replaces the destination when everything
-succeeded (:func:`~dsdcompile.stages.folder.atomic_directory`), so a failure at any stage
-leaves nothing behind. The orchestrator owns the stage order, the progress callback and the
+The destination is checked and a locked staging folder made beside it before any stage runs
+(:class:`~dsdcompile.stages.folder.Destination`). Stages compute in memory and return typed
+results; only after the last one has run are the files written, into the staging folder,
+which replaces the destination when everything succeeded, so a failure at any stage leaves
+nothing behind. The orchestrator owns the stage order, the progress callback and the
 executor (made on first use, shared by enumeration, verification and kinetics).
 """
 
@@ -24,7 +25,7 @@ from dsdcompile.progress import Progress
 from dsdcompile.report.folder import INDEX_NAME
 from dsdcompile.stages.agreement import Agreement, check_agreement, write_agreement_files
 from dsdcompile.stages.crn import CRNResult, compile_model, load_examples, write_crn_files, write_json
-from dsdcompile.stages.folder import SUMMARY, atomic_directory, check_destination
+from dsdcompile.stages.folder import SUMMARY, Destination, planned_files
 from dsdcompile.stages.summary import design_summary
 
 FRONT_PAGE = "README.md"
@@ -48,6 +49,7 @@ class DesignResult(Mapping):
     kinetics: KineticsStageResult | None = None
     lab: LabResult | None = None
     sequences: SequenceResult | None = None
+    backup: Path | None = None  # where --force kept the folder this run replaced
 
     def __getitem__(self, key: str) -> Any:
         return self.summary[key]
@@ -73,51 +75,62 @@ class _LazyExecutor:
             self._executor = make_executor(self.config.execution)
         return self._executor
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
         if self._executor is not None:
-            self._executor.close()
-            self._executor = None
+            executor, self._executor = self._executor, None
+            executor.close(kill=kill)
 
 
 def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path | None = None,
-                 config: RunConfig = RunConfig(), progress: Progress | None = None) -> DesignResult:
+                 config: RunConfig = RunConfig(), progress: Progress | None = None,
+                 force: bool = False) -> DesignResult:
     """Run every stage for ``model`` and write the design folder ``out_dir``; nothing is written unless all succeed.
 
-    A verdict of not-equivalent raises :class:`~dsdcompile.errors.NotEquivalent` (exit code 3)
-    after the folder, with its counterexample, has been written; an inconclusive one raises
-    :class:`~dsdcompile.errors.Inconclusive` (exit code 4) unless ``config.allow_inconclusive``.
+    The destination is checked and its staging folder made before any stage runs
+    (:class:`~dsdcompile.stages.folder.Destination`): an existing folder holding files this run
+    would not write is refused unless ``force``, which keeps the old folder as
+    ``<out>.backup-<date>-<time>``. A verdict of not-equivalent raises
+    :class:`~dsdcompile.errors.NotEquivalent` (exit code 3) after the folder, with its
+    counterexample, has been written; an inconclusive one raises
+    :class:`~dsdcompile.errors.Inconclusive` (exit code 4) unless ``config.allow_inconclusive``,
+    and failing sequence checks :class:`~dsdcompile.errors.SequenceChecksFailed` (exit code 5)
+    unless ``config.allow_sequence_failures``.
     """
     progress = progress or Progress(quiet=config.quiet)
     model, out_dir = Path(model), Path(out_dir)
-    check_destination(out_dir)
-    started = _dt.datetime.now(_dt.timezone.utc)
-    crn = compile_model(model, config, progress)
-    examples = load_examples(inputs, crn) if inputs is not None else None
-    agreement = None
-    if examples is not None and len(examples):
-        agreement = check_agreement(crn, examples.x, examples.labels, config, progress)
+    with Destination(out_dir, planned=planned_files(config, inputs=inputs is not None), force=force) as dest:
+        started = _dt.datetime.now(_dt.timezone.utc)
+        executor = _LazyExecutor(config)
+        try:
+            if config.dsd_enabled and config.execution.executor == "dask":
+                executor.get()  # connect now: an unreachable scheduler fails in seconds, not after the CRN stages
+            crn = compile_model(model, config, progress)
+            examples = load_examples(inputs, crn, max_memory=config.max_memory) if inputs is not None else None
+            agreement = None
+            if examples is not None and len(examples):
+                agreement = check_agreement(crn, examples.x, examples.labels, config, progress)
 
-    dsd = kinetics = lab = seqs = None
-    executor = _LazyExecutor(config)
-    try:
-        if config.dsd_enabled:
-            from dsdcompile.stages.dsd import run_dsd_stage
+            dsd = kinetics = lab = seqs = None
+            if config.dsd_enabled:
+                from dsdcompile.stages.dsd import run_dsd_stage
 
-            dsd = run_dsd_stage(crn, config, progress, executor=executor.get())
-            if config.run_kinetics:
-                kinetics = _kinetics(dsd, agreement, config, progress, executor)
-            if config.sequences is not None:
-                from dsdcompile.stages.sequences import run_sequence_stage
+                dsd = run_dsd_stage(crn, config, progress, executor=executor.get())
+                if config.run_kinetics:
+                    kinetics = _kinetics(dsd, agreement, config, progress, executor)
+                if config.sequences is not None:
+                    from dsdcompile.stages.sequences import run_sequence_stage
 
-                seqs = run_sequence_stage(crn, dsd, config.sequences, progress)
-            if kinetics is not None and kinetics.ran:
-                from dsdcompile.stages.lab import plan_lab
+                    seqs = run_sequence_stage(crn, dsd, config.sequences, progress)
+                if kinetics is not None and kinetics.ran:
+                    from dsdcompile.stages.lab import plan_lab
 
-                lab = plan_lab(dsd, kinetics, config.lab, progress)
-    finally:
+                    lab = plan_lab(dsd, kinetics, config.lab, progress)
+        except BaseException:
+            executor.close(kill=True)  # an error or Ctrl-C: stop the workers now rather than let them finish
+            raise
         executor.close()
 
-    with atomic_directory(out_dir) as tmp:
+        tmp = dest.path
         files = [SUMMARY] + write_crn_files(crn, tmp, crn_json=config.crn_json)
         if agreement is not None:
             files += write_agreement_files(agreement, tmp, crn)
@@ -169,6 +182,9 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
 
         with progress.stage("report"):
             write_index(tmp)
+        backup = dest.commit()
+    if backup is not None:
+        progress.log(f"kept the old {out_dir}/ as {backup}/")
     progress.log(f"wrote {out_dir}/ ({len(files)} files)")
     if dsd is not None:
         # the folder, with the counterexample in its report, is written before this exit (code 3, or 4)
@@ -177,7 +193,7 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
             dsd.verification.raise_if_inconclusive()
     if seqs is not None and not seqs.passed and not config.allow_sequence_failures:
         seqs.raise_failed(out_dir)  # exit 5, after the folder with sequence_report.md is written
-    return DesignResult(out_dir, summary, crn, agreement, dsd, kinetics, lab, seqs)
+    return DesignResult(out_dir, summary, crn, agreement, dsd, kinetics, lab, seqs, backup)
 
 
 def _order_annotations(lab: LabResult | None) -> dict | None:

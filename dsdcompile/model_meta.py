@@ -1,0 +1,108 @@
+"""The schema of a model file's meta, checked at load so a value of the wrong type is one line, not a traceback.
+
+A model's meta (the ``meta`` entry of a torch file, the ``dsdcompile_meta`` JSON of a
+safetensors file) may hold:
+
+- ``input_names``, ``class_names``: lists of names (strings, or integers written as names).
+  A name is non-empty, at most :data:`MAX_NAME_CHARS` characters, has no control characters
+  (no newline, NUL, escape: names end up in CSV, Markdown and spreadsheet cells, one per line)
+  and is unique within its list.
+- ``preprocessing``: a list of steps, each a mapping with an ``op``; the parameters of each
+  op are checked against the network's width by :func:`dsdcompile.preprocess.validate`.
+- ``construction``: a construction name (a string).
+- each construction parameter (``epsilon``): a positive finite number.
+
+Other keys are kept and ignored. Names may start with ``=`` or contain ``|``, backticks, HTML
+or ``$``: every writer treats them as text (spreadsheet text cells, escaped Markdown, escaped
+plot labels), so they are legal here.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+from dsdcompile.constructions import CONSTRUCTIONS
+from dsdcompile.errors import InputError
+
+MAX_NAME_CHARS = 1000
+NAME_KEYS = ("input_names", "class_names")
+_FORBIDDEN_CATEGORIES = ("Cc", "Zl", "Zp")  # control characters, line and paragraph separators
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _names(meta: Mapping, key: str, path: str) -> list[str] | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise InputError(f"meta {key!r} must be a list of names, got a {_kind(value)}", path=path)
+    out = []
+    for i, name in enumerate(value):
+        if isinstance(name, bool) or not isinstance(name, (str, numbers.Integral)):
+            raise InputError(f"meta {key}[{i}] must be a name (a string), got a {_kind(name)}: {name!r:.60}",
+                             path=path)
+        text = str(name)
+        if not text.strip():
+            raise InputError(f"meta {key}[{i}] is an empty name", path=path)
+        if len(text) > MAX_NAME_CHARS:
+            raise InputError(f"meta {key}[{i}] is {len(text)} characters long; names have at most {MAX_NAME_CHARS}",
+                             path=path)
+        bad = next((c for c in text if unicodedata.category(c) in _FORBIDDEN_CATEGORIES), None)
+        if bad is not None:
+            raise InputError(f"meta {key}[{i}] {text[:40]!r} contains the control character {bad!r} "
+                             f"(U+{ord(bad):04X}); names are written one per line and cell, so newlines, NUL and "
+                             "other control characters are refused", path=path)
+        out.append(text)
+    seen: set[str] = set()
+    for name in out:
+        if name in seen:
+            raise InputError(f"meta {key!r} lists the name {name!r:.60} twice", path=path)
+        seen.add(name)
+    return out
+
+
+def _parameters() -> set[str]:
+    return {p for c in CONSTRUCTIONS.values() for p in c.parameters}
+
+
+def validate_meta(meta: object, path: str) -> dict:
+    """``meta`` checked against the schema above, as a new dict (names normalised to lists of strings)."""
+    if meta is None:
+        return {}
+    if not isinstance(meta, Mapping):
+        raise InputError(f"the model's meta must be a mapping (a JSON object), got a {_kind(meta)}", path=path)
+    out = dict(meta)
+    for key in NAME_KEYS:
+        names = _names(meta, key, path)
+        if names is not None:
+            out[key] = names
+    steps = meta.get("preprocessing")
+    if steps is not None:
+        if isinstance(steps, (str, bytes, Mapping)) or not isinstance(steps, Sequence):
+            raise InputError(f"meta 'preprocessing' must be a list of steps, got a {_kind(steps)}", path=path)
+        for i, step in enumerate(steps):
+            if not isinstance(step, Mapping):
+                raise InputError(f"preprocessing step {i} must be a mapping with an 'op', got a {_kind(step)}",
+                                 path=path)
+        out["preprocessing"] = [dict(s) for s in steps]
+    construction = meta.get("construction")
+    if construction is not None and not isinstance(construction, str):
+        raise InputError(f"meta 'construction' must be a construction name, got a {_kind(construction)}", path=path)
+    for name in sorted(_parameters()):
+        v = meta.get(name)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise InputError(f"meta {name!r} must be a number, got a {_kind(v)}: {v!r:.60}", path=path)
+        if not (math.isfinite(float(v)) and float(v) > 0):
+            raise InputError(f"meta {name!r} must be a positive finite number, got {v!r}", path=path)
+    return out
+
+
+__all__ = ["MAX_NAME_CHARS", "validate_meta"]
