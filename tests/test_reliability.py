@@ -365,8 +365,6 @@ def test_the_whole_corpus_in_subprocesses(tmp_path):
     assert _corpus_failures(fuzz.run_corpus(cases, timeout=120, jobs=2)) == []
 
 
-@pytest.mark.xfail(reason="CRN file reading is rewritten on the crnio branch (dsdcompile/crn_io.py); "
-                          "flip once it is merged", strict=False)
 def test_crn_file_cases_of_the_corpus(tmp_path):
     cases = [c for c in fuzz.build_corpus(tmp_path, seed=0, kinds=("crn",)) if not c.slow]
     assert _corpus_failures(fuzz.run_corpus(cases, timeout=60, mode="fork")) == []
