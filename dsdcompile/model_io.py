@@ -185,8 +185,13 @@ def load_network(path: str | Path, config: CompileConfig = CompileConfig(), *,
     return network_from_state_dict(sd, meta, path=str(path), config=config, max_memory=max_memory)
 
 
+def _weights_json(w: np.ndarray) -> list:
+    """Ternary weights as small integers (compact: MNIST has 370k), real ones (rate-dependent) as they are."""
+    return w.astype(np.int8).tolist() if np.isin(w, (-1.0, 0.0, 1.0)).all() else w.tolist()
+
+
 def network_to_json(network: Network) -> dict:
-    """A JSON description of the network (weights as nested lists of small integers)."""
+    """A JSON description of the network (ternary weights as nested lists of small integers, real ones as floats)."""
     return {
         "format": "dsdcompile-network",
         "version": 1,
@@ -197,7 +202,7 @@ def network_to_json(network: Network) -> dict:
         "preprocessing": [dict(s) for s in network.preprocessing],
         "nonzero_weights": network.nonzero_weights(),
         "dense": [
-            {"weight": layer.weight.astype(np.int8).tolist(), "bias": layer.bias.tolist(), "relu": layer.relu}
+            {"weight": _weights_json(layer.weight), "bias": layer.bias.tolist(), "relu": layer.relu}
             for layer in network.layers
         ],
     }

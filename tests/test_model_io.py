@@ -334,3 +334,14 @@ def test_deeply_nested_meta_is_an_error_even_after_peppercorn_raised_the_recursi
     outcome = call_with_timeout(_load_message, tmp_path / "m.safetensors", timeout=60)  # a crash stays in the child
     assert outcome.ok, outcome.error or "timed out"
     assert "is not valid JSON" in outcome.value
+
+
+def test_network_json_keeps_real_weights():
+    """anderson2021's real weights are rate constants: network.json must not round them to integers."""
+    from dsdcompile.ir import Dense, Network
+    from dsdcompile.model_io import network_to_json
+
+    real = Network((Dense(np.array([[0.37, -1.5]]), np.array([0.1]), False),), ("a", "b"), ("y",))
+    ternary = Network((Dense(np.array([[1.0, -1.0, 0.0]]), np.array([0.1]), False),), ("a", "b", "c"), ("y",))
+    assert network_to_json(real)["dense"][0]["weight"] == [[0.37, -1.5]]
+    assert network_to_json(ternary)["dense"][0]["weight"] == [[1, -1, 0]]
