@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dsdcompile import config as C  # noqa: E402
-from dsdcompile.errors import NotEquivalent  # noqa: E402
+from dsdcompile.errors import Inconclusive, NotEquivalent, SequenceChecksFailed  # noqa: E402
 from dsdcompile.sequences.constraints import SequenceConstraints  # noqa: E402
 from dsdcompile.stages.pipeline import build_design  # noqa: E402
 
@@ -110,8 +110,8 @@ def regenerate(folder: Path, write: bool) -> list[str]:
         try:
             build_design(model_dir.relative_to(ROOT) / "model.pt", out, inputs=inputs and inputs.relative_to(ROOT),
                          config=config)
-        except NotEquivalent:
-            pass  # the folder is written; its verdict is part of the comparison
+        except (NotEquivalent, Inconclusive, SequenceChecksFailed) as e:
+            print(f"    {folder.name}: exit {e.exit_code} ({type(e).__name__}); the folder is written", flush=True)
         new = json.loads((out / "summary.json").read_text())
         diffs = differences(committed, new)
         if write:
