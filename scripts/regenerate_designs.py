@@ -54,6 +54,17 @@ def _pick(cls, *sources: dict, prefix: str = ""):
     return cls(**values)
 
 
+def _lab(section: dict) -> C.LabConfig:
+    """LabConfig from its JSON form: the dye table comes back as Dye records."""
+    from dsdcompile.lab.dyes import Dye
+
+    lab = _pick(C.LabConfig, section)
+    if "dyes" in section:
+        lab = dataclasses.replace(lab, dyes=tuple(Dye(**d) if isinstance(d, dict) else Dye(*d)
+                                                  for d in section["dyes"]))
+    return lab
+
+
 def run_config(summary: dict) -> C.RunConfig:
     """The C.RunConfig a committed summary.json records (old and new layouts)."""
     c = summary["config"]
@@ -76,7 +87,7 @@ def run_config(summary: dict) -> C.RunConfig:
         agreement=_pick(C.AgreementConfig, c["agreement"]), dsd=_pick(C.DSDConfig, c["dsd"]),
         enumeration=_pick(C.EnumerationConfig, enum), verification=_pick(C.VerificationConfig, c["verification"]),
         execution=execution, kinetics=_pick(C.KineticsConfig, kin), rate_fuel=rate_fuel,
-        lab=_pick(C.LabConfig, c["lab"]) if "lab" in c else _pick(C.LabConfig, kin), sequences=sequences,
+        lab=_lab(c["lab"]) if "lab" in c else _lab({k: v for k, v in kin.items() if k != "dyes"}), sequences=sequences,
         scheme=c["scheme"], dsd_crn=c["dsd_crn"], verify_whole=c["verify_whole"], crn_json=c["crn_json"],
         run_kinetics=c["run_kinetics"], plot_example=c["plot_example"], quiet=True)
 
