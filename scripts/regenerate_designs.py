@@ -58,7 +58,7 @@ def _lab(section: dict) -> C.LabConfig:
     """LabConfig from its JSON form: the dye table comes back as Dye records."""
     from dsdcompile.lab.dyes import Dye
 
-    lab = _pick(C.LabConfig, section)
+    lab = _pick(C.LabConfig, {k: v for k, v in section.items() if k != "dyes"})
     if "dyes" in section:
         lab = dataclasses.replace(lab, dyes=tuple(Dye(**d) if isinstance(d, dict) else Dye(*d)
                                                   for d in section["dyes"]))
@@ -116,7 +116,7 @@ def regenerate(folder: Path, write: bool) -> list[str]:
     model_dir = folder.parent
     inputs = next((p for p in (model_dir / "test.csv", model_dir / "test.csv.gz") if p.exists()), None)
     config = run_config(committed)
-    with tempfile.TemporaryDirectory(dir=ROOT) as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / folder.name
         try:
             build_design(model_dir.relative_to(ROOT) / "model.pt", out, inputs=inputs and inputs.relative_to(ROOT),
