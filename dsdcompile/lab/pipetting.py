@@ -250,8 +250,9 @@ def _master_mix(pool_members, ratios, singles: Mapping[str, float], volume: floa
         last = total / volume
         volume = ceil_volume(volume * 1.5)
     raise DesignInfeasible(
-        f"the fuel master mix needs {total:.4g} uL of purified pools and stocks for {volume:.4g} uL ({wells} wells): "
-        "the DNA does not fit the tube; lower --unit-nM or raise the stock concentration")
+        f"the fuel master mix would need {total / volume:.3g} times its own volume of purified pools and stocks "
+        f"({total:.4g} uL for {volume:.4g} uL, grown from what {wells} wells take): the DNA does not fit the tube; "
+        "lower --unit-nM or raise the stock concentration")
 
 
 def well_shares(config: LabConfig) -> tuple[float, float, float]:

@@ -111,13 +111,13 @@ class KineticsStageResult:
             return (f"kinetics (rate-dependent, {k['examples']} examples, {k['unit_nM']:g} nM per unit): readout "
                     f"{k['readout_h']:.3g} h, label agreement {k['label_agreement']:.4g}, max rel. error "
                     f"{k['max_rel_error']:.3g} (fuel in excess {k['fuel_excess_max_rel_error']:.3g}); fuel "
-                    f"{k['fuel_total_uM']:.4g} µM, margin {k.get('fuel_margin')}")
+                    f"{k['fuel_total_uM']:.4g} µM, margin {_fmt(k.get('fuel_margin'))}")
         impl = k.get("implementation_label_agreement")
         t90 = k.get("t90_hours_median")
         line = (f"kinetics ({k['rate_draws']} rate draws, {k['formal_examples']} examples, {k['unit_nM']:g} nM per "
                 f"unit): formal label agreement {k['formal_label_agreement']:.4g}, implementation "
                 f"{'skipped' if impl is None else f'{impl:.4g}'}; median t90 "
-                f"{'n/a' if t90 is None else f'{t90:.3g} h'}; fuel margin {k.get('fuel_margin')}")
+                f"{'n/a' if t90 is None else f'{t90:.3g} h'}; fuel margin {_fmt(k.get('fuel_margin'))}")
         return line if self.tube is None else f"{line}\n{self.tube.describe()}"
 
     def to_summary(self, *, lab_skipped: str | None = None, lab_volume_uL: float | None = None,
@@ -306,3 +306,8 @@ def write_kinetics_files(kinetics: KineticsStageResult, folder: Path, plot_examp
 
 
 __all__ = ["FORMAL_CRN_NOTE", "KineticsStageResult", "run_kinetics_stage", "write_kinetics_files"]
+
+
+def _fmt(value) -> str:
+    """A figure for a one-line description: three significant digits, or what it is when not a number."""
+    return f"{value:.3g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
