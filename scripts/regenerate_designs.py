@@ -1,8 +1,11 @@
 """Regenerate the committed design folders from their own summary.json and compare the content.
 
 Every ``designs/<model>/<folder>/summary.json`` records the configuration that produced it.
-This script rebuilds each folder with that configuration (sequence constraints included,
-when the folder has sequences) into a temporary place, compares the new summary.json with
+This script rebuilds each folder with that configuration into a temporary place (a folder with
+sequences gets its recorded seed and today's defaults for every other sequence constraint: the
+committed designs were designed with the defaults, and a default that changed, such as
+``repair_ssm_slack`` 4 → no bound in issue 17, is the reason to regenerate; ``--keep-sequence-
+constraints`` reuses every recorded constraint instead), compares the new summary.json with
 the committed one, and prints every difference, apart from the fields that change between
 identical runs (``run``, timings, package versions) and the model path (it is the path as
 given). With ``--write`` the committed folders are replaced by the regenerated ones (for
@@ -65,7 +68,7 @@ def _lab(section: dict) -> C.LabConfig:
     return lab
 
 
-def run_config(summary: dict) -> C.RunConfig:
+def run_config(summary: dict, keep_sequence_constraints: bool = False) -> C.RunConfig:
     """The C.RunConfig a committed summary.json records (old and new layouts)."""
     c = summary["config"]
     kin, enum = c.get("kinetics", {}), c.get("enumeration", {})
@@ -78,10 +81,10 @@ def run_config(summary: dict) -> C.RunConfig:
     rate_fuel = _pick(C.RateFuelConfig, c["rate_fuel"]) if "rate_fuel" in c else _pick(C.RateFuelConfig, kin,
                                                                                       prefix="rate_")
     sequences = None
-    if "sequences" in summary:
-        sequences = SequenceConstraints(**summary["sequences"]["constraints"])
-    elif c.get("sequences"):
-        sequences = SequenceConstraints(**c["sequences"])
+    recorded = summary["sequences"]["constraints"] if "sequences" in summary else c.get("sequences")
+    if recorded:
+        sequences = (SequenceConstraints(**recorded) if keep_sequence_constraints
+                     else SequenceConstraints(seed=recorded.get("seed", SequenceConstraints.seed)))
     return C.RunConfig(
         compile=_pick(C.CompileConfig, c["compile"]), simulation=_pick(C.SimulationConfig, c["simulation"]),
         agreement=_pick(C.AgreementConfig, c["agreement"]), dsd=_pick(C.DSDConfig, c["dsd"]),
@@ -111,11 +114,11 @@ def differences(old, new, path=()) -> list[str]:
     return []
 
 
-def regenerate(folder: Path, write: bool) -> list[str]:
+def regenerate(folder: Path, write: bool, keep_sequence_constraints: bool = False) -> list[str]:
     committed = json.loads((folder / "summary.json").read_text())
     model_dir = folder.parent
     inputs = next((p for p in (model_dir / "test.csv", model_dir / "test.csv.gz") if p.exists()), None)
-    config = run_config(committed)
+    config = run_config(committed, keep_sequence_constraints)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / folder.name
         try:
@@ -140,6 +143,8 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated model names (iris, virus, mnist, ...)")
     ap.add_argument("--folders", default="", help="comma-separated folder names (crn, dsd_soloveichik2010, ...)")
     ap.add_argument("--write", action="store_true", help="replace the committed folders")
+    ap.add_argument("--keep-sequence-constraints", action="store_true",
+                    help="reuse every recorded sequence constraint (default: the recorded seed, today's defaults)")
     args = ap.parse_args()
     import os
 
@@ -152,7 +157,7 @@ def main() -> None:
         if (only and folder.parent.name not in only) or (folders and folder.name not in folders):
             continue
         start = time.perf_counter()
-        diffs = regenerate(folder, args.write)
+        diffs = regenerate(folder, args.write, args.keep_sequence_constraints)
         total += len(diffs)
         print(f"{folder.relative_to(ROOT)}: {len(diffs)} difference(s) in {time.perf_counter() - start:.0f} s",
               flush=True)
