@@ -115,3 +115,29 @@ def test_a_second_sequence_design_rewrites_every_file_that_carries_sequences(tmp
     assert rows and all(r["sequence"] == new[r["name"]] for r in rows)
     md = (out / "concentrations.md").read_text()
     assert not any(s in md for n, s in old.items() if s != new[n])
+
+
+def test_designing_the_same_seed_again_on_the_folder_changes_no_byte(tmp_path):
+    """compile --sequences, then `dsdcompile sequences` with the same seed on a copy: every file is byte-identical
+    (plate.xlsx included: an empty cell is written the same whether the workbook is new or read back),
+    summary.json apart from its run timings."""
+    import shutil
+
+    (tmp_path / "a.crn").write_text(CRN)
+    (tmp_path / "x.csv").write_text("1\n0.5\n")
+    out = tmp_path / "d"
+    first = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--inputs", str(tmp_path / "x.csv"), "--out", str(out),
+                                      "--scheme", "soloveichik2010", "--sequences", "--allow-failures", "-q"])
+    assert first.exit_code == 0, first.output
+    assert (out / "plate.xlsx").exists()
+    copy = tmp_path / "again"
+    shutil.copytree(out, copy)
+    again = CliRunner().invoke(main, ["sequences", str(copy), "--allow-failures", "-q"])
+    assert again.exit_code == 0, again.output
+    before, after = _listing(out), _listing(copy)
+    assert set(before) == set(after)
+    differing = sorted(n for n in before if before[n] != after[n])
+    assert differing in ([], ["summary.json"]), differing
+    a, b = (json.loads(x["summary.json"]) for x in (before, after))
+    a.pop("run"), b.pop("run")
+    assert a == b

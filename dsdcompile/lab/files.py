@@ -65,7 +65,11 @@ def write_xlsx(path: Path, sheets: Mapping[str, tuple[Sequence[str], Iterable[Ma
         return False
 
     def text(v):
-        # XML cannot hold control characters (openpyxl raises on them): write them as visible escapes
+        # an empty text is an empty cell (as a workbook read back and saved again has it, so a folder whose
+        # sequences are designed later is byte-identical); XML cannot hold control characters (openpyxl
+        # raises on them): write them as visible escapes
+        if v == "":
+            return None
         return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", v) if isinstance(v, str) else v
 
     wb = Workbook()
