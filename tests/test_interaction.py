@@ -106,3 +106,29 @@ def test_crosstalk_example_exits_3_naming_the_pair(tmp_path):
     assert report["summary"]["interacting_pairs"] == 1
     md = (out / "verification.md").read_text()
     assert "| module interactions | not-equivalent |" in md and "#0, #1" in md
+
+
+def test_pairs_with_a_refuted_module_are_not_screened_and_never_make_equivalent():
+    """A module already proven wrong on its own: its pairs are counted, not screened, and the check cannot pass."""
+    system, enumerated = _system("A + B -> C\nC + E -> D\n")
+    clean = check_interactions(system, enumerated, EnumerationConfig())
+    assert clean.verdict == "equivalent" and clean.classes == 1
+    skipped = check_interactions(system, enumerated, EnumerationConfig(), refuted={1})
+    assert skipped.verdict == "inconclusive" and skipped.classes == 1 and skipped.pairs == 1
+    assert "1 pair classes (1 module pairs) holding a module already proven not equivalent were not screened" \
+        in skipped.detail
+
+
+def test_a_design_with_a_wrong_module_exits_3_without_enumerating_its_pairs_jointly(tmp_path):
+    """2 Y -> Y is wrong under soloveichik2010 and its pair with Y's producer interacts; joint enumeration of that
+    pair runs into peppercorn's limits (a minute here), and is skipped: the verdict is decided by the module."""
+    (tmp_path / "a.crn").write_text("2 Y -> Y\nX + Y -> X + 2 Y\n")
+    out = tmp_path / "d"
+    res = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--scheme", "soloveichik2010", "--out", str(out),
+                                    "--executor", "serial", "-q"])
+    assert res.exit_code == 3, res.output
+    report = json.loads((out / "verification.json").read_text())
+    assert report["verdict"] == "not-equivalent"
+    assert [m["verdict"] for m in report["modules"]].count("not-equivalent") == 1
+    assert report["interaction"]["verdict"] == "inconclusive" and report["interaction"]["interacting"] == []
+    assert "were not screened" in report["interaction"]["detail"]

@@ -130,9 +130,11 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     if vcfg.interactions and system.n_modules >= 2:
         with progress.stage("verify interactions"):
             with progress.bar(None, "module interactions", unit="class") as update:
+                refuted = {m for mv in result.modules if mv.verdict == "not-equivalent" for m in mv.members}
                 checked = check_interactions(
                     system, enumerated, config.enumeration, permissive=vcfg.permissive, max_states=vcfg.max_states,
-                    timeout=config.execution.module_timeout or None, executor=executor, progress=update)
+                    timeout=config.execution.module_timeout or None, executor=executor, progress=update,
+                    refuted=refuted)
             interaction = checked.to_dict()
             progress.log(f"module interactions: {checked.classes} pair classes ({checked.pairs} pairs), "
                          f"{len(checked.interacting)} interacting: {checked.verdict}")

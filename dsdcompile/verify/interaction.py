@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from dsdcompile.config import EnumerationConfig
@@ -363,11 +363,16 @@ def _batches(items: list, n: int) -> list[list]:
 
 def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate], config: EnumerationConfig,
                        *, permissive: str = "default", max_states: int = 20_000, timeout: float | None = None,
-                       executor=None, progress: Callable[[int], None] | None = None) -> InteractionResult:
+                       executor=None, progress: Callable[[int], None] | None = None,
+                       refuted: Collection[int] = ()) -> InteractionResult:
     """Check every class of module pairs for cross reactions; verify the interacting ones jointly.
 
     ``progress(1)`` per pair class screened; ``timeout`` bounds each joint enumeration and
-    each joint verification (an unfinished one makes the verdict inconclusive).
+    each joint verification (an unfinished one makes the verdict inconclusive). Classes with a
+    module in ``refuted`` (proven not equivalent on its own) are counted but not screened: the
+    design is wrong whatever such a pair does, and theirs are the screens and joint enumerations
+    that grow without bound (seven minutes on anderson2021's ``2 Y -> Y`` under soloveichik2010).
+    The verdict is then at best inconclusive, never equivalent.
     """
     from dsdcompile.executors import SerialExecutor
     from dsdcompile.verify.pairs import pair_classes
@@ -376,15 +381,20 @@ def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
 
     start = time.perf_counter()
     run = executor or SerialExecutor()
-    classes = pair_classes(system)
-    n_pairs = sum(c.instances for c in classes)
+    every = pair_classes(system)
+    n_pairs = sum(c.instances for c in every)
+    refuted = set(refuted)
+    classes = [c for c in every if not refuted.intersection(c.representative)]
+    unscreened = sum(c.instances for c in every) - sum(c.instances for c in classes)
+    not_screened = (f"; {len(every) - len(classes)} pair classes ({unscreened} module pairs) holding a module "
+                    "already proven not equivalent were not screened" if unscreened else "")
     tasks = [pair_task(system, c, enumerated, config) for c in classes]
     workers = max(1, getattr(run, "workers", 1)) * 4
     screened: list[tuple[list[Candidate], list[str]]] = []
     for batch, outcome in zip(_batches(tasks, workers), run.map(screen, _batches(tasks, workers))):
         if not outcome.ok:
             raise_from = outcome.error or "timed out"
-            return InteractionResult(INCONCLUSIVE, len(classes), n_pairs, 0, (), time.perf_counter() - start,
+            return InteractionResult(INCONCLUSIVE, len(every), n_pairs, 0, (), time.perf_counter() - start,
                                      f"the interaction screen failed: {raise_from.strip().splitlines()[-1]}")
         screened += outcome.value
         if progress is not None:
@@ -405,9 +415,11 @@ def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
         if found:
             flagged.append((cls, task, found))
     if not flagged:
-        return InteractionResult(EQUIVALENT, len(classes), n_pairs, len(keys), (), time.perf_counter() - start,
+        return InteractionResult(INCONCLUSIVE if unscreened else EQUIVALENT, len(every), n_pairs, len(keys), (),
+                                 time.perf_counter() - start,
                                  f"no complex reachable in one module reacts with a complex reachable in another "
-                                 f"({len(classes)} pair classes, {n_pairs} module pairs sharing a species)")
+                                 f"({len(classes)} pair classes screened, {n_pairs - unscreened} module pairs "
+                                 f"sharing a species){not_screened}")
     from dsdcompile.verify.joint import JointTask, check_joint, enumerate_pair
 
     joint = run.map(enumerate_pair, [t for _, t, _ in flagged], timeout=timeout)
@@ -438,6 +450,9 @@ def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
     if NOT_EQUIVALENT in verdicts:
         verdict = NOT_EQUIVALENT
         detail = "modules interact and a jointly enumerated pair does not implement its two reactions"
+    elif unscreened:
+        verdict = INCONCLUSIVE
+        detail = "modules interact; the check is incomplete"
     elif whole_pair:
         verdict = EQUIVALENT
         detail = "the two modules interact, and enumerated together they implement the formal CRN"
@@ -448,8 +463,8 @@ def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
     else:
         verdict = INCONCLUSIVE
         detail = "modules interact, and not every interacting pair could be enumerated and verified jointly"
-    return InteractionResult(verdict, len(classes), n_pairs, len(keys), tuple(rows), time.perf_counter() - start,
-                             detail)
+    return InteractionResult(verdict, len(every), n_pairs, len(keys), tuple(rows), time.perf_counter() - start,
+                             detail + not_screened)
 
 
 def _origin(system: DSDSystem, i: int) -> int:
