@@ -121,7 +121,9 @@ def main() -> None:
     \b
     Exit codes: 0 success; 1 failure; 2 bad usage or input (nothing written);
     3 the DNA implementation was proven not to implement the CRN (folder written);
-    4 verification was inconclusive (folder written; --allow-inconclusive exits 0).
+    4 verification was inconclusive (folder written; --allow-inconclusive exits 0);
+    5 sequence checks still fail (folder written; --allow-failures exits 0);
+    130 interrupted (Ctrl-C; a run stopped before its folder was written leaves the old one).
     """
 
 
