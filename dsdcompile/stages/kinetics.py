@@ -270,7 +270,7 @@ def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunCo
                  f"readout {summary['readout_h']:.3g} h): max rel. error {summary['max_rel_error']:.3g} "
                  f"(fuel excess {summary['fuel_excess_max_rel_error']:.3g}), label agreement "
                  f"{summary['label_agreement']:.4g}; fuel {summary['fuel_total_uM']:.4g} µM, "
-                 f"{summary['fuel_consumed_fraction']:.3g} of the most used fuel gone at readout")
+                 f"the most used fuel {100 * summary['fuel_consumed_fraction']:.3g}% used up at the readout")
     block.update(summary)
     block["config"] = rcfg.summary()
     n = summary["examples"]
