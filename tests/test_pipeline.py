@@ -90,17 +90,23 @@ def _strand_sequences(folder):
         return {r["strand"]: r["sequence"] for r in csv.DictReader(fh)}
 
 
-def test_a_second_sequence_design_rewrites_every_file_that_carries_sequences(tmp_path):
-    """compile --sequences, then `dsdcompile sequences` with another seed (what the advice says to try):
-    strands.csv, dsd.pil and the lab tables all carry the new sequences, none the old ones."""
-    import csv
-
+def _designed_with_sequences(tmp_path):
+    """CRN plus inputs through compile --sequences (seed 0) into tmp_path/d; the folder."""
     (tmp_path / "a.crn").write_text(CRN)
     (tmp_path / "x.csv").write_text("1\n0.5\n")
     out = tmp_path / "d"
     first = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--inputs", str(tmp_path / "x.csv"), "--out", str(out),
                                       "--scheme", "soloveichik2010", "--sequences", "--allow-failures", "-q"])
     assert first.exit_code == 0, first.output
+    return out
+
+
+def test_a_second_sequence_design_rewrites_every_file_that_carries_sequences(tmp_path):
+    """compile --sequences, then `dsdcompile sequences` with another seed (what the advice says to try):
+    strands.csv, dsd.pil and the lab tables all carry the new sequences, none the old ones."""
+    import csv
+
+    out = _designed_with_sequences(tmp_path)
     old = _strand_sequences(out)
     again = CliRunner().invoke(main, ["sequences", str(out), "--seed", "4", "--allow-failures", "-q"])
     assert again.exit_code == 0, again.output
@@ -123,12 +129,7 @@ def test_designing_the_same_seed_again_on_the_folder_changes_no_byte(tmp_path):
     summary.json apart from its run timings."""
     import shutil
 
-    (tmp_path / "a.crn").write_text(CRN)
-    (tmp_path / "x.csv").write_text("1\n0.5\n")
-    out = tmp_path / "d"
-    first = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--inputs", str(tmp_path / "x.csv"), "--out", str(out),
-                                      "--scheme", "soloveichik2010", "--sequences", "--allow-failures", "-q"])
-    assert first.exit_code == 0, first.output
+    out = _designed_with_sequences(tmp_path)
     assert (out / "plate.xlsx").exists()
     copy = tmp_path / "again"
     shutil.copytree(out, copy)
