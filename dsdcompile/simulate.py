@@ -291,11 +291,20 @@ def _bdf_run(crn: CRN, rates: np.ndarray, c0: np.ndarray, cfg: SimulationConfig,
     step_t, step_c = [0.0], [c0]
     t, c, steps, converged = 0.0, c0, 0, steady(c0)
     if not converged:
-        solver = BDF(f, 0.0, c0, cfg.t_max, rtol=cfg.rtol, atol=cfg.atol, jac=jac)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # its first step size is a trial too
+            solver = BDF(f, 0.0, c0, cfg.t_max, rtol=cfg.rtol, atol=cfg.atol, jac=jac)
         while solver.status == "running" and steps < cfg.max_steps:
-            message = solver.step()
+            # a run that diverges makes inf/NaN inside scipy's step: stop it here (the caller retries with
+            # clipped rates) rather than print numpy's warnings or carry NaN into the results
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                try:
+                    message = solver.step()
+                except (ArithmeticError, ValueError, RuntimeError, np.linalg.LinAlgError) as e:  # singular LU
+                    return None, f"{type(e).__name__}: {e}"
             if solver.status == "failed":
                 return None, message or "BDF failed"
+            if not np.all(np.isfinite(solver.y)):
+                return None, f"the state became non-finite at t = {solver.t:.4g}"
             steps += 1
             t, c = solver.t, solver.y
             due = int(np.searchsorted(times, t, side="right")) if n_t else 0

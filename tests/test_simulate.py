@@ -311,6 +311,21 @@ def test_a_polynomial_that_runs_away_falls_back_to_clipped_rates(backend):
     np.testing.assert_allclose(res.states[:, 0, 0], 1.0)
 
 
+def test_a_bdf_run_that_overflows_fails_as_a_simulation_error_without_numpy_warnings():
+    """2 B -> ∅ at 1e200: B² k overflows inside scipy's step and its LU factor turns singular. Both runs (plain and
+    clipped) end in one DsdCompileError naming the failure: no RuntimeError traceback, no numpy warnings."""
+    import warnings
+
+    from dsdcompile.errors import DsdCompileError
+
+    crn = CRN((Species("A"), Species("B")), (Reaction.make(["A", "B"], ["A"], 1.0),
+                                              Reaction.make({"B": 2}, {}, 1e200)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(DsdCompileError, match="BDF integration failed.*singular"):
+            simulate(crn, np.array([[1.0, 1.0]]), SimulationConfig(t_max=100.0, backend="bdf"))
+
+
 def test_bdf_examples_on_a_process_pool_match_the_serial_run():
     crn = compile_anderson(ANDERSON_NET, 0.01)
     c0 = crn.initial_state(np.random.default_rng(2).normal(size=(3, 2)))
