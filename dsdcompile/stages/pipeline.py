@@ -211,7 +211,8 @@ def _kinetics(dsd: DSDResult, agreement: Agreement | None, config: RunConfig, pr
     from dsdcompile.stages.kinetics import KineticsStageResult, run_kinetics_stage
 
     if agreement is None or not agreement.n_examples:
-        progress.log("kinetics skipped: no --inputs examples")
+        progress.log("kinetics, the tube and the lab tables skipped: no --inputs examples (fuel is planned for the "
+                     "examples a design must compute; give --inputs, e.g. the model's test set)")
         return KineticsStageResult.not_run("no --inputs examples")
     if agreement.reference is None:
         progress.log("kinetics skipped: neither network outputs nor the exact CRN limit are known")
