@@ -143,6 +143,18 @@ def test_front_page_names_every_file_and_links_resolve(design):
     assert "From order to reading" in page and f"{result.summary['kinetics']['read_time_h']:.3g} h" in page
 
 
+def test_front_page_without_inputs_says_why_there_is_no_protocol_and_shows_no_empty_figures(tmp_path):
+    """No --inputs: no fuel plan, so no lab tables; the front page says so and what to do, without rows of n/a."""
+    (tmp_path / "a.crn").write_text("A + B -> C\n")
+    res = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--scheme", "soloveichik2010", "--out",
+                                    str(tmp_path / "d"), "-q"])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "d" / "README.md").read_text()
+    assert "**No wet-lab protocol:** no --inputs examples (compile again with `--inputs`" in page
+    figures = page[page.index("## Figures"):page.index("## Files")]
+    assert "n/a" not in figures and "| strands / nucleotides |" in figures and "| verification |" in figures
+
+
 def test_mix_writes_a_new_folder_and_never_touches_the_design(design):
     d, out, _ = design
     before = _hashes(out)

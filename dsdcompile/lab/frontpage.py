@@ -5,6 +5,7 @@ Written last, from summary.json, so every figure on it is one the folder's files
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -85,6 +86,11 @@ def front_page(summary: Mapping) -> str:
               f"({ver.get('method', '')}). Classes: {', '.join(md_escape(c) for c in classes)}.", ""]
     if lab.get("skipped"):
         lines += [f"**No wet-lab protocol:** {md_escape(lab['skipped'])}", ""]
+    elif "protocol.md" not in files:
+        why = (kin.get("skipped") or {}).get("kinetics") if isinstance(kin.get("skipped"), Mapping) else None
+        lines += [f"**No wet-lab protocol:** {md_escape(why or 'the kinetics stage did not run')}"
+                  + (" (compile again with `--inputs`, e.g. the model's test set: fuel is planned for the "
+                     "examples the design must compute)" if why == "no --inputs examples" else ""), ""]
     if "protocol.md" in files:
         read = lab.get("read_time_h")
         order = [f"[{f}]({f})" for f in ("order_plates.xlsx", "order_tubes.csv") if f in files]
@@ -124,7 +130,8 @@ def front_page(summary: Mapping) -> str:
                                                            f"({_fmt(kin.get('residual_free_fraction'))})"),
             ("verification", f"{ver.get('verdict', 'n/a')}; reporters {ver.get('reporter_verdict', 'n/a')}")]
     lines += ["## Figures", "", "| quantity | value |", "|---|---|"]
-    lines += [f"| {a} | {md_escape(b)} |" for a, b in rows]
+    # a figure that was not computed (no kinetics, no lab plan) is left out rather than shown as n/a
+    lines += [f"| {a} | {md_escape(b)} |" for a, b in rows if re.sub(r"n/a|nM|uM|uL|\bh\b|minimum|[()/;, ]", "", b)]
     lines += [""]
     for fig in FIGURES:
         if fig in files:
