@@ -125,8 +125,8 @@ def test_a_second_sequence_design_rewrites_every_file_that_carries_sequences(tmp
 
 def test_designing_the_same_seed_again_on_the_folder_changes_no_byte(tmp_path):
     """compile --sequences, then `dsdcompile sequences` with the same seed on a copy: every file is byte-identical
-    (plate.xlsx included: an empty cell is written the same whether the workbook is new or read back),
-    summary.json apart from its run timings."""
+    (plate.xlsx: an empty cell is written the same whether the workbook is new or read back; summary.json, README.md
+    and index.html: written by the same writers from the same content)."""
     import shutil
 
     out = _designed_with_sequences(tmp_path)
@@ -137,8 +137,27 @@ def test_designing_the_same_seed_again_on_the_folder_changes_no_byte(tmp_path):
     assert again.exit_code == 0, again.output
     before, after = _listing(out), _listing(copy)
     assert set(before) == set(after)
-    differing = sorted(n for n in before if before[n] != after[n])
-    assert differing in ([], ["summary.json"]), differing
-    a, b = (json.loads(x["summary.json"]) for x in (before, after))
-    a.pop("run"), b.pop("run")
-    assert a == b
+    assert sorted(n for n in before if before[n] != after[n]) == []
+
+
+def test_sequences_on_a_folder_designed_without_them_update_the_report_and_front_page(tmp_path):
+    """compile without --sequences, then `dsdcompile sequences`: index.html and README.md show the sequences and order
+    sheets, a user's file in the folder survives, and no staging folder is left beside or inside it."""
+    (tmp_path / "a.crn").write_text(CRN)
+    (tmp_path / "x.csv").write_text("1\n0.5\n")
+    out = tmp_path / "d"
+    first = CliRunner().invoke(main, [str(tmp_path / "a.crn"), "--inputs", str(tmp_path / "x.csv"), "--out", str(out),
+                                      "--scheme", "soloveichik2010", "-q"])
+    assert first.exit_code == 0, first.output
+    assert "sequence_report.md" not in (out / "index.html").read_text()
+    (out / "my_notes.txt").write_text("bench notes")
+    again = CliRunner().invoke(main, ["sequences", str(out), "--allow-failures", "-q"])
+    assert again.exit_code == 0, again.output
+    assert 'href="sequence_report.md"' in (out / "index.html").read_text()
+    front = (out / "README.md").read_text()
+    assert "[order_tubes.csv](order_tubes.csv)" in front and "Design sequences" not in front
+    assert (out / "my_notes.txt").read_text() == "bench notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.crn", "d", "x.csv"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["sequences"]["files"]) <= set(summary["files"]) <= {p.name for p in out.iterdir()}

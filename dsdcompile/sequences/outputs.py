@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -252,15 +250,25 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
                     extra_summary: Mapping | None = None) -> dict:
     """Put sequences into an existing design folder, all files or none; returns its ``sequences`` block.
 
-    The reports are written and the folder's files rewritten with nucleotide sequences in a
-    hidden staging folder, then moved into place.
+    The folder is copied whole (a user's files included) into the locked staging folder that a
+    compile run uses (:class:`dsdcompile.stages.folder.Destination`), the reports written and the
+    files rewritten with nucleotide sequences there, and the copy renamed into place in one step:
+    a run killed at any point leaves the folder as it was, and the next run removes its staging.
     """
     from dsdcompile.lab.protocol import annotations_from_folder
+    from dsdcompile.stages.folder import Destination
 
     out = Path(design_dir)
     seqs = design.domains
-    stage = Path(tempfile.mkdtemp(prefix=".sequences-", dir=out))
-    try:
+    with Destination(out) as dest:  # any design folder (it has a summary.json) may be rewritten
+        stage = dest.path
+        shutil.copytree(out, stage, dirs_exist_ok=True, symlinks=True)
+        summary_path = out / "summary.json"
+        summary = json.loads(summary_path.read_text()) if summary_path.is_file() else None
+        previous = ((summary or {}).get("sequences") or {}).get("files") or []
+        for name in previous:  # a sequence design before this one: its files (order plates...) are all redone
+            if isinstance(name, str) and Path(name).name == name and name not in ("summary.json", "README.md"):
+                (stage / name).unlink(missing_ok=True)
         block, written = write_sequence_reports(design, stage, feasibility=feasibility, order=order,
                                                 annotations=annotations_from_folder(out))
         if extra_summary:
@@ -282,20 +290,26 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
                                                             by_name):
             written.append("plate.xlsx")
         block["files"] = sorted(set(written))
-        summary_path = out / "summary.json"
-        if summary_path.is_file():
-            summary = json.loads(summary_path.read_text())
+        if summary is not None:
             summary["sequences"] = block
             if isinstance(summary.get("kinetics"), dict) and "sequences" in summary["kinetics"]:
                 summary["kinetics"]["sequences"] = "nucleotide (sequences.csv)"
-            if isinstance(summary.get("files"), list):
-                summary["files"] = sorted(set(summary["files"]) | set(written))
-            (stage / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+            if isinstance(summary.get("files"), list):  # what the folder now holds: no file of a former design
+                summary["files"] = sorted(n for n in set(summary["files"]) | set(written)
+                                          if (stage / n).exists() or n in written)
+            from dsdcompile.stages.crn import write_json
+
+            write_json(stage / "summary.json", summary)  # as the design run writes it
             written.append("summary.json")
-        for name in written:
-            os.replace(stage / name, out / name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+            if (stage / "README.md").is_file():  # the front page and the report show the sequences too
+                from dsdcompile.lab.frontpage import write_front_page
+
+                write_front_page(stage, summary)
+        if (stage / "index.html").is_file():
+            from dsdcompile.report import write_index
+
+            write_index(stage)
+        dest.commit()
     return block
 
 
