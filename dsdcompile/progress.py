@@ -31,6 +31,8 @@ class Progress:
 
     @contextmanager
     def bar(self, total: int, desc: str, unit: str = "ex") -> Iterator:
-        with tqdm(total=total, desc=desc, unit=unit, disable=self.quiet, file=sys.stderr, leave=False,
+        # without a total tqdm writes the count and the unit together ("64class"): give it the space
+        with tqdm(total=total, desc=desc, unit=unit if total is not None else f" {unit}", disable=self.quiet,
+                  file=sys.stderr, leave=False,
                   dynamic_ncols=True) as bar:
             yield bar.update
