@@ -62,24 +62,28 @@ def select_examples(x: np.ndarray, nn: np.ndarray, limit: int) -> tuple[np.ndarr
 
 
 def simulate_recorded(crn: CRN, c0: np.ndarray, sim, rates: np.ndarray, times: np.ndarray | None,
-                      readout: Callable[[np.ndarray], np.ndarray]):
+                      readout: Callable[[np.ndarray], np.ndarray], progress: Callable[[int], None] | None = None):
     """Final states, stop times, convergence and ``readout`` of every example's states at ``times``.
 
     Examples go in chunks so that the recorded states stay under ``_STATE_BYTES`` per call;
-    ``readout`` maps states (..., species) to what is kept (..., k). Returns
+    ``readout`` maps states (..., species) to what is kept (..., k); ``progress(n)`` as n examples finish. Returns
     (final (n, species), t_final (n,), converged (n,), recorded (T, n, k) or None).
     """
     per_example = 8 * crn.n_species * (0 if times is None else times.size)
     chunk = max(sim.batch_size, _STATE_BYTES // per_example) if per_example else max(len(c0), 1)
-    runs = [simulate(crn, c0[i:i + chunk], sim, rates=rates, times=times) for i in range(0, max(len(c0), 1), chunk)]
+    runs = [simulate(crn, c0[i:i + chunk], sim, rates=rates, times=times, progress=progress)
+            for i in range(0, max(len(c0), 1), chunk)]
     recorded = None if times is None else np.concatenate([readout(r.states) for r in runs], axis=1)
     return (np.concatenate([r.final for r in runs]), np.concatenate([r.t_final for r in runs]),
             np.concatenate([r.converged for r in runs]), recorded)
 
 
 def run_kinetics(crn: CRN, c0: np.ndarray, nn: np.ndarray, rates: list[np.ndarray], config: KineticsConfig,
-                 kind: str) -> KineticsResult:
-    """Simulate c0 (nM) under each rate vector; draw 0 on the time grid when trajectories are on."""
+                 kind: str, progress: Callable[[int], None] | None = None) -> KineticsResult:
+    """Simulate c0 (nM) under each rate vector; draw 0 on the time grid when trajectories are on.
+
+    ``progress(n)`` as n more examples finish, over every draw (len(rates) × len(c0) in all).
+    """
     if nn.shape[1] != len(crn.outputs):
         raise InputError(f"network has {nn.shape[1]} outputs but the CRN has {len(crn.outputs)}")
     sim = simulation_config(config)
@@ -88,7 +92,7 @@ def run_kinetics(crn: CRN, c0: np.ndarray, nn: np.ndarray, rates: list[np.ndarra
     grid = trajectories = t90 = None
     for d, k in enumerate(rates):
         times = time_grid(config) if d == 0 and config.trajectories else None
-        states, stop, conv, recorded = simulate_recorded(crn, c0, sim, k, times, crn.output_values)
+        states, stop, conv, recorded = simulate_recorded(crn, c0, sim, k, times, crn.output_values, progress)
         final = crn.output_values(states) / config.unit_nM
         outputs.append(final)
         t_final.append(stop)
@@ -104,15 +108,17 @@ def run_kinetics(crn: CRN, c0: np.ndarray, nn: np.ndarray, rates: list[np.ndarra
 
 def simulate_formal_kinetics(crn: CRN, x: np.ndarray, nn_outputs: np.ndarray,
                              config: KineticsConfig = KineticsConfig(), *,
-                             fuel_nM: float | np.ndarray | FuelPlan | None = None) -> KineticsResult:
+                             fuel_nM: float | np.ndarray | FuelPlan | None = None,
+                             progress: Callable[[int], None] | None = None) -> KineticsResult:
     """Simulate the formal CRN on inputs x (network units) under ``config.rate_draws`` rate draws.
 
     Inputs, biases and outputs are scaled by ``config.unit_nM``. ``fuel_nM`` sets the fuel
     behind each reaction's pseudo-first-order rate: a FuelPlan, one value, one per reaction,
-    or None for ``config.fuel_units`` units. Only the first ``config.examples`` examples run.
+    or None for ``config.fuel_units`` units. Only the first ``config.examples`` examples run;
+    ``progress(n)`` as n more of the draws × examples runs finish.
     """
     x, nn = select_examples(x, nn_outputs, config.examples)
     fuel = reaction_fuel(crn, config, fuel_nM)
     c0 = crn.initial_state(x) * config.unit_nM
     rates = [formal_rates(crn, config, d, fuel) for d in range(config.rate_draws)]
-    return run_kinetics(crn, c0, nn, rates, config, "formal")
+    return run_kinetics(crn, c0, nn, rates, config, "formal", progress)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -189,8 +189,10 @@ def leak_reactions(modules: Sequence[ModuleImplementation], canonical: Mapping[s
 
 
 def simulate_implementation_kinetics(impl_crn: CRN, x: np.ndarray, nn_outputs: np.ndarray,
-                                     config: KineticsConfig = KineticsConfig()) -> KineticsResult:
-    """Simulate the implementation CRN (rates as built) on the first ``config.implementation_examples``."""
+                                     config: KineticsConfig = KineticsConfig(),
+                                     progress: Callable[[int], None] | None = None) -> KineticsResult:
+    """Simulate the implementation CRN (rates as built) on the first ``config.implementation_examples``
+    (``progress(n)`` as n more examples finish)."""
     x, nn = select_examples(x, nn_outputs, config.implementation_examples)
     c0 = impl_crn.initial_state(x * config.unit_nM)
-    return run_kinetics(impl_crn, c0, nn, [impl_crn.rate_constants(1.0)], config, "implementation")
+    return run_kinetics(impl_crn, c0, nn, [impl_crn.rate_constants(1.0)], config, "implementation", progress)

@@ -184,8 +184,10 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
         if verdict == "not-equivalent":
             skipped["implementation"] = NOT_EQUIVALENT_SKIP
 
+    n_formal = min(len(x), kcfg.examples) if kcfg.examples >= 0 else len(x)
     with progress.stage("kinetics formal"):
-        formal = kin.simulate_formal_kinetics(crn, x, nn, kcfg, fuel_nM=plan)
+        with progress.bar(n_formal * kcfg.rate_draws, "formal CRN (real rates)") as update:
+            formal = kin.simulate_formal_kinetics(crn, x, nn, kcfg, fuel_nM=plan, progress=update)
     progress.log(f"formal kinetics ({formal.n_examples} examples × {formal.draws} rate draws): label agreement "
                  f"{formal.label_agreement.min():.4g}")
 
@@ -195,7 +197,10 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
     else:
         with progress.stage("kinetics implementation"):
             impl_crn = kin.build_implementation_crn(crn, modules, plan, unit_nM=kcfg.unit_nM, leak=kcfg.leak)
-            impl = kin.simulate_implementation_kinetics(impl_crn, x, nn, kcfg)
+            n_impl = (min(len(x), kcfg.implementation_examples) if kcfg.implementation_examples >= 0
+                      else len(x))
+            with progress.bar(n_impl, "implementation (planned fuel)") as update:
+                impl = kin.simulate_implementation_kinetics(impl_crn, x, nn, kcfg, progress=update)
         progress.log(f"implementation kinetics ({impl_crn.n_reactions} reactions, {impl_crn.n_species} species, "
                      f"{impl.n_examples} examples): label agreement {impl.label_agreement.min():.4g}")
         if kcfg.leak > 0:
