@@ -9,8 +9,8 @@ constraints`` reuses every recorded constraint instead), compares the new summar
 the committed one, and prints every difference, apart from the fields that change between
 identical runs (``run``, timings, package versions) and the model path (it is the path as
 given). With ``--write`` the committed folders are replaced by the regenerated ones (for
-MNIST's DSD folder only summary.json and the verification reports are kept: its strand list
-is ~400 MB).
+MNIST's DSD folder only summary.json, the verification reports and the formal kinetics are
+kept: its strand list is ~400 MB).
 
     python scripts/regenerate_designs.py                       # all, compare only
     python scripts/regenerate_designs.py --only iris --write   # designs/iris/* regenerated in place
@@ -40,7 +40,8 @@ from dsdcompile.sequences.constraints import SequenceConstraints  # noqa: E402
 from dsdcompile.stages.pipeline import build_design  # noqa: E402
 
 VOLATILE = {("run",), ("versions",), ("verification", "seconds"), ("model", "path"), ("config",)}
-MNIST_DSD_KEEP = ("summary.json", "verification.md", "verification.html", "verification.json")
+MNIST_DSD_KEEP = ("summary.json", "verification.md", "verification.html", "verification.json", "kinetics.csv",
+                  "kinetics_draws.csv", "kinetics_rate_draws.png", "kinetics_t90.png", "kinetics_trajectories.png")
 
 
 def _pick(cls, *sources: dict, prefix: str = ""):
