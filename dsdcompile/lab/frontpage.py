@@ -5,7 +5,6 @@ Written last, from summary.json, so every figure on it is one the folder's files
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -111,27 +110,34 @@ def front_page(summary: Mapping) -> str:
                   "Every step with its numbers: **[protocol.md](protocol.md)**. Checks: "
                   "[verification.md](verification.md)" + (", [sequence_report.md](sequence_report.md)"
                                                           if "sequence_report.md" in files else "") + ".", ""]
-    rows = [("one unit of network value", f"{_fmt(kin.get('unit_nM'))} nM"),
-            ("strands / nucleotides", f"{_fmt(dsd.get('strands'))} / {_fmt(dsd.get('nucleotides'))}"),
-            ("reporters (dyes)", f"{_fmt(lab.get('reporters', kin.get('reporters')))} "
-                                 f"({', '.join(lab.get('dyes', []))})"),
-            ("anneals (pools)", _fmt(lab.get("anneals"))),
-            ("DNA per well (strands)", f"{_fmt(lab.get('total_dna_uM'))} uM"),
+    # (quantity, value as shown, the figures it is made of): a row none of whose figures was computed (no kinetics,
+    # no lab plan) is left out rather than shown as n/a
+    reporters, dyes = lab.get("reporters", kin.get("reporters")), lab.get("dyes") or []
+    rows = [("one unit of network value", f"{_fmt(kin.get('unit_nM'))} nM", (kin.get("unit_nM"),)),
+            ("strands / nucleotides", f"{_fmt(dsd.get('strands'))} / {_fmt(dsd.get('nucleotides'))}",
+             (dsd.get("strands"), dsd.get("nucleotides"))),
+            ("reporters (dyes)", f"{_fmt(reporters)} ({', '.join(dyes)})", (reporters, *dyes)),
+            ("anneals (pools)", _fmt(lab.get("anneals")), (lab.get("anneals"),)),
+            ("DNA per well (strands)", f"{_fmt(lab.get('total_dna_uM'))} uM", (lab.get("total_dna_uM"),)),
             ("smallest transfer", f"{_fmt(lab.get('min_volume_uL'))} uL "
-                                  f"(minimum {_fmt(lab.get('min_volume_required_uL'))})"),
-            ("protocol steps", _fmt(lab.get("steps"))),
-            ("read time", f"{_fmt(kin.get('read_time_h'))} h"),
+                                  f"(minimum {_fmt(lab.get('min_volume_required_uL'))})",
+             (lab.get("min_volume_uL"), lab.get("min_volume_required_uL"))),
+            ("protocol steps", _fmt(lab.get("steps")), (lab.get("steps"),)),
+            ("read time", f"{_fmt(kin.get('read_time_h'))} h", (kin.get("read_time_h"),)),
             ("labels from fluorescence = network (tube as planned)",
-             _fmt(kin.get("reporter_label_agreement"), ".4g")),
-            ("worst relative error (tube as planned)", _fmt(kin.get("reporter_max_rel_error"))),
+             _fmt(kin.get("reporter_label_agreement"), ".4g"), (kin.get("reporter_label_agreement"),)),
+            ("worst relative error (tube as planned)", _fmt(kin.get("reporter_max_rel_error")),
+             (kin.get("reporter_max_rel_error"),)),
             ("error from free strands / from leak", f"{_fmt(kin.get('impurity_max_rel_error'))} / "
-                                                    f"{_fmt(kin.get('leak_max_rel_error'))}"),
+                                                    f"{_fmt(kin.get('leak_max_rel_error'))}",
+             (kin.get("impurity_max_rel_error"), kin.get("leak_max_rel_error"))),
             ("free strands the labels tolerate (planned)", f"{_fmt(kin.get('impurity_tolerance'))} "
-                                                           f"({_fmt(kin.get('residual_free_fraction'))})"),
-            ("verification", f"{ver.get('verdict', 'n/a')}; reporters {ver.get('reporter_verdict', 'n/a')}")]
+                                                           f"({_fmt(kin.get('residual_free_fraction'))})",
+             (kin.get("impurity_tolerance"), kin.get("residual_free_fraction"))),
+            ("verification", f"{ver.get('verdict', 'n/a')}; reporters {ver.get('reporter_verdict', 'n/a')}",
+             (ver.get("verdict"), ver.get("reporter_verdict")))]
     lines += ["## Figures", "", "| quantity | value |", "|---|---|"]
-    # a figure that was not computed (no kinetics, no lab plan) is left out rather than shown as n/a
-    lines += [f"| {a} | {md_escape(b)} |" for a, b in rows if re.sub(r"n/a|nM|uM|uL|\bh\b|minimum|[()/;, ]", "", b)]
+    lines += [f"| {a} | {md_escape(b)} |" for a, b, figures in rows if any(f is not None for f in figures)]
     lines += [""]
     for fig in FIGURES:
         if fig in files:
