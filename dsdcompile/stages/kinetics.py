@@ -154,6 +154,7 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
     modules. ``executor`` runs the rate-dependent path's examples in parallel.
     """
     from dsdcompile import kinetics as kin
+    from dsdcompile.kinetics.formal import select_examples
     from dsdcompile.kinetics.leak import DEFAULT_LEAKS
 
     system, modules = dsd.system, dsd.modules
@@ -184,8 +185,8 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
         if verdict == "not-equivalent":
             skipped["implementation"] = NOT_EQUIVALENT_SKIP
 
-    n_formal = min(len(x), kcfg.examples) if kcfg.examples >= 0 else len(x)
     with progress.stage("kinetics formal"):
+        n_formal = len(select_examples(x, nn, kcfg.examples)[0])
         with progress.bar(n_formal * kcfg.rate_draws, "formal CRN (real rates)") as update:
             formal = kin.simulate_formal_kinetics(crn, x, nn, kcfg, fuel_nM=plan, progress=update)
     progress.log(f"formal kinetics ({formal.n_examples} examples × {formal.draws} rate draws): label agreement "
@@ -197,8 +198,7 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
     else:
         with progress.stage("kinetics implementation"):
             impl_crn = kin.build_implementation_crn(crn, modules, plan, unit_nM=kcfg.unit_nM, leak=kcfg.leak)
-            n_impl = (min(len(x), kcfg.implementation_examples) if kcfg.implementation_examples >= 0
-                      else len(x))
+            n_impl = len(select_examples(x, nn, kcfg.implementation_examples)[0])
             with progress.bar(n_impl, "implementation (planned fuel)") as update:
                 impl = kin.simulate_implementation_kinetics(impl_crn, x, nn, kcfg, progress=update)
         progress.log(f"implementation kinetics ({impl_crn.n_reactions} reactions, {impl_crn.n_species} species, "
