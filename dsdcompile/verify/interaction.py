@@ -385,7 +385,7 @@ def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
     n_pairs = sum(c.instances for c in every)
     refuted = set(refuted)
     classes = [c for c in every if not refuted.intersection(c.representative)]
-    unscreened = sum(c.instances for c in every) - sum(c.instances for c in classes)
+    unscreened = n_pairs - sum(c.instances for c in classes)
     not_screened = (f"; {len(every) - len(classes)} pair classes ({unscreened} module pairs) holding a module "
                     "already proven not equivalent were not screened" if unscreened else "")
     tasks = [pair_task(system, c, enumerated, config) for c in classes]
