@@ -31,8 +31,6 @@ from dsdcompile.dsd.enumerate import _content_name, enumerate_modules
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.system import Complex, DSDSystem, ModuleTemplate
 
-FREE_KINDS = ("signal", "fuel", "strand")
-
 
 @dataclass(frozen=True)
 class FreeStrand:
@@ -58,12 +56,11 @@ def _signal_keys(tpl: ModuleTemplate, history: bool) -> dict[tuple[str, ...], in
 
 def binding_strands(c: Complex, toeholds: set[str]) -> tuple[int, ...]:
     """Strands of ``c`` with an unpaired complemented toehold: where a signal binds the complex."""
-    out, k = [], 0
+    out = []
     for j, s in enumerate(c.strands):
         part = c.structure.split("+")[j]
         if any(ch == "." and d.endswith("*") and d.rstrip("*") in toeholds for ch, d in zip(part, s)):
             out.append(j)
-        k += len(s)
     return tuple(out)
 
 
@@ -194,4 +191,4 @@ def _rename(m: ModuleImplementation, rename: Mapping[str, str]) -> ModuleImpleme
                    signals=tuple((rename.get(i, i), f) for i, f in m.signals))
 
 
-__all__ = ["FREE_KINDS", "FreeStrand", "ImpurityModules", "excess_strands", "free_strands", "impurity_modules"]
+__all__ = ["FreeStrand", "ImpurityModules", "excess_strands", "free_strands", "impurity_modules"]

@@ -86,15 +86,6 @@ def parse_kernel(kernel: str) -> tuple[tuple[tuple[str, ...], ...], str]:
     return tuple(tuple(s) for s in strands), "".join(structure)
 
 
-def pil_text(complexes: Iterable[Complex], lengths: Mapping[str, int], *, concentrations: bool = False) -> str:
-    """A domain-level PIL document (``length`` lines, then one kernel line per complex)."""
-    lines = [f"length {d} = {n}" for d, n in lengths.items()]
-    for c in complexes:
-        conc = f" @initial {c.concentration:g} nM" if concentrations and c.concentration > 0 else ""
-        lines.append(f"{c.name} = {c.kernel()}{conc}")
-    return "\n".join(lines) + "\n"
-
-
 def _quiet() -> ExitStack:
     """Entered: peppercorn's recursion limit, and dsdobjects' pyparsing deprecation warnings (one per parse) off."""
     ctx = ExitStack()

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from dsdcompile.config import KineticsConfig
-from dsdcompile.ir import CRN
 from dsdcompile.kinetics.formal import simulate_recorded
 from dsdcompile.kinetics.t90 import t90_batch
 from dsdcompile.kinetics.tube import TubeCRN
@@ -129,15 +128,5 @@ def hours(seconds: float) -> float:
     return seconds / SECONDS_PER_HOUR
 
 
-def rel_errors(values: np.ndarray, nn: np.ndarray) -> np.ndarray:
-    """(n,) max_k |v - nn| / max(1, max_k |nn|), as the agreement checks measure."""
-    scale = np.maximum(1.0, np.abs(nn).max(axis=1))
-    return np.abs(values - nn).max(axis=1) / scale
-
-
-def crn_size(crn: CRN) -> tuple[int, int]:
-    return crn.n_species, crn.n_reactions
-
-
-__all__ = ["Calibration", "READ_STEP_S", "TubeRun", "at_time", "calibrate", "class_values", "crn_size", "hours",
-           "read_at", "read_time", "readout_matrix", "rel_errors", "run_tube"]
+__all__ = ["Calibration", "READ_STEP_S", "TubeRun", "at_time", "calibrate", "class_values", "hours",
+           "read_at", "read_time", "readout_matrix", "run_tube"]

@@ -8,7 +8,8 @@ complex, enumerated with :mod:`dsdcompile.dsd.impurities`), and leak. :func:`bui
 puts them into one CRN whose readout is the free fluorophore strands, one per rail.
 
 Leak follows :func:`~dsdcompile.kinetics.implementation.leak_reactions` (each module's first and
-last fuel release its products without an input) at :data:`DEFAULT_LEAK_PER_M_S` unless set:
+last fuel release its products without an input) at ``LabConfig.planned_leak``
+(:data:`dsdcompile.config.PLANNED_LEAK_PER_M_S`) unless set:
 1 /M/s is the order of magnitude Zhang & Winfree (JACS 2009) measured for strand displacement
 without a toehold, which Thachuk, Winfree & Soloveichik (DNA 21, 2015) identify as the leak
 pathway of toehold-sequestering gates (Soloveichik et al. 2010; Chen et al. 2013 report leak as
@@ -36,9 +37,6 @@ from dsdcompile.kinetics.implementation import (
     leak_reactions,
     merge_signal_carriers,
 )
-
-DEFAULT_LEAK_PER_M_S = 1.0
-"""Planned leak (/M/s): toeless strand displacement, Zhang & Winfree 2009; leak pathway, Thachuk et al. 2015."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,4 +134,4 @@ def calibration_crn(reporters: ReporterSet, fuel_nM: Mapping[str, float], unit_n
                    fluor=tuple(r.fluorophore for r in reporters.reporters))
 
 
-__all__ = ["DEFAULT_LEAK_PER_M_S", "TubeCRN", "build_tube_crn", "calibration_crn", "reporter_nM", "worst_rails_nM"]
+__all__ = ["TubeCRN", "build_tube_crn", "calibration_crn", "reporter_nM", "worst_rails_nM"]

@@ -35,13 +35,6 @@ def _sides(strands: Iterable[tuple[str, ...]], long_domains: set[str]) -> tuple[
     return plain, star
 
 
-def conflicts(a: PoolMember, b: PoolMember, long_domains: set[str]) -> bool:
-    """True when a strand of one complex pairs with a long domain of the other."""
-    pa, sa = _sides(a.strands, long_domains)
-    pb, sb = _sides(b.strands, long_domains)
-    return bool(pa & sb or sa & pb)
-
-
 def plan_pools(members: Sequence[PoolMember], long_domains: set[str], *, prefix: str = "P") -> list[list[PoolMember]]:
     """Pools of complexes: per group key, greedy first fit into pools without conflicts."""
     groups: dict[str, list[PoolMember]] = {}
@@ -66,4 +59,4 @@ def plan_pools(members: Sequence[PoolMember], long_domains: set[str], *, prefix:
     return pools
 
 
-__all__ = ["PoolMember", "conflicts", "plan_pools"]
+__all__ = ["PoolMember", "plan_pools"]

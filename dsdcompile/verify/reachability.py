@@ -136,16 +136,6 @@ def backward_basis(reactions: Sequence[Rxn], targets: Iterable[Iterable[str]], m
     return basis
 
 
-def coverable(reactions: Sequence[Rxn], start: Iterable[str], target: Iterable[str], max_basis: int = 20_000
-              ) -> bool | None:
-    """Can ``start`` reach a state ≥ ``target``? Exact (backward coverability); None past ``max_basis``."""
-    basis = backward_basis(reactions, [target], max_basis)
-    if basis is None:
-        return None
-    s = Counter(start)
-    return any(_leq(b, s) for b in basis)
-
-
 OMEGA = float("inf")
 
 

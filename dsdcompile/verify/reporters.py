@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dsdcompile.config import ExecutionConfig, VerificationConfig
 from dsdcompile.dsd.reporters import ReporterSet, consumed_outputs
 from dsdcompile.ir import CRN
-from dsdcompile.verify.result import EQUIVALENT, NOT_EQUIVALENT, VerificationResult, combine
+from dsdcompile.verify.result import NOT_EQUIVALENT, VerificationResult, combine
 
 ARGUMENT = ("Each reporter implements Y -> ∅ (reporter complex a fuel; fluorophore strand and signal:quencher "
             "duplex interpreted as ∅), verified like every module. Every reported Y is a reactant of no reaction "
@@ -89,8 +89,4 @@ def outline_section(block: Mapping | None) -> list[tuple]:
     return doc
 
 
-def is_equivalent(block: Mapping | None) -> bool:
-    return bool(block) and block.get("verdict") == EQUIVALENT
-
-
-__all__ = ["ARGUMENT", "attach_reporters", "is_equivalent", "outline_section", "verify_reporters"]
+__all__ = ["ARGUMENT", "attach_reporters", "outline_section", "verify_reporters"]
