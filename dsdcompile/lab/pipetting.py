@@ -291,8 +291,7 @@ def plan_premixes(inputs: Sequence[Mapping[str, float]], n_groups: int, config: 
             vol = ceil_volume(vol * 1.5)
         else:
             raise DesignInfeasible(f"{names[e]}: its inputs do not fit a premix")
-        for key, val in trial.draws.items():
-            ladders.draws[key] = ladders.draws.get(key, 0.0) + val
+        _commit(ladders, trial)
         omitted += skipped
         premixes.append(Vessel(f"premix {names[e]}", "premix", vol, tuple(comps),
                                note=f"{f_in:.4g}x final, {v_in:g} uL per well", sample=e))
@@ -346,8 +345,7 @@ def calibration_wells(calibration: Sequence[Mapping[str, float]], fractions: Seq
             vol = ceil_volume(vol * 1.5)
         else:
             raise DesignInfeasible(f"the calibration standards of reporter group {g + 1} do not fit their mix")
-        for key, val in trial.draws.items():
-            ladders.draws[key] = ladders.draws.get(key, 0.0) + val
+        _commit(ladders, trial)
         name = f"standard mix {g + 1}"
         standards.append(Vessel(name, "standard", vol, tuple(comps), note=f"fluorophore strands at {factor:.4g}x the "
                                 "top standard", group=g))

@@ -16,6 +16,7 @@ each rail is the same with or without the others' reporters.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,14 +35,10 @@ the anneal excess itself (no purification) is always read too."""
 
 
 def nice_ceil(v: float) -> float:
-    """The smallest 1-2-5 number at or above v (v > 0)."""
-    if v <= 0:
-        return 1.0
-    e = np.floor(np.log10(v))
-    for b in (1.0, 2.0, 5.0, 10.0):
-        if b * 10 ** e >= v * (1 - 1e-12):
-            return float(b * 10 ** e)
-    return float(10 ** (e + 1))
+    """The smallest 1-2-5 number at or above v (1 for v <= 0): a stock concentration without a cap."""
+    from dsdcompile.lab.tables import nice_stock
+
+    return nice_stock(v, math.inf)
 
 
 @dataclass(frozen=True, eq=False)
