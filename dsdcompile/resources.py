@@ -97,8 +97,9 @@ def check_memory(estimate: float, max_memory: int | None, what: str, *, path: st
 JSON_DEPTH_LIMIT = 2000
 
 
-def loads_untrusted_json(text: str | bytes):
-    """``json.loads`` of text from a file, with the nesting depth bounded (RecursionError beyond it, never a crash)."""
+def loads_untrusted_json(text: str | bytes, **kwargs):
+    """``json.loads(text, **kwargs)`` of text from a file, with the nesting depth bounded (RecursionError beyond
+    it, never a crash)."""
     limit = sys.getrecursionlimit()
     depth = 0
     frame = sys._getframe()
@@ -107,7 +108,7 @@ def loads_untrusted_json(text: str | bytes):
         frame = frame.f_back
     sys.setrecursionlimit(min(limit, depth + JSON_DEPTH_LIMIT))
     try:
-        return json.loads(text)
+        return json.loads(text, **kwargs)
     finally:
         sys.setrecursionlimit(limit)
 

@@ -426,3 +426,20 @@ def test_paths_are_reported_as_given(tmp_path):
     path.write_text("A -> B [k=0]\n")
     with pytest.raises(InputError, match=f"^{re.escape(str(path))}:1:11: rate constant must be positive"):
         read_crn(str(path))
+
+
+def test_deeply_nested_json_is_refused_even_under_peppercorns_recursion_limit(tmp_path):
+    """peppercornenumerator raises the recursion limit to 10**6 when imported; at that limit an unbounded
+    json.loads of 200,000 nested brackets overflows the C stack and kills the process. The CRN JSON reader bounds
+    the depth as every other reader of untrusted JSON does: one InputError. In a subprocess, so a crash is seen."""
+    import subprocess
+    import sys
+
+    (tmp_path / "deep.json").write_text("[" * 200_000 + "]" * 200_000)
+    code = ("import sys\nfrom dsdcompile.crn_io import read_crn_json\nfrom dsdcompile.errors import InputError\n"
+            "sys.setrecursionlimit(10**6)\n"
+            "try:\n    read_crn_json(sys.argv[1])\nexcept InputError as e:\n    print(e)\n")
+    res = subprocess.run([sys.executable, "-c", code, str(tmp_path / "deep.json")], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, (res.returncode, res.stderr[-500:])
+    assert "invalid JSON: nested too deeply" in res.stdout

@@ -23,6 +23,7 @@ from dsdcompile.crn_io.rules import (
 )
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN, Reaction, Signal, Species
+from dsdcompile.resources import loads_untrusted_json
 
 
 def crn_to_json(crn: CRN) -> dict:
@@ -169,7 +170,8 @@ def _json_constant(text: str) -> float:
 
 def _loads(text: str, path: str | None) -> object:
     try:
-        return json.loads(text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
+        return loads_untrusted_json(text, parse_int=_json_int, parse_float=_json_float,
+                                    parse_constant=_json_constant)
     except _BadNumber as e:
         raise InputError(f"invalid JSON: {e}", path=path) from None
     except RecursionError:
