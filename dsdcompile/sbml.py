@@ -82,7 +82,7 @@ def _check(code: int, what: str) -> None:
         raise RuntimeError(f"libsbml failed to {what} (code {code})")
 
 
-def _unit(libsbml, model, uid: str, parts: list[tuple[int, float, int]]) -> None:
+def _unit(model, uid: str, parts: list[tuple[int, float, int]]) -> None:
     ud = model.createUnitDefinition()
     _check(ud.setId(uid), f"set unit id {uid}")
     for kind, exponent, scale in parts:
@@ -105,14 +105,14 @@ def sbml_document(crn: CRN, *, units: str = "nM", name: str = "dsdcompile_crn", 
     _check(model.setId(mid), "set the model id")
     model.setName(name)
     if units == "nM":
-        _unit(libsbml, model, "nmol", [(libsbml.UNIT_KIND_MOLE, 1, -9)])
+        _unit(model, "nmol", [(libsbml.UNIT_KIND_MOLE, 1, -9)])
         for order in range(0, 1 + max((r.order for r in crn.reactions), default=1)):
             # nM^(1-order)/s = nmol^(1-order) L^(order-1) s^-1
             parts = [(libsbml.UNIT_KIND_SECOND, -1, 0)]
             if order != 1:
                 parts += [(libsbml.UNIT_KIND_MOLE, 1 - order, -9), (libsbml.UNIT_KIND_LITRE, order - 1, 0)]
-            _unit(libsbml, model, f"rate_order{order}", parts)
-        _unit(libsbml, model, "nM", [(libsbml.UNIT_KIND_MOLE, 1, -9), (libsbml.UNIT_KIND_LITRE, -1, 0)])
+            _unit(model, f"rate_order{order}", parts)
+        _unit(model, "nM", [(libsbml.UNIT_KIND_MOLE, 1, -9), (libsbml.UNIT_KIND_LITRE, -1, 0)])
         model.setSubstanceUnits("nmol")
         model.setExtentUnits("nmol")
         model.setTimeUnits("second")

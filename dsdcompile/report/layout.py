@@ -169,14 +169,13 @@ def _bottom_strand(spec: ComplexSpec, pairs: list[int | None], owner: list[int])
 
 
 class _Builder:
-    def __init__(self, n_strands: int) -> None:
+    def __init__(self) -> None:
         self.segments: list[Segment] = []
         self.rungs: list[tuple[float, float, float]] = []
         self.arcs: list[tuple[float, float, float, float]] = []
         self.arrows: list[tuple[float, float, float]] = []
         self.tips: list[tuple[float, float, float, float]] = []
         self.labels: list[tuple[float, float, int, str]] = []
-        self.n_strands = n_strands
 
     def segment(self, points: Sequence[tuple[float, float]], domain: int, kind: str,
                 label: tuple[float, float] | None) -> None:
@@ -207,7 +206,7 @@ class _Builder:
 
 
 def _single(spec: ComplexSpec, lengths: dict[str, int], kinds: dict[str, str]) -> Drawing:
-    b = _Builder(1)
+    b = _Builder()
     x, y = 0.0, 0.0
     lift = _staggers(spec.strands[0].domains, kinds)
     for k, d in enumerate(spec.strands[0].domains):
@@ -220,7 +219,7 @@ def _single(spec: ComplexSpec, lengths: dict[str, int], kinds: dict[str, str]) -
 
 
 def _arcs(spec: ComplexSpec, pairs: list[int | None], lengths: dict[str, int], kinds: dict[str, str]) -> Drawing:
-    b = _Builder(len(spec.strands))
+    b = _Builder()
     x, y, k = 0.0, 0.0, 0
     centre: list[float] = []
     for i, s in enumerate(spec.strands):
@@ -241,7 +240,7 @@ def _arcs(spec: ComplexSpec, pairs: list[int | None], lengths: dict[str, int], k
 
 def _ladder(spec: ComplexSpec, pairs: list[int | None], bottom: int, lengths: dict[str, int],
             kinds: dict[str, str]) -> Drawing:
-    b = _Builder(len(spec.strands))
+    b = _Builder()
     starts = [0]
     for s in spec.strands:
         starts.append(starts[-1] + len(s.domains))

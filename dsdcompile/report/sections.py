@@ -191,9 +191,8 @@ def examples_section(folder: Folder, summary: dict | None) -> str:
     for name in ("trajectory.png", "convergence.png"):
         parts.append(image(folder, name, name))
     if folder.has("examples.csv"):
-        header, _, _ = folder.table("examples.csv", 0)
-        limit = max(20, min(1000, TABLE_CELLS // max(len(header), 1)))
-        header, rows, total = folder.table("examples.csv", limit)
+        header, rows, total = folder.table("examples.csv", 1000)  # one read; the rows shown depend on its width
+        rows = rows[:max(20, min(1000, TABLE_CELLS // max(len(header), 1)))]
         classes = [i for i, h in enumerate(header) if h.endswith("_class") and h != "nn_class"]
         ref = header.index("nn_class") if "nn_class" in header else None
 

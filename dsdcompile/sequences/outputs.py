@@ -55,8 +55,7 @@ def _sequence_for(name: str, old: str, by_name: Mapping[str, str], seqs: Mapping
     return by_name.get(name) or _convert(old, seqs)
 
 
-def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping[str, str], *,
-                 name_column: str = "name") -> None:
+def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping[str, str]) -> None:
     """Copy a CSV with its ``sequence`` column set from each row's name (strands.csv: from its domains)."""
     with open(src, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
@@ -66,7 +65,7 @@ def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping
         for r in rows[1:]:
             r.append("")
     col = header.index("sequence")
-    key = header.index(name_column) if name_column in header else None
+    key = header.index("name") if "name" in header else None
     domains = header.index("domains") if "domains" in header else None
     for r in rows[1:]:
         if domains is not None:  # strands.csv: its own domains are the truth
@@ -274,7 +273,7 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
         if extra_summary:
             block.update(extra_summary)
         by_name = named_sequences(design)
-        _rewrite_csv(out / "strands.csv", stage / "strands.csv", seqs, by_name, name_column="strand")
+        _rewrite_csv(out / "strands.csv", stage / "strands.csv", seqs, by_name)
         written.append("strands.csv")
         if (out / "dsd.pil").is_file():
             _rewrite_pil(out / "dsd.pil", stage / "dsd.pil", seqs)

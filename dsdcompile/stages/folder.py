@@ -28,8 +28,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 from dsdcompile.config import RunConfig
@@ -269,13 +268,5 @@ class Destination:
             self._lock = None
 
 
-@contextmanager
-def atomic_directory(out_dir: Path, *, force: bool = False) -> Iterator[Path]:
-    """Yield a folder to write a design into; on success it replaces ``out_dir`` (see :class:`Destination`)."""
-    with Destination(out_dir, force=force) as dest:
-        yield dest.path
-        dest.commit()
-
-
-__all__ = ["SUMMARY", "STAGE_FILES", "Destination", "atomic_directory", "backup_name", "check_destination",
+__all__ = ["SUMMARY", "STAGE_FILES", "Destination", "backup_name", "check_destination",
            "clean_stale", "planned_files"]
