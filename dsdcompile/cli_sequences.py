@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from dsdcompile.errors import EXIT_INTERRUPTED, EXIT_SEQUENCE_CHECKS, DsdCompileError, InputError, SequenceChecksFailed
-from dsdcompile.sequences.constraints import SequenceConstraints, advice
+from dsdcompile.errors import EXIT_INTERRUPTED, EXIT_SEQUENCE_CHECKS, DsdCompileError, InputError
+from dsdcompile.sequences.constraints import SequenceConstraints
 
 _SEQ = SequenceConstraints()
 
@@ -75,9 +75,7 @@ def run_sequences(design_dir: Path, constraints: SequenceConstraints, *, quiet: 
     from dsdcompile.sequences.api import sequence_design_folder
 
     design, block = sequence_design_folder(design_dir, constraints, progress=Progress(quiet=quiet), order=order)
-    f = block["failing"]
-    counts = (f"strands {f['strands']}, complexes {f['complexes']}, crosstalk pairs {f['crosstalk_pairs']}, "
-              f"gate crosstalk pairs {f['gate_crosstalk_pairs']}")
+    counts = design.failing_counts()
     if not quiet:
         cond = block["conditions"]
         lines = [f"sequences: {block['domains']} domains, {block['distinct_strands']} distinct strands at "
@@ -92,10 +90,7 @@ def run_sequences(design_dir: Path, constraints: SequenceConstraints, *, quiet: 
         lines.append(f"sequences written to {design_dir}/ (sequence_report.md)")
         click.echo("\n".join(lines))
     if not block["passed"] and not allow_failures:
-        raise SequenceChecksFailed(
-            f"sequence checks fail after {len(block['repair_rounds'])} repair rounds ({counts}); the design and "
-            f"{design_dir}/sequence_report.md are written", failing=tuple(design.failing_items()),
-            advice=advice(constraints))
+        raise design.checks_failed(design_dir, len(block["repair_rounds"]))
     return block
 
 
@@ -121,15 +116,10 @@ def sequences(design: Path, order: bool, allow_failures: bool, quiet: bool, **kw
         if not design.is_dir():
             raise InputError(f"{design}: no such design folder")
         run_sequences(design, constraints, quiet=quiet, order=order, allow_failures=allow_failures)
-    except SequenceChecksFailed as e:
-        click.echo(f"dsdcompile: error: {e}", err=True)
-        for line in e.failing:
-            click.echo(f"  {line}", err=True)
-        click.echo(f"dsdcompile: {e.advice}", err=True)
-        sys.exit(e.exit_code)
-    except DsdCompileError as e:
-        click.echo(f"dsdcompile: error: {e}", err=True)
-        sys.exit(e.exit_code)
+    except DsdCompileError as e:  # failing checks print what fails and what to try, as compile does
+        from dsdcompile.cli import _fail  # here: cli imports this module while it loads
+
+        _fail(e)
     except KeyboardInterrupt:
         click.echo("dsdcompile: interrupted; no sequence file was written", err=True)
         sys.exit(EXIT_INTERRUPTED)

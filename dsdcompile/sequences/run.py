@@ -47,6 +47,20 @@ class SequenceDesign:
     def passed(self) -> bool:
         return not any(self.failing().values())
 
+    def failing_counts(self) -> str:
+        """What fails, as one phrase: "strands 0, complexes 2, crosstalk pairs 0, gate crosstalk pairs 1"."""
+        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.failing().items())
+
+    def checks_failed(self, folder, rounds: int | None = None):
+        """The SequenceChecksFailed (exit 5) to raise once ``folder`` is written: what fails and what to try."""
+        from dsdcompile.errors import SequenceChecksFailed
+        from dsdcompile.sequences.constraints import advice
+
+        after = "the repair rounds" if rounds is None else f"{rounds} repair rounds"
+        return SequenceChecksFailed(f"sequence checks fail after {after} ({self.failing_counts()}); the design and "
+                                    f"{folder}/sequence_report.md are written",
+                                    failing=tuple(self.failing_items()), advice=advice(self.constraints))
+
     def failing_items(self, limit: int = 10) -> list[str]:
         """One line per failing item (at most ``limit`` of each kind), for messages and the report."""
         c = self.constraints

@@ -34,17 +34,11 @@ class SequenceResult:
 
     @property
     def passed(self) -> bool:
-        return not any(self.design.failing().values())
+        return self.design.passed
 
     def raise_failed(self, folder: Path) -> None:
         """SequenceChecksFailed (exit 5): what fails and what to try."""
-        from dsdcompile.errors import SequenceChecksFailed
-        from dsdcompile.sequences.constraints import advice
-
-        counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.design.failing().items())
-        raise SequenceChecksFailed(f"sequence checks fail after the repair rounds ({counts}); the design and "
-                                   f"{folder}/sequence_report.md are written",
-                                   failing=tuple(self.design.failing_items()), advice=advice(self.design.constraints))
+        raise self.design.checks_failed(folder)
 
 
 def design_counts(crn: CRNResult, dsd: DSDResult) -> dict:
