@@ -35,7 +35,7 @@ import numpy as np
 from dsdcompile.dsd.system import strand_nucleotides
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.constraints import SequenceConstraints
-from dsdcompile.sequences.junctions import Site, base
+from dsdcompile.sequences.junctions import Site, sites_sequence, strand_sites
 from dsdcompile.sequences.problem import SequenceProblem, nucleotide_structure
 
 
@@ -184,19 +184,8 @@ class GateRegion:
     start: int                       # first nucleotide (0-based, in the strand) of the region with its flanks
     sites: tuple[Site, ...]
 
-    def sequence(self, seqs: Mapping[str, str]) -> str:
-        return "".join(base(x, seqs) for x in self.sites)
-
     def label(self) -> str:
         return f"{self.complex}:{self.strand}[{self.start}:{self.start + len(self.sites)}]"
-
-
-def _strand_sites(doms: tuple[str, ...], lengths: Mapping[str, int]) -> list[Site]:
-    out: list[Site] = []
-    for x in doms:
-        name, n = x.rstrip("*"), lengths[x.rstrip("*")]
-        out += [(name, n - 1 - p, True) if x.endswith("*") else (name, p, False) for p in range(n)]
-    return out
 
 
 def gate_regions(problem: SequenceProblem, min_nt: int = 4) -> list[GateRegion]:
@@ -211,7 +200,7 @@ def gate_regions(problem: SequenceProblem, min_nt: int = 4) -> list[GateRegion]:
         for sname, part in zip(cx.strands, cx.structure.split("+")):
             doms = strands[sname]
             dots = nucleotide_structure(part, [doms], lengths)
-            sites = _strand_sites(doms, lengths)
+            sites = strand_sites(doms, lengths)
             i = 0
             while i < len(dots):
                 if dots[i] != ".":
@@ -286,7 +275,7 @@ def check_gate_crosstalk(problem: SequenceProblem, seqs: Mapping[str, str], c: S
         return GateCrosstalkResult(0, 0, len(regions), (), np.zeros(0), ())
     names = problem.distinct_strands()
     strand_seqs = [strand_sequence(d, seqs) for d in distinct]
-    part_seqs = ["".join(base(x, seqs) for x in p) for p in parts]
+    part_seqs = [sites_sequence(p, seqs) for p in parts]
     screen = energy.screen_runs(strand_seqs, part_seqs, pairs, energy.stack_model(c.temperature_C, c.salt_M),
                                 k=GATE_SEED)
     order = np.lexsort((np.arange(len(pairs)), screen))[:c.gate_crosstalk_pairs]

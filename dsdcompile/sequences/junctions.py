@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from dsdcompile.sequences.problem import SequenceProblem, nucleotide_structure
 
 Site = tuple[str, int, bool]   # (domain, position in its top sequence, complemented)
-_COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
+COMPLEMENT = {"A": "T", "C": "G", "G": "C", "T": "A"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Junction:
     complex: str      # the first complex that has this junction (for reports)
 
     def violated(self, seqs: Mapping[str, str]) -> bool:
-        return base(self.a, seqs) == _COMP[base(self.b, seqs)]
+        return base(self.a, seqs) == COMPLEMENT[base(self.b, seqs)]
 
     @property
     def satisfiable(self) -> bool:
@@ -47,10 +47,16 @@ class Junction:
 
 def base(site: Site, seqs: Mapping[str, str]) -> str:
     b = seqs[site[0]][site[1]]
-    return _COMP[b] if site[2] else b
+    return COMPLEMENT[b] if site[2] else b
 
 
-def _sites(doms: tuple[str, ...], lengths: Mapping[str, int]) -> list[Site]:
+def sites_sequence(sites, seqs: Mapping[str, str]) -> str:
+    """The nucleotides at ``sites``, in order."""
+    return "".join(base(x, seqs) for x in sites)
+
+
+def strand_sites(doms: tuple[str, ...], lengths: Mapping[str, int]) -> list[Site]:
+    """Every nucleotide of a strand with domains ``doms``, 5' to 3', as a site of its domain's top sequence."""
     out: list[Site] = []
     for x in doms:
         name, n = x.rstrip("*"), lengths[x.rstrip("*")]
@@ -79,8 +85,8 @@ def find_junctions(problem: SequenceProblem) -> list[Junction]:
             continue
         doms = [strand_doms[s] for s in cx.strands]
         pt = _pair_table(nucleotide_structure(cx.structure, doms, lengths))
-        sites = [s for d in doms for s in _sites(d, lengths)]
-        strand = [k for k, d in enumerate(doms) for _ in _sites(d, lengths)]
+        sites = [s for d in doms for s in strand_sites(d, lengths)]
+        strand = [k for k, d in enumerate(doms) for _ in strand_sites(d, lengths)]
         n = len(pt)
         for i in range(n):
             j = pt[i]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from dsdcompile.sequences import checks, energy
 from dsdcompile.sequences.constraints import SequenceConstraints
-from dsdcompile.sequences.junctions import base
+from dsdcompile.sequences.junctions import sites_sequence, strand_sites
 from dsdcompile.sequences.problem import SequenceProblem
 from dsdcompile.sequences.search import Designer
 
@@ -44,20 +44,11 @@ class RoundReport:
         return not (self.strands or self.complexes or self.crosstalk_pairs or self.gate_crosstalk_pairs)
 
 
-def _sites(strands: list[tuple[str, ...]], lengths: Mapping[str, int]) -> list[tuple[str, int]]:
-    """(domain, position in the domain's top sequence) of every nucleotide of the strands, in order."""
-    out = []
-    for doms in strands:
-        for x in doms:
-            name, n = x.rstrip("*"), lengths[x.rstrip("*")]
-            out += [(name, n - 1 - p) if x.endswith("*") else (name, p) for p in range(n)]
-    return out
-
-
 def targets(strands: list[tuple[str, ...]], lengths: Mapping[str, int], bad: list[bool]) -> dict[str, list[int]]:
     """Domain → its positions at the nucleotides flagged in ``bad``."""
     out: dict[str, set[int]] = {}
-    for (name, p), flag in zip(_sites(strands, lengths), bad):
+    sites = (site for doms in strands for site in strand_sites(doms, lengths))
+    for (name, p, _), flag in zip(sites, bad):
         if flag:
             out.setdefault(name, set()).add(p)
     return {k: sorted(v) for k, v in out.items()}
@@ -121,7 +112,7 @@ def repair_round(d: Designer, problem: SequenceProblem, c: SequenceConstraints) 
     gx = checks.check_gate_crosstalk(problem, seqs, c)
     for doms, sites, _label in gx.failing:
         def gcost(doms=doms, sites=sites) -> float:
-            part = "".join(base(x, d.seqs) for x in sites)
+            part = sites_sequence(sites, d.seqs)
             dg = energy.duplex_dG(checks.strand_sequence(doms, d.seqs), part, c.temperature_C, c.salt_M)
             return max(0.0, c.crosstalk_dG - dg)
 

@@ -36,10 +36,9 @@ from dataclasses import dataclass, field
 from dsdcompile.errors import DsdCompileError
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.constraints import SequenceConstraints
-from dsdcompile.sequences.junctions import JunctionScore, find_junctions
+from dsdcompile.sequences.junctions import COMPLEMENT, JunctionScore, find_junctions
 from dsdcompile.sequences.problem import DomainSpec, SequenceProblem
 
-_COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
 JUNCTION_WEIGHT = 8   # SSM windows one violated helix-end junction weighs in the search score
 
 
@@ -117,7 +116,7 @@ class _Windows:
         for x in self.labels[li]:
             i, p = (abs(x) - 1) // 4096, (abs(x) - 1) % 4096
             b = self.seqs[self.names[i]][p]
-            out.append(b if x > 0 else _COMP[b])
+            out.append(b if x > 0 else COMPLEMENT[b])
         return "".join(out)
 
     def _partners(self, li: int) -> int:
