@@ -187,13 +187,21 @@ def run_tube_stage(dsd, fuel_nM: Mapping[str, float], x: np.ndarray, nn: np.ndar
     t_read, t90 = read_time(runs["ideal"].grid, ideal_traj, kcfg, lab.read_margin)
     cals["ideal"] = calibrate(calibration_crn(reporters, fuel, unit), levels, t_read, kcfg)
 
-    def tube_at(level: float, leak: float):
-        return build_tube_crn(crn, dsd.modules, reporters, fuel, unit, leak=leak, impurities=imp,
-                              reporter_impurities=rep_imp, residual=level)
+    # each built once: the sweep's tube and calibration at the planned level serve the runs below too
+    tubes: dict[tuple[float, float], object] = {}
+    calibrations: dict[float, Calibration] = {}
 
-    def calibration_at(level: float):
-        return calibrate(calibration_crn(reporters, fuel, unit, reporter_impurities=rep_imp, residual=level), levels,
-                         t_read, kcfg)
+    def tube_at(level: float, leak: float):
+        if (level, leak) not in tubes:
+            tubes[level, leak] = build_tube_crn(crn, dsd.modules, reporters, fuel, unit, leak=leak, impurities=imp,
+                                                reporter_impurities=rep_imp, residual=level)
+        return tubes[level, leak]
+
+    def calibration_at(level: float) -> Calibration:
+        if level not in calibrations:
+            calibrations[level] = calibrate(calibration_crn(reporters, fuel, unit, reporter_impurities=rep_imp,
+                                                            residual=level), levels, t_read, kcfg)
+        return calibrations[level]
 
     # The purity sweep first: it decides the purity the protocol requires. Where the assumed
     # residual (what one gel purification leaves) loses a label, the plan requires the least pure
