@@ -58,14 +58,10 @@ def enumerate_template(task: TemplateTask) -> EnumeratedTemplate | str:
 
 def template_task(system: DSDSystem, t: int, config: EnumerationConfig) -> TemplateTask:
     tpl = system.templates[t]
-    layout_keys = []
-    for k in range(tpl.n_species):
-        doms = tuple(d.name for d in tpl.domains if d.name.startswith(f"S{k}-"))
-        layout_keys.append((doms[1:] if system_history(tpl) else doms, k))
     first = int(system.modules_of(t)[0])
     label = f"module {first} ({system.reaction(first)}; shape {tpl.shape})"
     return TemplateTask(label, tpl.inputs + tpl.fuels, tuple((d.name, d.length) for d in tpl.domains),
-                        tuple(layout_keys), system_history(tpl), config)
+                        tuple(tpl.signal_keys(system_history(tpl))), system_history(tpl), config)
 
 
 def system_history(tpl: ModuleTemplate) -> bool:

@@ -46,14 +46,6 @@ class FreeStrand:
     target: str | int
 
 
-def _signal_keys(tpl: ModuleTemplate, history: bool) -> dict[tuple[str, ...], int]:
-    keys = {}
-    for k in range(tpl.n_species):
-        doms = tuple(d.name for d in tpl.domains if d.name.startswith(f"S{k}-"))
-        keys[doms[1:] if history else doms] = k
-    return keys
-
-
 def binding_strands(c: Complex, toeholds: set[str]) -> tuple[int, ...]:
     """Strands of ``c`` with an unpaired complemented toehold: where a signal binds the complex."""
     out = []
@@ -86,7 +78,7 @@ def free_strands(tpl: ModuleTemplate, history: bool) -> tuple[ModuleTemplate, tu
 
     Free strands are the excess strands of every multi-stranded fuel (:func:`excess_strands`).
     """
-    keys = _signal_keys(tpl, history)
+    keys = dict(tpl.signal_keys(history))
     single = {f.strands[0]: f.name for f in tpl.fuels if len(f.strands) == 1}
     seen: dict[tuple[str, ...], str] = {}
     extra: list[Complex] = []

@@ -47,10 +47,7 @@ def initial_signals(system: DSDSystem) -> list[Complex]:
 
 def _strand_roles(tpl: ModuleTemplate, history: bool) -> list[list[int | None]]:
     """Per fuel, per strand: the local species whose signal the strand is (it will be released), or None."""
-    keys = {}
-    for k in range(tpl.n_species):
-        doms = tuple(d.name for d in tpl.domains if d.name.startswith(f"S{k}-"))
-        keys[doms[1:] if history else doms] = k
+    keys = dict(tpl.signal_keys(history))
     return [[keys.get(s[1:] if history else s) for s in f.strands] for f in tpl.fuels]
 
 

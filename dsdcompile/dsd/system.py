@@ -135,6 +135,15 @@ class ModuleTemplate:
     def private(self) -> tuple[str, ...]:
         return tuple(d.name for d in self.domains if not d.name.startswith("S"))
 
+    def signal_keys(self, history: bool) -> list[tuple[tuple[str, ...], int]]:
+        """(signal domains of local species k, after its history domain when ``history``, k) for every k: how a
+        strand is recognised as a species' signal strand."""
+        out = []
+        for k in range(self.n_species):
+            doms = tuple(d.name for d in self.domains if d.name.startswith(f"S{k}-"))
+            out.append((doms[1:] if history else doms, k))
+        return out
+
     def rename_map(self, species: tuple[str, ...], index: int) -> dict[str, str]:
         """Local domain name → concrete name for module ``index`` with species ``species``."""
         out = {}

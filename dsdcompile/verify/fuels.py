@@ -27,15 +27,6 @@ from dsdcompile.errors import EnumerationLimit
 from dsdcompile.verify.result import EQUIVALENT, NOT_EQUIVALENT
 
 
-def _rests(tpl: ModuleTemplate, history: bool) -> dict[tuple[str, ...], int]:
-    """A local species' signal domains after the history domain (all of them without one) → its index."""
-    out = {}
-    for k in range(tpl.n_species):
-        doms = tuple(d.name for d in tpl.domains if d.name.startswith(f"S{k}-"))
-        out[doms[1:] if history else doms] = k
-    return out
-
-
 def free_signals(c: Complex, rests: Mapping[tuple[str, ...], int], history: bool) -> list[int]:
     """Local species whose signal strand ``c`` holds with every domain after the history domain unpaired."""
     flat = c.structure.replace("+", "")
@@ -76,7 +67,7 @@ def check_fuels(system: DSDSystem, config: EnumerationConfig | None = None) -> d
             continue
         i = int(modules[0])
         species = system.species_of(i)
-        rests = _rests(tpl, system.history)
+        rests = dict(tpl.signal_keys(system.history))
         rename = tpl.rename_map(species, i)
         where = f"module {i} ({system.reaction(i)}; shape {tpl.shape}, {len(modules)} module(s))"
         for f in tpl.fuels:
