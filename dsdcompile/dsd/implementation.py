@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from dsdcompile.ir import Reaction
 
@@ -30,3 +31,13 @@ class ModuleImplementation:
     fuels: tuple[str, ...]
     wastes: tuple[str, ...] = ()
     formal_index: int | None = None  # the reaction of the translated CRN (formal.crn) this module comes from
+
+    def renamed(self, rename: Mapping[str, str]) -> ModuleImplementation:
+        """The module with its species renamed; names the renaming merges appear once, and a waste that became
+        a fuel is a fuel."""
+        def r(xs):
+            return tuple(rename.get(x, x) for x in xs)
+        fuels = tuple(dict.fromkeys(r(self.fuels)))
+        return replace(self, reactions=tuple((r(a), r(b), k) for a, b, k in self.reactions), fuels=fuels,
+                       wastes=tuple(w for w in dict.fromkeys(r(self.wastes)) if w not in fuels),
+                       signals=tuple((rename.get(i, i), f) for i, f in self.signals))

@@ -169,18 +169,9 @@ def impurity_modules(system: DSDSystem, enumeration: EnumerationConfig = Enumera
                 local[f.name] = rename.get(content, content)
         full = {f"m{i}-{k}": v for k, v in local.items()}
         full.update(rename)
-        modules.append(_rename(m, full))
+        modules.append(m.renamed(full))
         names.append(local)
     return ImpurityModules(tuple(modules), free, tuple(names), system)
-
-
-def _rename(m: ModuleImplementation, rename: Mapping[str, str]) -> ModuleImplementation:
-    def r(xs):
-        return tuple(rename.get(x, x) for x in xs)
-    fuels = tuple(dict.fromkeys(r(m.fuels)))
-    return replace(m, reactions=tuple((r(a), r(b), k) for a, b, k in m.reactions), fuels=fuels,
-                   wastes=tuple(w for w in dict.fromkeys(r(m.wastes)) if w not in fuels),
-                   signals=tuple((rename.get(i, i), f) for i, f in m.signals))
 
 
 __all__ = ["FreeStrand", "ImpurityModules", "excess_strands", "free_strands", "impurity_modules"]

@@ -155,13 +155,6 @@ def _reporter_system(system: DSDSystem, template: ModuleTemplate) -> DSDSystem:
                    origin=None, split_reactions=0, reporters=())
 
 
-def _rename_module(m: ModuleImplementation, rename: dict[str, str]) -> ModuleImplementation:
-    def r(names):
-        return tuple(rename.get(x, x) for x in names)
-    return replace(m, reactions=tuple((r(a), r(b), k) for a, b, k in m.reactions), fuels=r(m.fuels),
-                   wastes=r(m.wastes), signals=tuple((rename.get(i, i), f) for i, f in m.signals))
-
-
 def build_reporters(system: DSDSystem, enumeration: EnumerationConfig = EnumerationConfig(), *,
                     execution: ExecutionConfig | None = None, executor=None) -> ReporterSet:
     """A reporter for every output rail of ``system.split_crn``, enumerated with peppercorn (one template).
@@ -191,7 +184,7 @@ def build_reporters(system: DSDSystem, enumeration: EnumerationConfig = Enumerat
                        part=name)
         reporter = Reporter(rep, name, output, rail, cplx, f"{rep}-F")
         rename = {f"m{i}-f0": rep, fluorophore_content_name(reporter): reporter.fluorophore}
-        renamed.append(replace(_rename_module(modules[i], rename), index=i))
+        renamed.append(replace(modules[i].renamed(rename), index=i))
         reporters.append(reporter)
     for r, m in zip(reporters, renamed):
         if r.fluorophore not in {p for _, ps, _ in m.reactions for p in ps}:
