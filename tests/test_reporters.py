@@ -21,7 +21,8 @@ from dsdcompile.dsd.templates import _check_structure
 from dsdcompile.dsd.translate import translate
 from dsdcompile.errors import NotEquivalent
 from dsdcompile.verify import verify_modules
-from dsdcompile.verify.reporters import attach_reporters, verify_reporters
+from dsdcompile.verify.reporters import verify_reporters
+from dsdcompile.verify.result import conclude
 
 CRN = """@input a X0p X0m
 @output y0 Y0p Y0m
@@ -70,7 +71,7 @@ def test_a_reporter_on_a_consumed_output_is_refused(system, reporters):
     # the terminal check itself fails when reporters meet a CRN that consumes what they read
     block = verify_reporters(reporters, consuming)
     assert block["verdict"] == "not-equivalent" and not block["terminal"]
-    result = attach_reporters(verify_modules([]), block)
+    result = conclude(verify_modules([]), reporters=block)  # the one verdict: reporters are part of it
     assert result.verdict == "not-equivalent"
     with pytest.raises(NotEquivalent, match="reporter"):
         result.raise_if_not_equivalent()

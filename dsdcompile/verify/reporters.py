@@ -20,13 +20,12 @@ simulates that, reporters included).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
 from dsdcompile.config import ExecutionConfig, VerificationConfig
 from dsdcompile.dsd.reporters import ReporterSet, consumed_outputs
 from dsdcompile.ir import CRN
-from dsdcompile.verify.result import NOT_EQUIVALENT, VerificationResult, combine
+from dsdcompile.verify.result import NOT_EQUIVALENT, combine
 
 ARGUMENT = ("Each reporter implements Y -> ∅ (reporter complex a fuel; fluorophore strand and signal:quencher "
             "duplex interpreted as ∅), verified like every module. Every reported Y is a reactant of no reaction "
@@ -59,14 +58,6 @@ def verify_reporters(reporters: ReporterSet, crn: CRN, config: VerificationConfi
     }
 
 
-def attach_reporters(result: VerificationResult, block: Mapping) -> VerificationResult:
-    """Add the reporters' block; a failed reporter check makes the overall verdict fail too."""
-    verdict = result.verdict
-    if block.get("verdict") not in (None, "none"):
-        verdict = combine([result.verdict, block["verdict"]])
-    return dataclasses.replace(result, verdict=verdict, reporters=dict(block))
-
-
 def outline_section(block: Mapping | None) -> list[tuple]:
     """The report's "Readout reporters" section as outline blocks (see dsdcompile.verify.report.outline)."""
     if not block:
@@ -89,4 +80,4 @@ def outline_section(block: Mapping | None) -> list[tuple]:
     return doc
 
 
-__all__ = ["ARGUMENT", "attach_reporters", "outline_section", "verify_reporters"]
+__all__ = ["ARGUMENT", "outline_section", "verify_reporters"]
