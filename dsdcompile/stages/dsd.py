@@ -89,8 +89,8 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     from dsdcompile.dsd.translate import translate
     from dsdcompile.verify import verify_modules
     from dsdcompile.verify.fuels import check_fuels
-    from dsdcompile.verify.interaction import check_interactions
-    from dsdcompile.verify.result import conclude
+    from dsdcompile.verify.interaction import InteractionResult, check_interactions
+    from dsdcompile.verify.result import EQUIVALENT, INCONCLUSIVE, conclude
     from dsdcompile.verify.whole import check_whole_system
 
     # peppercorn clears its object registry with gc.collect() before and after every
@@ -118,16 +118,13 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     started = time.perf_counter()
     fuels = check_fuels(system, config.enumeration)
     if system.n_modules < 2:
-        interaction = {"verdict": "equivalent", "classes": 0, "pairs": 0, "complex_pairs_enumerated": 0,
-                       "interacting_classes": 0, "interacting_pairs": 0, "seconds": 0.0, "interacting": [],
-                       "detail": "a single module: nothing to interact with"}
-    else:
+        interaction = InteractionResult(EQUIVALENT, 0, 0, 0, detail="a single module: nothing to interact with"
+                                        ).to_dict()
+    elif not vcfg.interactions:
         # without the check the modular verdicts are not shown to compose: no proof of equivalence
-        interaction = {"verdict": "inconclusive", "classes": 0, "pairs": 0, "complex_pairs_enumerated": 0,
-                       "interacting_classes": 0, "interacting_pairs": 0, "seconds": 0.0, "interacting": [],
-                       "detail": "not checked (--no-interactions): the per-module verdicts are not shown to hold "
-                                 "for the modules together"}
-    if vcfg.interactions and system.n_modules >= 2:
+        interaction = InteractionResult(INCONCLUSIVE, 0, 0, 0, detail="not checked (--no-interactions): the "
+                                        "per-module verdicts are not shown to hold for the modules together").to_dict()
+    else:
         with progress.stage("verify interactions"):
             with progress.bar(None, "module interactions", unit="class") as update:
                 refuted = {m for mv in result.modules if mv.verdict == "not-equivalent" for m in mv.members}
