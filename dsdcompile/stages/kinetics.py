@@ -27,6 +27,7 @@ outputs are checked by simulating formal CRN and implementation in real units
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +54,16 @@ FORMAL_CRN_NOTE = ("formal kinetics simulate the split CRN the DSD modules imple
                    "absorption and splitting to K products), so fuel plan and implementation line up")
 WALL_KEYS = ("formal_wall_s", "implementation_wall_s")
 NOT_EQUIVALENT_SKIP = "verification verdict not-equivalent: implementation kinetics skipped"
+
+
+def initial_signals_nM(crn: CRN, unit_nM: float, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The signals ``crn`` starts with (biases, helper catalysts) in nM: value × ``unit_nM``, or ``overrides[name]``
+    (rate-setting helper catalysts); none at zero. What the tube plan and the lab tables both pipette."""
+    initial: dict[str, float] = {}
+    for name, v in crn.initial:
+        initial[name] = initial.get(name, 0.0) + v
+    return {name: float(overrides[name]) if overrides and name in overrides else v * unit_nM
+            for name, v in initial.items() if v > 0}
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,12 +98,7 @@ class KineticsStageResult:
         out = dict(self.plan.fuel_nM)
         if self.tube is not None:
             out.update(self.tube.reporter_nM)
-        initial: dict[str, float] = {}
-        for name, v in system.split_crn.initial:
-            initial[name] = initial.get(name, 0.0) + v
-        for name, v in initial.items():
-            if v > 0:
-                out[name] = float(self.helper_nM[name]) if name in self.helper_nM else v * self.unit_nM
+        out.update(initial_signals_nM(system.split_crn, self.unit_nM, self.helper_nM))
         return out
 
     @classmethod

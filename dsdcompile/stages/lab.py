@@ -25,7 +25,7 @@ from dsdcompile.errors import DesignInfeasible
 from dsdcompile.lab.dyes import RailReadout, assign_dyes
 from dsdcompile.lab.tables import LabDesign, LabSpecies, LabStrand, lab_examples, plan_design
 from dsdcompile.progress import Progress
-from dsdcompile.stages.kinetics import KineticsStageResult
+from dsdcompile.stages.kinetics import KineticsStageResult, initial_signals_nM
 
 UNIT_STEPS = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01)  # fractions of --unit-nM tried by fit_unit, 1-2-5 steps
 
@@ -121,12 +121,8 @@ def lab_species(system: DSDSystem, fuel_nM: Mapping[str, float], unit_nM: float,
     for sig in crn.inputs:
         for name in sig.species:
             rows.setdefault(name, signal(name, "input"))
-    initial: dict[str, float] = {}
-    for name, v in crn.initial:
-        initial[name] = initial.get(name, 0.0) + v
-    for name, v in initial.items():
-        if name not in rows and v > 0:
-            conc = v * unit_nM if initial_nM is None or name not in initial_nM else float(initial_nM[name])
+    for name, conc in initial_signals_nM(crn, unit_nM, initial_nM).items():
+        if name not in rows:
             rows[name] = signal(name, "helper", conc)
     for _, c in system.iter_fuels():
         rows[c.name] = annealed(c, "fuel", float(fuel_nM[c.name]))
