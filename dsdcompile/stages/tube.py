@@ -87,9 +87,10 @@ class TubeResult:
 
     def errors(self, variant: str, reference: str | None = None) -> np.ndarray:
         """(n,) max_k |value - reference| / max(1, max_k |nn|); the reference is the network unless named."""
+        from dsdcompile.kinetics.result import relative_scale
+
         ref = self.nn if reference is None else self.values[reference]
-        scale = np.maximum(1.0, np.abs(self.nn).max(axis=1))
-        return np.abs(self.values[variant] - ref).max(axis=1) / scale
+        return (np.abs(self.values[variant] - ref) / relative_scale(self.nn)).max(axis=1)
 
     def to_summary(self) -> dict:
         """Keys of summary.json's ``kinetics`` block."""
@@ -153,6 +154,7 @@ def run_tube_stage(dsd, fuel_nM: Mapping[str, float], x: np.ndarray, nn: np.ndar
         readout_matrix,
         run_tube,
     )
+    from dsdcompile.kinetics.result import relative_scale
     from dsdcompile.kinetics.tube import build_tube_crn, calibration_crn, reporter_nM, worst_rails_nM
 
     lab: LabConfig = config.lab
@@ -208,7 +210,7 @@ def run_tube_stage(dsd, fuel_nM: Mapping[str, float], x: np.ndarray, nn: np.ndar
     # swept level at which every label still holds (the protocol's acceptance test: purify again
     # until a pool is that pure), and the tube as planned is simulated at that level.
     sweep = []
-    scale = np.maximum(1.0, np.abs(nn).max(axis=1))
+    scale = relative_scale(nn)
     with progress.stage("tube: purity sweep"):
         failed = False
         unpurified = round(lab.anneal_excess - 1.0, 9)
@@ -218,7 +220,7 @@ def run_tube_stage(dsd, fuel_nM: Mapping[str, float], x: np.ndarray, nn: np.ndar
             v = class_values(read_at(tube_at(level, lab.planned_leak), x, t_read, kcfg), matrix,
                              calibration_at(level), unit)
             sweep.append((float(level), float((v.argmax(axis=1) == nn.argmax(axis=1)).mean()),
-                          float((np.abs(v - nn).max(axis=1) / scale).max(initial=0.0))))
+                          float((np.abs(v - nn) / scale).max(initial=0.0))))
             failed = failed or sweep[-1][1] < 1.0
     residual = planned_residual(lab.residual_fraction, sweep)
     if residual != lab.residual_fraction:
