@@ -158,17 +158,23 @@ def non_partner_pairs(problem: SequenceProblem) -> tuple[list[tuple[str, ...]], 
     return distinct, np.stack([iu[keep], ju[keep]], axis=1)
 
 
+def _screen_then_fold(first: list[str], second: list[str], pairs: np.ndarray, c: SequenceConstraints, seed: int,
+                      limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Screen every pair (first[i], second[j]) by runs of at least ``seed`` complementary bases, fold the ``limit``
+    worst with ViennaRNA; (screen, the folded pairs' indices, their duplex dG, the folded pairs from worst)."""
+    screen = energy.screen_runs(first, second, pairs, energy.stack_model(c.temperature_C, c.salt_M), k=seed)
+    order = np.lexsort((np.arange(len(pairs)), screen))[:limit]
+    vienna = np.array([energy.duplex_dG(first[i], second[j], c.temperature_C, c.salt_M) for i, j in pairs[order]])
+    return screen, order, vienna, np.lexsort((np.arange(len(vienna)), vienna))
+
+
 def check_crosstalk(problem: SequenceProblem, seqs: Mapping[str, str], c: SequenceConstraints,
                     worst: int = 20) -> CrosstalkResult:
     distinct, pairs = non_partner_pairs(problem)
     names = problem.distinct_strands()
     strand_seqs = [strand_sequence(d, seqs) for d in distinct]
-    screen = energy.screen_runs(strand_seqs, strand_seqs, pairs, energy.stack_model(c.temperature_C, c.salt_M),
-                                k=STRAND_SEED)
-    order = np.lexsort((np.arange(len(pairs)), screen))[:c.crosstalk_pairs]
-    vienna = np.array([energy.duplex_dG(strand_seqs[i], strand_seqs[j], c.temperature_C, c.salt_M)
-                       for i, j in pairs[order]])
-    rank = np.lexsort((np.arange(len(vienna)), vienna))
+    screen, order, vienna, rank = _screen_then_fold(strand_seqs, strand_seqs, pairs, c, STRAND_SEED,
+                                                    c.crosstalk_pairs)
     top = tuple((names[distinct[pairs[order[r]][0]]][0], names[distinct[pairs[order[r]][1]]][0],
                  float(vienna[r]), float(screen[order[r]])) for r in rank[:worst])
     failing = tuple((int(pairs[order[r]][0]), int(pairs[order[r]][1])) for r in rank if vienna[r] < c.crosstalk_dG)
@@ -276,12 +282,8 @@ def check_gate_crosstalk(problem: SequenceProblem, seqs: Mapping[str, str], c: S
     names = problem.distinct_strands()
     strand_seqs = [strand_sequence(d, seqs) for d in distinct]
     part_seqs = [sites_sequence(p, seqs) for p in parts]
-    screen = energy.screen_runs(strand_seqs, part_seqs, pairs, energy.stack_model(c.temperature_C, c.salt_M),
-                                k=GATE_SEED)
-    order = np.lexsort((np.arange(len(pairs)), screen))[:c.gate_crosstalk_pairs]
-    vienna = np.array([energy.duplex_dG(strand_seqs[i], part_seqs[j], c.temperature_C, c.salt_M)
-                       for i, j in pairs[order]])
-    rank = np.lexsort((np.arange(len(vienna)), vienna))
+    screen, order, vienna, rank = _screen_then_fold(strand_seqs, part_seqs, pairs, c, GATE_SEED,
+                                                    c.gate_crosstalk_pairs)
     top = tuple((names[distinct[pairs[order[r]][0]]][0], labels[pairs[order[r]][1]], float(vienna[r]),
                  float(screen[order[r]])) for r in rank[:worst])
     failing = tuple((distinct[pairs[order[r]][0]], parts[pairs[order[r]][1]], labels[pairs[order[r]][1]])
