@@ -96,7 +96,7 @@ class SimulationConfig:
     below ``steady_rtol`` (steady state) or at ``t_max``. ``rtol``/``atol`` bound the local
     error per step (scipy's defaults): the steady state of a feed-forward CRN is fixed by its
     conservation laws, which the integrator keeps exactly, so outputs come out far more
-    accurate than ``rtol`` (1e-6 relative or better; see :mod:`dsdcompile.simulate`).
+    accurate than ``rtol`` (1e-6 relative or better; see :mod:`dsdcompile.sim.engine`).
     ``backend``: "rosenbrock" (batched, for CRNs whose strongly connected components are small),
     "bdf" (scipy, one example at a time, any CRN) or "auto" (Rosenbrock wherever it applies).
     """

@@ -60,7 +60,7 @@ class Construction:
     dsd_note: str | None = None
     training_notes: Callable[[Mapping[str, float]], dict] | None = None
     # peak bytes the formal (and reduced) CRN cost per nonzero weight while compiled and written, so a
-    # network too large for memory is refused before it is compiled (dsdcompile.resources; measured
+    # network too large for memory is refused before it is compiled (dsdcompile.runtime.resources; measured
     # by `python scripts/bench_inputs.py --crn`, with a margin)
     crn_bytes_per_weight: int = 2000
 
@@ -139,7 +139,7 @@ def _relu(settings: Mapping[str, float]):
 
 
 def _vasic_export(model) -> dict:
-    from dsdcompile.train import export_ternary
+    from dsdcompile.nn.train import export_ternary
 
     return export_ternary(model)
 
@@ -169,13 +169,13 @@ def _helper_catalysts(crn: CRN) -> CRN:
 
 
 def _smoothed_relu(settings: Mapping[str, float]):
-    from dsdcompile.train import smoothed_relu_module
+    from dsdcompile.nn.train import smoothed_relu_module
 
     return smoothed_relu_module(settings["epsilon"])
 
 
 def _real_export(model) -> dict:
-    from dsdcompile.train import export_real
+    from dsdcompile.nn.train import export_real
 
     return export_real(model)
 

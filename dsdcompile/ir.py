@@ -261,7 +261,7 @@ class Dense:
 class Network:
     """A feed-forward ReLU network with the metadata needed to present it to users.
 
-    ``preprocessing`` is a list of steps (see :mod:`dsdcompile.preprocess`) mapping raw
+    ``preprocessing`` is a list of steps (see :mod:`dsdcompile.nn.preprocess`) mapping raw
     measurements to the network's input; ``meta`` keeps whatever else the model file carried.
     """
 

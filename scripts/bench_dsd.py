@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -13,7 +14,9 @@ from dsdcompile.dsd.enumerate import enumerate_modules
 from dsdcompile.dsd.outputs import dsd_counts, write_dsd_outputs
 from dsdcompile.dsd.translate import translate
 from dsdcompile.passes import compile_network, reduce_crn
-from dsdcompile.random_nets import random_ternary_network
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support: random networks, the browser
+from support.random_nets import random_ternary_network  # noqa: E402
 
 
 def nuskell_like_nt(crn) -> dict:

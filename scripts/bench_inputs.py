@@ -2,14 +2,14 @@
 
 ``python scripts/bench_inputs.py`` writes a CSV of ``--rows`` IRIS-like examples (1,000,000 by
 default), reads it with the earlier reader (every row kept as a Python list of strings, every
-cell converted by ``float()``) and with :func:`dsdcompile.inputs.read_examples`, and prints
+cell converted by ``float()``) and with :func:`dsdcompile.nn.inputs.read_examples`, and prints
 wall time and peak traced memory (tracemalloc, which numpy reports to) of each, with their
 ratios. Both readers run in this process on the same file; time and memory are measured in
 separate passes because tracing slows the code down.
 
 ``--crn`` instead measures the peak memory of compiling, reducing and writing the CRN of random
 networks per nonzero weight and per unit (what ``Construction.crn_bytes_per_weight`` and
-``dsdcompile.resources.CRN_BYTES_PER_UNIT`` are set from).
+``dsdcompile.runtime.resources.CRN_BYTES_PER_UNIT`` are set from).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dsdcompile.inputs import read_examples  # noqa: E402
 from dsdcompile.ir import Dense, Network  # noqa: E402
+from dsdcompile.nn.inputs import read_examples  # noqa: E402
 
 CLASSES = ("setosa", "versicolor", "virginica")
 
@@ -89,11 +89,13 @@ def bench_csv(rows: int) -> None:
 
 def bench_crn() -> None:
     from dsdcompile import constructions
-    from dsdcompile.crn_io import write_crn, write_crn_json
+    from dsdcompile.crn import write_crn, write_crn_json
     from dsdcompile.passes import compile_network, reduce_crn
     from dsdcompile.passes.anderson import compile_anderson
-    from dsdcompile.random_nets import random_ternary_network
-    from dsdcompile.resources import CRN_BYTES_PER_UNIT
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from support.random_nets import random_ternary_network
+
+    from dsdcompile.runtime.resources import CRN_BYTES_PER_UNIT
 
     print("CRN peak memory (compile, reduce, write .crn and .json) per nonzero weight and per unit:")
     with tempfile.TemporaryDirectory() as d:

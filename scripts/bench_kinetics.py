@@ -3,7 +3,7 @@
 For each size: a seeded random ternary net, compiled and reduced (``--no-reduce`` keeps the
 compiled CRN), random normal inputs; the formal CRN under ``--draws`` rate draws (draw 0 on
 the t90 grid), then the implementation CRN of hand-written Soloveichik et al. (2010)
-condensed modules (:mod:`dsdcompile.kinetics.reference`, 1e6 /M/s) with planned fuel on
+condensed modules (:mod:`support.kinetics_reference`, 1e6 /M/s) with planned fuel on
 ``--impl-examples`` examples. Prints one JSON object per size: wall time per example,
 t90, rate-draw deviation, label agreement, fuel margin.
 
@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -31,7 +33,9 @@ from dsdcompile.kinetics import (
 )
 from dsdcompile.kinetics.units import device_name
 from dsdcompile.passes import compile_network, reduce_crn
-from dsdcompile.random_nets import random_ternary_network
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support: random networks, the browser
+from support.random_nets import random_ternary_network  # noqa: E402
 
 SIZES = {"iris": (4, 8, 3), "virus": (10, 32, 4), "mnist": (196, 512, 512, 10)}
 

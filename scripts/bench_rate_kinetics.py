@@ -39,7 +39,6 @@ from pathlib import Path
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from dsdcompile._rosenbrock import species_levels
 from dsdcompile.config import EnumerationConfig, RateFuelConfig, RunConfig, SimulationConfig
 from dsdcompile.dsd.enumerate import enumerate_modules
 from dsdcompile.dsd.translate import translate
@@ -57,7 +56,8 @@ from dsdcompile.kinetics.rate_kinetics import (
     settle_time,
 )
 from dsdcompile.passes.helper_catalysts import add_helper_catalysts
-from dsdcompile.simulate import mass_action, simulate
+from dsdcompile.sim.engine import mass_action, simulate
+from dsdcompile.sim.rosenbrock import species_levels
 from dsdcompile.stages.crn import compile_model, load_examples
 
 DESIGNS = Path(__file__).resolve().parents[1] / "designs"

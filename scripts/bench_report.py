@@ -22,7 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dsdcompile.report import write_index  # noqa: E402
-from dsdcompile.report.browser import find_chromium, open_page  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support: random networks, the browser
+from support.browser import find_chromium, open_page  # noqa: E402
 
 
 def _stage(src: Path, dst: Path) -> None:

@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dsdcompile.progress import Progress  # noqa: E402
+from dsdcompile.runtime.progress import Progress  # noqa: E402
 from dsdcompile.sequences import SequenceConstraints, SequenceProblem, checks, energy  # noqa: E402  # noqa: E402
 from dsdcompile.sequences.api import sequence_design_folder  # noqa: E402
 from dsdcompile.sequences.search import Designer, _Windows  # noqa: E402

@@ -1,4 +1,4 @@
-"""Benchmark dsdcompile.simulate against scipy's stiff solvers on an MNIST-size random ternary network.
+"""Benchmark dsdcompile.sim.engine against scipy's stiff solvers on an MNIST-size random ternary network.
 
 All methods run in this process on the same seeded network (``--sizes``, default
 196-512-512-10; compiled, not reduced) and the same inputs, with the same tolerances and
@@ -27,8 +27,10 @@ against the BDF back end: ``python scripts/bench_simulate.py --sizes 196,128,128
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import scipy.integrate._ivp.bdf as bdf_module
@@ -36,13 +38,16 @@ import torch
 from scipy.integrate import solve_ivp
 from scipy.sparse.linalg import splu
 
-from dsdcompile._rosenbrock import species_levels
 from dsdcompile.config import SimulationConfig
-from dsdcompile.evaluate import ExactEvaluator
+from dsdcompile.crn.evaluate import ExactEvaluator
 from dsdcompile.ir import CRN
 from dsdcompile.passes import compile_network
-from dsdcompile.random_nets import random_ternary_network
-from dsdcompile.simulate import mass_action, simulate
+from dsdcompile.sim.rosenbrock import species_levels
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support: random networks, the browser
+from support.random_nets import random_ternary_network  # noqa: E402
+
+from dsdcompile.sim.engine import mass_action, simulate
 
 
 class _OutOfTime(Exception):

@@ -9,7 +9,7 @@ designs/virus_anderson2021: real weights, smoothed ReLU) on its test set:
   ODE time to steady state (relative rate of change < 1e-8) from the standard initial state, median
   over the test examples, every rate constant 1; anderson2021 the median time for the outputs to
   settle within 1e-3 of the fixed point from 20 random initial states of one example
-  (``dsdcompile.convergence.random_start_convergence``) -- its time to steady state at the fixed
+  (``dsdcompile.sim.convergence.random_start_convergence``) -- its time to steady state at the fixed
   point check's 1e-12 tolerance is not a speed measure (most runs stop at t_max);
 - for both, the same settle time (outputs within 1e-3·max(1, |y|) of their final values for good)
   from the standard initial state, median over the test examples;
@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dsdcompile.config import AgreementConfig, RunConfig  # noqa: E402
-from dsdcompile.convergence import settle_time  # noqa: E402
-from dsdcompile.simulate import simulate  # noqa: E402
+from dsdcompile.sim.convergence import settle_time  # noqa: E402
+from dsdcompile.sim.engine import simulate  # noqa: E402
 from dsdcompile.stages.agreement import check_agreement  # noqa: E402
 from dsdcompile.stages.crn import compile_model, load_examples  # noqa: E402
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from dsdcompile.config import ExecutionConfig, RunConfig, VerificationConfig
-from dsdcompile.progress import Progress
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import compile_model
 from dsdcompile.stages.dsd import run_dsd_stage
 

@@ -581,7 +581,7 @@ def option_cases(d: Path, rng: random.Random) -> list[Case]:
     return cases
 
 
-# -- CRN files (read by dsdcompile.crn_io, owned by the crnio branch) -----------------------------------------
+# -- CRN files (read by dsdcompile.crn, owned by the crnio branch) -----------------------------------------
 def crn_cases(d: Path, rng: random.Random) -> list[Case]:
     cases: list[Case] = []
     good = "@input a Xa\n@output y Y\nXa -> Y\n"

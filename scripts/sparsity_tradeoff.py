@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dsdcompile.ir import CRN  # noqa: E402
-from dsdcompile.model_io import network_from_state_dict  # noqa: E402
+from dsdcompile.nn.load import network_from_state_dict  # noqa: E402
+from dsdcompile.nn.train import TrainConfig, train  # noqa: E402
 from dsdcompile.passes import compile_network, reduce_crn  # noqa: E402
-from dsdcompile.train import TrainConfig, train  # noqa: E402
 
 DATA_DIR = "../shared/data"  # relative to the repository root, like scripts/train_designs.py
 BASE = TrainConfig(dataset="virus", data_dir=DATA_DIR, out="/dev/null", hidden=(32,), epochs=300, batch_size=16,

@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dsdcompile import datasets as ds  # noqa: E402
-from dsdcompile.train import TrainConfig, card_path, model_card, save, train  # noqa: E402
+from dsdcompile.nn import datasets as ds  # noqa: E402
+from dsdcompile.nn.train import TrainConfig, card_path, model_card, save, train  # noqa: E402
 
 DATA_DIR = "../shared/data"  # relative to the repository root, where the commands run
 

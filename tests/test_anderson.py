@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.random_nets import random_ternary_network
 
 from dsdcompile.config import SimulationConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import Dense, Network
 from dsdcompile.passes import compile_network
 from dsdcompile.passes.anderson import compile_anderson, smoothed_forward, smoothed_relu
-from dsdcompile.random_nets import random_ternary_network
-from dsdcompile.simulate import simulate
+from dsdcompile.sim.engine import simulate
 
 TIGHT = SimulationConfig(atol=1e-12, steady_rtol=1e-12, t_max=1e5)
 

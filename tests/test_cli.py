@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from support.random_nets import random_ternary_network
 
 from dsdcompile.cli import main
-from dsdcompile.crn_io import format_crn
+from dsdcompile.crn import format_crn
 from dsdcompile.passes import compile_network
-from dsdcompile.random_nets import random_ternary_network
 
 CLASSES = ["setosa", "versicolor", "virginica"]
 

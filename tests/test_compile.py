@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+from support.random_nets import random_ternary_network
 
-from dsdcompile.crn_io import canonical_reactions, format_crn, parse_crn
+from dsdcompile.crn import canonical_reactions, format_crn, parse_crn
 from dsdcompile.errors import InputError
 from dsdcompile.ir import Dense, Network, Role
 from dsdcompile.passes import compile_network
-from dsdcompile.random_nets import random_ternary_network
 
 _reactions = canonical_reactions
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dsdcompile.config import ExecutionConfig, RunConfig
-from dsdcompile.progress import Progress
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import compile_model
 from dsdcompile.stages.dsd import run_dsd_stage
 

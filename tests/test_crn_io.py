@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.random_nets import random_ternary_network
 
-from dsdcompile.crn_io import (
+from dsdcompile.crn import (
     MAX_COEFFICIENT,
     crn_from_json,
     crn_to_json,
@@ -26,7 +27,6 @@ from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN, Dense, Network, Reaction, Role, Signal, Species
 from dsdcompile.passes import add_annihilation, compile_network, reduce_crn
 from dsdcompile.passes.anderson import compile_anderson
-from dsdcompile.random_nets import random_ternary_network
 
 
 def key(crn: CRN) -> tuple:

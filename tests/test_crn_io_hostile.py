@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.random_nets import random_ternary_network
 from test_crn_io import NUSKELL_CRNS, assert_round_trips, key
 
-from dsdcompile.crn_io import (
+from dsdcompile.crn import (
     MAX_COEFFICIENT,
     MAX_CRN_FILE_BYTES,
     SNIFF_BYTES,
@@ -36,7 +37,6 @@ from dsdcompile.crn_io import (
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN, Reaction, Role, Signal, Species
 from dsdcompile.passes import compile_network, reduce_crn
-from dsdcompile.random_nets import random_ternary_network
 
 MUTATION = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -436,7 +436,7 @@ def test_deeply_nested_json_is_refused_even_under_peppercorns_recursion_limit(tm
     import sys
 
     (tmp_path / "deep.json").write_text("[" * 200_000 + "]" * 200_000)
-    code = ("import sys\nfrom dsdcompile.crn_io import read_crn_json\nfrom dsdcompile.errors import InputError\n"
+    code = ("import sys\nfrom dsdcompile.crn import read_crn_json\nfrom dsdcompile.errors import InputError\n"
             "sys.setrecursionlimit(10**6)\n"
             "try:\n    read_crn_json(sys.argv[1])\nexcept InputError as e:\n    print(e)\n")
     res = subprocess.run([sys.executable, "-c", code, str(tmp_path / "deep.json")], capture_output=True, text=True,

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dsdcompile import datasets as ds
-from dsdcompile import preprocess
 from dsdcompile.errors import InputError
+from dsdcompile.nn import datasets as ds
+from dsdcompile.nn import preprocess
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 needs_virus = pytest.mark.skipif(not (DATA / "gse73072").is_dir(),

@@ -6,9 +6,9 @@ import textwrap
 import pytest
 import torch
 from click.testing import CliRunner
+from support.random_nets import random_ternary_network
 
 from dsdcompile.cli import main
-from dsdcompile.random_nets import random_ternary_network
 
 BROKEN_SCHEME = textwrap.dedent('''
     """soloveichik2010 with a wrong product domain: the fork gate releases a strand no signal has."""

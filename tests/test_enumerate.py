@@ -7,14 +7,14 @@ import csv
 import pytest
 
 from dsdcompile.config import DSDConfig, EnumerationConfig, ExecutionConfig
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
 from dsdcompile.dsd import enumerate as enum_mod
 from dsdcompile.dsd import peppercorn_adapter as adapter
 from dsdcompile.dsd.enumerate import enumerate_modules, enumerate_whole
 from dsdcompile.dsd.outputs import dsd_counts, initial_signals, write_dsd_outputs
 from dsdcompile.dsd.translate import translate
 from dsdcompile.errors import EnumerationLimit
-from dsdcompile.executors import SerialExecutor
+from dsdcompile.runtime.executors import SerialExecutor
 
 SERIAL = EnumerationConfig()
 NO_LIMIT = ExecutionConfig(module_timeout=0)

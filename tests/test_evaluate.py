@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.random_nets import random_ternary_network
 
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
+from dsdcompile.crn.evaluate import ExactEvaluator
 from dsdcompile.errors import NotFeedForward
-from dsdcompile.evaluate import ExactEvaluator
 from dsdcompile.passes import add_annihilation, compile_network, reduce_crn
-from dsdcompile.random_nets import random_ternary_network
 
 shapes = st.lists(st.integers(1, 7), min_size=2, max_size=5)
 

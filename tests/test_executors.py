@@ -9,7 +9,7 @@ from test_verify import soloveichik
 
 from dsdcompile.config import ExecutionConfig, VerificationConfig
 from dsdcompile.errors import InputError
-from dsdcompile.executors import call_with_timeout, make_executor
+from dsdcompile.runtime.executors import call_with_timeout, make_executor
 from dsdcompile.verify import EQUIVALENT, NOT_EQUIVALENT, verify_modules
 from dsdcompile.verify.modular import ShapeTask, check_shape
 from dsdcompile.verify.system import prepare

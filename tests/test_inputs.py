@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from dsdcompile.errors import InputError
-from dsdcompile.inputs import read_examples
 from dsdcompile.ir import Dense, Network
+from dsdcompile.nn.inputs import read_examples
 
 
 @pytest.fixture
@@ -58,8 +58,8 @@ def test_bad_csv(tmp_path, net, text, message):
 # -- issue 14: what the reader refuses, and that reading in chunks changes nothing --------------------------
 import os  # noqa: E402
 
-from dsdcompile import inputs as inputs_module  # noqa: E402
-from dsdcompile.executors import call_with_timeout  # noqa: E402
+from dsdcompile.nn import inputs as inputs_module  # noqa: E402
+from dsdcompile.runtime.executors import call_with_timeout  # noqa: E402
 
 
 @pytest.mark.parametrize("label", ["inf", "-inf", "1e400", "nan", "1.5", "-1", "2", "1e20", "9" * 400])

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from dsdcompile.cli import main
 from dsdcompile.config import EnumerationConfig, ExecutionConfig
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
 from dsdcompile.dsd.enumerate import enumerate_templates
 from dsdcompile.dsd.system import Complex
 from dsdcompile.dsd.translate import translate

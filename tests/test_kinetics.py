@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.kinetics_reference import soloveichik_modules
+from support.random_nets import random_ternary_network
 
 from dsdcompile.config import KineticsConfig
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.errors import InputError, InternalError
 from dsdcompile.kinetics import (
@@ -19,13 +21,11 @@ from dsdcompile.kinetics import (
     leak_sweep,
     simulate_formal_kinetics,
     simulate_implementation_kinetics,
-    soloveichik_modules,
     t90,
     write_kinetics_outputs,
 )
 from dsdcompile.kinetics.formal import formal_rates, run_kinetics
 from dsdcompile.passes import compile_network, reduce_crn
-from dsdcompile.random_nets import random_ternary_network
 
 # fast rates (still in /M/s and nM) let tiny nets converge well inside t_max, so outputs can be compared tightly
 FAST = KineticsConfig(rate_min=1e6, rate_max=1e7, rate_draws=3, trajectories=False, device="cpu")

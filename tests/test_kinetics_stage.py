@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from support.random_nets import random_ternary_network
 
 from dsdcompile.cli import main
 from dsdcompile.config import DSDConfig, EnumerationConfig, KineticsConfig, LabConfig, RunConfig
 from dsdcompile.kinetics.implementation import merge_signal_carriers
 from dsdcompile.lab.tables import ANNEALING_COLUMNS, CONCENTRATION_COLUMNS, INPUT_COLUMNS, READOUT_COLUMNS
 from dsdcompile.passes import compile_network
-from dsdcompile.progress import Progress
-from dsdcompile.random_nets import random_ternary_network
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.dsd import DSDResult
 from dsdcompile.stages.kinetics import run_kinetics_stage, write_kinetics_files
 from dsdcompile.stages.lab import lab_species, plan_lab, write_lab_files

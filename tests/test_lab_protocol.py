@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from support.random_nets import random_ternary_network
 
 from dsdcompile.cli import main
 from dsdcompile.config import ExecutionConfig, RunConfig
-from dsdcompile.random_nets import random_ternary_network
 from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.stages.pipeline import build_design
 
@@ -201,7 +201,7 @@ def test_mix_refuses_to_write_inside_the_design(design):
 
 def test_the_unit_is_lowered_until_the_tube_can_be_pipetted(design):
     from dsdcompile.config import KineticsConfig, LabConfig
-    from dsdcompile.progress import Progress
+    from dsdcompile.runtime.progress import Progress
     from dsdcompile.stages.lab import fit_unit
 
     _, _, result = design

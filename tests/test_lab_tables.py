@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dsdcompile.config import LabConfig
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
 from dsdcompile.errors import DesignInfeasible, InputError
 from dsdcompile.lab.dyes import DEFAULT_DYES, assign_dyes
 from dsdcompile.lab.tables import (

@@ -11,7 +11,7 @@ from safetensors.torch import save_file
 
 from dsdcompile.config import CompileConfig
 from dsdcompile.errors import InputError
-from dsdcompile.model_io import SAFETENSORS_META_KEY, load_network
+from dsdcompile.nn.load import SAFETENSORS_META_KEY, load_network
 
 
 def _sequential(dropout: bool = True) -> torch.nn.Sequential:
@@ -123,8 +123,8 @@ def test_binarize_options(tmp_path):
 
 
 # -- issue 14: meta of the wrong type, tensors it cannot read, sizes, pickle protocols --------------------------
-from dsdcompile.model_files import to_array  # noqa: E402
-from dsdcompile.preprocess import validate as validate_steps  # noqa: E402
+from dsdcompile.nn.files import to_array  # noqa: E402
+from dsdcompile.nn.preprocess import validate as validate_steps  # noqa: E402
 
 
 def _ternary_state_dict(dtype=torch.int8):
@@ -327,7 +327,7 @@ def _load_message(path):
 
 def test_deeply_nested_meta_is_an_error_even_after_peppercorn_raised_the_recursion_limit(tmp_path):
     """At a recursion limit of 10**6 the C JSON decoder would overflow the stack and kill the process."""
-    from dsdcompile.executors import call_with_timeout
+    from dsdcompile.runtime.executors import call_with_timeout
 
     save_file(_ternary_state_dict(), tmp_path / "m.safetensors",
               metadata={SAFETENSORS_META_KEY: "[" * 200_000 + "]" * 200_000})
@@ -339,7 +339,7 @@ def test_deeply_nested_meta_is_an_error_even_after_peppercorn_raised_the_recursi
 def test_network_json_keeps_real_weights():
     """anderson2021's real weights are rate constants: network.json must not round them to integers."""
     from dsdcompile.ir import Dense, Network
-    from dsdcompile.model_io import network_to_json
+    from dsdcompile.nn.load import network_to_json
 
     real = Network((Dense(np.array([[0.37, -1.5]]), np.array([0.1]), False),), ("a", "b"), ("y",))
     ternary = Network((Dense(np.array([[1.0, -1.0, 0.0]]), np.array([0.1]), False),), ("a", "b", "c"), ("y",))

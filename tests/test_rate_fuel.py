@@ -6,22 +6,22 @@ import json
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
+from support.kinetics_reference import soloveichik_module
 
 from dsdcompile.config import EnumerationConfig, RateFuelConfig, RunConfig, SimulationConfig
 from dsdcompile.dsd.enumerate import enumerate_modules
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.translate import translate
-from dsdcompile.executors import ProcessExecutor
 from dsdcompile.ir import CRN, Dense, Network, Reaction, Role, Species
 from dsdcompile.kinetics.implementation import merge_signal_carriers
 from dsdcompile.kinetics.module_rate import ModuleKinetics
 from dsdcompile.kinetics.rate_fuel import BUFFER, EXCESS, GATE, with_fuel
 from dsdcompile.kinetics.rate_kinetics import READOUT_MULTIPLES, integrate, log_grid, run_rate_kinetics
-from dsdcompile.kinetics.reference import soloveichik_module
 from dsdcompile.passes.anderson import compile_anderson, smoothed_forward
 from dsdcompile.passes.helper_catalysts import add_helper_catalysts
-from dsdcompile.progress import Progress
-from dsdcompile.simulate import mass_action, simulate
+from dsdcompile.runtime.executors import ProcessExecutor
+from dsdcompile.runtime.progress import Progress
+from dsdcompile.sim.engine import mass_action, simulate
 from dsdcompile.stages.dsd import DSDResult
 from dsdcompile.stages.kinetics import run_kinetics_stage, write_kinetics_files
 from dsdcompile.verify import verify_modules

@@ -1,12 +1,12 @@
 """Before/after tests of the reduce pass (Vasic et al. 2020, Algorithm 2)."""
 
 import pytest
+from support.random_nets import random_ternary_network
 
-from dsdcompile.crn_io import canonical_reactions, parse_crn
+from dsdcompile.crn import canonical_reactions, parse_crn
+from dsdcompile.crn.evaluate import ExactEvaluator
 from dsdcompile.errors import NotFeedForward
-from dsdcompile.evaluate import ExactEvaluator
 from dsdcompile.passes import compile_network, reduce_crn
-from dsdcompile.random_nets import random_ternary_network
 
 ONE_UNIT = """
     @input x X0p X0m

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from dsdcompile.config import EnumerationConfig, ExecutionConfig, VerificationConfig
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
 from dsdcompile.dsd.enumerate import enumerate_modules
 from dsdcompile.dsd.translate import translate
 from dsdcompile.verify import verify_modules

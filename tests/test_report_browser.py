@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from support.browser import find_chromium, open_page
 from test_report import DESIGNS, IRIS, Page, broken_links, copy_design
 
 from dsdcompile.report import write_index
-from dsdcompile.report.browser import find_chromium, open_page
 from dsdcompile.report.layout import domain_colour
 
 pytestmark = pytest.mark.skipif(find_chromium() is None,

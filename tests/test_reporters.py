@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from dsdcompile.config import DSDConfig, EnumerationConfig
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
 from dsdcompile.dsd.enumerate import enumerate_modules
 from dsdcompile.dsd.reporters import (
     ReporterSet,

@@ -6,17 +6,17 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from support.random_nets import random_ternary_network
 
 from dsdcompile.config import DSDConfig, EnumerationConfig, KineticsConfig, SimulationConfig
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
 from dsdcompile.passes import compile_network, reduce_crn
-from dsdcompile.random_nets import random_ternary_network
-from dsdcompile.simulate import simulate
+from dsdcompile.sim.engine import simulate
 
 libsbml = pytest.importorskip("libsbml", reason="python-libsbml not installed (pip install 'dsdcompile[sbml]')")
 roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner not installed (pip install 'dsdcompile[sbml]')")
 
-from dsdcompile.sbml import (  # noqa: E402
+from dsdcompile.crn.sbml import (  # noqa: E402
     consistency_errors,
     readout_matrix,
     roadrunner_trajectories,
@@ -158,8 +158,8 @@ def test_roadrunner_agrees_on_the_design_implementations(design, tmp_path):
     """The shipped designs' DNA implementations (as the kinetics stage builds them), 5 test examples each."""
     from pathlib import Path
 
-    from dsdcompile.inputs import read_examples
-    from dsdcompile.model_io import load_network
+    from dsdcompile.nn.inputs import read_examples
+    from dsdcompile.nn.load import load_network
 
     root = Path(__file__).resolve().parents[1] / "designs" / design
     config = replace(KineticsConfig(), device="cpu")

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from dsdcompile.config import DSDConfig, EnumerationConfig
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
 from dsdcompile.dsd.enumerate import enumerate_modules
 from dsdcompile.dsd.schemes import available_schemes, load_scheme
 from dsdcompile.dsd.templates import build_template, longest_strand

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from support.random_nets import random_ternary_network
 
 from dsdcompile.cli import main
 from dsdcompile.errors import InputError
-from dsdcompile.random_nets import random_ternary_network
 from dsdcompile.sequences import SequenceConstraints, SequenceProblem, checks, design_sequences, energy
 from dsdcompile.sequences.search import Designer, _Windows, has_bad_run, local_ok, toehold_choices
 

@@ -8,17 +8,17 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
+from support.random_nets import random_ternary_network
 
 from dsdcompile.config import SimulationConfig
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
+from dsdcompile.crn.evaluate import ExactEvaluator
 from dsdcompile.errors import InputError
-from dsdcompile.evaluate import ExactEvaluator
-from dsdcompile.executors import ProcessExecutor
 from dsdcompile.ir import CRN, Dense, Network, Reaction, Species
 from dsdcompile.passes import add_annihilation, compile_network, reduce_crn
 from dsdcompile.passes.anderson import compile_anderson, smoothed_forward
-from dsdcompile.random_nets import random_ternary_network
-from dsdcompile.simulate import MAX_BLOCK, mass_action, simulate, simulate_outputs
+from dsdcompile.runtime.executors import ProcessExecutor
+from dsdcompile.sim.engine import MAX_BLOCK, mass_action, simulate, simulate_outputs
 
 TIGHT = SimulationConfig(rtol=1e-7, atol=1e-10)
 BACKENDS = ("rosenbrock", "bdf")

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.random_nets import random_ternary_network
 
-from dsdcompile.crn_io import parse_crn
+from dsdcompile.crn import parse_crn
+from dsdcompile.crn.evaluate import ExactEvaluator
 from dsdcompile.errors import InputError
-from dsdcompile.evaluate import ExactEvaluator
 from dsdcompile.ir import Role
 from dsdcompile.passes import compile_network, reduce_crn
 from dsdcompile.passes.split import absorb_unimolecular, split_products, split_with_origin
-from dsdcompile.random_nets import random_ternary_network
 
 
 def widths(crn):

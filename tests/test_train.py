@@ -9,12 +9,12 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from dsdcompile import datasets as ds
-from dsdcompile import preprocess
-from dsdcompile.cli_train import train as train_command
+from dsdcompile.cli.train import train as train_command
 from dsdcompile.errors import InputError
-from dsdcompile.model_io import load_network, network_from_state_dict
-from dsdcompile.train import (
+from dsdcompile.nn import datasets as ds
+from dsdcompile.nn import preprocess
+from dsdcompile.nn.load import load_network, network_from_state_dict
+from dsdcompile.nn.train import (
     META_KEYS,
     TrainConfig,
     exported_sequential,
@@ -241,8 +241,8 @@ def test_anderson_same_seed_same_weights(data, anderson):
 
 
 def test_anderson_export_is_the_smoothed_network(data, anderson):
+    from dsdcompile.nn.train import smoothed_relu_torch
     from dsdcompile.passes.anderson import smoothed_forward, smoothed_relu
-    from dsdcompile.train import smoothed_relu_torch
 
     sd = anderson.state_dict
     assert sorted(sd) == ["0.bias", "0.weight", "3.bias", "3.weight"]
@@ -307,7 +307,7 @@ DESIGNS = Path(__file__).resolve().parents[1] / "designs"
 @pytest.mark.parametrize("name", ["iris", "virus", pytest.param("mnist", marks=pytest.mark.slow),
                                   "iris_anderson2021", "virus_anderson2021"])
 def test_shipped_design_matches_its_card(name):
-    from dsdcompile.inputs import read_examples
+    from dsdcompile.nn.inputs import read_examples
     from dsdcompile.passes.anderson import smoothed_forward
 
     path = DESIGNS / name / "model.pt"

@@ -90,7 +90,7 @@ def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, executi
     ``executor`` runs the templates (in this process without one), each under
     ``execution.module_timeout`` seconds.
     """
-    from dsdcompile.executors import SerialExecutor
+    from dsdcompile.runtime.executors import SerialExecutor
 
     execution = execution or ExecutionConfig()
     used = sorted({int(t) for t in set(system.module_template.tolist())})
@@ -182,7 +182,7 @@ def system_complexes(system: DSDSystem) -> tuple[list[Complex], dict[str, int]]:
 def enumerate_whole(system: DSDSystem, config: EnumerationConfig, *,
                     execution: ExecutionConfig | None = None) -> WholeImplementation:
     """Enumerate the whole system at once (small systems only), within ``execution.whole_enumeration_timeout``."""
-    from dsdcompile.executors import call_with_timeout
+    from dsdcompile.runtime.executors import call_with_timeout
 
     execution = execution or ExecutionConfig()
     complexes, lengths = system_complexes(system)

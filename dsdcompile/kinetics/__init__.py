@@ -9,7 +9,6 @@ from dsdcompile.kinetics.implementation import (
     simulate_implementation_kinetics,
 )
 from dsdcompile.kinetics.leak import LeakSweep, leak_sweep
-from dsdcompile.kinetics.reference import soloveichik_module, soloveichik_modules
 from dsdcompile.kinetics.report import write_kinetics_outputs
 from dsdcompile.kinetics.result import KineticsResult, kinetics_summary
 from dsdcompile.kinetics.t90 import t90, t90_batch
@@ -18,6 +17,6 @@ __all__ = [
     "FuelPlan", "ImplementationCRN", "KineticsResult", "LeakSweep",
     "build_implementation_crn", "formal_rates", "fuel_plan", "kinetics_summary",
     "leak_reactions", "leak_sweep", "reaction_firings", "simulate_formal_kinetics",
-    "simulate_implementation_kinetics", "soloveichik_module", "soloveichik_modules", "t90", "t90_batch",
+    "simulate_implementation_kinetics", "t90", "t90_batch",
     "write_kinetics_outputs",
 ]

@@ -14,7 +14,7 @@ from dsdcompile.kinetics.fuel import FuelPlan
 from dsdcompile.kinetics.result import KineticsResult
 from dsdcompile.kinetics.t90 import t90_batch
 from dsdcompile.kinetics.units import log_uniform, per_nM, simulation_config, time_grid
-from dsdcompile.simulate import simulate
+from dsdcompile.sim.engine import simulate
 
 # bytes of recorded states (grid × examples × species, float64) per simulate call: examples
 # beyond that run in further calls, so that a large CRN on many examples does not hold every state

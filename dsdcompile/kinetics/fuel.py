@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsdcompile.config import KineticsConfig
+from dsdcompile.crn.evaluate import ExactEvaluator
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.errors import InputError, InternalError
-from dsdcompile.evaluate import ExactEvaluator
 from dsdcompile.ir import CRN
 
 

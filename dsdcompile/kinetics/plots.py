@@ -14,7 +14,7 @@ from dsdcompile.kinetics.leak import LeakSweep  # noqa: E402
 from dsdcompile.kinetics.rate_kinetics import READOUT_MULTIPLES, RateKinetics  # noqa: E402
 from dsdcompile.kinetics.result import KineticsResult  # noqa: E402
 from dsdcompile.kinetics.units import SECONDS_PER_HOUR  # noqa: E402
-from dsdcompile.plots import plain_text  # noqa: E402
+from dsdcompile.runtime.plots import plain_text  # noqa: E402
 
 _PNG_META = {"Software": None}  # fixed metadata keeps PNGs byte-identical between runs
 

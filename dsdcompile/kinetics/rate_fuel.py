@@ -269,7 +269,7 @@ def operating_point(crn: CRN, x: np.ndarray) -> dict[str, float]:
     to k_r·[buffer]); evaluating every module at the mean fixed point centres that error.
     """
     from dsdcompile.config import SimulationConfig
-    from dsdcompile.simulate import simulate
+    from dsdcompile.sim.engine import simulate
 
     res = simulate(crn, crn.initial_state(x), SimulationConfig(t_max=1e4, steady_rtol=1e-9, atol=1e-10))
     mean = res.final.mean(axis=0)

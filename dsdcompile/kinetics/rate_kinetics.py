@@ -14,12 +14,12 @@ constants), so the check is by simulation, in real units (nM, s):
    as long as the tube runs (anderson2021's fixed point has continuous flux), so it has a
    quasi-steady state only, read at 1×, 2× and 5× the readout time to show the drift.
 
-Every run goes through :func:`dsdcompile.simulate.simulate` with its BDF back end (one
+Every run goes through :func:`dsdcompile.sim.engine.simulate` with its BDF back end (one
 example per task, the analytic sparse Jacobian, the plain mass-action polynomial with a
 clipped fallback): the systems are stiff (gate steps take seconds, the computation hours),
 an implementation's gates form strongly connected components far larger than the
 Rosenbrock back end takes, and on the formal CRN, where Rosenbrock would apply, BDF is the
-faster of the two at these tolerances (see :mod:`dsdcompile.simulate`).
+faster of the two at these tolerances (see :mod:`dsdcompile.sim.engine`).
 """
 
 from __future__ import annotations
@@ -33,15 +33,15 @@ import numpy as np
 from dsdcompile.config import RateFuelConfig, SimulationConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.errors import DsdCompileError
-from dsdcompile.executors import Executor
 from dsdcompile.ir import CRN, Reaction, Role, Species
 from dsdcompile.kinetics.formal import select_examples
 from dsdcompile.kinetics.implementation import ImplementationCRN, build_implementation_crn
 from dsdcompile.kinetics.rate_fuel import RateFuelPlan, plan_rates, real_rate_constants, size_fuel
 from dsdcompile.kinetics.result import relative_scale
 from dsdcompile.kinetics.t90 import t90_batch
-from dsdcompile.progress import Progress
-from dsdcompile.simulate import simulate
+from dsdcompile.runtime.executors import Executor
+from dsdcompile.runtime.progress import Progress
+from dsdcompile.sim.engine import simulate
 
 READOUT_MULTIPLES = (1.0, 2.0, 5.0)
 _PER_DECADE = 12
@@ -100,7 +100,7 @@ def integrate(crn: CRN, rates: np.ndarray, c0: np.ndarray, grid: np.ndarray, *, 
               executor: Executor | None = None) -> np.ndarray:
     """States (G, n, species) at the grid times (seconds, sorted, from 0 on), with the BDF back end of simulate.
 
-    ``executor`` (:func:`dsdcompile.executors.make_executor`) runs the examples in
+    ``executor`` (:func:`dsdcompile.runtime.executors.make_executor`) runs the examples in
     parallel; without one they run here, one after another. ``progress`` shows a bar named
     ``desc``, updated per example. The run ends at ``grid[-1]``, or earlier for an example
     whose relative rate of change falls below ``rtol / grid[-1]`` per second (it then moves

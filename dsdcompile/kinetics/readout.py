@@ -21,7 +21,7 @@ from dsdcompile.kinetics.formal import simulate_recorded
 from dsdcompile.kinetics.t90 import t90_batch
 from dsdcompile.kinetics.tube import TubeCRN
 from dsdcompile.kinetics.units import SECONDS_PER_HOUR, simulation_config, time_grid
-from dsdcompile.simulate import simulate
+from dsdcompile.sim.engine import simulate
 
 READ_STEP_S = 900.0  # read times are rounded up to a quarter of an hour
 

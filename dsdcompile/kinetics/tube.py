@@ -25,11 +25,11 @@ from functools import cached_property
 
 import numpy as np
 
+from dsdcompile.crn.evaluate import ExactEvaluator
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.impurities import ImpurityModules
 from dsdcompile.dsd.reporters import ReporterSet, reporter_crn
 from dsdcompile.errors import InternalError
-from dsdcompile.evaluate import ExactEvaluator
 from dsdcompile.ir import CRN
 from dsdcompile.kinetics.implementation import (
     ImplementationCRN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from dsdcompile.analysis import require_feed_forward, substitution_generations
+from dsdcompile.crn.analysis import require_feed_forward, substitution_generations
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN, Reaction
 

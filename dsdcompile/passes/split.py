@@ -7,7 +7,7 @@ from collections import Counter, deque
 
 import numpy as np
 
-from dsdcompile.analysis import annihilation_mask, reaction_levels
+from dsdcompile.crn.analysis import annihilation_mask, reaction_levels
 from dsdcompile.errors import InputError, NotFeedForward
 from dsdcompile.ir import CRN, Reaction, Role, Species, Stoich, as_stoich
 

@@ -10,7 +10,7 @@ import csv
 import json
 from pathlib import Path
 
-from dsdcompile.progress import Progress
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.problem import SIGNAL_ROLES, SequenceProblem
 from dsdcompile.sequences.run import SequenceDesign, design_sequences

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dsdcompile.plots import _PNG_META  # noqa: E402
+from dsdcompile.runtime.plots import _PNG_META  # noqa: E402
 
 
 def plot_sequence_report(design, path: Path) -> None:

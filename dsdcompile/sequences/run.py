@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from dsdcompile.progress import Progress
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.sequences import checks, energy
 from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.problem import SequenceProblem

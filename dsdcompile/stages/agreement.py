@@ -12,11 +12,11 @@ import numpy as np
 
 from dsdcompile.config import RunConfig
 from dsdcompile.errors import NotFeedForward
-from dsdcompile.progress import Progress
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import CRNResult
 
 if TYPE_CHECKING:
-    from dsdcompile.convergence import Convergence
+    from dsdcompile.sim.convergence import Convergence
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,7 +69,7 @@ def _scale(reference: np.ndarray) -> np.ndarray:
 def check_agreement(crn: CRNResult, x: np.ndarray, labels: np.ndarray | None, config: RunConfig,
                     progress: Progress | None = None, simulate_fn: Callable | None = None) -> Agreement:
     """Compare network, exact CRN limit and ODE simulation on examples ``x`` (network inputs)."""
-    from dsdcompile.evaluate import ExactEvaluator
+    from dsdcompile.crn.evaluate import ExactEvaluator
 
     progress = progress or Progress(quiet=True)
     n = x.shape[0]
@@ -98,7 +98,7 @@ def check_agreement(crn: CRNResult, x: np.ndarray, labels: np.ndarray | None, co
     ode = ode_t = ode_conv = trajectory = None
     ode_crn = crns.get(cfg.ode_crn, crn.formal)
     if simulate_fn is None:
-        from dsdcompile.simulate import simulate as simulate_fn
+        from dsdcompile.sim.engine import simulate as simulate_fn
     with progress.stage("ode"):
         if n:
             record_in_batch = plot_i if plot_i < m else None
@@ -144,7 +144,7 @@ def check_agreement(crn: CRNResult, x: np.ndarray, labels: np.ndarray | None, co
         })
     convergence = None
     if crn.rate_dependent and n:
-        from dsdcompile.convergence import random_start_convergence
+        from dsdcompile.sim.convergence import random_start_convergence
 
         with progress.stage("convergence"):
             convergence = random_start_convergence(crn.formal, x[plot_i], sim_config, starts=cfg.random_starts,
@@ -193,7 +193,7 @@ def write_examples_table(path: Path, agreement: Agreement) -> None:
 
 def write_agreement_files(agreement: Agreement, folder: Path, crn: CRNResult) -> list[str]:
     """examples.csv, trajectory.png (the plotted example) and, for rate-dependent CRNs, convergence.png."""
-    from dsdcompile.plots import plot_convergence_times, plot_output_trajectories
+    from dsdcompile.runtime.plots import plot_convergence_times, plot_output_trajectories
 
     write_examples_table(folder / "examples.csv", agreement)
     files = ["examples.csv"]

@@ -14,11 +14,11 @@ import numpy as np
 from dsdcompile import constructions
 from dsdcompile.config import RunConfig
 from dsdcompile.constructions import Construction
-from dsdcompile.crn_io import crn_file_kind, read_crn_file, write_crn, write_crn_json
+from dsdcompile.crn import crn_file_kind, read_crn_file, write_crn, write_crn_json
 from dsdcompile.errors import InputError, NotFeedForward
-from dsdcompile.inputs import Examples, read_examples
 from dsdcompile.ir import CRN, Network
-from dsdcompile.progress import Progress
+from dsdcompile.nn.inputs import Examples, read_examples
+from dsdcompile.runtime.progress import Progress
 
 CRN_SUFFIXES = (".crn", ".json")
 CRN_NOTE = ["written by dsdcompile; see README for the format"]
@@ -126,7 +126,7 @@ def compile_model(source: str | Path, config: RunConfig = RunConfig(), progress:
         network = construction = None
         settings: dict[str, float] = {}
     else:
-        from dsdcompile.model_io import load_network
+        from dsdcompile.nn.load import load_network
 
         with progress.stage("load"):
             network = load_network(path, config.compile, max_memory=config.max_memory)
@@ -187,8 +187,8 @@ def write_json(path: Path, data: dict, *, compact: bool = False) -> None:
 
 
 def write_sbml_if_small(crn: CRN, path: Path, *, units: str, name: str) -> bool:
-    """SBML of ``crn`` unless it is too large to be useful (see dsdcompile.sbml.SBML_MAX_TERMS)."""
-    from dsdcompile import sbml
+    """SBML of ``crn`` unless it is too large to be useful (see dsdcompile.crn.sbml.SBML_MAX_TERMS)."""
+    from dsdcompile.crn import sbml
 
     n = sbml.terms(crn)
     if n > sbml.SBML_MAX_TERMS:
@@ -199,7 +199,7 @@ def write_sbml_if_small(crn: CRN, path: Path, *, units: str, name: str) -> bool:
 
 def write_crn_files(crn: CRNResult, folder: Path, *, crn_json: bool = True) -> list[str]:
     """formal.crn and reduced.crn (with their JSON and SBML forms) and network.json."""
-    from dsdcompile.model_io import network_to_json
+    from dsdcompile.nn.load import network_to_json
 
     files = []
     for name, c in crn.crns().items():

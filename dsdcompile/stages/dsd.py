@@ -14,9 +14,9 @@ from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.reporters import ReporterSet
 from dsdcompile.dsd.system import DSDSystem
 from dsdcompile.errors import InputError
-from dsdcompile.executors import Executor
 from dsdcompile.ir import CRN
-from dsdcompile.progress import Progress
+from dsdcompile.runtime.executors import Executor
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import CRNResult
 from dsdcompile.verify.result import VerificationResult
 
@@ -173,7 +173,7 @@ def write_dsd_files(dsd: DSDResult, folder: Path, *, domain_sequences: Mapping[s
     """dsd.pil, strands.csv, complexes.csv, domains.csv (with sequences when designed), verified.crn and the
     verification reports. With a kinetics stage result that planned the tube, dsd.pil carries its concentrations
     (nM)."""
-    from dsdcompile.crn_io import write_crn
+    from dsdcompile.crn import write_crn
     from dsdcompile.dsd.outputs import write_dsd_outputs
     from dsdcompile.errors import InternalError
     from dsdcompile.verify import write_reports

@@ -36,8 +36,8 @@ import numpy as np
 
 from dsdcompile.config import RunConfig
 from dsdcompile.errors import DesignInfeasible
-from dsdcompile.executors import Executor
-from dsdcompile.progress import Progress
+from dsdcompile.runtime.executors import Executor
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import write_sbml_if_small
 from dsdcompile.stages.dsd import DSDResult
 

@@ -24,7 +24,7 @@ from dsdcompile.dsd.system import Complex, DSDSystem
 from dsdcompile.errors import DesignInfeasible
 from dsdcompile.lab.dyes import RailReadout, assign_dyes
 from dsdcompile.lab.tables import LabDesign, LabSpecies, LabStrand, lab_examples, plan_design
-from dsdcompile.progress import Progress
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.kinetics import KineticsStageResult, initial_signals_nM
 
 UNIT_STEPS = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01)  # fractions of --unit-nM tried by fit_unit, 1-2-5 steps

@@ -42,7 +42,7 @@ LABEL_COLUMNS = ("label", "class", "target")
 # ---------------------------------------------------------------------------------------------- writing the plan
 def write_lab_plan(lab, dsd, kinetics, crn, folder: Path) -> str:
     """lab_plan.json: everything :func:`run_mix` needs, from the run's stage results; returns the file name."""
-    from dsdcompile.crn_io import crn_to_json
+    from dsdcompile.crn import crn_to_json
     from dsdcompile.kinetics.fuel import module_fuels
 
     design = lab.design
@@ -171,8 +171,8 @@ def read_samples(path: Path, names: list[str]) -> tuple[list[str], np.ndarray]:
 
 def check_coverage(plan: dict, names: list[str], x: np.ndarray, raw: np.ndarray, path: Path) -> None:
     """Refuse a sample whose need of some fuel or reporter exceeds what the design supplies (see module docstring)."""
-    from dsdcompile.crn_io import crn_from_json
-    from dsdcompile.evaluate import ExactEvaluator
+    from dsdcompile.crn import crn_from_json
+    from dsdcompile.crn.evaluate import ExactEvaluator
     from dsdcompile.kinetics.fuel import reaction_firings
 
     crn = crn_from_json(plan["crn"])
@@ -235,10 +235,10 @@ def run_mix(design: str | Path, inputs: str | Path, out: str | Path | None = Non
 
     Returns the content of mix.json. Nothing is written if any sample is refused.
     """
-    from dsdcompile import preprocess
-    from dsdcompile.crn_io import crn_from_json
-    from dsdcompile.evaluate import ExactEvaluator
+    from dsdcompile.crn import crn_from_json
+    from dsdcompile.crn.evaluate import ExactEvaluator
     from dsdcompile.lab.pipetting import Ladders, calibration_wells, plan_premixes, sample_wells
+    from dsdcompile.nn import preprocess
 
     design, inputs = Path(design), Path(inputs)
     plan = read_plan(design)

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsdcompile.config import RunConfig
-from dsdcompile.progress import Progress
 from dsdcompile.report.folder import INDEX_NAME
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.agreement import Agreement, check_agreement, write_agreement_files
 from dsdcompile.stages.crn import CRNResult, compile_model, load_examples, write_crn_files, write_json
 from dsdcompile.stages.folder import SUMMARY, Destination, planned_files
@@ -70,7 +70,7 @@ class _LazyExecutor:
 
     def get(self):
         if self._executor is None:
-            from dsdcompile.executors import make_executor
+            from dsdcompile.runtime.executors import make_executor
 
             self._executor = make_executor(self.config.execution)
         return self._executor

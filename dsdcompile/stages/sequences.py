@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dsdcompile.progress import Progress
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.stages.crn import CRNResult
 from dsdcompile.stages.dsd import DSDResult

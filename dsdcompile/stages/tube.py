@@ -25,7 +25,7 @@ import numpy as np
 
 from dsdcompile.config import KineticsConfig, LabConfig, RunConfig
 from dsdcompile.dsd.reporters import ReporterSet
-from dsdcompile.progress import Progress
+from dsdcompile.runtime.progress import Progress
 
 VARIANTS = ("ideal", "impurities", "planned")
 CALIBRATION_FRACTIONS = (0.0, 0.25, 0.5, 1.0)

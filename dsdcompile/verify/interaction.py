@@ -374,7 +374,7 @@ def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
     that grow without bound (seven minutes on anderson2021's ``2 Y -> Y`` under soloveichik2010).
     The verdict is then at best inconclusive, never equivalent.
     """
-    from dsdcompile.executors import SerialExecutor
+    from dsdcompile.runtime.executors import SerialExecutor
     from dsdcompile.verify.pairs import pair_classes
     from dsdcompile.verify.result import EQUIVALENT, INCONCLUSIVE, NOT_EQUIVALENT
     from dsdcompile.verify.system import expand

@@ -12,8 +12,8 @@ from importlib import metadata
 from dsdcompile.config import ExecutionConfig, VerificationConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.errors import InternalError
-from dsdcompile.executors import Executor, SerialExecutor, TaskOutcome, call_with_timeout
 from dsdcompile.ir import CRN
+from dsdcompile.runtime.executors import Executor, SerialExecutor, TaskOutcome, call_with_timeout
 from dsdcompile.verify.bisimulation import check_module, check_whole
 from dsdcompile.verify.pathway import check_module_pathway, check_pathway
 from dsdcompile.verify.result import (

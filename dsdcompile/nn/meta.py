@@ -8,7 +8,7 @@ safetensors file) may hold:
   (no newline, NUL, escape: names end up in CSV, Markdown and spreadsheet cells, one per line)
   and is unique within its list.
 - ``preprocessing``: a list of steps, each a mapping with an ``op``; the parameters of each
-  op are checked against the network's width by :func:`dsdcompile.preprocess.validate`.
+  op are checked against the network's width by :func:`dsdcompile.nn.preprocess.validate`.
 - ``construction``: a construction name (a string).
 - each construction parameter (``epsilon``): a positive finite number.
 

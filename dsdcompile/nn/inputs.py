@@ -2,7 +2,7 @@
 
 The file is read in chunks of :data:`CHUNK_ROWS` rows (parsed into arrays as it goes), so a
 million-row CSV costs its arrays, not a Python list of every cell; the memory the examples
-will need is checked against the limit as the rows come in (:mod:`dsdcompile.resources`).
+will need is checked against the limit as the rows come in (:mod:`dsdcompile.runtime.resources`).
 Only regular files are read (a FIFO would block, ``/dev/zero`` never ends); no line may be
 longer than :data:`MAX_LINE_CHARS`; a UTF-8 byte-order mark is ignored; a damaged or truncated
 ``.csv.gz`` is one error line.
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from dsdcompile import preprocess
 from dsdcompile.errors import InputError
 from dsdcompile.ir import Network
-from dsdcompile.resources import check_memory, format_size, regular_file
+from dsdcompile.nn import preprocess
+from dsdcompile.runtime.resources import check_memory, format_size, regular_file
 
 LABEL_COLUMNS = ("label", "class", "target")
 CHUNK_ROWS = 16_384

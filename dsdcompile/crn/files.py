@@ -8,9 +8,9 @@ import stat
 from pathlib import Path
 from typing import Literal
 
-from dsdcompile.crn_io.jsonio import _loads, crn_from_json
-from dsdcompile.crn_io.rules import _ARROW_RE, _CONC_RE, _DIRECTIVE_RE, _MAGIC, MAX_CRN_FILE_BYTES, SNIFF_BYTES
-from dsdcompile.crn_io.text import _statements, parse_crn
+from dsdcompile.crn.jsonio import _loads, crn_from_json
+from dsdcompile.crn.rules import _ARROW_RE, _CONC_RE, _DIRECTIVE_RE, _MAGIC, MAX_CRN_FILE_BYTES, SNIFF_BYTES
+from dsdcompile.crn.text import _statements, parse_crn
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
 

@@ -27,7 +27,7 @@ from dsdcompile.config import (
 )
 from dsdcompile.constructions import names as construction_names
 from dsdcompile.errors import EXIT_FAILURE, EXIT_INTERRUPTED, DsdCompileError
-from dsdcompile.resources import parse_size
+from dsdcompile.runtime.resources import parse_size
 from dsdcompile.sequences.constraints import SequenceConstraints
 
 _COMPILE = CompileConfig()
@@ -339,7 +339,7 @@ def _read_dyes(path: Path | None):
 
 def _refuse_early(model: Path, inputs: Path | None, out_dir: Path, config: RunConfig, force: bool) -> None:
     """Cheap checks before any heavy library is imported: a missing or unreadable file or a bad --out, at once."""
-    from dsdcompile.resources import regular_file
+    from dsdcompile.runtime.resources import regular_file
     from dsdcompile.stages.folder import check_destination, planned_files
 
     regular_file(model, "model file")
@@ -374,17 +374,17 @@ def _print_summary(result) -> None:
 def _register_optional_commands() -> None:
     """Stage subcommands living in their own modules."""
     try:
-        from dsdcompile.cli_train import train
+        from dsdcompile.cli.train import train
     except ImportError:  # pragma: no cover - present in a full checkout
         return
     main.add_command(train, "train")
-    from dsdcompile.cli_sequences import sequences
+    from dsdcompile.cli.sequences import sequences
 
     main.add_command(sequences, "sequences")
-    from dsdcompile.cli_report import report
+    from dsdcompile.cli.report import report
 
     main.add_command(report, "report")
-    from dsdcompile.cli_mix import mix
+    from dsdcompile.cli.mix import mix
 
     main.add_command(mix, "mix")
 

@@ -1,6 +1,6 @@
-"""Block-triangular structure of a CRN's Jacobian and the batched Ros3 integrator of dsdcompile.simulate.
+"""Block-triangular structure of a CRN's Jacobian and the batched Ros3 integrator of dsdcompile.sim.engine.
 
-See :mod:`dsdcompile.simulate` for the method. Everything here works on concentrations laid
+See :mod:`dsdcompile.sim.engine` for the method. Everything here works on concentrations laid
 out species-major, ``c[s, b]`` for species s of example b, so that gathering or scattering
 species moves contiguous rows of the batch.
 """

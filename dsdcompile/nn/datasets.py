@@ -40,7 +40,7 @@ MNIST_VAL_FULL = 5000
 class Dataset:
     """Raw features and integer labels of a train/validation/test split, with the preprocessing to apply.
 
-    ``preprocessing`` (steps of :mod:`dsdcompile.preprocess`) maps the RAW features to the
+    ``preprocessing`` (steps of :mod:`dsdcompile.nn.preprocess`) maps the RAW features to the
     network input; it is fitted on the data as described in ``split["scaler"]``.
     ``image_shape`` is set for image data (height, width of the raw row-major pixels).
     """
@@ -290,7 +290,7 @@ def load_mnist(data_dir: str | Path, split_seed: int = 0) -> Dataset:
         raise InputError("MNIST images and labels differ in number", path=str(d))
     tr, va, _ = stratified_split(y, n_val, 0, split_seed)
     pool = {"op": "pool2d", "height": MNIST_SIDE, "width": MNIST_SIDE, "factor": MNIST_POOL}
-    from dsdcompile import preprocess
+    from dsdcompile.nn import preprocess
 
     pooled = preprocess.apply([pool], x[tr].astype(np.float64))
     mean, std = float(pooled.mean()), float(pooled.std())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from dsdcompile.analysis import annihilation_mask, reaction_levels
+from dsdcompile.crn.analysis import annihilation_mask, reaction_levels
 from dsdcompile.ir import CRN
 
 

@@ -1,4 +1,4 @@
-"""The ``dsdcompile train`` command: parses options into a TrainConfig and calls :func:`dsdcompile.train.train`."""
+"""The ``dsdcompile train`` command: parses options into a TrainConfig and calls :func:`dsdcompile.nn.train.train`."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def train(dataset: str, csv_path: Path | None, label_column: str | None, val_fra
 
     vasic2020: binary/ternary weights with BinaryConnect, ReLU. anderson2021: real weights, smoothed ReLU.
     """
-    from dsdcompile.train import train as run_training
+    from dsdcompile.nn.train import train as run_training
 
     try:
         config = TrainConfig(

@@ -3,7 +3,7 @@
 Nothing here executes code from a file: torch files are read with ``weights_only=True``,
 safetensors files hold only tensors and a string table. Before any tensor is copied the
 memory it will need is estimated (from the safetensors header, or from a memory-mapped torch
-zip, which reads no data) and checked against the limit (:mod:`dsdcompile.resources`).
+zip, which reads no data) and checked against the limit (:mod:`dsdcompile.runtime.resources`).
 Tensors stay in their stored dtype (int8 weights stay int8) until the network needs floats.
 
 What is read: dense float (16/32/64, bfloat16, float8) and integer tensors, sparse tensors
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from dsdcompile.errors import InputError
-from dsdcompile.resources import check_memory, loads_untrusted_json
+from dsdcompile.runtime.resources import check_memory, loads_untrusted_json
 
 SAVE_HINT = ("save the weights instead: torch.save(model.state_dict(), path) or "
              "torch.save({'state_dict': model.state_dict(), 'meta': {...}}, path)")

@@ -7,7 +7,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
-from dsdcompile.crn_io.rules import (
+from dsdcompile.crn.rules import (
     _ROLES,
     MAX_COEFFICIENT,
     _apply_signals,
@@ -23,7 +23,7 @@ from dsdcompile.crn_io.rules import (
 )
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN, Reaction, Signal, Species
-from dsdcompile.resources import loads_untrusted_json
+from dsdcompile.runtime.resources import loads_untrusted_json
 
 
 def crn_to_json(crn: CRN) -> dict:

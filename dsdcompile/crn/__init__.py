@@ -1,4 +1,6 @@
-"""Reading, checking and writing CRNs: the ``.crn`` text format (a superset of nuskell's) and JSON.
+"""CRNs: reading, checking and writing them (text, JSON, SBML), their exact limit and their structure.
+
+Reading, checking and writing CRNs: the ``.crn`` text format (a superset of nuskell's) and JSON.
 
 The ``.crn`` format: statements one per line or separated by ``;``, ``#`` starts a comment::
 
@@ -37,27 +39,28 @@ same CRN. Files are read only if they are regular files of at most :data:`MAX_CR
 :func:`read_crn_file` tells text from JSON by content, not by extension.
 """
 
-from dsdcompile.crn_io.files import crn_file_kind, looks_like_crn_text, read_crn, read_crn_file, read_crn_json
-from dsdcompile.crn_io.jsonio import crn_from_json, crn_to_json, write_crn_json
-from dsdcompile.crn_io.rules import FORMAT_HEADER, MAX_COEFFICIENT, MAX_CRN_FILE_BYTES, SNIFF_BYTES, validate_crn
-from dsdcompile.crn_io.text import canonical_reactions, format_crn, parse_crn, write_crn
+from dsdcompile._lazy import lazy_exports as _lazy_exports
 
-__all__ = [
-    "FORMAT_HEADER",
-    "MAX_COEFFICIENT",
-    "MAX_CRN_FILE_BYTES",
-    "SNIFF_BYTES",
-    "canonical_reactions",
-    "crn_file_kind",
-    "crn_from_json",
-    "crn_to_json",
-    "format_crn",
-    "looks_like_crn_text",
-    "parse_crn",
-    "read_crn",
-    "read_crn_file",
-    "read_crn_json",
-    "validate_crn",
-    "write_crn",
-    "write_crn_json",
-]
+_EXPORTS = {
+    "FORMAT_HEADER": "dsdcompile.crn.rules",
+    "MAX_COEFFICIENT": "dsdcompile.crn.rules",
+    "MAX_CRN_FILE_BYTES": "dsdcompile.crn.rules",
+    "SNIFF_BYTES": "dsdcompile.crn.rules",
+    "canonical_reactions": "dsdcompile.crn.text",
+    "crn_file_kind": "dsdcompile.crn.files",
+    "crn_from_json": "dsdcompile.crn.jsonio",
+    "crn_to_json": "dsdcompile.crn.jsonio",
+    "format_crn": "dsdcompile.crn.text",
+    "looks_like_crn_text": "dsdcompile.crn.files",
+    "parse_crn": "dsdcompile.crn.text",
+    "read_crn": "dsdcompile.crn.files",
+    "read_crn_file": "dsdcompile.crn.files",
+    "read_crn_json": "dsdcompile.crn.files",
+    "validate_crn": "dsdcompile.crn.rules",
+    "write_crn": "dsdcompile.crn.text",
+    "write_crn_json": "dsdcompile.crn.jsonio",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__ = _lazy_exports(__name__, globals(), _EXPORTS)

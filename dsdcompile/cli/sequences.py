@@ -71,7 +71,7 @@ def run_sequences(design_dir: Path, constraints: SequenceConstraints, *, quiet: 
                   allow_failures: bool = False) -> dict:
     """Design, check and write; raises SequenceChecksFailed (exit 5) after writing when checks still fail,
     unless ``allow_failures``."""
-    from dsdcompile.progress import Progress
+    from dsdcompile.runtime.progress import Progress
     from dsdcompile.sequences.api import sequence_design_folder
 
     design, block = sequence_design_folder(design_dir, constraints, progress=Progress(quiet=quiet), order=order)
@@ -117,7 +117,7 @@ def sequences(design: Path, order: bool, allow_failures: bool, quiet: bool, **kw
             raise InputError(f"{design}: no such design folder")
         run_sequences(design, constraints, quiet=quiet, order=order, allow_failures=allow_failures)
     except DsdCompileError as e:  # failing checks print what fails and what to try, as compile does
-        from dsdcompile.cli import _fail  # here: cli imports this module while it loads
+        from dsdcompile.cli.app import _fail  # here: cli imports this module while it loads
 
         _fail(e)
     except KeyboardInterrupt:

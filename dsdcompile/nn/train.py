@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from dsdcompile import constructions, preprocess
-from dsdcompile import datasets as ds
+from dsdcompile import constructions
 from dsdcompile.config import WEIGHTS, TrainConfig, parse_hidden  # noqa: F401 - re-exported for callers
+from dsdcompile.nn import datasets as ds
+from dsdcompile.nn import preprocess
 
 META_KEYS = ("input_names", "class_names", "preprocessing", "construction", "weights", "seed", "accuracy", "split",
              "hyperparameters", "command", "nonzero_weights", "dataset")
@@ -322,7 +323,7 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
 def _network_accuracy(sd: Mapping, meta: Mapping, x_raw: np.ndarray, y: np.ndarray,
                       config: TrainConfig = TrainConfig()) -> tuple[float, np.ndarray]:
     """Accuracy of the exported model as the compiler loads it (float64, raw inputs through preprocessing)."""
-    from dsdcompile.model_io import network_from_state_dict
+    from dsdcompile.nn.load import network_from_state_dict
 
     net = network_from_state_dict(sd, meta)
     construction = constructions.get(config.construction)

@@ -1,8 +1,8 @@
 """Loading trained models safely (state_dict, {state_dict, meta}, safetensors) into the Network IR.
 
-Nothing here executes code from a file (:mod:`dsdcompile.model_files` reads the formats).
+Nothing here executes code from a file (:mod:`dsdcompile.nn.files` reads the formats).
 Loading checks, in order: the file is a regular file; the tensors fit in memory
-(``--max-memory``); the meta matches its schema (:mod:`dsdcompile.model_meta`); every layer
+(``--max-memory``); the meta matches its schema (:mod:`dsdcompile.nn.meta`); every layer
 has a readable 2-D weight with at least one row and column, finite values and matching
 shapes; the preprocessing parameters fit the network's width; and the CRN the network will
 compile to fits in memory. Each failure is one InputError naming the file.
@@ -16,14 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from dsdcompile import constructions, preprocess
+from dsdcompile import constructions
 from dsdcompile.config import CompileConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import Dense, Network
-from dsdcompile.model_files import SAFETENSORS_META_KEY, SAVE_HINT, load_safetensors, load_torch, tensor_numel, to_array
-from dsdcompile.model_meta import validate_meta
+from dsdcompile.nn import preprocess
+from dsdcompile.nn.files import SAFETENSORS_META_KEY, SAVE_HINT, load_safetensors, load_torch, tensor_numel, to_array
+from dsdcompile.nn.meta import validate_meta
 from dsdcompile.passes.compile import check_ternary_weights
-from dsdcompile.resources import CRN_BYTES_PER_UNIT, NAME_BYTES, check_memory, regular_file
+from dsdcompile.runtime.resources import CRN_BYTES_PER_UNIT, NAME_BYTES, check_memory, regular_file
 
 _KEY_RE = re.compile(r"^(?:(?P<prefix>[A-Za-z_][\w.]*?)\.)?(?P<index>\d+)\.(?P<kind>weight|bias)$")
 _NON_LINEAR_HINTS = {

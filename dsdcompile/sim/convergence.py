@@ -8,7 +8,7 @@ import numpy as np
 
 from dsdcompile.config import SimulationConfig
 from dsdcompile.ir import CRN, Role
-from dsdcompile.simulate import simulate
+from dsdcompile.sim.engine import simulate
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from dsdcompile.crn_io.rules import (
+from dsdcompile.crn.rules import (
     _ARROW_RE,
     _BARE_LABEL_RE,
     _CONC_RE,

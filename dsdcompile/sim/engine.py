@@ -42,7 +42,7 @@ seldom passes and BDF runs often go on to ``t_max``.
 Accuracy. Rosenbrock steps preserve every linear conservation law, so for feed-forward CRNs
 the steady state is fixed by the conservation laws and reached up to the clipped amounts
 and what is left unconverged; with the default tolerances (rtol 1e-3, atol 1e-6) outputs
-agree with the exact limit (:class:`dsdcompile.evaluate.ExactEvaluator`) to 1e-6 relative
+agree with the exact limit (:class:`dsdcompile.crn.evaluate.ExactEvaluator`) to 1e-6 relative
 to max(1, |output|) or better (3e-7 measured on a 196-512-512-10 network), well inside
 ``AgreementConfig.ode_rtol`` = 1e-3. Examples whose ReLU inputs nearly cancel approach
 their limit like 1/t and may stop unconverged at ``t_max``, still within that tolerance.
@@ -72,13 +72,13 @@ import scipy.sparse as sp
 import torch
 from scipy.integrate import BDF
 
-from dsdcompile._rosenbrock import MAX_BLOCK, Plan, integrate, reactant_table
 from dsdcompile.config import SimulationConfig
 from dsdcompile.errors import DsdCompileError, InputError
 from dsdcompile.ir import CRN
+from dsdcompile.sim.rosenbrock import MAX_BLOCK, Plan, integrate, reactant_table
 
 if TYPE_CHECKING:
-    from dsdcompile.executors import Executor
+    from dsdcompile.runtime.executors import Executor
 
 __all__ = ["MAX_BLOCK", "SimulationResult", "mass_action", "simulate", "simulate_outputs"]
 
@@ -171,7 +171,7 @@ def simulate(crn: CRN, c0: np.ndarray, config: SimulationConfig = SimulationConf
         example's state at each of them (an example that stops early, at steady state or at
         ``max_steps``, keeps its final state). The run itself stops as without them.
     executor : runs the BDF back end's examples, one per task (e.g.
-        :func:`dsdcompile.executors.make_executor`); without one they run here. The
+        :func:`dsdcompile.runtime.executors.make_executor`); without one they run here. The
         Rosenbrock back end runs its batch in this process and ignores it.
     """
     c0, k, times = _check(crn, c0, config, rates, record, times)

@@ -1,0 +1,9 @@
+"""The ``dsdcompile`` command line, one module per command (as cooler's ``cli/``).
+
+Each command parses its options into configs, calls one library function and reports errors
+through :mod:`dsdcompile.cli.errors`; nothing here computes.
+"""
+
+from dsdcompile.cli.app import main
+
+__all__ = ["main"]

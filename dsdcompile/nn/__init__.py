@@ -1,0 +1,1 @@
+"""Neural networks: model files, meta, loading, preprocessing, example inputs, datasets, training."""

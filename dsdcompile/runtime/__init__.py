@@ -1,0 +1,1 @@
+"""The runtime every stage shares: executors, progress, resources and limits, plots."""
