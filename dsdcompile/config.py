@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 
 from dsdcompile import constructions as _constructions
-from dsdcompile.constructions import DEFAULT_EPSILON
+from dsdcompile.constructions import DEFAULT_EPSILON, TERNARY_THRESHOLD
 from dsdcompile.errors import InputError
 from dsdcompile.lab.dyes import DEFAULT_DYES, Dye, check_dyes
 from dsdcompile.sequences.constraints import SequenceConstraints
@@ -74,7 +74,7 @@ class CompileConfig:
     """How a network becomes a CRN."""
 
     binarize: str | None = None  # None (weights must be ternary), "sign" or "ternary"
-    ternary_threshold: float = 0.7  # ternary: |w| < threshold · mean|w| becomes 0
+    ternary_threshold: float = TERNARY_THRESHOLD  # ternary: |w| < threshold · mean|w| becomes 0
     annihilation: bool = False  # add S+ + S- -> ∅ for every dual-rail pair
     construction: str | None = None  # a name from dsdcompile.constructions; None: the model's meta, else vasic2020
     epsilon: float | None = None  # anderson2021 smoothing ε; None: the model's meta, else the construction's default
