@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from dsdcompile import config as C
 from dsdcompile import constructions
-from dsdcompile.cli.app import main, run_config
+from dsdcompile.cli import main
+from dsdcompile.cli.compile import run_config
 from dsdcompile.errors import InputError
 
 CRN = "@input x X\n@output y Y\nX -> Y\n"
