@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 from dsdcompile import constructions as _constructions
 from dsdcompile.constructions import DEFAULT_EPSILON, TERNARY_THRESHOLD
@@ -611,8 +611,3 @@ def parse_hidden(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
     if any(w < 1 for w in widths):
         raise InputError(f"bad --hidden {text!r}: layer widths must be >= 1")
     return widths
-
-
-def field_defaults(cls) -> dict:
-    """Field name → default of a config class (what the CLI shows as its option defaults)."""
-    return {f.name: getattr(cls(), f.name) for f in fields(cls)}
