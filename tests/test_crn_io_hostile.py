@@ -309,7 +309,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path, reader):
 
     box = finishes(lambda: reader(fifo), unblock=unblock)
     assert isinstance(box.get("error"), InputError), box
-    assert "not a regular file (a FIFO)" in str(box["error"])
+    assert "is a named pipe (FIFO), not a regular CRN file" in str(box["error"])
     assert finishes(lambda: looks_like_crn_text(fifo), unblock=unblock) == {"value": False}
 
 
@@ -320,12 +320,12 @@ def test_dev_zero_is_refused_before_reading(tmp_path, reader):
     for path in ("/dev/zero", tmp_path / "zero.crn"):
         box = finishes(lambda path=path: reader(path))
         assert isinstance(box.get("error"), InputError), box
-        assert "not a regular file (a character device)" in str(box["error"])
+        assert "is a device, not a regular CRN file" in str(box["error"])
 
 
 @pytest.mark.parametrize("reader", ALL_READERS, ids=lambda f: f.__name__)
 def test_directories_and_missing_files(tmp_path, reader):
-    with pytest.raises(InputError, match="not a regular file \\(a directory\\)"):
+    with pytest.raises(InputError, match="is a directory, expected a CRN file"):
         reader(tmp_path)
     with pytest.raises(InputError, match="no such file"):
         reader(tmp_path / "absent.crn")
