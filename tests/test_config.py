@@ -56,6 +56,23 @@ def test_cli_options_map_to_the_same_config_as_the_api(tmp_path):
                       leak=1.5, ode_examples=4, verify_whole=False, annihilation=True, quiet=True) == api
 
 
+def test_run_config_takes_the_compile_options_with_their_defaults():
+    """One table makes both: every option of `compile` but --out, --force and --inputs is a run_config keyword with
+    the option's default, and run_config refuses a keyword that is no option."""
+    import inspect
+
+    import click
+
+    command = main.commands["compile"]
+    options = {p.name: p.default for p in command.params
+               if isinstance(p, click.Option) and p.name not in ("out_dir", "force", "inputs", "help")}
+    keywords = inspect.signature(run_config).parameters
+    assert len(options) == 41 and {name: p.default for name, p in keywords.items()} == options
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in keywords.values())
+    with pytest.raises(TypeError, match="unit_nM"):
+        run_config(unit_nM=3.0)
+
+
 @pytest.mark.parametrize("make, field", [
     (lambda: C.SimulationConfig(rate=0.0), "SimulationConfig.rate"),
     (lambda: C.SimulationConfig(t_max=float("inf")), "SimulationConfig.t_max"),
