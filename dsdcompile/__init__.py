@@ -23,7 +23,7 @@ _EXPORTS = {
     "DSDConfig": "dsdcompile.config", "EnumerationConfig": "dsdcompile.config",
     "VerificationConfig": "dsdcompile.config",
     "DsdCompileError": "dsdcompile.errors", "InputError": "dsdcompile.errors", "NotEquivalent": "dsdcompile.errors",
-    "DesignInfeasible": "dsdcompile.errors",
+    "DesignInfeasible": "dsdcompile.errors", "SimulationError": "dsdcompile.errors",
     "ExactEvaluator": "dsdcompile.crn.evaluate", "exact_outputs": "dsdcompile.crn.evaluate",
     "load_network": "dsdcompile.nn.load",
     "add_annihilation": "dsdcompile.passes", "compile_network": "dsdcompile.passes", "reduce_crn": "dsdcompile.passes",

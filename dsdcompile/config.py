@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 from dsdcompile import constructions as _constructions
-from dsdcompile.constructions import DEFAULT_EPSILON
+from dsdcompile.constructions import DEFAULT_EPSILON, TERNARY_THRESHOLD
 from dsdcompile.errors import InputError
 from dsdcompile.lab.dyes import DEFAULT_DYES, Dye, check_dyes
 from dsdcompile.sequences.constraints import SequenceConstraints
@@ -74,7 +74,7 @@ class CompileConfig:
     """How a network becomes a CRN."""
 
     binarize: str | None = None  # None (weights must be ternary), "sign" or "ternary"
-    ternary_threshold: float = 0.7  # ternary: |w| < threshold · mean|w| becomes 0
+    ternary_threshold: float = TERNARY_THRESHOLD  # ternary: |w| < threshold · mean|w| becomes 0
     annihilation: bool = False  # add S+ + S- -> ∅ for every dual-rail pair
     construction: str | None = None  # a name from dsdcompile.constructions; None: the model's meta, else vasic2020
     epsilon: float | None = None  # anderson2021 smoothing ε; None: the model's meta, else the construction's default
@@ -611,8 +611,3 @@ def parse_hidden(text: str | Sequence[int] | None) -> tuple[int, ...] | None:
     if any(w < 1 for w in widths):
         raise InputError(f"bad --hidden {text!r}: layer widths must be >= 1")
     return widths
-
-
-def field_defaults(cls) -> dict:
-    """Field name → default of a config class (what the CLI shows as its option defaults)."""
-    return {f.name: getattr(cls(), f.name) for f in fields(cls)}

@@ -17,18 +17,39 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from dsdcompile.errors import InputError
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from dsdcompile.config import AgreementConfig, CompileConfig, SimulationConfig
     from dsdcompile.ir import CRN, Network
 
 DEFAULT = "vasic2020"
 DEFAULT_EPSILON = 0.01  # anderson2021's smoothing parameter ε when neither the option nor the model gives one
+TERNARY_THRESHOLD = 0.7  # --binarize ternary: |w| < this · mean|w| becomes 0 (CompileConfig's default)
+
+
+# The settings the hooks read, by the fields they use: the configs (dsdcompile.config) have them, and
+# config imports this registry to check construction names, so the registry names no config class.
+class Tolerances(Protocol):
+    """The agreement check's tolerances (an :class:`~dsdcompile.config.AgreementConfig`)."""
+
+    ode_rtol: float
+    fixed_point_rtol: float
+    fixed_point_atol: float
+    fixed_point_steady_rtol: float
+
+
+class Integration(Protocol):
+    """The ODE settings a construction tightens (a :class:`~dsdcompile.config.SimulationConfig`)."""
+
+    atol: float
+    steady_rtol: float
+
+
+_Sim = TypeVar("_Sim", bound=Integration)
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,8 +90,9 @@ class Construction:
         return not self.rate_independent
 
     # -- settings ------------------------------------------------------------------------------------
-    def settings(self, meta: Mapping | None = None, config: CompileConfig | None = None) -> dict[str, float]:
-        """This construction's parameters: the option, else the model's meta, else the default."""
+    def settings(self, meta: Mapping | None = None, config: object | None = None) -> dict[str, float]:
+        """This construction's parameters: the option (an attribute of ``config``, a CompileConfig or
+        TrainConfig, when it is not None), else the model's meta, else the default."""
         out: dict[str, float] = {}
         for name in self.parameters:
             value = getattr(config, name, None) if config is not None else None
@@ -96,11 +118,11 @@ class Construction:
         """What the CRN must compute for network inputs ``x`` (examples × inputs)."""
         return self._forward(network, x, settings)
 
-    def ode_tolerance(self, agreement: AgreementConfig) -> float:
+    def ode_tolerance(self, agreement: Tolerances) -> float:
         """How close the simulated CRN must come to the forward pass, relative to max(1, |output|)."""
         return agreement.ode_rtol if self.rate_independent else agreement.fixed_point_rtol
 
-    def simulation(self, simulation: SimulationConfig, agreement: AgreementConfig) -> SimulationConfig:
+    def simulation(self, simulation: _Sim, agreement: Tolerances) -> _Sim:
         """The ODE check's settings: a fixed point has to be approached closely, a limit state does not."""
         if self.rate_independent:
             return simulation
@@ -139,7 +161,7 @@ def _relu(settings: Mapping[str, float]):
 
 
 def _vasic_export(model) -> dict:
-    from dsdcompile.nn.train import export_ternary
+    from dsdcompile.nn.layers import export_ternary
 
     return export_ternary(model)
 
@@ -169,13 +191,13 @@ def _helper_catalysts(crn: CRN) -> CRN:
 
 
 def _smoothed_relu(settings: Mapping[str, float]):
-    from dsdcompile.nn.train import smoothed_relu_module
+    from dsdcompile.nn.layers import smoothed_relu_module
 
     return smoothed_relu_module(settings["epsilon"])
 
 
 def _real_export(model) -> dict:
-    from dsdcompile.nn.train import export_real
+    from dsdcompile.nn.layers import export_real
 
     return export_real(model)
 
@@ -224,9 +246,8 @@ def get(name: str) -> Construction:
         raise InputError(f"unknown construction {name!r}; known: {', '.join(CONSTRUCTIONS)}") from None
 
 
-def of_model(meta: Mapping, config: CompileConfig | None = None) -> Construction:
-    """The construction a model is compiled with: the option, else the model's meta, else the default."""
-    name = config.construction if config is not None and config.construction is not None else None
+def of_model(meta: Mapping, name: str | None = None) -> Construction:
+    """The construction a model is compiled with: ``name`` (the option), else the model's meta, else the default."""
     if name is None:
         name = meta.get("construction", DEFAULT) if isinstance(meta, Mapping) else DEFAULT
     return get(name if isinstance(name, str) else repr(name))
@@ -237,4 +258,5 @@ def of_network(network: Network) -> Construction:
     return get(network.meta.get("construction", DEFAULT))
 
 
-__all__ = ["CONSTRUCTIONS", "DEFAULT", "DEFAULT_EPSILON", "Construction", "get", "names", "of_model", "of_network"]
+__all__ = ["CONSTRUCTIONS", "DEFAULT", "DEFAULT_EPSILON", "TERNARY_THRESHOLD", "Construction", "Integration",
+           "Tolerances", "get", "names", "of_model", "of_network"]

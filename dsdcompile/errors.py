@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INPUT = 2
 EXIT_NOT_EQUIVALENT = 3
@@ -89,7 +88,13 @@ class SequenceChecksFailed(DsdCompileError):
         self.failing = failing
         self.advice = advice
         super().__init__(message)
+
+
 class Inconclusive(DsdCompileError):
     """Verification could decide neither way (a check ran out of time or could not run); the folder is written."""
 
     exit_code = EXIT_INCONCLUSIVE
+
+
+class SimulationError(DsdCompileError):
+    """An ODE integration failed (the solver gave up, or the state left the finite numbers)."""

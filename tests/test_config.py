@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from dsdcompile import config as C
 from dsdcompile import constructions
-from dsdcompile.cli.app import main, run_config
+from dsdcompile.cli import main
+from dsdcompile.cli.compile import run_config
 from dsdcompile.errors import InputError
 
 CRN = "@input x X\n@output y Y\nX -> Y\n"
@@ -53,6 +54,23 @@ def test_cli_options_map_to_the_same_config_as_the_api(tmp_path):
     assert "module_timeout" not in got["verification"] and "module_timeout" not in got["enumeration"]
     assert run_config(module_timeout=7.0, executor="serial", workers=1, unit_nm=3.0, rate_unit_nm=2.0, volume_ul=50.0,
                       leak=1.5, ode_examples=4, verify_whole=False, annihilation=True, quiet=True) == api
+
+
+def test_run_config_takes_the_compile_options_with_their_defaults():
+    """One table makes both: every option of `compile` but --out, --force and --inputs is a run_config keyword with
+    the option's default, and run_config refuses a keyword that is no option."""
+    import inspect
+
+    import click
+
+    command = main.commands["compile"]
+    options = {p.name: p.default for p in command.params
+               if isinstance(p, click.Option) and p.name not in ("out_dir", "force", "inputs", "help")}
+    keywords = inspect.signature(run_config).parameters
+    assert len(options) == 41 and {name: p.default for name, p in keywords.items()} == options
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in keywords.values())
+    with pytest.raises(TypeError, match="unit_nM"):
+        run_config(unit_nM=3.0)
 
 
 @pytest.mark.parametrize("make, field", [

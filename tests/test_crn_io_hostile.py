@@ -309,7 +309,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path, reader):
 
     box = finishes(lambda: reader(fifo), unblock=unblock)
     assert isinstance(box.get("error"), InputError), box
-    assert "not a regular file (a FIFO)" in str(box["error"])
+    assert "is a named pipe (FIFO), not a regular CRN file" in str(box["error"])
     assert finishes(lambda: looks_like_crn_text(fifo), unblock=unblock) == {"value": False}
 
 
@@ -320,12 +320,12 @@ def test_dev_zero_is_refused_before_reading(tmp_path, reader):
     for path in ("/dev/zero", tmp_path / "zero.crn"):
         box = finishes(lambda path=path: reader(path))
         assert isinstance(box.get("error"), InputError), box
-        assert "not a regular file (a character device)" in str(box["error"])
+        assert "is a device, not a regular CRN file" in str(box["error"])
 
 
 @pytest.mark.parametrize("reader", ALL_READERS, ids=lambda f: f.__name__)
 def test_directories_and_missing_files(tmp_path, reader):
-    with pytest.raises(InputError, match="not a regular file \\(a directory\\)"):
+    with pytest.raises(InputError, match="is a directory, expected a CRN file"):
         reader(tmp_path)
     with pytest.raises(InputError, match="no such file"):
         reader(tmp_path / "absent.crn")
@@ -443,3 +443,48 @@ def test_deeply_nested_json_is_refused_even_under_peppercorns_recursion_limit(tm
                          timeout=120)
     assert res.returncode == 0, (res.returncode, res.stderr[-500:])
     assert "invalid JSON: nested too deeply" in res.stdout
+
+
+# ----------------------------------------------------------------------------- one rule for user-given names
+REFUSED_IN_NAMES = {"line separator": "\u2028", "next line": "\x85", "NUL": "\x00", "right-to-left override": "\u202e",
+                    "left-to-right isolate": "\u2066", "escape": "\x1b"}
+
+
+def _read_each_way(tmp_path, name: str) -> dict[str, object]:
+    """``name`` as a signal name in .crn text, in CRN JSON, and as a class name in a model's meta: what each
+    reader returns (the name it read) or the InputError it raises."""
+    import torch
+
+    from dsdcompile.nn.load import load_network
+
+    escaped = json.dumps(name)  # the text format's quoted names take JSON's escapes
+    (tmp_path / "n.crn").write_text(f"@input x X\n@output {escaped} Y\nX -> Y\n", encoding="utf-8")
+    data = json.loads(json.dumps(crn_to_json(parse_crn("@input x X\n@output y Y\nX -> Y\n"))))
+    data["outputs"][0][0] = name
+    (tmp_path / "n.json").write_text(json.dumps(data), encoding="utf-8")
+    sd = {"0.weight": torch.ones(2, 1), "0.bias": torch.zeros(2)}
+    torch.save({"state_dict": sd, "meta": {"class_names": ["other", name]}}, tmp_path / "n.pt")
+    readers = {"crn text": lambda: read_crn(tmp_path / "n.crn").outputs[0].name,
+               "crn json": lambda: read_crn_json(tmp_path / "n.json").outputs[0].name,
+               "model meta": lambda: load_network(tmp_path / "n.pt").class_names[1]}
+    answers: dict[str, object] = {}
+    for reader, read in readers.items():
+        try:
+            answers[reader] = read()
+        except InputError as e:
+            answers[reader] = e
+    return answers
+
+
+@pytest.mark.parametrize("what", sorted(REFUSED_IN_NAMES))
+def test_every_reader_refuses_the_same_characters_in_names(tmp_path, what):
+    answers = _read_each_way(tmp_path, f"bad{REFUSED_IN_NAMES[what]}name")
+    for reader, answer in answers.items():
+        assert isinstance(answer, InputError), (reader, answer)
+        assert f"(U+{ord(REFUSED_IN_NAMES[what]):04X})" in str(answer), (reader, str(answer))
+        assert "\n" not in str(answer) and "\x85" not in str(answer) and "\u2028" not in str(answer)
+
+
+@pytest.mark.parametrize("name", ["sepal length", "Ä 𝔸 名前", "=cmd|' /C calc'!A0", "<b>`x`</b> $y$", "עברית"])
+def test_every_reader_accepts_the_same_names(tmp_path, name):
+    assert _read_each_way(tmp_path, name) == {"crn text": name, "crn json": name, "model meta": name}

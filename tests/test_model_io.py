@@ -9,7 +9,6 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from dsdcompile.config import CompileConfig
 from dsdcompile.errors import InputError
 from dsdcompile.nn.load import SAFETENSORS_META_KEY, load_network
 
@@ -116,8 +115,8 @@ def test_bad_model_files(tmp_path, make, message):
 
 def test_binarize_options(tmp_path):
     torch.save({"0.weight": torch.tensor([[0.9, -0.02, -0.7]]), "0.bias": torch.zeros(1)}, tmp_path / "m.pt")
-    sign = load_network(tmp_path / "m.pt", CompileConfig(binarize="sign"))
-    tern = load_network(tmp_path / "m.pt", CompileConfig(binarize="ternary"))
+    sign = load_network(tmp_path / "m.pt", binarize="sign")
+    tern = load_network(tmp_path / "m.pt", binarize="ternary")
     assert sign.layers[0].weight.tolist() == [[1.0, -1.0, -1.0]]
     assert tern.layers[0].weight.tolist() == [[1.0, 0.0, -1.0]]
 

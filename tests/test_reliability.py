@@ -281,9 +281,9 @@ def test_ctrl_c_is_one_line_and_exit_130_with_no_worker_traceback(model, tmp_pat
 def test_a_late_ctrl_c_is_not_swallowed(model, tmp_path):
     """SIGINT after the design was written (here: while the summary prints) still ends with exit 130."""
     out = tmp_path / "out"
-    code = ("import os, signal, sys; import dsdcompile.cli.app as cli; "
-            "cli._print_summary = lambda result: os.kill(os.getpid(), signal.SIGINT); "
-            "sys.argv[0] = 'dsdcompile'; cli.main()")
+    code = ("import os, signal, sys; import dsdcompile.cli.compile as command; from dsdcompile.cli import main; "
+            "command._print_summary = lambda result: os.kill(os.getpid(), signal.SIGINT); "
+            "sys.argv[0] = 'dsdcompile'; main()")
     proc = subprocess.run([sys.executable, "-c", code, str(model), "--out", str(out)], capture_output=True,
                           text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.returncode == 130, proc.stderr

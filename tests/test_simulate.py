@@ -13,7 +13,7 @@ from support.random_nets import random_ternary_network
 from dsdcompile.config import SimulationConfig
 from dsdcompile.crn import parse_crn
 from dsdcompile.crn.evaluate import ExactEvaluator
-from dsdcompile.errors import InputError
+from dsdcompile.errors import EXIT_FAILURE, InputError, SimulationError
 from dsdcompile.ir import CRN, Dense, Network, Reaction, Species
 from dsdcompile.passes import add_annihilation, compile_network, reduce_crn
 from dsdcompile.passes.anderson import compile_anderson, smoothed_forward
@@ -274,6 +274,15 @@ def test_bad_sample_times_raise():
     for bad in ([1.0, 0.5], [-1.0, 1.0], [0.0, np.nan], [[0.0, 1.0]], [0.0, 2e4]):
         with pytest.raises(InputError):
             simulate(crn, np.array([1.0, 0.0]), times=np.array(bad))
+
+
+def test_a_failed_integration_is_a_simulation_error():
+    """2X -> 3X blows up in finite time (t = 1 for X0 = 1): BDF gives up, with and without clipped rates, and says
+    so as a SimulationError (a failure, exit 1), not as bad input."""
+    crn = parse_crn("2 X -> 3 X\n")
+    with pytest.raises(SimulationError, match="example 0: BDF integration failed") as info:
+        simulate(crn, np.array([[1.0]]), SimulationConfig(backend="bdf", t_max=100.0))
+    assert not isinstance(info.value, InputError) and info.value.exit_code == EXIT_FAILURE
 
 
 def test_backend_choice():

@@ -10,19 +10,13 @@ import torch
 from click.testing import CliRunner
 
 from dsdcompile.cli.train import train as train_command
+from dsdcompile.config import TrainConfig, parse_hidden
 from dsdcompile.errors import InputError
 from dsdcompile.nn import datasets as ds
 from dsdcompile.nn import preprocess
+from dsdcompile.nn.layers import exported_sequential, output_scale
 from dsdcompile.nn.load import load_network, network_from_state_dict
-from dsdcompile.nn.train import (
-    META_KEYS,
-    TrainConfig,
-    exported_sequential,
-    fit,
-    output_scale,
-    parse_hidden,
-    train,
-)
+from dsdcompile.nn.train import META_KEYS, fit, train
 
 
 def blobs(n: int = 90, seed: int = 0, n_features: int = 4, n_classes: int = 3) -> ds.Dataset:
@@ -241,7 +235,7 @@ def test_anderson_same_seed_same_weights(data, anderson):
 
 
 def test_anderson_export_is_the_smoothed_network(data, anderson):
-    from dsdcompile.nn.train import smoothed_relu_torch
+    from dsdcompile.nn.layers import smoothed_relu_torch
     from dsdcompile.passes.anderson import smoothed_forward, smoothed_relu
 
     sd = anderson.state_dict

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from dsdcompile.errors import DsdCompileError
+from dsdcompile.cli import errors
 
 
 @click.command("mix")
@@ -26,11 +25,8 @@ def mix(design: Path, inputs: Path, out_dir: Path | None, quiet: bool) -> None:
     """
     from dsdcompile.stages.mix import run_mix
 
-    try:
+    with errors.reported():
         summary = run_mix(design, inputs, out_dir)
-    except DsdCompileError as e:
-        click.echo(f"dsdcompile: error: {e}", err=True)
-        sys.exit(e.exit_code)
     if not quiet:
         click.echo(f"{summary['samples']} samples, {summary['wells']} wells + {summary['calibration_wells']} "
                    f"calibration wells; smallest transfer {summary['min_volume_uL']:g} uL; written to "

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from dsdcompile.cli import errors
 from dsdcompile.errors import DsdCompileError, InputError
 
 
@@ -16,18 +16,15 @@ from dsdcompile.errors import DsdCompileError, InputError
 def report(design: Path, quiet: bool) -> None:
     """Write DESIGN/index.html: one self-contained page with the network, CRNs, drawn complexes,
     verification, kinetics, sequences and every file of the design folder."""
-    try:
+    with errors.reported():
         if not design.is_dir():
             raise InputError(f"{design}: no such design folder")
         from dsdcompile.report import write_index  # imported here: `dsdcompile --help` stays fast
 
-        written = write_index(design)
-    except DsdCompileError as e:
-        click.echo(f"dsdcompile: error: {e}", err=True)
-        sys.exit(e.exit_code)
-    except OSError as e:
-        click.echo(f"dsdcompile: error: {design}: {e.strerror or e}", err=True)
-        sys.exit(1)
+        try:
+            written = write_index(design)
+        except OSError as e:  # a folder that cannot be read or written: one line, exit 1
+            raise DsdCompileError(f"{design}: {e.strerror or e}") from None
     if not quiet:
         click.echo(f"report written to {design / written[0]}")
 

@@ -7,20 +7,24 @@ checks still fail after the repair rounds (the folder and its report are written
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from dsdcompile.errors import EXIT_INTERRUPTED, EXIT_SEQUENCE_CHECKS, DsdCompileError, InputError
+from dsdcompile.cli import errors
+from dsdcompile.errors import EXIT_SEQUENCE_CHECKS, InputError
 from dsdcompile.sequences.constraints import SequenceConstraints
 
 _SEQ = SequenceConstraints()
 
 
 def sequence_options(f):
-    """The constraint options, shared by ``sequences`` and ``compile --sequences``."""
+    """The constraint options of ``sequences``.
+
+    ``compile --sequences`` designs with the default constraints: of these it offers only the seed
+    (as ``--seq-seed``).
+    """
     opts = [
         click.option("--seed", "seq_seed", type=int, default=_SEQ.seed, show_default=True,
                      help="Seed of the sequence search (same seed, same sequences)."),
@@ -111,18 +115,11 @@ def sequences(design: Path, order: bool, allow_failures: bool, quiet: bool, **kw
     repair rounds (folder and sequence_report.md written; the failing items and what to try
     are printed); 2 bad input (nothing written); 1 other failure.
     """
-    try:
+    with errors.reported(on_interrupt="no sequence file was written"):
         constraints = constraints_from(kw)
         if not design.is_dir():
             raise InputError(f"{design}: no such design folder")
         run_sequences(design, constraints, quiet=quiet, order=order, allow_failures=allow_failures)
-    except DsdCompileError as e:  # failing checks print what fails and what to try, as compile does
-        from dsdcompile.cli.app import _fail  # here: cli imports this module while it loads
-
-        _fail(e)
-    except KeyboardInterrupt:
-        click.echo("dsdcompile: interrupted; no sequence file was written", err=True)
-        sys.exit(EXIT_INTERRUPTED)
 
 
 __all__ = ["constraints_from", "run_sequences", "sequence_options", "sequences"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from dsdcompile.cli import errors
 from dsdcompile.config import DATASETS, WEIGHTS, TrainConfig, parse_hidden
 from dsdcompile.constructions import names as construction_names
-from dsdcompile.errors import DsdCompileError
 
 _D = TrainConfig()
 
@@ -69,7 +68,7 @@ def train(dataset: str, csv_path: Path | None, label_column: str | None, val_fra
     """
     from dsdcompile.nn.train import train as run_training
 
-    try:
+    with errors.reported():
         config = TrainConfig(
             dataset=dataset, csv=None if csv_path is None else str(csv_path), label_column=label_column,
             data_dir=data_dir, out=out, epochs=epochs, hidden=parse_hidden(hidden), lr=lr, lr_final=lr_final,
@@ -78,9 +77,6 @@ def train(dataset: str, csv_path: Path | None, label_column: str | None, val_fra
             construction=construction, epsilon=epsilon, weight_decay=weight_decay, val_fraction=val_fraction,
             test_fraction=test_fraction, threads=threads, quiet=quiet)
         result = run_training(config)
-    except DsdCompileError as e:
-        click.echo(f"dsdcompile: error: {e}", err=True)
-        sys.exit(e.exit_code)
     if not quiet:
         acc = result.meta["accuracy"]
         layers = "-".join(str(s) for s in result.meta["hyperparameters"]["layers"])

@@ -33,10 +33,12 @@ species is a rail of at most one signal. Repeated ``@init`` lines for a species 
 Both readers (text and JSON) apply one set of rules (:func:`validate_crn`): at least one reaction,
 no reaction without reactants and products, coefficients whole numbers from 1 to
 :data:`MAX_COEFFICIENT`, rate constants positive and finite, initial concentrations finite and
->= 0, valid names. Whatever they accept, :func:`format_crn` writes as text that parses back to the
-same CRN. Files are read only if they are regular files of at most :data:`MAX_CRN_FILE_BYTES`
-(FIFOs, devices and directories are refused before anything is read), and
-:func:`read_crn_file` tells text from JSON by content, not by extension.
+>= 0, valid names (signal names and node labels follow the rule of every user-given name,
+:mod:`dsdcompile.names`, as a model's input and class names do). Whatever they accept,
+:func:`format_crn` writes as text that parses back to the same CRN. Files are read only if they are
+regular files of at most :data:`MAX_CRN_FILE_BYTES` (FIFOs, devices and directories are refused
+before anything is read), and :func:`read_crn_file` tells text from JSON by content, not by
+extension.
 """
 
 from dsdcompile._lazy import lazy_exports as _lazy_exports

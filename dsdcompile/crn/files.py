@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from pathlib import Path
 from typing import Literal
 
@@ -13,38 +12,12 @@ from dsdcompile.crn.rules import _ARROW_RE, _CONC_RE, _DIRECTIVE_RE, _MAGIC, MAX
 from dsdcompile.crn.text import _statements, parse_crn
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
-
-
-def _open_regular(path: Path) -> int:
-    """An open descriptor on a regular file; anything else is refused before a byte is read."""
-    def refuse(what: str) -> InputError:
-        return InputError(f"not a regular file ({what}); a CRN must be a file", path=str(path))
-
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path)) from None
-    except (OSError, ValueError) as e:  # ValueError: a NUL in the path
-        raise InputError(f"cannot read: {getattr(e, 'strerror', None) or e}", path=str(path)) from None
-    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-    for test, what in kinds:
-        if test(st.st_mode):
-            raise refuse(what)
-    try:
-        # O_NONBLOCK: should the path turn into a FIFO after the stat, opening it does not wait for a writer
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", path=str(path)) from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise refuse("not a plain file")
-    return fd
+from dsdcompile.runtime.resources import open_regular
 
 
 def _read_bytes(path: str | Path, max_bytes: int) -> bytes:
     p = Path(path)
-    fd = _open_regular(p)
+    fd = open_regular(p, "CRN file")
     with os.fdopen(fd, "rb") as f:
         size = os.fstat(fd).st_size
         if size > max_bytes:
@@ -109,7 +82,7 @@ def crn_file_kind(path: str | Path) -> Literal["text", "json"] | None:
     InputError, so a caller never goes on to open it. Text counts as a CRN when its first statement
     is a reaction, a directive or a nuskell concentration; JSON when it names the dsdcompile format.
     """
-    fd = _open_regular(Path(path))
+    fd = open_regular(path, "CRN file")
     with os.fdopen(fd, "rb") as f:
         head = f.read(SNIFF_BYTES + 1)
     truncated = len(head) > SNIFF_BYTES

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import re
 import reprlib
-import unicodedata
 from collections.abc import Callable, Iterable
 
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN, Reaction, Role, Signal, Species
+from dsdcompile.names import MAX_NAME_CHARS, name_problem
 
 FORMAT_HEADER = "# dsdcompile crn 1"
 MAX_COEFFICIENT = 10**6
@@ -104,12 +104,12 @@ def _concentration_problem(value: object) -> str | None:
 
 
 def _label_problem(label: object, what: str) -> str | None:
-    """Signal names and node labels: any non-empty text without control characters."""
+    """Signal names and node labels: text that meets the rule of every user-given name (:mod:`dsdcompile.names`)."""
     if not isinstance(label, str) or not label:
         return f"{what} must be a non-empty string, got {_short(label)}"
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in label):
-        return f"{what} {_short(label)} holds a control character"
-    return None
+    # a dual-rail signal's node is "x:NAME" or "y:NAME", two characters longer than the name
+    problem = name_problem(label, max_chars=MAX_NAME_CHARS + (2 if what == "node" else 0))
+    return None if problem is None else f"{what} {problem}"
 
 
 def _apply_signals(species: dict[str, Species], inputs: Iterable[Signal], outputs: Iterable[Signal],

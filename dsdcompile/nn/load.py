@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from dsdcompile import constructions
-from dsdcompile.config import CompileConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import Dense, Network
 from dsdcompile.nn import preprocess
@@ -63,16 +62,21 @@ def load_raw(path: str | Path, *, max_memory: int | None = None) -> tuple[Mappin
 
 
 def network_from_state_dict(sd: Mapping, meta: Mapping | None = None, *, path: str = "<state_dict>",
-                            config: CompileConfig = CompileConfig(), max_memory: int | None = None) -> Network:
+                            construction: str | None = None, binarize: str | None = None,
+                            ternary_threshold: float = constructions.TERNARY_THRESHOLD,
+                            max_memory: int | None = None) -> Network:
     """Infer an nn.Sequential of Linear/ReLU(/Dropout) layers from its tensors.
 
     Keys must look like ``[prefix.]<index>.weight|bias``; every Linear but the last is
     followed by ReLU, the output layer is linear. Weights stay in their stored dtype until
     the checks have passed and the memory the CRN will need has been estimated.
+    ``construction``, ``binarize`` and ``ternary_threshold`` are the
+    :class:`~dsdcompile.config.CompileConfig` fields of those names (the construction: the
+    option, else the model's meta, else the default).
     """
     meta = validate_meta(meta, path)
     try:
-        construction = constructions.of_model(meta, config)
+        construction = constructions.of_model(meta, construction)
     except InputError as e:
         raise InputError(e.message, path=path) from None
     meta["construction"] = construction.name
@@ -97,7 +101,7 @@ def network_from_state_dict(sd: Mapping, meta: Mapping | None = None, *, path: s
     for idx in sorted(layers):
         w, b = _checked_layer(idx, layers[idx], checked[-1][0] if checked else None, path)
         if construction.discrete_weights:  # rate-dependent constructions take real weights as rate constants
-            w = binarize(w, idx, config, path)
+            w = binarize_weights(w, idx, binarize, ternary_threshold, path)
         checked.append((w, b))
 
     n_in, n_out = checked[0][0].shape[1], checked[-1][0].shape[0]
@@ -166,24 +170,30 @@ def _changes_width(steps) -> bool:
     return any(s["op"] in preprocess.RAW_SIZE for s in steps)
 
 
-def binarize(w: np.ndarray, idx: int, config: CompileConfig, path: str) -> np.ndarray:
-    """Weights as they will be compiled: checked ternary, or discretised on request."""
-    if config.binarize is None:
+def binarize_weights(w: np.ndarray, idx: int, mode: str | None, threshold: float, path: str) -> np.ndarray:
+    """Weights as they will be compiled: checked ternary (``mode`` None), or discretised by sign or to ternary
+    (|w| below ``threshold`` times the mean |w| becomes 0)."""
+    if mode is None:
         check_ternary_weights(w, idx, path=path)
         return w
-    if config.binarize == "sign":
+    if mode == "sign":
         return np.where(w >= 0, 1.0, -1.0)
-    if config.binarize == "ternary":
-        delta = config.ternary_threshold * float(np.mean(np.abs(w)))
+    if mode == "ternary":
+        delta = threshold * float(np.mean(np.abs(w)))
         return np.where(np.abs(w) < delta, 0.0, np.sign(w))
-    raise InputError(f"unknown binarize mode {config.binarize!r}; use 'sign' or 'ternary'")
+    raise InputError(f"unknown binarize mode {mode!r}; use 'sign' or 'ternary'")
 
 
-def load_network(path: str | Path, config: CompileConfig = CompileConfig(), *,
+def load_network(path: str | Path, *, construction: str | None = None, binarize: str | None = None,
+                 ternary_threshold: float = constructions.TERNARY_THRESHOLD,
                  max_memory: int | None = None) -> Network:
-    """Load a model file as a Network, checking every tensor and the memory it and its CRN will need."""
+    """Load a model file as a Network, checking every tensor and the memory it and its CRN will need.
+
+    The keywords are those of :func:`network_from_state_dict`.
+    """
     sd, meta = load_raw(path, max_memory=max_memory)
-    return network_from_state_dict(sd, meta, path=str(path), config=config, max_memory=max_memory)
+    return network_from_state_dict(sd, meta, path=str(path), construction=construction, binarize=binarize,
+                                   ternary_threshold=ternary_threshold, max_memory=max_memory)
 
 
 def _weights_json(w: np.ndarray) -> list:
@@ -209,5 +219,5 @@ def network_to_json(network: Network) -> dict:
     }
 
 
-__all__ = ["SAFETENSORS_META_KEY", "SAVE_HINT", "binarize", "load_network", "load_raw", "network_from_state_dict",
-           "network_to_json"]
+__all__ = ["SAFETENSORS_META_KEY", "SAVE_HINT", "binarize_weights", "load_network", "load_raw",
+           "network_from_state_dict", "network_to_json"]

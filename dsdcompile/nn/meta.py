@@ -3,33 +3,29 @@
 A model's meta (the ``meta`` entry of a torch file, the ``dsdcompile_meta`` JSON of a
 safetensors file) may hold:
 
-- ``input_names``, ``class_names``: lists of names (strings, or integers written as names).
-  A name is non-empty, at most :data:`MAX_NAME_CHARS` characters, has no control characters
-  (no newline, NUL, escape: names end up in CSV, Markdown and spreadsheet cells, one per line)
-  and is unique within its list.
+- ``input_names``, ``class_names``: lists of names (strings, or integers written as names),
+  each meeting the rule of every user-given name (:mod:`dsdcompile.names`: non-empty, at most
+  :data:`~dsdcompile.names.MAX_NAME_CHARS` characters, no control characters, line separators or
+  bidirectional controls, the same rule as a CRN file's signal names) and unique within its list.
 - ``preprocessing``: a list of steps, each a mapping with an ``op``; the parameters of each
   op are checked against the network's width by :func:`dsdcompile.nn.preprocess.validate`.
 - ``construction``: a construction name (a string).
 - each construction parameter (``epsilon``): a positive finite number.
 
-Other keys are kept and ignored. Names may start with ``=`` or contain ``|``, backticks, HTML
-or ``$``: every writer treats them as text (spreadsheet text cells, escaped Markdown, escaped
-plot labels), so they are legal here.
+Other keys are kept and ignored.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import unicodedata
 from collections.abc import Mapping, Sequence
 
 from dsdcompile.constructions import CONSTRUCTIONS
 from dsdcompile.errors import InputError
+from dsdcompile.names import MAX_NAME_CHARS, name_problem
 
-MAX_NAME_CHARS = 1000
 NAME_KEYS = ("input_names", "class_names")
-_FORBIDDEN_CATEGORIES = ("Cc", "Zl", "Zp")  # control characters, line and paragraph separators
 
 
 def _kind(value: object) -> str:
@@ -48,16 +44,9 @@ def _names(meta: Mapping, key: str, path: str) -> list[str] | None:
             raise InputError(f"meta {key}[{i}] must be a name (a string), got a {_kind(name)}: {name!r:.60}",
                              path=path)
         text = str(name)
-        if not text.strip():
-            raise InputError(f"meta {key}[{i}] is an empty name", path=path)
-        if len(text) > MAX_NAME_CHARS:
-            raise InputError(f"meta {key}[{i}] is {len(text)} characters long; names have at most {MAX_NAME_CHARS}",
-                             path=path)
-        bad = next((c for c in text if unicodedata.category(c) in _FORBIDDEN_CATEGORIES), None)
-        if bad is not None:
-            raise InputError(f"meta {key}[{i}] {text[:40]!r} contains the control character {bad!r} "
-                             f"(U+{ord(bad):04X}); names are written one per line and cell, so newlines, NUL and "
-                             "other control characters are refused", path=path)
+        problem = name_problem(text)
+        if problem is not None:
+            raise InputError(f"meta {key}[{i}] {problem}", path=path)
         out.append(text)
     seen: set[str] = set()
     for name in out:

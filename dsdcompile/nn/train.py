@@ -8,15 +8,16 @@ import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from dsdcompile import constructions
-from dsdcompile.config import WEIGHTS, TrainConfig, parse_hidden  # noqa: F401 - re-exported for callers
+from dsdcompile.config import TrainConfig
 from dsdcompile.nn import datasets as ds
 from dsdcompile.nn import preprocess
+from dsdcompile.nn.layers import layer_classes, linear_layers, output_scale
 
 META_KEYS = ("input_names", "class_names", "preprocessing", "construction", "weights", "seed", "accuracy", "split",
              "hyperparameters", "command", "nonzero_weights", "dataset")
@@ -29,122 +30,6 @@ def _torch():
     return torch
 
 
-def discretize(w, weights: str, threshold: float):
-    """Binary (sign, 0 → +1) or ternary ({-1, 0, 1} with |w| < threshold → 0) weights, same dtype."""
-    torch = _torch()
-    if weights == "binary":
-        return torch.where(w >= 0, torch.ones_like(w), -torch.ones_like(w))
-    return torch.where(w.abs() < threshold, torch.zeros_like(w), torch.sign(w))
-
-
-def _make_layer_class():
-    torch = _torch()
-    nn = torch.nn
-
-    class DiscreteLinear(nn.Module):
-        """y = α·D(W) x + b: real shadow weights W, discretised D(W) (straight-through), α = 1/√fan_in."""
-
-        def __init__(self, n_in: int, n_out: int, weights: str, threshold: float, generator) -> None:
-            super().__init__()
-            self.weights, self.threshold = weights, threshold
-            self.alpha = 1.0 / math.sqrt(n_in)
-            self.weight = nn.Parameter(torch.empty(n_out, n_in).uniform_(-1.0, 1.0, generator=generator))
-            self.bias = nn.Parameter(torch.zeros(n_out))
-
-        def discrete(self):
-            return discretize(self.weight.detach(), self.weights, self.threshold)
-
-        def forward(self, x):
-            w = self.weight + (discretize(self.weight, self.weights, self.threshold) - self.weight).detach()
-            return torch.nn.functional.linear(x, w) * self.alpha + self.bias
-
-        def extra_repr(self) -> str:
-            return f"{self.weight.shape[1]}, {self.weight.shape[0]}, weights={self.weights}, alpha={self.alpha:.4g}"
-
-    class RealLinear(nn.Module):
-        """y = W x + b with real weights (anderson2021: the weights become rate constants as they are)."""
-
-        alpha = 1.0
-        weights = "real"
-
-        def __init__(self, n_in: int, n_out: int, generator) -> None:
-            super().__init__()
-            bound = 1.0 / math.sqrt(n_in)
-            self.weight = nn.Parameter(torch.empty(n_out, n_in).uniform_(-bound, bound, generator=generator))
-            self.bias = nn.Parameter(torch.zeros(n_out))
-
-        def discrete(self):
-            return self.weight.detach()
-
-        def forward(self, x):
-            return torch.nn.functional.linear(x, self.weight, self.bias)
-
-        def extra_repr(self) -> str:
-            return f"{self.weight.shape[1]}, {self.weight.shape[0]}, weights=real"
-
-    return DiscreteLinear, RealLinear
-
-
-def smoothed_relu_torch(z, epsilon: float):
-    """σ_ε(z) = (z + √(z² + 4ε)) / 2 in torch, without cancellation for negative z (both branches are finite)."""
-    torch = _torch()
-    root = torch.sqrt(z * z + 4.0 * epsilon)
-    return torch.where(z >= 0, 0.5 * (z + root), 2.0 * epsilon / (root - z))
-
-
-def _make_smoothed_relu(epsilon: float):
-    torch = _torch()
-
-    class SmoothedReLU(torch.nn.Module):
-        """The anderson2021 activation σ_ε, the fixed point of dy/dt = ε + z·y − y²."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.epsilon = epsilon
-
-        def forward(self, z):
-            return smoothed_relu_torch(z, self.epsilon)
-
-        def extra_repr(self) -> str:
-            return f"epsilon={self.epsilon}"
-
-    return SmoothedReLU()
-
-
-def smoothed_relu_module(epsilon: float):
-    """The anderson2021 activation σ_ε as a torch module."""
-    return _make_smoothed_relu(epsilon)
-
-
-def export_ternary(model) -> dict:
-    """Exported state_dict: int8 {-1,0,1} weights, biases b̂_l = b_l / (α_1⋯α_l) (float32).
-
-    ReLU is positively homogeneous, so the exported net's outputs are the trained outputs
-    times 1/(α_1⋯α_L) > 0 and every argmax is kept.
-    """
-    torch = _torch()
-    sd: dict = {}
-    scale = 1.0
-    for idx, layer in _linear_layers(model):
-        scale *= layer.alpha
-        sd[f"{idx}.weight"] = layer.discrete().to(torch.int8).contiguous()
-        sd[f"{idx}.bias"] = (layer.bias.detach().double() / scale).to(torch.float32).contiguous()
-    return sd
-
-
-def export_real(model) -> dict:
-    """Exported state_dict: the trained float32 weights and biases as they are (the network the CRN computes)."""
-    sd: dict = {}
-    for idx, layer in _linear_layers(model):
-        sd[f"{idx}.weight"] = layer.weight.detach().to(_torch().float32).clone().contiguous()
-        sd[f"{idx}.bias"] = layer.bias.detach().to(_torch().float32).clone().contiguous()
-    return sd
-
-
-def _linear_layers(model) -> list[tuple[int, object]]:
-    return [(i, m) for i, m in enumerate(model) if hasattr(m, "alpha")]
-
-
 def build_model(sizes: Sequence[int], config: TrainConfig):
     """nn.Sequential [Linear, act, Dropout, ..., Linear]; indices 0, 3, 6, ... hold the layers.
 
@@ -152,7 +37,7 @@ def build_model(sizes: Sequence[int], config: TrainConfig):
     the exported network applies σ_ε to it, which is increasing and keeps every argmax).
     """
     torch = _torch()
-    discrete_cls, real_cls = _make_layer_class()
+    discrete_cls, real_cls = layer_classes()
     gen = torch.Generator().manual_seed(config.seed)
     construction = constructions.get(config.construction)
     settings = construction.settings(config=config)
@@ -165,31 +50,6 @@ def build_model(sizes: Sequence[int], config: TrainConfig):
         if k < len(sizes) - 2:
             mods += [construction.activation(settings), torch.nn.Dropout(config.dropout)]
     return torch.nn.Sequential(*mods)
-
-
-def exported_sequential(sd: Mapping):
-    """The plain nn.Sequential (Linear/ReLU, float64) that the exported state_dict describes."""
-    torch = _torch()
-    idxs = sorted({int(k.split(".")[0]) for k in sd})
-    mods: dict[str, object] = {}
-    for pos, i in enumerate(idxs):
-        w = sd[f"{i}.weight"]
-        lin = torch.nn.Linear(w.shape[1], w.shape[0]).double()
-        with torch.no_grad():
-            lin.weight.copy_(w.double())
-            lin.bias.copy_(sd[f"{i}.bias"].double())
-        mods[str(i)] = lin
-        if pos < len(idxs) - 1:
-            mods[str(i + 1)] = torch.nn.ReLU()
-            mods[str(i + 2)] = torch.nn.Dropout(0.0)
-    from collections import OrderedDict
-
-    return torch.nn.Sequential(OrderedDict(mods)).eval()
-
-
-def output_scale(model) -> float:
-    """1 / (α_1⋯α_L): exported outputs = trained outputs × this."""
-    return 1.0 / math.prod(layer.alpha for _, layer in _linear_layers(model))
 
 
 def square_hinge(out, y, n_classes: int):
@@ -248,7 +108,7 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
     hidden = config.hidden if config.hidden is not None else data.default_hidden
     sizes = [preprocess.apply(data.preprocessing, data.x_train[:1]).shape[1], *hidden, data.n_classes]
     model = build_model(sizes, config)
-    linears = [m for _, m in _linear_layers(model)]
+    linears = [m for _, m in linear_layers(model)]
     clip = config.weight_kind != "real"  # BinaryConnect keeps the shadow weights in [-1, 1]
 
     def prep(x):
@@ -348,7 +208,7 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
     sd = construction.export(model)
     hidden = list(config.hidden if config.hidden is not None else data.default_hidden)
     sizes = [int(sd["0.weight"].shape[1]), *hidden, data.n_classes]
-    per_layer = [int((sd[f"{i}.weight"] != 0).sum()) for i, _ in _linear_layers(model)]
+    per_layer = [int((sd[f"{i}.weight"] != 0).sum()) for i, _ in linear_layers(model)]
     hyper = {k: v for k, v in asdict(config).items()
              if k not in ("dataset", "csv", "label_column", "data_dir", "out", "quiet", "split_seed", "seed",
                           "construction", "epsilon")}
@@ -381,7 +241,7 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
         "command": command or config.to_command(),
         "nonzero_weights": int(sum(per_layer)),
         "nonzero_weights_per_layer": per_layer,
-        "total_weights": [int(sd[f"{i}.weight"].numel()) for i, _ in _linear_layers(model)],
+        "total_weights": [int(sd[f"{i}.weight"].numel()) for i, _ in linear_layers(model)],
         "best_epoch": history.best_epoch,
         "validation_loss": history.val_loss[history.best_epoch - 1],
         "output_scale": output_scale(model),
@@ -390,7 +250,7 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
     }
     meta.update(settings)
     if not construction.discrete_weights:  # real weights are rate constants: their range matters
-        params = [sd[f"{i}.{k}"].abs() for i, _ in _linear_layers(model) for k in ("weight", "bias")]
+        params = [sd[f"{i}.{k}"].abs() for i, _ in linear_layers(model) for k in ("weight", "bias")]
         meta["max_abs_weight"] = float(max(float(p.max()) for p in params[0::2]))
         meta["max_abs_bias"] = float(max(float(p.max()) for p in params[1::2]))
     if data.paper:
@@ -542,8 +402,3 @@ def model_card(meta: Mapping, *, curve_name: str = "learning_curve.png", notes: 
     if notes:
         lines += ["## Notes", "", notes.strip(), ""]
     return "\n".join(lines)
-
-
-def config_fields() -> dict[str, object]:
-    """Default value of every TrainConfig field (for the CLI)."""
-    return {f.name: f.default for f in fields(TrainConfig)}

@@ -22,7 +22,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -309,11 +309,3 @@ def make_executor(config: ExecutionConfig) -> Executor:
     if config.executor == "dask":
         return DaskExecutor(config.workers, config.scheduler, config.connect_timeout)
     raise InputError(f"unknown executor {config.executor!r}; choose serial, process or dask")
-
-
-def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], executor: Executor | None = None, *,
-              timeout: float | None = None, progress: Progress | None = None) -> list[TaskOutcome]:
-    """Map with ``executor``, or with a throw-away serial one when none is given."""
-    if executor is None:
-        return SerialExecutor().map(fn, tasks, timeout=timeout, progress=progress)
-    return executor.map(fn, tasks, timeout=timeout, progress=progress)

@@ -124,8 +124,15 @@ def regular_file(path: str | Path, what: str = "file") -> os.stat_result:
         st = os.stat(p)
     except FileNotFoundError:
         raise InputError("no such file", path=str(p)) from None
-    except OSError as e:
-        raise InputError(f"cannot read this {what} ({e.strerror or e})", path=str(p)) from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the path
+        raise InputError(f"cannot read this {what} ({getattr(e, 'strerror', None) or e})", path=str(p)) from None
+    _refuse_irregular(st, p, what)
+    if not os.access(p, os.R_OK):
+        raise InputError(f"cannot read this {what} (permission denied)", path=str(p))
+    return st
+
+
+def _refuse_irregular(st: os.stat_result, p: Path, what: str) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"is a directory, expected a {what}", path=str(p))
     if not stat.S_ISREG(st.st_mode):
@@ -133,11 +140,26 @@ def regular_file(path: str | Path, what: str = "file") -> os.stat_result:
                 stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
                 else "not a regular file")
         raise InputError(f"is {kind}, not a regular {what}; dsdcompile reads only regular files", path=str(p))
-    if not os.access(p, os.R_OK):
-        raise InputError(f"cannot read this {what} (permission denied)", path=str(p))
-    return st
+
+
+def open_regular(path: str | Path, what: str = "file") -> int:
+    """An open read-only descriptor on ``path`` after :func:`regular_file`'s checks; the opened file is checked
+    again, so a path swapped for a FIFO or device after the check is refused without blocking or reading."""
+    p = Path(path)
+    regular_file(p, what)
+    try:
+        # O_NONBLOCK: should the path turn into a FIFO after the stat, opening it does not wait for a writer
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise InputError(f"cannot read this {what} ({e.strerror or e})", path=str(p)) from None
+    try:
+        _refuse_irregular(os.fstat(fd), p, what)
+    except InputError:
+        os.close(fd)
+        raise
+    return fd
 
 
 __all__ = ["CRN_BYTES_PER_UNIT", "DEFAULT_MEMORY_FRACTION", "JSON_DEPTH_LIMIT", "NAME_BYTES", "check_memory",
-           "default_max_memory", "format_size", "loads_untrusted_json", "memory_limit", "parse_size", "physical_memory",
-           "regular_file"]
+           "default_max_memory", "format_size", "loads_untrusted_json", "memory_limit", "open_regular", "parse_size",
+           "physical_memory", "regular_file"]

@@ -73,7 +73,7 @@ import torch
 from scipy.integrate import BDF
 
 from dsdcompile.config import SimulationConfig
-from dsdcompile.errors import DsdCompileError, InputError
+from dsdcompile.errors import InputError, SimulationError
 from dsdcompile.ir import CRN
 from dsdcompile.sim.rosenbrock import MAX_BLOCK, Plan, integrate, reactant_table
 
@@ -269,7 +269,7 @@ def _bdf_one(task: tuple) -> _Run:
         run, message = _bdf_run(crn, rates, c0, cfg, times, keep, clip)
         if run is not None:
             return run
-    raise DsdCompileError(f"BDF integration failed, with and without clipped rates: {message}")
+    raise SimulationError(f"BDF integration failed, with and without clipped rates: {message}")
 
 
 def _bdf_run(crn: CRN, rates: np.ndarray, c0: np.ndarray, cfg: SimulationConfig, times: np.ndarray | None,
@@ -333,8 +333,8 @@ def _simulate_bdf(crn: CRN, c0: np.ndarray, k: np.ndarray, cfg: SimulationConfig
         for i, task in enumerate(tasks):
             try:
                 runs.append(_bdf_one(task))
-            except DsdCompileError as e:
-                raise DsdCompileError(f"simulation, example {i}: {e}") from e
+            except SimulationError as e:
+                raise SimulationError(f"simulation, example {i}: {e}") from e
             if progress is not None:
                 progress(1)
     else:
@@ -342,7 +342,7 @@ def _simulate_bdf(crn: CRN, c0: np.ndarray, k: np.ndarray, cfg: SimulationConfig
         for i, outcome in enumerate(executor.map(_bdf_one, tasks, progress=progress)):
             if not outcome.ok:
                 last = (outcome.error or "").strip().splitlines()[-1:] or ["timed out"]
-                raise DsdCompileError(f"simulation, example {i}: {last[0]}")
+                raise SimulationError(f"simulation, example {i}: {last[0]}")
             runs.append(outcome.value)
     rec = runs[record] if record is not None else None
     return SimulationResult(

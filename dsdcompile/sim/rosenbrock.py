@@ -24,6 +24,7 @@ _HEAVY_ROW = 16       # reactions with this many stoichiometry nonzeros may join
 _DENSE_COL = 0.05     # a column joins the dense block if this fraction of the heavy rows touch it
 _DENSE_MIN = 0.05     # and the dense block is used only at least this full
 _PARALLEL_MIN = 1 << 17  # species × batch below which the integrator runs on one thread
+_DT = torch.float64
 
 # Ros3 (Sandu et al. 1997): 3 stages, order 3 (embedded 2), L-stable, 2 function evaluations.
 _GAMMA = 0.43586652150845899941601945119356
@@ -374,114 +375,201 @@ def integrate(plan: Plan, c0: np.ndarray, rates: np.ndarray, cfg: SimulationConf
         torch.set_num_threads(threads)
 
 
+@dataclass
+class _Batch:
+    """The examples in flight, one column each: state ``c[s, b]``, time, proposed step size (NaN before the
+    first step), accepted steps, example index, whether the last step was rejected, next sample time's index."""
+
+    c: torch.Tensor
+    t: torch.Tensor
+    h: torch.Tensor
+    steps: torch.Tensor
+    ids: torch.Tensor
+    rejected: torch.Tensor
+    nxt: torch.Tensor
+
+    @classmethod
+    def empty(cls, n_species: int, dev: torch.device) -> _Batch:
+        def none(dtype: torch.dtype) -> torch.Tensor:
+            return torch.empty(0, dtype=dtype, device=dev)
+
+        return cls(torch.empty(n_species, 0, dtype=_DT, device=dev), none(_DT), none(_DT), none(torch.int64),
+                   none(torch.int64), none(torch.bool), none(torch.int64))
+
+    @property
+    def size(self) -> int:
+        return self.c.shape[1]
+
+    def admit(self, c0: np.ndarray, first_id: int, first_sample: int) -> None:
+        """Add the examples ``c0`` (rows), numbered from ``first_id``, at time 0."""
+        room, dev = len(c0), self.c.device
+        self.c = torch.cat([self.c, torch.as_tensor(c0.T, dtype=_DT, device=dev)], dim=1)
+        self.t = torch.cat([self.t, torch.zeros(room, dtype=_DT, device=dev)])
+        self.h = torch.cat([self.h, torch.full((room,), float("nan"), dtype=_DT, device=dev)])
+        self.steps = torch.cat([self.steps, torch.zeros(room, dtype=torch.int64, device=dev)])
+        self.ids = torch.cat([self.ids, torch.arange(first_id, first_id + room, device=dev)])
+        self.rejected = torch.cat([self.rejected, torch.zeros(room, dtype=torch.bool, device=dev)])
+        self.nxt = torch.cat([self.nxt, torch.full((room,), first_sample, dtype=torch.int64, device=dev)])
+
+    def keep(self, idx: torch.Tensor) -> None:
+        """Keep only the examples at positions ``idx``."""
+        self.c, self.t, self.h = self.c[:, idx], self.t[idx], self.h[idx]
+        self.steps, self.ids = self.steps[idx], self.ids[idx]
+        self.rejected, self.nxt = self.rejected[idx], self.nxt[idx]
+
+
+class _Samples:
+    """The requested output times: steps are shortened to land on them, and the state there is stored."""
+
+    def __init__(self, times: np.ndarray, c0: np.ndarray, out: Outcome, dev: torch.device) -> None:
+        out.states = np.empty((times.size, *c0.shape))
+        # times padded with +inf, so that an example past the last one is never shortened again
+        self.grid = torch.as_tensor(np.append(times, np.inf), dtype=_DT, device=dev)
+        self.at_start = int(np.searchsorted(times, 0.0, side="right"))  # times at 0 hold the initial state
+        out.states[:self.at_start] = c0[None]
+        self.states = out.states
+
+    def shorten(self, b: _Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cut each step at the example's next sample time; returns the proposed sizes and which steps land."""
+        proposed, gap = b.h, self.grid[b.nxt] - b.t
+        b.h = torch.minimum(b.h, gap)
+        return proposed, gap <= proposed
+
+    def store(self, b: _Batch, ok: torch.Tensor, proposed: torch.Tensor, landing: torch.Tensor) -> None:
+        """After a step: store the states at the sample times reached."""
+        landed = ok & landing
+        # a step shortened to land on a sample time says nothing against the proposed size
+        b.h = torch.where(landed, torch.maximum(b.h, proposed), b.h)
+        b.t = torch.where(landed, self.grid[b.nxt], b.t)  # exactly, so that the time is not sampled twice
+        _sample(self.states, self.grid, b.nxt, b.t, b.c, b.ids)
+
+    def finish(self, rows: np.ndarray, first: np.ndarray, final: np.ndarray) -> None:
+        """Examples that stopped keep their final state at every later time."""
+        for j, f in zip(rows, first):
+            self.states[f:, j] = final[j]
+
+
+class _Trace:
+    """The accepted states of one example (``record``), for plotting."""
+
+    def __init__(self, record: int | None, c0: np.ndarray) -> None:
+        self.record, self.c0 = record, c0
+        self.t: list[float] = []
+        self.c: list[np.ndarray] = []
+
+    def admitted(self, first: int, room: int) -> None:
+        if self.record is not None and first <= self.record < first + room:
+            self.t.append(0.0)
+            self.c.append(self.c0[self.record].copy())
+
+    def stepped(self, b: _Batch, ok: torch.Tensor) -> None:
+        if self.record is not None:
+            j = _where((b.ids == self.record) & ok)
+            if j.numel():
+                self.t.append(float(b.t[j[0]]))
+                self.c.append(b.c[:, j[0]].cpu().numpy())
+
+    def store(self, out: Outcome) -> None:
+        if self.record is not None:
+            out.times, out.trajectory = np.asarray(self.t), np.stack(self.c)
+
+
+def _first_steps(b: _Batch, f0: torch.Tensor, cfg: SimulationConfig) -> None:
+    """Initial step of new examples: 1% of the time the first derivative takes to change c by its own size."""
+    fresh = torch.isnan(b.h)
+    if fresh.any():
+        weight = cfg.atol + cfg.rtol * b.c.abs()
+        d0 = (b.c / weight).pow(2).mean(0).sqrt()
+        d1 = (f0 / weight).pow(2).mean(0).sqrt()
+        h0 = torch.where((d0 > 1e-5) & (d1 > 1e-5), 0.01 * d0 / d1.clamp(min=1e-300), torch.full_like(d0, 1e-6))
+        b.h = torch.where(fresh, h0.clamp(max=cfg.t_max), b.h)
+
+
+def _retire(b: _Batch, done: torch.Tensor, steady: torch.Tensor, out: Outcome, samples: _Samples | None) -> int:
+    """Write the outcome of the examples that are ``done`` and take them out of the batch; returns how many."""
+    fin = _where(done)
+    i = b.ids[fin].cpu().numpy()
+    out.final[i] = b.c[:, fin].T.cpu().numpy()
+    out.t_final[i] = b.t[fin].cpu().numpy()
+    out.converged[i] = steady[fin].cpu().numpy()
+    out.steps[i] = b.steps[fin].cpu().numpy()
+    if samples is not None:
+        samples.finish(i, b.nxt[fin].cpu().numpy(), out.final)
+    b.keep(_where(~done))
+    return int(fin.numel())
+
+
+def _ros3(plan: Plan, c: torch.Tensor, k: torch.Tensor, f0: torch.Tensor, d: torch.Tensor,
+          h: torch.Tensor, cfg: SimulationConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """One Ros3 step of size ``h`` from ``c`` (``f0``, ``d``: its right-hand side and rate derivatives, ``f0``
+    overwritten): the new state and the weighted RMS error estimate of each example."""
+    gh = _GAMMA * h
+    invs = plan.factor(d, gh)
+    k1 = plan.solve(f0.mul_(gh), d, gh, invs)
+    f2 = plan.rhs(plan.rates(c + k1, k)[0])
+    inv_h = 1.0 / h
+    k2 = plan.solve(torch.addcmul(f2, k1, _C21 * inv_h).mul_(gh), d, gh, invs)
+    k3 = plan.solve(f2.addcmul_(k1, _C31 * inv_h).addcmul_(k2, _C32 * inv_h).mul_(gh), d, gh, invs)
+    new = torch.add(c, k1, alpha=_M[0]).add_(k2, alpha=_M[1]).add_(k3, alpha=_M[2])
+    err = k1.mul_(_E[0]).add_(k2, alpha=_E[1]).add_(k3, alpha=_E[2])
+    err = err.div_(torch.maximum(c, new.abs()).mul_(cfg.rtol).add_(cfg.atol)).square_().mean(0).sqrt_()
+    return new, err
+
+
+def _accept(b: _Batch, new: torch.Tensor, err: torch.Tensor) -> torch.Tensor:
+    """Take the steps whose error is within tolerance, and size every example's next step; returns which."""
+    ok = torch.isfinite(err) & (err <= 1.0)
+    # the usual controller for an order-3 estimate; after a rejection never grow at once
+    fac = (0.9 * err.clamp(min=1e-10) ** (-1.0 / 3.0)).clamp(0.2, 6.0)
+    fac = torch.where(b.rejected, fac.clamp(max=1.0), fac)
+    fac = torch.where(torch.isfinite(err), fac, torch.full_like(fac, 0.1))
+    b.c = torch.where(ok, new.clamp(min=0.0), b.c)  # clip the tiny negatives the step may leave
+    b.t = torch.where(ok, b.t + b.h, b.t)
+    b.steps = b.steps + ok
+    b.rejected = ~ok
+    b.h = b.h * fac
+    return ok
+
+
 def _integrate(plan: Plan, c0: np.ndarray, rates: np.ndarray, cfg: SimulationConfig, record: int | None,
                progress: Callable[[int], None] | None, times: np.ndarray | None) -> Outcome:
-    dev, dt = plan.device, torch.float64
     n, n_s = c0.shape
-    k = torch.as_tensor(rates, dtype=dt, device=dev)
+    k = torch.as_tensor(rates, dtype=_DT, device=plan.device)
     out = Outcome(np.empty_like(c0), np.zeros(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64), None, None)
-    n_t = 0 if times is None else times.size
-    if times is not None:
-        out.states = np.empty((n_t, n, n_s))
-        # times padded with +inf, so that an example past the last one is never shortened again
-        grid = torch.as_tensor(np.append(times, np.inf), dtype=dt, device=dev)
-        at_start = int(np.searchsorted(times, 0.0, side="right"))  # times at 0 hold the initial state
-        out.states[:at_start] = c0[None]
-    nxt = torch.empty(0, dtype=torch.int64, device=dev)  # each example's next time to sample
-    rec_t: list[float] = []
-    rec_c: list[np.ndarray] = []
-    c = torch.empty(n_s, 0, dtype=dt, device=dev)
-    t = torch.empty(0, dtype=dt, device=dev)
-    h = torch.empty(0, dtype=dt, device=dev)
-    steps = torch.empty(0, dtype=torch.int64, device=dev)
-    ids = torch.empty(0, dtype=torch.int64, device=dev)
-    rejected = torch.empty(0, dtype=torch.bool, device=dev)
+    samples = None if times is None or not times.size else _Samples(times, c0, out, plan.device)
+    if times is not None and samples is None:
+        out.states = np.empty((0, n, n_s))
+    trace = _Trace(record, c0)
+    b = _Batch.empty(n_s, plan.device)
     queued = 0
-    atol, rtol, t_max = cfg.atol, cfg.rtol, cfg.t_max
     while True:
-        room = min(cfg.batch_size - c.shape[1], n - queued)
-        if room > 0:
-            new = torch.as_tensor(c0[queued:queued + room].T, dtype=dt, device=dev)
-            c = torch.cat([c, new], dim=1)
-            t = torch.cat([t, torch.zeros(room, dtype=dt, device=dev)])
-            h = torch.cat([h, torch.full((room,), float("nan"), dtype=dt, device=dev)])
-            steps = torch.cat([steps, torch.zeros(room, dtype=torch.int64, device=dev)])
-            ids = torch.cat([ids, torch.arange(queued, queued + room, device=dev)])
-            rejected = torch.cat([rejected, torch.zeros(room, dtype=torch.bool, device=dev)])
-            if n_t:
-                nxt = torch.cat([nxt, torch.full((room,), at_start, dtype=torch.int64, device=dev)])
-            if record is not None and queued <= record < queued + room:
-                rec_t.append(0.0)
-                rec_c.append(c0[record].copy())
+        room = min(cfg.batch_size - b.size, n - queued)
+        if room > 0:  # finished examples leave the batch, waiting ones take their place
+            b.admit(c0[queued:queued + room], queued, 0 if samples is None else samples.at_start)
+            trace.admitted(queued, room)
             queued += room
-        if c.shape[1] == 0:
+        if b.size == 0:
             break
-        v, d = plan.rates(c, k, jac=True)
+        v, d = plan.rates(b.c, k, jac=True)
         f0 = plan.rhs(v)
-        scale = c.abs().clamp(min=atol)
-        steady = (f0.abs() / scale).amax(dim=0) < cfg.steady_rtol
-        fresh = torch.isnan(h)
-        if fresh.any():  # initial step: 1% of the time the first derivative takes to change c by its own size
-            d0 = (c / (atol + rtol * c.abs())).pow(2).mean(0).sqrt()
-            d1 = (f0 / (atol + rtol * c.abs())).pow(2).mean(0).sqrt()
-            h0 = torch.where((d0 > 1e-5) & (d1 > 1e-5), 0.01 * d0 / d1.clamp(min=1e-300), torch.full_like(d0, 1e-6))
-            h = torch.where(fresh, h0.clamp(max=t_max), h)
-        done = steady | (t >= t_max * (1 - 1e-12)) | (steps >= cfg.max_steps) | (h <= 1e-14 * t.clamp(min=1.0))
+        steady = (f0.abs() / b.c.abs().clamp(min=cfg.atol)).amax(dim=0) < cfg.steady_rtol
+        _first_steps(b, f0, cfg)
+        done = (steady | (b.t >= cfg.t_max * (1 - 1e-12)) | (b.steps >= cfg.max_steps)
+                | (b.h <= 1e-14 * b.t.clamp(min=1.0)))  # steady, at t_max, out of steps, or stuck
         if done.any():
-            fin = _where(done)
-            i = ids[fin].cpu().numpy()
-            out.final[i] = c[:, fin].T.cpu().numpy()
-            out.t_final[i] = t[fin].cpu().numpy()
-            out.converged[i] = steady[fin].cpu().numpy()
-            out.steps[i] = steps[fin].cpu().numpy()
-            if n_t:
-                for j, first in zip(i, nxt[fin].cpu().numpy()):
-                    out.states[first:, j] = out.final[j]
             keep = _where(~done)
-            c, t, h, steps, ids, rejected = c[:, keep], t[keep], h[keep], steps[keep], ids[keep], rejected[keep]
-            if n_t:
-                nxt = nxt[keep]
+            finished = _retire(b, done, steady, out, samples)
             f0, d = f0[:, keep], d[:, keep]
             if progress is not None:
-                progress(int(fin.numel()))
-            if c.shape[1] == 0:
+                progress(finished)
+            if b.size == 0:
                 continue
-        h = torch.minimum(h, t_max - t)
-        if n_t:
-            proposed, gap = h, grid[nxt] - t
-            landing = gap <= proposed  # this step ends on a sample time
-            h = torch.minimum(h, gap)
-        gh = _GAMMA * h
-        invs = plan.factor(d, gh)
-        k1 = plan.solve(f0.mul_(gh), d, gh, invs)
-        f2 = plan.rhs(plan.rates(c + k1, k)[0])
-        inv_h = 1.0 / h
-        k2 = plan.solve(torch.addcmul(f2, k1, _C21 * inv_h).mul_(gh), d, gh, invs)
-        k3 = plan.solve(f2.addcmul_(k1, _C31 * inv_h).addcmul_(k2, _C32 * inv_h).mul_(gh), d, gh, invs)
-        new = torch.add(c, k1, alpha=_M[0]).add_(k2, alpha=_M[1]).add_(k3, alpha=_M[2])
-        err = k1.mul_(_E[0]).add_(k2, alpha=_E[1]).add_(k3, alpha=_E[2])
-        err = err.div_(torch.maximum(c, new.abs()).mul_(rtol).add_(atol)).square_().mean(0).sqrt_()
-        ok = torch.isfinite(err) & (err <= 1.0)
-        # the usual controller for an order-3 estimate; after a rejection never grow at once
-        fac = (0.9 * err.clamp(min=1e-10) ** (-1.0 / 3.0)).clamp(0.2, 6.0)
-        fac = torch.where(rejected, fac.clamp(max=1.0), fac)
-        fac = torch.where(torch.isfinite(err), fac, torch.full_like(fac, 0.1))
-        c = torch.where(ok, new.clamp(min=0.0), c)  # clip the tiny negatives the step may leave
-        t = torch.where(ok, t + h, t)
-        steps = steps + ok
-        rejected = ~ok
-        h = h * fac
-        if n_t:
-            # a step shortened to land on a sample time says nothing against the proposed size
-            landed = ok & landing
-            h = torch.where(landed, torch.maximum(h, proposed), h)
-            t = torch.where(landed, grid[nxt], t)  # exactly, so that the time is not sampled twice
-            _sample(out.states, grid, nxt, t, c, ids)
-        if record is not None:
-            j = _where((ids == record) & ok)
-            if j.numel():
-                rec_t.append(float(t[j[0]]))
-                rec_c.append(c[:, j[0]].cpu().numpy())
-    if record is not None:
-        out.times, out.trajectory = np.asarray(rec_t), np.stack(rec_c)
+        b.h = torch.minimum(b.h, cfg.t_max - b.t)
+        if samples is not None:
+            proposed, landing = samples.shorten(b)
+        ok = _accept(b, *_ros3(plan, b.c, k, f0, d, b.h, cfg))
+        if samples is not None:
+            samples.store(b, ok, proposed, landing)
+        trace.stepped(b, ok)
+    trace.store(out)
     return out

@@ -129,7 +129,8 @@ def compile_model(source: str | Path, config: RunConfig = RunConfig(), progress:
         from dsdcompile.nn.load import load_network
 
         with progress.stage("load"):
-            network = load_network(path, config.compile, max_memory=config.max_memory)
+            network = load_network(path, construction=config.compile.construction, binarize=config.compile.binarize,
+                                   ternary_threshold=config.compile.ternary_threshold, max_memory=config.max_memory)
         construction = constructions.of_network(network)
         settings = construction.settings(network.meta, config.compile)
         with progress.stage("compile"):
