@@ -8,54 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from dsdcompile.lab.files import md_escape
+from dsdcompile.report.outputs import description
+from dsdcompile.runtime.files import md_escape
 
-FILES = {
-    "README.md": "this page",
-    "index.html": "**the browsable report**: network, CRNs, every complex drawn, verification, kinetics, protocol",
-    "protocol.md": "**the protocol**: ordered steps from ordering strands to reading the plate",
-    "plate.xlsx": "the protocol's steps and every table below as one workbook",
-    "order_plates.xlsx": "order sheet, 96-well plates (vendor format; reporter strands with dye/quencher codes)",
-    "order_tubes.csv": "order sheet, one tube per strand with scale and purification",
-    "reporters.csv": "readout reporters: rail, dye, well group, concentration, strands as ordered (modifications)",
-    "dyes.csv": "the fluorescence channel table used (edit and pass back with --dyes)",
-    "concentrations.csv": "every species and strand: final concentration, stock, transfer volume, vessel",
-    "concentrations.md": "the same as a readable table",
-    "annealing.csv": "anneal pools: strands, ratios, sources and volumes",
-    "pipetting.csv": "every dilution, anneal and mix with each transfer (all at or above the minimum volume)",
-    "inputs.csv": "per test example: input strands, dilution used and volume into its premix",
-    "wells.csv": "plate map: sample and calibration wells with the readings the simulation expects",
-    "readout.csv": "which rails and dyes make each class's value",
-    "lab_plan.json": "what `dsdcompile mix` needs to plan new samples",
-    "fluorescence.csv": "simulated readout of the tube as planned (ideal, with free strands, with leak)",
-    "fluorescence.png": "simulated fluorescence over time and read values against the network",
-    "verification.md": "verification report (modules, whole system, reporters)",
-    "verification.html": "the verification report as a web page",
-    "verification.json": "the verification report as data",
-    "sequence_report.md": "sequence design report (folding, crosstalk, complexes)",
-    "sequence_report.json": "the sequence report as data",
-    "sequence_report.png": "sequence design figures",
-    "sequences.csv": "nucleotide sequence of every domain",
-    "strands.csv": "every strand: domains, length, role, module (and sequence)",
-    "complexes.csv": "every complex: strands, structure, role, planned concentration",
-    "domains.csv": "every domain: length and kind",
-    "dsd.pil": "the DNA system in PIL (peppercorn reads it), at the planned concentrations",
-    "fuel.csv": "fuel plan: supplied and worst-case concentration per fuel",
-    "kinetics.csv": "per example: network, formal CRN and implementation outputs, t90",
-    "kinetics_draws.csv": "formal CRN outputs per rate draw",
-    "kinetics_trajectories.png": "formal and implementation outputs over time",
-    "kinetics_t90.png": "time to settle per example",
-    "kinetics_rate_draws.png": "formal outputs under random rate constants",
-    "leak.csv": "leak sweep",
-    "examples.csv": "per example: network and CRN outputs (exact and ODE)",
-    "trajectory.png": "CRN outputs over time for one example (arbitrary time units)",
-    "formal.crn": "the compiled CRN", "formal.json": "the compiled CRN (JSON)",
-    "reduced.crn": "the reduced CRN", "reduced.json": "the reduced CRN (JSON)",
-    "network.json": "layer sizes, names, preprocessing and ternary weights",
-    "formal.sbml": "the compiled CRN as SBML (network units)", "reduced.sbml": "the reduced CRN as SBML",
-    "implementation.sbml": "the DNA implementation as SBML (nM, seconds, fuels at their planned concentrations)",
-    "summary.json": "every figure of this page and the full configuration",
-}
 FIGURES = ("fluorescence.png", "kinetics_trajectories.png", "sequence_report.png")
 
 
@@ -144,10 +99,7 @@ def front_page(summary: Mapping) -> str:
             lines += [f"![{fig}]({fig})", ""]
     lines += ["## Files", "", "| file | what it is |", "|---|---|"]
     for f in sorted(set(files) | {"README.md"}):
-        desc = FILES.get(f)
-        if desc is None and f.startswith("order_plate_"):
-            desc = "order sheet for one plate (CSV)"
-        lines.append(f"| [{md_escape(f)}]({f}) | {desc or ''} |")
+        lines.append(f"| [{md_escape(f)}]({f}) | {'this page' if f == 'README.md' else description(f)} |")
     lines += ["", "## References", "",
               "- M. Vasic, C. Chalk, S. Khurshid, D. Soloveichik. Deep Molecular Programming. ICML 2020.",
               "- D. Soloveichik, G. Seelig, E. Winfree. DNA as a universal substrate for chemical kinetics. "
@@ -166,4 +118,4 @@ def write_front_page(folder: Path, summary: Mapping) -> None:
     (Path(folder) / "README.md").write_text(front_page(summary), encoding="utf-8")
 
 
-__all__ = ["FILES", "front_page", "write_front_page"]
+__all__ = ["FIGURES", "front_page", "write_front_page"]

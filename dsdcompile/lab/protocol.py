@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dsdcompile.lab.files import markdown_table, md_escape
 from dsdcompile.lab.tables import LabDesign, lab_tables
+from dsdcompile.runtime.files import markdown_table, md_escape
 
 PROTOCOL_COLUMNS = ("step", "title", "what to do", "table")
 _EPSILON_260 = {"A": 15400.0, "C": 7400.0, "G": 11500.0, "T": 8700.0}  # /M/cm per nucleotide, single-stranded

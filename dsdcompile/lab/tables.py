@@ -17,9 +17,9 @@ from dsdcompile.config import LabConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
 from dsdcompile.lab.dyes import RailReadout
-from dsdcompile.lab.files import write_csv, write_xlsx
 from dsdcompile.lab.pipetting import PipettingPlan, Vessel, plan_pipetting
 from dsdcompile.lab.pools import PoolMember
+from dsdcompile.runtime.files import write_csv, write_xlsx
 
 ROLES = ("input", "fuel", "helper", "reporter", "output")
 PAGE_LENGTH_NT = 60  # longer strands carry enough synthesis errors to need PAGE purification
