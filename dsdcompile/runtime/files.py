@@ -17,9 +17,9 @@ What a run does to ``--out`` (see the README's "Reliability" section):
   in a folder that exists or can be made and can be written. An existing folder is replaced
   only when it holds nothing this command would not write
   (:func:`dsdcompile.stages.folder.planned_files`): a design folder from an earlier ``compile``
-  with the same stages. Anything else (a user's file, a later stage's results such as sequences and order sheets, a folder that is not a design) is
-  refused, naming the files, unless ``force``: then the old folder is kept whole under a new
-  name, ``<out>.backup-<date>-<time>``, never deleted.
+  with the same stages. Anything else (a user's file, a later stage's results such as
+  sequences and order sheets, a folder that is not a design) is refused, naming the files,
+  unless ``force``: then the old folder is kept whole under a new name, ``<out>.backup-<date>-<time>``, never deleted.
 - The files are written into a staging folder ``.<out>.<random>.tmp`` beside the destination,
   made at the start (so an unwritable place fails at once) and holding a marker file that the
   run keeps locked (``flock``) while it lives. On success the staging folder's design replaces
