@@ -11,14 +11,15 @@ from click.testing import CliRunner
 from support.random_nets import random_ternary_network
 
 from dsdcompile.cli import main
-from dsdcompile.config import DSDConfig, EnumerationConfig, KineticsConfig, LabConfig, RunConfig
+from dsdcompile.config import DSDConfig, EnumerationConfig, KineticsConfig, LabConfig
 from dsdcompile.kinetics.implementation import merge_signal_carriers
+from dsdcompile.lab.plan import lab_species
 from dsdcompile.lab.tables import ANNEALING_COLUMNS, CONCENTRATION_COLUMNS, INPUT_COLUMNS, READOUT_COLUMNS
 from dsdcompile.passes import compile_network
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.dsd import DSDResult
 from dsdcompile.stages.kinetics import run_kinetics_stage, write_kinetics_files
-from dsdcompile.stages.lab import lab_species, plan_lab, write_lab_files
+from dsdcompile.stages.lab import plan_lab, write_lab_files
 from dsdcompile.verify import verify_modules
 
 KINETICS_FILES = {"kinetics.csv", "kinetics_draws.csv", "fuel.csv", "kinetics_trajectories.png", "kinetics_t90.png",
@@ -178,7 +179,7 @@ def _run(dsd, x, nn, kinetics: KineticsConfig, folder):
     """The kinetics and lab stages as a design run runs them: (kinetics block, files written)."""
     folder.mkdir(parents=True, exist_ok=True)
     progress = Progress(quiet=True)
-    res = run_kinetics_stage(dsd, x, nn, RunConfig(kinetics=kinetics), progress)
+    res = run_kinetics_stage(dsd, x, nn, kinetics, progress)
     lab = plan_lab(dsd, res, LabConfig(), progress)
     files = write_kinetics_files(res, folder) + write_lab_files(lab, folder, progress)
     return res.to_summary(lab_skipped=lab.skipped, lab_volume_uL=LabConfig().volume_uL), files

@@ -201,25 +201,30 @@ def test_mix_refuses_to_write_inside_the_design(design):
 
 def test_the_unit_is_lowered_until_the_tube_can_be_pipetted(design):
     from dsdcompile.config import KineticsConfig, LabConfig
+    from dsdcompile.kinetics.fuel import fuel_plan
+    from dsdcompile.lab.plan import fit_unit
     from dsdcompile.runtime.progress import Progress
-    from dsdcompile.stages.lab import fit_unit
 
     _, _, result = design
     x = result.kinetics.x
     k = KineticsConfig()
-    same, note = fit_unit(result.dsd, x, k, LabConfig(), Progress(quiet=True))
-    assert same.unit_nM == k.unit_nM and note is None
+    same = fit_unit(result.dsd, x, k, LabConfig(), Progress(quiet=True))
+    assert same.kinetics.unit_nM == k.unit_nM and same.note is None
+    # its fuel plan is the one the kinetics stage would make, and the stage takes it rather than plan again
+    assert same.plan_for(k) is same.plan and same.plan.fuel_nM == fuel_plan(result.dsd.system.split_crn,
+                                                                             result.dsd.modules, x, k).fuel_nM
     # weak stocks: the same tube only fits at a lower concentration of one unit
-    lower, note = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=2.0), Progress(quiet=True))
-    assert lower.unit_nM < k.unit_nM and "lowered" in note
+    lower = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=2.0), Progress(quiet=True))
+    assert lower.kinetics.unit_nM < k.unit_nM and "lowered" in lower.note
+    assert lower.plan_for(k) is None and lower.plan_for(lower.kinetics) is lower.plan
     # hopeless stocks: nothing fits, the unit is left alone and the lab stage reports why
-    kept, note = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=1e-4), Progress(quiet=True))
-    assert kept.unit_nM == k.unit_nM and note is None
+    kept = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=1e-4), Progress(quiet=True))
+    assert kept.kinetics.unit_nM == k.unit_nM and kept.note is None
 
 
 def test_the_plan_requires_the_purity_at_which_every_label_holds():
     """Where one gel purification (the assumed 1 %) loses a label, the tube as planned is the one purified further."""
-    from dsdcompile.stages.tube import planned_residual
+    from dsdcompile.kinetics.planned_tube import planned_residual
 
     sweep = [(0.002, 1.0, 0.01), (0.005, 1.0, 0.02), (0.01, 0.98, 0.3), (0.2, 0.3, 2.0)]
     assert planned_residual(0.01, sweep) == 0.005

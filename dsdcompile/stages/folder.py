@@ -32,7 +32,7 @@ def planned_stages(config: RunConfig, *, inputs: bool) -> tuple[str, ...]:
     if config.dsd_enabled:
         stages.append("dsd")
         if inputs and config.run_kinetics:
-            stages += ["kinetics", "lab"]
+            stages += ["kinetics", "tube", "lab"]
         if config.sequences is not None:
             stages.append("sequences")
     return tuple(stages)
