@@ -231,3 +231,24 @@ def test_the_plan_requires_the_purity_at_which_every_label_holds():
     assert planned_residual(0.005, sweep) == 0.005
     assert planned_residual(0.01, [(0.002, 0.9, 1.0), (0.01, 0.5, 2.0)]) == 0.01  # nothing holds: say so, keep it
     assert planned_residual(0.01, [(0.01, 1.0, 0.1)]) == 0.01
+
+
+def test_mix_reads_a_typed_plan_and_evaluates_each_sample_once(design):
+    """lab_plan.json is read back as a typed LabPlan (its CRN parsed once); one exact evaluation per mix gives both
+    the expected classes and the reporters' need."""
+    from dsdcompile.crn.evaluate import exact_outputs
+    from dsdcompile.ir import CRN
+    from dsdcompile.lab.mix import LabPlan, exact_limit, plan_mix, read_plan
+
+    d, out, result = design
+    plan = read_plan(out)
+    assert isinstance(plan, LabPlan) and isinstance(plan.crn, CRN)
+    assert plan.unit_nM == result.lab.design.unit_nM and plan.groups == result_groups(out)
+    assert set(plan.reporters_of) == {r.name for r in result.dsd.reporters.reporters}
+    raw = np.array([[0.5, -1.0], [-1.2, 2.0], [1.0, 1.0]])
+    names = ["a", "b", "c"]
+    mix = plan_mix(plan, names, raw, d / "samples.csv")
+    assert list(mix.expected) == list(exact_outputs(plan.crn, mix.x).argmax(axis=1))
+    final = exact_limit(plan, mix.x)
+    assert final.shape == (3, plan.crn.n_species)
+    assert len(mix.wells) == 3 * plan.groups and len(mix.premixes) >= 3
