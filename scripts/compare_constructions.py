@@ -76,7 +76,7 @@ def measure(name: str, draws: int, seed: int) -> dict:
     compiled = compile_model(folder / "model.pt", config)
     ex = load_examples(folder / "test.csv", compiled)
     t = time.perf_counter()
-    ag = check_agreement(compiled, ex.x, ex.labels, config)
+    ag = check_agreement(compiled, ex.x, ex.labels, config.agreement, config.simulation)
     s = ag.summary
     sim_config = compiled.construction.simulation(config.simulation, config.agreement)  # the pipeline's settings
     ode_crn = compiled.reduced if config.agreement.ode_crn == "reduced" else compiled.formal

@@ -11,14 +11,15 @@ from click.testing import CliRunner
 from support.random_nets import random_ternary_network
 
 from dsdcompile.cli import main
-from dsdcompile.config import DSDConfig, EnumerationConfig, KineticsConfig, LabConfig, RunConfig
+from dsdcompile.config import DSDConfig, EnumerationConfig, KineticsConfig, LabConfig
 from dsdcompile.kinetics.implementation import merge_signal_carriers
+from dsdcompile.lab.plan import lab_species
 from dsdcompile.lab.tables import ANNEALING_COLUMNS, CONCENTRATION_COLUMNS, INPUT_COLUMNS, READOUT_COLUMNS
 from dsdcompile.passes import compile_network
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.dsd import DSDResult
 from dsdcompile.stages.kinetics import run_kinetics_stage, write_kinetics_files
-from dsdcompile.stages.lab import lab_species, plan_lab, write_lab_files
+from dsdcompile.stages.lab import plan_lab, write_lab_files
 from dsdcompile.verify import verify_modules
 
 KINETICS_FILES = {"kinetics.csv", "kinetics_draws.csv", "fuel.csv", "kinetics_trajectories.png", "kinetics_t90.png",
@@ -178,7 +179,7 @@ def _run(dsd, x, nn, kinetics: KineticsConfig, folder):
     """The kinetics and lab stages as a design run runs them: (kinetics block, files written)."""
     folder.mkdir(parents=True, exist_ok=True)
     progress = Progress(quiet=True)
-    res = run_kinetics_stage(dsd, x, nn, RunConfig(kinetics=kinetics), progress)
+    res = run_kinetics_stage(dsd, x, nn, kinetics, progress)
     lab = plan_lab(dsd, res, LabConfig(), progress)
     files = write_kinetics_files(res, folder) + write_lab_files(lab, folder, progress)
     return res.to_summary(lab_skipped=lab.skipped, lab_volume_uL=LabConfig().volume_uL), files
@@ -221,3 +222,31 @@ def test_merge_signal_carriers_and_lab_species(enumerated):
     assert all(roles[s] == "input" for sig in system.split_crn.inputs for s in sig.species)
     assert sum(r.role == "fuel" for r in rows) == sum(len(m.fuels) for m in modules)
     assert all(r.strands and all(s.length_nt > 0 for s in r.strands) for r in rows)
+
+
+def test_reporters_planned_without_the_tube_follow_the_runs_fuel_floor(enumerated):
+    """When the tube is not simulated (here: modules proven not equivalent skip the implementation), the lab tables
+    still plan reporters, at the run's ``fuel_min_units`` (not the class default)."""
+    from dsdcompile.dsd.reporters import build_reporters
+    from dsdcompile.kinetics.tube import worst_rails_nM
+
+    dsd, x, nn = enumerated
+    reporters = build_reporters(dsd.system)
+    assert reporters.reporters
+    system = replace(dsd.system, reporters=reporters.complexes)
+    refuted = replace(dsd, system=system, reporters=reporters,
+                      verification=replace(dsd.verification, verdict="not-equivalent"))
+    floor = KineticsConfig().fuel_min_units * 3 + 5.0
+    kinetics = replace(FAST, fuel_min_units=floor)
+    progress = Progress(quiet=True)
+    res = run_kinetics_stage(refuted, x, nn, kinetics, progress)
+    assert res.tube is None and "implementation" in res.skipped and res.plan is not None
+    lab = plan_lab(refuted, res, LabConfig(), progress)
+    assert lab.written, lab.skipped
+    worst = worst_rails_nM(system.split_crn, reporters, x, kinetics.unit_nM)
+    planned = {sp.name: sp.concentration_nM for sp in lab.species if sp.role == "reporter"}
+    assert planned and set(planned) == {r.name for r in reporters.reporters}
+    for r in reporters.reporters:
+        expected = max(res.plan.safety * worst[r.name], floor * kinetics.unit_nM)
+        assert planned[r.name] == pytest.approx(expected), r.name
+    assert min(planned.values()) >= floor * kinetics.unit_nM

@@ -201,28 +201,54 @@ def test_mix_refuses_to_write_inside_the_design(design):
 
 def test_the_unit_is_lowered_until_the_tube_can_be_pipetted(design):
     from dsdcompile.config import KineticsConfig, LabConfig
+    from dsdcompile.kinetics.fuel import fuel_plan
+    from dsdcompile.lab.plan import fit_unit
     from dsdcompile.runtime.progress import Progress
-    from dsdcompile.stages.lab import fit_unit
 
     _, _, result = design
     x = result.kinetics.x
     k = KineticsConfig()
-    same, note = fit_unit(result.dsd, x, k, LabConfig(), Progress(quiet=True))
-    assert same.unit_nM == k.unit_nM and note is None
+    same = fit_unit(result.dsd, x, k, LabConfig(), Progress(quiet=True))
+    assert same.kinetics.unit_nM == k.unit_nM and same.note is None
+    # its fuel plan is the one the kinetics stage would make, and the stage takes it rather than plan again
+    assert same.plan_for(k) is same.plan and same.plan.fuel_nM == fuel_plan(result.dsd.system.split_crn,
+                                                                             result.dsd.modules, x, k).fuel_nM
     # weak stocks: the same tube only fits at a lower concentration of one unit
-    lower, note = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=2.0), Progress(quiet=True))
-    assert lower.unit_nM < k.unit_nM and "lowered" in note
+    lower = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=2.0), Progress(quiet=True))
+    assert lower.kinetics.unit_nM < k.unit_nM and "lowered" in lower.note
+    assert lower.plan_for(k) is None and lower.plan_for(lower.kinetics) is lower.plan
     # hopeless stocks: nothing fits, the unit is left alone and the lab stage reports why
-    kept, note = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=1e-4), Progress(quiet=True))
-    assert kept.unit_nM == k.unit_nM and note is None
+    kept = fit_unit(result.dsd, x, k, replace(LabConfig(), max_stock_uM=1e-4), Progress(quiet=True))
+    assert kept.kinetics.unit_nM == k.unit_nM and kept.note is None
 
 
 def test_the_plan_requires_the_purity_at_which_every_label_holds():
     """Where one gel purification (the assumed 1 %) loses a label, the tube as planned is the one purified further."""
-    from dsdcompile.stages.tube import planned_residual
+    from dsdcompile.kinetics.planned_tube import planned_residual
 
     sweep = [(0.002, 1.0, 0.01), (0.005, 1.0, 0.02), (0.01, 0.98, 0.3), (0.2, 0.3, 2.0)]
     assert planned_residual(0.01, sweep) == 0.005
     assert planned_residual(0.005, sweep) == 0.005
     assert planned_residual(0.01, [(0.002, 0.9, 1.0), (0.01, 0.5, 2.0)]) == 0.01  # nothing holds: say so, keep it
     assert planned_residual(0.01, [(0.01, 1.0, 0.1)]) == 0.01
+
+
+def test_mix_reads_a_typed_plan_and_evaluates_each_sample_once(design):
+    """lab_plan.json is read back as a typed LabPlan (its CRN parsed once); one exact evaluation per mix gives both
+    the expected classes and the reporters' need."""
+    from dsdcompile.crn.evaluate import exact_outputs
+    from dsdcompile.ir import CRN
+    from dsdcompile.lab.mix import LabPlan, exact_limit, plan_mix, read_plan
+
+    d, out, result = design
+    plan = read_plan(out)
+    assert isinstance(plan, LabPlan) and isinstance(plan.crn, CRN)
+    assert plan.unit_nM == result.lab.design.unit_nM and plan.groups == result_groups(out)
+    assert set(plan.reporters_of) == {r.name for r in result.dsd.reporters.reporters}
+    raw = np.array([[0.5, -1.0], [-1.2, 2.0], [1.0, 1.0]])
+    names = ["a", "b", "c"]
+    mix = plan_mix(plan, names, raw, d / "samples.csv")
+    assert list(mix.expected) == list(exact_outputs(plan.crn, mix.x).argmax(axis=1))
+    final = exact_limit(plan, mix.x)
+    assert final.shape == (3, plan.crn.n_species)
+    assert len(mix.wells) == 3 * plan.groups and len(mix.premixes) >= 3

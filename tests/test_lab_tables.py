@@ -221,7 +221,7 @@ def test_user_text_is_text_in_every_lab_file(tmp_path):
     hostile = [c for c in cells if c.value in HOSTILE]
     assert {c.value for c in hostile} == set(HOSTILE)  # every name made it, as written
     assert all(c.data_type == "s" for c in hostile)  # ... as text, never a formula
-    from dsdcompile.lab.files import markdown_table
+    from dsdcompile.runtime.files import markdown_table
 
     md = "\n".join(markdown_table(READOUT_COLUMNS[:3], lab_tables(design)["readout"]))
     for name in HOSTILE[2:]:  # the readout table: a row per class, still three cells with a hostile name

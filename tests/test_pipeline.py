@@ -161,3 +161,27 @@ def test_sequences_on_a_folder_designed_without_them_update_the_report_and_front
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["sequences"]["files"]) <= set(summary["files"]) <= {p.name for p in out.iterdir()}
+
+
+def test_the_pipeline_is_a_declared_list_whose_files_the_folder_check_plans(tmp_path):
+    """build_design runs STAGES in order; a stage runs only where its config asks for it, and every file a run
+    writes is one its stages name (what the folder check lets a later run replace)."""
+    import fnmatch
+
+    from dsdcompile.report.outputs import STAGES as TABLE_STAGES
+    from dsdcompile.stages.folder import planned_files
+    from dsdcompile.stages.pipeline import STAGES, Context, build_design
+
+    names = [s.name for s in STAGES]
+    assert names == ["crn", "agreement", "dsd", "unit", "kinetics", "tube", "lab", "sequences"]
+    assert set(TABLE_STAGES) <= set(names)
+    crn = tmp_path / "c.crn"
+    crn.write_text("A -> B\n")
+    config = RunConfig(scheme="none", quiet=True)
+    ctx = Context(crn, None, None, None)
+    assert [s.name for s in STAGES if s.runs(config, ctx)] == ["crn"]  # no --inputs, no scheme: the CRN alone
+    result = build_design(crn, tmp_path / "out", config=config)
+    written = set(result["files"])
+    planned = planned_files(config, inputs=False)
+    assert written and all(any(fnmatch.fnmatchcase(f, p) for p in planned) for f in written)
+    assert not any(fnmatch.fnmatchcase(f, p) for f in written for s in STAGES if s.name != "crn" for p in s.files)

@@ -8,7 +8,7 @@ import pytest
 from scipy.integrate import solve_ivp
 from support.kinetics_reference import soloveichik_module
 
-from dsdcompile.config import EnumerationConfig, RateFuelConfig, RunConfig, SimulationConfig
+from dsdcompile.config import EnumerationConfig, KineticsConfig, RateFuelConfig, SimulationConfig
 from dsdcompile.dsd.enumerate import enumerate_modules
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.translate import translate
@@ -165,7 +165,7 @@ def _stage(design, rate: RateFuelConfig, n: int, folder):
     assert checked.verdict == "not-equivalent"
     dsd = DSDResult(system, modules, dataclasses.replace(checked, verdict="inconclusive"), "formal",
                     rate_dependent=True)
-    stage = run_kinetics_stage(dsd, x[:n], nn[:n], RunConfig(rate_fuel=rate), Progress(quiet=True))
+    stage = run_kinetics_stage(dsd, x[:n], nn[:n], KineticsConfig(), Progress(quiet=True), rate_fuel=rate)
     return stage, write_kinetics_files(stage, folder)
 
 

@@ -3,6 +3,7 @@ left behind (even after SIGKILL), workers that die with their parent, Ctrl-C as 
 addresses that fail fast, and a sample of the bad-input corpus (scripts/fuzz_inputs.py) run as the user would."""
 
 import fcntl
+import fnmatch
 import importlib.util
 import json
 import os
@@ -17,6 +18,7 @@ import torch
 from click.testing import CliRunner
 
 from dsdcompile.cli import main
+from dsdcompile.runtime import files as folder_files
 from dsdcompile.stages import folder
 from dsdcompile.stages.folder import MARKER, clean_stale
 
@@ -84,12 +86,12 @@ def test_current_directory_inside_the_destination_is_refused(model, tmp_path, mo
 def test_mount_points_and_unwritable_places_are_refused(model, tmp_path, monkeypatch):
     (tmp_path / "mnt").mkdir()
     real_ismount = os.path.ismount
-    monkeypatch.setattr(folder.os.path, "ismount", lambda p: str(p).endswith("mnt") or real_ismount(p))
+    monkeypatch.setattr(folder_files.os.path, "ismount", lambda p: str(p).endswith("mnt") or real_ismount(p))
     res = _run(model, "--out", tmp_path / "mnt", "-q")
     assert res.exit_code == 2 and "is a mount point" in _one_error(res)
     (tmp_path / "ro").mkdir()
     real_access = os.access
-    monkeypatch.setattr(folder.os, "access", lambda p, mode: not str(p).endswith("ro") and real_access(p, mode))
+    monkeypatch.setattr(folder_files.os, "access", lambda p, mode: not str(p).endswith("ro") and real_access(p, mode))
     res = _run(model, "--out", tmp_path / "ro" / "out", "-q")
     assert res.exit_code == 2 and "no permission to write in" in _one_error(res)
     assert not any((tmp_path / "ro").iterdir())
@@ -99,7 +101,7 @@ def test_a_staging_folder_that_cannot_be_made_is_an_input_error(model, tmp_path,
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(folder.tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(folder_files.tempfile, "mkdtemp", refuse)
     res = _run(model, "--out", tmp_path / "out", "-q")
     assert res.exit_code == 2 and "cannot write beside it" in _one_error(res)
 
@@ -161,7 +163,7 @@ def test_stage_files_cover_every_file_a_committed_design_holds():
     every = [pat for pats in folder.STAGE_FILES.values() for pat in pats]
     for design in designs:
         listed = json.loads((design / "summary.json").read_text())["files"]
-        missing = [f for f in listed if not any(folder.fnmatch.fnmatchcase(f, p) for p in every)]
+        missing = [f for f in listed if not any(fnmatch.fnmatchcase(f, p) for p in every)]
         assert not missing, f"{design}: {missing} are not in folder.STAGE_FILES"
 
 

@@ -396,3 +396,46 @@ def test_cli_report(tmp_path):
     assert (folder / "index.html").is_file() and "report written" in res.output
     res = CliRunner().invoke(main, ["report", str(tmp_path / "nope")])
     assert res.exit_code == 2 and "no such design folder" in res.output
+
+
+def test_index_html_is_the_same_whatever_the_digits_of_the_timings(tmp_path):
+    """Two identical runs differ only in summary.json's ``run`` timings (and the verification reports' seconds):
+    the page must not show a size that depends on how many digits those timings have."""
+    folders = []
+    for k, seconds in enumerate((1.5, 1.234567890123)):
+        folder = tmp_path / f"run{k}"
+        shutil.copytree(IRIS, folder)
+        summary = json.loads((folder / "summary.json").read_text())
+        summary["run"] = {"started": "2026-01-01T00:00:00+00:00",
+                          "seconds": {stage: seconds * (i + 1) for i, stage in enumerate(("load", "verify"))}}
+        (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        write_index(folder)
+        folders.append(folder)
+    assert (folders[0] / "summary.json").stat().st_size != (folders[1] / "summary.json").stat().st_size
+    assert (folders[0] / "index.html").read_bytes() == (folders[1] / "index.html").read_bytes()
+
+
+def test_one_table_describes_every_file_for_the_folder_check_the_front_page_and_the_report():
+    from dsdcompile.report.outputs import OUTPUTS, description, plain
+    from dsdcompile.stages.folder import STAGE_FILES
+
+    assert all(f.description for f in OUTPUTS)
+    assert {f.name for f in OUTPUTS} == {name for names in STAGE_FILES.values() for name in names}
+    for name in sorted(p.name for p in IRIS.iterdir()):
+        assert description(name), name  # verified.crn, dyes.csv, wells.csv ... were undescribed in one table or both
+    # the committed folder's pages as the current writers write them
+    from dsdcompile.lab.frontpage import front_page
+
+    summary = json.loads((IRIS / "summary.json").read_text())
+    assert f"| [verified.crn](verified.crn) | {description('verified.crn')} |" in front_page(summary)
+    assert f"<td>{plain(description('verified.crn'))}</td>" in _fresh_index(IRIS)
+
+
+def _fresh_index(folder: Path) -> str:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "design"
+        shutil.copytree(folder, copy)
+        write_index(copy)
+        return (copy / "index.html").read_text()

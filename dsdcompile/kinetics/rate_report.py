@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -10,15 +9,13 @@ import numpy as np
 from dsdcompile.kinetics.rate_fuel import BUFFER, GATE
 from dsdcompile.kinetics.rate_kinetics import READOUT_MULTIPLES, RateKinetics
 from dsdcompile.kinetics.units import NM_PER_M, SECONDS_PER_HOUR
+from dsdcompile.runtime.files import number, write_csv
 
 RATE_NOTE = ("rate-dependent construction: each module's gate/buffer ratio sets its rate constant k·u^(1-n)/τ "
              "(u = unit_nM, τ = time_unit_s); outputs are read at readout_h from the implementation with finite "
              "fuel and compared with the smoothed-ReLU forward pass; fuel is used for as long as the tube runs, "
              "so the outputs drift after the readout (max_rel_error_2x, _5x)")
 
-
-def _fmt(v: float | None) -> str:
-    return "" if v is None or not np.isfinite(v) else f"{v:.6g}"
 
 
 def _tag(m: float) -> str:
@@ -63,12 +60,6 @@ def rate_summary(res: RateKinetics) -> dict:
     return out
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-
 
 def write_rate_outputs(res: RateKinetics, class_names: tuple[str, ...], out_dir: str | Path) -> list[str]:
     """kinetics.csv (per example: network, formal, fuel-excess and finite-fuel outputs with drift), fuel.csv, plot."""
@@ -87,11 +78,11 @@ def write_rate_outputs(res: RateKinetics, class_names: tuple[str, ...], out_dir:
         columns.append((y, res.rel_errors(y)))
     rows = []
     for e in range(res.nn.shape[0]):
-        row = [e, names[nn_cls[e]]] + [_fmt(v) for v in res.nn[e]]
+        row = [e, names[nn_cls[e]]] + [number(v) for v in res.nn[e]]
         for y, err in columns:
-            row += [_fmt(v) for v in y[e]] + [names[int(y[e].argmax())], _fmt(err[e])]
+            row += [number(v) for v in y[e]] + [names[int(y[e].argmax())], number(err[e])]
         rows.append(row)
-    _write_csv(out / "kinetics.csv", header, rows)
+    write_csv(out / "kinetics.csv", header, rows)
 
     plan = res.plan
     fuel_rows = []
@@ -108,10 +99,10 @@ def write_rate_outputs(res: RateKinetics, class_names: tuple[str, ...], out_dir:
         else:
             sets = "none (in excess)"
         consumed = plan.consumed_nM.get(f, 0.0)
-        fuel_rows.append([f, j, str(reaction), role.role, _fmt(role.exponent), sets, _fmt(plan.fuel_nM[f]),
-                          _fmt(consumed), _fmt(plan.fuel_nM[f] / consumed) if consumed > 0 else "",
-                          _fmt(res.fuel_left.get(f))])
-    _write_csv(out / "fuel.csv", ["fuel", "module", "reaction", "role", "rate_exponent", "sets", "supplied_nM",
+        fuel_rows.append([f, j, str(reaction), role.role, number(role.exponent), sets, number(plan.fuel_nM[f]),
+                          number(consumed), number(plan.fuel_nM[f] / consumed) if consumed > 0 else "",
+                          number(res.fuel_left.get(f))])
+    write_csv(out / "fuel.csv", ["fuel", "module", "reaction", "role", "rate_exponent", "sets", "supplied_nM",
                                   "consumed_at_readout_nM", "margin", "left_at_readout"], fuel_rows)
     written = [out / "kinetics.csv", out / "fuel.csv"]
     if plot_rate_trajectories(res, names, out / "kinetics_trajectories.png"):

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
-
-import numpy as np
 
 from dsdcompile.kinetics.fuel import FuelPlan
 from dsdcompile.kinetics.leak import LeakSweep
 from dsdcompile.kinetics.plots import plot_leak_sweep, plot_rate_draws, plot_t90, plot_trajectories
 from dsdcompile.kinetics.result import KineticsResult
-
-
-def _fmt(v: float) -> str:
-    return "" if v is None or not np.isfinite(v) else f"{v:.6g}"
-
-
-def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
+from dsdcompile.runtime.files import number, write_csv
 
 
 def _example_columns(res: KineticsResult | None, e: int, k: int) -> list[str]:
     if res is None or e >= res.n_examples:
         return [""] * (k + 3)
-    t90 = "" if res.t90 is None else _fmt(res.t90[e] / 3600.0)
-    return ([_fmt(v) for v in res.outputs[0, e]] + [res.class_names[res.labels[0, e]], t90,
-                                                   _fmt(res.rel_errors[0, e])])
+    t90 = "" if res.t90 is None else number(res.t90[e] / 3600.0)
+    return ([number(v) for v in res.outputs[0, e]] + [res.class_names[res.labels[0, e]], t90,
+                                                   number(res.rel_errors[0, e])])
 
 
 def write_kinetics_outputs(formal: KineticsResult, impl: KineticsResult | None, out_dir: str | Path, *,
@@ -53,28 +40,28 @@ def write_kinetics_outputs(formal: KineticsResult, impl: KineticsResult | None, 
     deviation = formal.draw_deviation
     rows = []
     for e in range(formal.n_examples):
-        rows.append([e, names[formal.nn_labels[e]]] + [_fmt(v) for v in formal.nn[e]]
+        rows.append([e, names[formal.nn_labels[e]]] + [number(v) for v in formal.nn[e]]
                     + _example_columns(formal, e, k) + _example_columns(impl, e, k)
-                    + [_fmt(deviation[e])])
-    _write_csv(out / "kinetics.csv", header, rows)
+                    + [number(deviation[e])])
+    write_csv(out / "kinetics.csv", header, rows)
     written.append(out / "kinetics.csv")
 
-    draws = [[d, e, names[j], _fmt(formal.outputs[d, e, j]), _fmt(formal.t_final[d, e] / 3600.0),
+    draws = [[d, e, names[j], number(formal.outputs[d, e, j]), number(formal.t_final[d, e] / 3600.0),
               int(formal.converged[d, e])]
              for d in range(formal.draws) for e in range(formal.n_examples) for j in range(k)]
-    _write_csv(out / "kinetics_draws.csv", ["draw", "example", "class", "output", "t_final_h", "converged"], draws)
+    write_csv(out / "kinetics_draws.csv", ["draw", "example", "class", "output", "t_final_h", "converged"], draws)
     written.append(out / "kinetics_draws.csv")
 
     if fuel_plan is not None:
-        fuel_rows = [[f, _fmt(c), _fmt(fuel_plan.needed_nM[f]),
-                      _fmt(c / fuel_plan.needed_nM[f]) if fuel_plan.needed_nM[f] > 0 else ""]
+        fuel_rows = [[f, number(c), number(fuel_plan.needed_nM[f]),
+                      number(c / fuel_plan.needed_nM[f]) if fuel_plan.needed_nM[f] > 0 else ""]
                      for f, c in sorted(fuel_plan.fuel_nM.items())]
-        _write_csv(out / "fuel.csv", ["fuel", "supplied_nM", "worst_case_need_nM", "margin"], fuel_rows)
+        write_csv(out / "fuel.csv", ["fuel", "supplied_nM", "worst_case_need_nM", "margin"], fuel_rows)
         written.append(out / "fuel.csv")
     if leak is not None:
-        rows = [[_fmt(r["leak_per_M_s"]), r["correct"], r["examples"], _fmt(r["fraction_correct"]),
-                 _fmt(r["max_rel_error"])] for r in leak.rows()]
-        _write_csv(out / "leak.csv", ["leak_per_M_s", "correct", "examples", "fraction_correct", "max_rel_error"],
+        rows = [[number(r["leak_per_M_s"]), r["correct"], r["examples"], number(r["fraction_correct"]),
+                 number(r["max_rel_error"])] for r in leak.rows()]
+        write_csv(out / "leak.csv", ["leak_per_M_s", "correct", "examples", "fraction_correct", "max_rel_error"],
                    rows)
         plot_leak_sweep(leak, out / "kinetics_leak.png")
         written += [out / "leak.csv", out / "kinetics_leak.png"]

@@ -54,6 +54,17 @@ class TubeCRN(ImplementationCRN):
         return np.asarray(c)[..., self.fluor_index]
 
 
+
+def initial_signals_nM(crn: CRN, unit_nM: float, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The signals ``crn`` starts with (biases, helper catalysts) in nM: value × ``unit_nM``, or ``overrides[name]``
+    (rate-setting helper catalysts); none at zero. What the tube plan and the lab tables both pipette."""
+    initial: dict[str, float] = {}
+    for name, v in crn.initial:
+        initial[name] = initial.get(name, 0.0) + v
+    return {name: float(overrides[name]) if overrides and name in overrides else v * unit_nM
+            for name, v in initial.items() if v > 0}
+
+
 def worst_rails_nM(split_crn: CRN, reporters: ReporterSet, x: np.ndarray, unit_nM: float) -> dict[str, float]:
     """Per reporter, the largest amount (nM) of its rail that an example makes (the exact CRN limit)."""
     final = ExactEvaluator(split_crn).final_state(split_crn.initial_state(np.atleast_2d(x)) * unit_nM)
@@ -134,4 +145,4 @@ def calibration_crn(reporters: ReporterSet, fuel_nM: Mapping[str, float], unit_n
                    fluor=tuple(r.fluorophore for r in reporters.reporters))
 
 
-__all__ = ["TubeCRN", "build_tube_crn", "calibration_crn", "reporter_nM", "worst_rails_nM"]
+__all__ = ["initial_signals_nM", "TubeCRN", "build_tube_crn", "calibration_crn", "reporter_nM", "worst_rails_nM"]

@@ -129,7 +129,7 @@ def assign_dyes(rails: Sequence[tuple[str, str, int, str]], dyes: Sequence[Dye])
 
 
 def write_dye_table(path: str | Path, dyes: Sequence[Dye]) -> None:
-    from dsdcompile.lab.files import write_csv
+    from dsdcompile.runtime.files import write_csv
 
     write_csv(Path(path), DYE_COLUMNS, [d.row() for d in dyes])
 

@@ -8,54 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from dsdcompile.lab.files import md_escape
+from dsdcompile.report.outputs import description
+from dsdcompile.runtime.files import md_escape
 
-FILES = {
-    "README.md": "this page",
-    "index.html": "**the browsable report**: network, CRNs, every complex drawn, verification, kinetics, protocol",
-    "protocol.md": "**the protocol**: ordered steps from ordering strands to reading the plate",
-    "plate.xlsx": "the protocol's steps and every table below as one workbook",
-    "order_plates.xlsx": "order sheet, 96-well plates (vendor format; reporter strands with dye/quencher codes)",
-    "order_tubes.csv": "order sheet, one tube per strand with scale and purification",
-    "reporters.csv": "readout reporters: rail, dye, well group, concentration, strands as ordered (modifications)",
-    "dyes.csv": "the fluorescence channel table used (edit and pass back with --dyes)",
-    "concentrations.csv": "every species and strand: final concentration, stock, transfer volume, vessel",
-    "concentrations.md": "the same as a readable table",
-    "annealing.csv": "anneal pools: strands, ratios, sources and volumes",
-    "pipetting.csv": "every dilution, anneal and mix with each transfer (all at or above the minimum volume)",
-    "inputs.csv": "per test example: input strands, dilution used and volume into its premix",
-    "wells.csv": "plate map: sample and calibration wells with the readings the simulation expects",
-    "readout.csv": "which rails and dyes make each class's value",
-    "lab_plan.json": "what `dsdcompile mix` needs to plan new samples",
-    "fluorescence.csv": "simulated readout of the tube as planned (ideal, with free strands, with leak)",
-    "fluorescence.png": "simulated fluorescence over time and read values against the network",
-    "verification.md": "verification report (modules, whole system, reporters)",
-    "verification.html": "the verification report as a web page",
-    "verification.json": "the verification report as data",
-    "sequence_report.md": "sequence design report (folding, crosstalk, complexes)",
-    "sequence_report.json": "the sequence report as data",
-    "sequence_report.png": "sequence design figures",
-    "sequences.csv": "nucleotide sequence of every domain",
-    "strands.csv": "every strand: domains, length, role, module (and sequence)",
-    "complexes.csv": "every complex: strands, structure, role, planned concentration",
-    "domains.csv": "every domain: length and kind",
-    "dsd.pil": "the DNA system in PIL (peppercorn reads it), at the planned concentrations",
-    "fuel.csv": "fuel plan: supplied and worst-case concentration per fuel",
-    "kinetics.csv": "per example: network, formal CRN and implementation outputs, t90",
-    "kinetics_draws.csv": "formal CRN outputs per rate draw",
-    "kinetics_trajectories.png": "formal and implementation outputs over time",
-    "kinetics_t90.png": "time to settle per example",
-    "kinetics_rate_draws.png": "formal outputs under random rate constants",
-    "leak.csv": "leak sweep",
-    "examples.csv": "per example: network and CRN outputs (exact and ODE)",
-    "trajectory.png": "CRN outputs over time for one example (arbitrary time units)",
-    "formal.crn": "the compiled CRN", "formal.json": "the compiled CRN (JSON)",
-    "reduced.crn": "the reduced CRN", "reduced.json": "the reduced CRN (JSON)",
-    "network.json": "layer sizes, names, preprocessing and ternary weights",
-    "formal.sbml": "the compiled CRN as SBML (network units)", "reduced.sbml": "the reduced CRN as SBML",
-    "implementation.sbml": "the DNA implementation as SBML (nM, seconds, fuels at their planned concentrations)",
-    "summary.json": "every figure of this page and the full configuration",
-}
 FIGURES = ("fluorescence.png", "kinetics_trajectories.png", "sequence_report.png")
 
 
@@ -67,14 +22,47 @@ def _fmt(v, spec: str = ".3g") -> str:
     return str(v)
 
 
+REFERENCES = (
+    "- M. Vasic, C. Chalk, S. Khurshid, D. Soloveichik. Deep Molecular Programming. ICML 2020.",
+    "- D. Soloveichik, G. Seelig, E. Winfree. DNA as a universal substrate for chemical kinetics. "
+    "PNAS 2010.",
+    "- D. Y. Zhang, E. Winfree. Control of DNA strand displacement kinetics using toehold exchange. "
+    "JACS 2009 (reporters; rate of strand displacement without a toehold, the planned leak).",
+    "- L. Qian, E. Winfree. Scaling up digital circuit computation with DNA strand displacement cascades. "
+    "Science 2011 (reporters, gate purification).",
+    "- Y.-J. Chen et al. Programmable chemical controllers made from DNA. Nature Nanotechnology 2013 (leak).",
+    "- C. Thachuk, E. Winfree, D. Soloveichik. Leakless DNA strand displacement systems. DNA 21, 2015 (leak "
+    "pathways).",
+)
+
+
 def front_page(summary: Mapping) -> str:
     """README.md's text from a design's summary.json content."""
     files = list(summary.get("files", []))
+    kin = summary.get("kinetics", {}) or {}
+    lab = summary.get("lab", {}) or {}
+    lines = _intro(summary, files, kin, lab)
+    if "protocol.md" in files:
+        lines += _order_to_reading(files, lab)
+    lines += ["## Figures", "", "| quantity | value |", "|---|---|"]
+    lines += [f"| {a} | {md_escape(b)} |" for a, b, figures in _figure_rows(summary, kin, lab)
+              if any(f is not None for f in figures)]
+    lines += [""]
+    for fig in FIGURES:
+        if fig in files:
+            lines += [f"![{fig}]({fig})", ""]
+    lines += ["## Files", "", "| file | what it is |", "|---|---|"]
+    for f in sorted(set(files) | {"README.md"}):
+        lines.append(f"| [{md_escape(f)}]({f}) | {'this page' if f == 'README.md' else description(f)} |")
+    lines += ["", "## References", ""] + list(REFERENCES)
+    return "\n".join(lines) + "\n"
+
+
+def _intro(summary: Mapping, files: list[str], kin: Mapping, lab: Mapping) -> list[str]:
+    """The title, what the design is, and why there is no protocol when there is none."""
     net = summary.get("network", {})
     dsd = summary.get("dsd", {})
     ver = summary.get("verification", {})
-    kin = summary.get("kinetics", {}) or {}
-    lab = summary.get("lab", {}) or {}
     name = Path(str(summary.get("model", {}).get("path", "design"))).parent.name or "design"
     lines = [f"# DNA design: {md_escape(name)} ({md_escape(dsd.get('scheme', ''))})", ""]
     layers = net.get("layers")
@@ -90,30 +78,39 @@ def front_page(summary: Mapping) -> str:
         lines += [f"**No wet-lab protocol:** {md_escape(why or 'the kinetics stage did not run')}"
                   + (" (compile again with `--inputs`, e.g. the model's test set: fuel is planned for the "
                      "examples the design must compute)" if why == "no --inputs examples" else ""), ""]
-    if "protocol.md" in files:
-        read = lab.get("read_time_h")
-        order = [f"[{f}]({f})" for f in ("order_plates.xlsx", "order_tubes.csv") if f in files]
-        first = ("1. Order the strands: " + " or ".join(order) if order else
-                 "1. Design sequences (`dsdcompile sequences THIS_FOLDER` writes the order sheets), then order")
-        codes = " (reporter dye/quencher codes in [reporters.csv](reporters.csv))." if "reporters.csv" in files else "."
-        lines += ["## From order to reading", "", first + codes,
-                  f"2. Make stocks and dilutions, anneal the {lab.get('anneals')} pools and purify them "
-                  f"({lab.get('purification')}).",
-                  "3. Make the fuel master mix, the reporter mixes and one input premix per sample "
-                  "(new samples: `dsdcompile mix THIS_FOLDER --inputs samples.csv --out DIR`).",
-                  f"4. Fill the plate ({lab.get('wells_per_sample')} well(s) per sample plus calibration wells; "
-                  "[wells.csv](wells.csv)).",
-                  f"5. Incubate at {_fmt(lab.get('reaction_temperature_C'))} C and read "
-                  f"{', '.join(lab.get('dyes', []))} until {_fmt(read)} h.",
-                  "6. Calibrate each dye, compute each class's value (plus rail − minus rail) and take the largest.",
-                  "",
-                  "Every step with its numbers: **[protocol.md](protocol.md)**. Checks: "
-                  "[verification.md](verification.md)" + (", [sequence_report.md](sequence_report.md)"
-                                                          if "sequence_report.md" in files else "") + ".", ""]
-    # (quantity, value as shown, the figures it is made of): a row none of whose figures was computed (no kinetics,
-    # no lab plan) is left out rather than shown as n/a
+    return lines
+
+
+def _order_to_reading(files: list[str], lab: Mapping) -> list[str]:
+    """The protocol in six lines, pointing to protocol.md."""
+    read = lab.get("read_time_h")
+    order = [f"[{f}]({f})" for f in ("order_plates.xlsx", "order_tubes.csv") if f in files]
+    first = ("1. Order the strands: " + " or ".join(order) if order else
+             "1. Design sequences (`dsdcompile sequences THIS_FOLDER` writes the order sheets), then order")
+    codes = " (reporter dye/quencher codes in [reporters.csv](reporters.csv))." if "reporters.csv" in files else "."
+    return ["## From order to reading", "", first + codes,
+            f"2. Make stocks and dilutions, anneal the {lab.get('anneals')} pools and purify them "
+            f"({lab.get('purification')}).",
+            "3. Make the fuel master mix, the reporter mixes and one input premix per sample "
+            "(new samples: `dsdcompile mix THIS_FOLDER --inputs samples.csv --out DIR`).",
+            f"4. Fill the plate ({lab.get('wells_per_sample')} well(s) per sample plus calibration wells; "
+            "[wells.csv](wells.csv)).",
+            f"5. Incubate at {_fmt(lab.get('reaction_temperature_C'))} C and read "
+            f"{', '.join(lab.get('dyes', []))} until {_fmt(read)} h.",
+            "6. Calibrate each dye, compute each class's value (plus rail − minus rail) and take the largest.",
+            "",
+            "Every step with its numbers: **[protocol.md](protocol.md)**. Checks: "
+            "[verification.md](verification.md)" + (", [sequence_report.md](sequence_report.md)"
+                                                    if "sequence_report.md" in files else "") + ".", ""]
+
+
+def _figure_rows(summary: Mapping, kin: Mapping, lab: Mapping) -> list[tuple[str, str, tuple]]:
+    """(quantity, value as shown, the figures it is made of): a row none of whose figures was computed (no kinetics,
+    no lab plan) is left out rather than shown as n/a."""
+    dsd = summary.get("dsd", {})
+    ver = summary.get("verification", {})
     reporters, dyes = lab.get("reporters", kin.get("reporters")), lab.get("dyes") or []
-    rows = [("one unit of network value", f"{_fmt(kin.get('unit_nM'))} nM", (kin.get("unit_nM"),)),
+    return [("one unit of network value", f"{_fmt(kin.get('unit_nM'))} nM", (kin.get("unit_nM"),)),
             ("strands / nucleotides", f"{_fmt(dsd.get('strands'))} / {_fmt(dsd.get('nucleotides'))}",
              (dsd.get("strands"), dsd.get("nucleotides"))),
             ("reporters (dyes)", f"{_fmt(reporters)} ({', '.join(dyes)})", (reporters, *dyes)),
@@ -136,34 +133,10 @@ def front_page(summary: Mapping) -> str:
              (kin.get("impurity_tolerance"), kin.get("residual_free_fraction"))),
             ("verification", f"{ver.get('verdict', 'n/a')}; reporters {ver.get('reporter_verdict', 'n/a')}",
              (ver.get("verdict"), ver.get("reporter_verdict")))]
-    lines += ["## Figures", "", "| quantity | value |", "|---|---|"]
-    lines += [f"| {a} | {md_escape(b)} |" for a, b, figures in rows if any(f is not None for f in figures)]
-    lines += [""]
-    for fig in FIGURES:
-        if fig in files:
-            lines += [f"![{fig}]({fig})", ""]
-    lines += ["## Files", "", "| file | what it is |", "|---|---|"]
-    for f in sorted(set(files) | {"README.md"}):
-        desc = FILES.get(f)
-        if desc is None and f.startswith("order_plate_"):
-            desc = "order sheet for one plate (CSV)"
-        lines.append(f"| [{md_escape(f)}]({f}) | {desc or ''} |")
-    lines += ["", "## References", "",
-              "- M. Vasic, C. Chalk, S. Khurshid, D. Soloveichik. Deep Molecular Programming. ICML 2020.",
-              "- D. Soloveichik, G. Seelig, E. Winfree. DNA as a universal substrate for chemical kinetics. "
-              "PNAS 2010.",
-              "- D. Y. Zhang, E. Winfree. Control of DNA strand displacement kinetics using toehold exchange. "
-              "JACS 2009 (reporters; rate of strand displacement without a toehold, the planned leak).",
-              "- L. Qian, E. Winfree. Scaling up digital circuit computation with DNA strand displacement cascades. "
-              "Science 2011 (reporters, gate purification).",
-              "- Y.-J. Chen et al. Programmable chemical controllers made from DNA. Nature Nanotechnology 2013 (leak).",
-              "- C. Thachuk, E. Winfree, D. Soloveichik. Leakless DNA strand displacement systems. DNA 21, 2015 (leak "
-              "pathways)."]
-    return "\n".join(lines) + "\n"
 
 
 def write_front_page(folder: Path, summary: Mapping) -> None:
     (Path(folder) / "README.md").write_text(front_page(summary), encoding="utf-8")
 
 
-__all__ = ["FILES", "front_page", "write_front_page"]
+__all__ = ["FIGURES", "front_page", "write_front_page"]

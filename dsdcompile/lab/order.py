@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsdcompile.errors import InputError
-from dsdcompile.lab.files import write_csv, write_xlsx
+from dsdcompile.runtime.files import write_csv, write_xlsx
 from dsdcompile.sequences.constraints import SequenceConstraints
 
 PLATE_COLUMNS = ("Well Position", "Name", "Sequence")

@@ -24,7 +24,7 @@ are left out and listed. Anything that cannot fit raises
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from dsdcompile.config import LabConfig
@@ -262,6 +262,33 @@ def well_shares(config: LabConfig) -> tuple[float, float, float]:
     return v - v_in - v_rep, v_rep, v_in
 
 
+def fit_mix(ladders: Ladders, wanted: Mapping[str, float], volume: float,
+            missing: Callable[[str, float], str | None], fail: str) -> tuple[float, list[Component], list[str]]:
+    """Grow a mix from ``volume`` until its strands (strand -> concentration in the mix, nM) fill at most
+    :data:`FILL` of it, drawing on ``ladders`` (committed once it fits): (volume, components, notes).
+
+    A strand no level can give is passed to ``missing``, which raises or returns a note (None: no note);
+    a mix that does not fit after 20 growths raises DesignInfeasible(``fail``).
+    """
+    vol = volume
+    for _ in range(20):
+        trial = Ladders(ladders.stock_nM, ladders.target, ladders.min)
+        comps, notes = [], []
+        for strand, c in wanted.items():
+            comp = trial.pick(strand, c, vol)
+            if comp is None:
+                note = missing(strand, c)
+                if note is not None:
+                    notes.append(note)
+                continue
+            comps.append(comp)
+        if sum(c.volume_uL for c in comps) <= FILL * vol:
+            _commit(ladders, trial)
+            return vol, comps, notes
+        vol = ceil_volume(vol * 1.5)
+    raise DesignInfeasible(fail)
+
+
 def plan_premixes(inputs: Sequence[Mapping[str, float]], n_groups: int, config: LabConfig, ladders: Ladders,
                   names: Sequence[str]) -> tuple[list[Vessel], list[str]]:
     """One input premix per sample (enough for its ``n_groups`` wells), drawing on ``ladders``; and what was left out.
@@ -274,24 +301,14 @@ def plan_premixes(inputs: Sequence[Mapping[str, float]], n_groups: int, config: 
     pre_volume = ceil_volume(n_groups * v_in * (1 + config.dead_volume_fraction))
     premixes, omitted = [], []
     for e, sample in enumerate(inputs):
-        vol = pre_volume
-        for _ in range(20):
-            trial = Ladders(ladders.stock_nM, ladders.target, ladders.min)
-            comps, skipped = [], []
-            for strand, c in sample.items():
-                comp = trial.pick(strand, c * f_in, vol)
-                if comp is None:
-                    if c > 0:
-                        skipped.append(f"{names[e]}: {strand} at {c:.3g} nM (below one {config.min_volume_uL:g} uL "
-                                       "transfer of the most dilute level; left out)")
-                    continue
-                comps.append(comp)
-            if sum(c.volume_uL for c in comps) <= FILL * vol:
-                break
-            vol = ceil_volume(vol * 1.5)
-        else:
-            raise DesignInfeasible(f"{names[e]}: its inputs do not fit a premix")
-        _commit(ladders, trial)
+        def left_out(strand: str, _conc: float, e=e, sample=sample) -> str | None:
+            if sample[strand] > 0:
+                return (f"{names[e]}: {strand} at {sample[strand]:.3g} nM (below one {config.min_volume_uL:g} uL "
+                        "transfer of the most dilute level; left out)")
+            return None
+
+        vol, comps, skipped = fit_mix(ladders, {strand: c * f_in for strand, c in sample.items()}, pre_volume,
+                                      left_out, f"{names[e]}: its inputs do not fit a premix")
         omitted += skipped
         premixes.append(Vessel(f"premix {names[e]}", "premix", vol, tuple(comps),
                                note=f"{f_in:.4g}x final, {v_in:g} uL per well", sample=e))
@@ -331,21 +348,12 @@ def calibration_wells(calibration: Sequence[Mapping[str, float]], fractions: Seq
             continue
         factor = max(1.0, min(10.0, v * min(nonzero, default=1.0) / ladders.target))
         need = sum(v * f / factor for f in nonzero)
-        vol = ceil_volume(need * (1 + config.dead_volume_fraction))
-        for _ in range(20):  # grow the mix until its strands fit (each at least a pipetting target)
-            trial = Ladders(ladders.stock_nM, ladders.target, ladders.min)
-            comps = []
-            for strand, top in tops.items():
-                comp = trial.pick(strand, top * factor, vol)
-                if comp is None:
-                    raise DesignInfeasible(f"calibration standard {strand} is too dilute to pipette")
-                comps.append(comp)
-            if sum(c.volume_uL for c in comps) <= FILL * vol:
-                break
-            vol = ceil_volume(vol * 1.5)
-        else:
-            raise DesignInfeasible(f"the calibration standards of reporter group {g + 1} do not fit their mix")
-        _commit(ladders, trial)
+        def too_dilute(strand: str, _conc: float) -> str | None:
+            raise DesignInfeasible(f"calibration standard {strand} is too dilute to pipette")
+
+        vol, comps, _ = fit_mix(ladders, {strand: top * factor for strand, top in tops.items()},
+                                ceil_volume(need * (1 + config.dead_volume_fraction)), too_dilute,
+                                f"the calibration standards of reporter group {g + 1} do not fit their mix")
         name = f"standard mix {g + 1}"
         standards.append(Vessel(name, "standard", vol, tuple(comps), note=f"fluorophore strands at {factor:.4g}x the "
                                 "top standard", group=g))

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dsdcompile.lab.files import markdown_table, md_escape
-from dsdcompile.lab.tables import LabDesign, lab_tables
+from dsdcompile.lab.tables import LabDesign, lab_tables, readout_rows
+from dsdcompile.runtime.files import markdown_table, md_escape
 
 PROTOCOL_COLUMNS = ("step", "title", "what to do", "table")
 _EPSILON_260 = {"A": 15400.0, "C": 7400.0, "G": 11500.0, "T": 8700.0}  # /M/cm per nucleotide, single-stranded
@@ -53,10 +53,14 @@ def _pool_epsilon(design: LabDesign, pool, sequences: Mapping[str, str] | None) 
 
 def protocol_steps(design: LabDesign, *, tube_summary: Mapping | None = None,
                    sequences: Mapping[str, str] | None = None) -> list[Step]:
-    """The protocol's steps in order."""
-    cfg, plan = design.config, design.plan
+    """The protocol's steps in order: prepare the strands and pools, mix and fill the plate, read and interpret."""
     t = tube_summary or {}
-    n = design.examples.x.shape[0]
+    return _preparation_steps(design, t, sequences) + _mixing_steps(design) + _reading_steps(design, t)
+
+
+def _preparation_steps(design: LabDesign, t: Mapping, sequences: Mapping[str, str] | None) -> list[Step]:
+    """Order, stocks, dilutions, anneal, purify (to the purity the tube's sweep requires), reporter pools."""
+    cfg, plan = design.config, design.plan
     strands = sum(len(sp.strands) for sp in design.species if sp.role not in ("input", "output")) + sum(
         1 for sp in design.species if sp.role == "input")
     reporters = [p for p in plan.pools if p.reporter_group is not None]
@@ -99,6 +103,14 @@ def protocol_steps(design: LabDesign, *, tube_summary: Mapping | None = None,
                           f"{cfg.anneal_excess:g}x over the fluorophore strands (no fluorophore strand is left "
                           "unquenched), same program; purify with the gate pools (next step). Keep reporters "
                           "dark.", "annealing.csv"))
+    return steps
+
+
+def _mixing_steps(design: LabDesign) -> list[Step]:
+    """Master mix, reporter mixes, sample premixes and the plate."""
+    cfg, plan = design.config, design.plan
+    n = design.examples.x.shape[0]
+    steps: list[Step] = []
     steps.append(Step("Make the fuel master mix",
                       f"Combine the purified gate pools, single-stranded fuels and bias strands with buffer: "
                       f"{plan.master_mix.volume_uL:g} uL for {len(plan.wells)} wells and dead volume "
@@ -123,6 +135,13 @@ def protocol_steps(design: LabDesign, *, tube_summary: Mapping | None = None,
                       f"{len(plan.calibration)} calibration wells: reporter mix, the group's standard mix (its "
                       f"fluorophore strands, pipetting.csv kind standard) at {fractions} x the top standard of "
                       f"{design.calibration_top_nM:g} nM per strand, buffer.", "wells.csv"))
+    return steps
+
+
+def _reading_steps(design: LabDesign, t: Mapping) -> list[Step]:
+    """Incubate and read at the read time, then turn the readings into a class."""
+    cfg = design.config
+    steps: list[Step] = []
     read = design.read_time_h
     t90 = t.get("reporter_t90_hours_max", float("nan"))
     read_text = (f"read every 5 min until {read:g} h, the slowest test example's simulated t90 ({t90:.3g} h) "
@@ -139,6 +158,8 @@ def protocol_steps(design: LabDesign, *, tube_summary: Mapping | None = None,
                       "class is the largest value. wells.csv lists the readings the simulation expects.",
                       "readout.csv, wells.csv, fluorescence.csv"))
     return steps
+
+
 
 
 def _acceptance(cfg, tube: Mapping) -> str:
@@ -181,7 +202,6 @@ def _pool_table(design: LabDesign, sequences: Mapping[str, str] | None = None) -
 def protocol_markdown(design: LabDesign, steps: list[Step], sequences: Mapping[str, str] | None = None) -> str:
     """protocol.md: overview, the steps, the pools, the well recipe and the expected outcome."""
     cfg, plan = design.config, design.plan
-    tables = lab_tables(design)
     lines = ["# Protocol", "",
              f"One unit of network value is {design.unit_nM:g} nM. Every transfer is at least "
              f"{plan.min_volume():.3g} uL (minimum {cfg.min_volume_uL:g} uL). Buffer: {cfg.buffer}. "
@@ -203,7 +223,7 @@ def protocol_markdown(design: LabDesign, steps: list[Step], sequences: Mapping[s
     lines += ["", "## Reading", ""]
     lines += markdown_table(("class", "plus rail", "plus dye", "minus rail", "minus dye", "well"),
                             [(r["class"], r["plus_species"], r["plus_dye"], r["minus_species"], r["minus_dye"],
-                              r["well"]) for r in tables["readout"]])
+                              r["well"]) for r in readout_rows(design)])
     if plan.omitted_inputs:
         lines += ["", "## Inputs left out", ""] + [f"- {md_escape(s)}" for s in plan.omitted_inputs]
     return "\n".join(lines) + "\n"
@@ -260,11 +280,14 @@ def annotations_from_folder(folder) -> dict[str, tuple[str, str, str]] | None:
     return out
 
 
-def write_concentrations_md(design: LabDesign, path, sequences: Mapping[str, str] | None) -> None:
-    """concentrations.md: the concentration table as Markdown, pointing to the protocol."""
+def write_concentrations_md(design: LabDesign, path, sequences: Mapping[str, str] | None, *,
+                            tables: Mapping[str, list[dict]] | None = None) -> None:
+    """concentrations.md: the concentration table as Markdown, pointing to the protocol.
+
+    ``tables``: :func:`~dsdcompile.lab.tables.lab_tables` of ``design`` with ``sequences``, when computed already."""
     from dsdcompile.lab.tables import CONCENTRATION_COLUMNS
 
-    tables = lab_tables(design, sequences=sequences)
+    tables = lab_tables(design, sequences=sequences) if tables is None else tables
     lines = [f"# Reaction mix ({design.config.volume_uL:g} uL per well)", "",
              f"One unit of network value is {design.unit_nM:g} nM. Concentrations are final (in a reaction well); "
              "volumes are transfers into the vessel named (see protocol.md for the order of the steps).", ""]

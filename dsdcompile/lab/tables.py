@@ -17,9 +17,9 @@ from dsdcompile.config import LabConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
 from dsdcompile.lab.dyes import RailReadout
-from dsdcompile.lab.files import write_csv, write_xlsx
 from dsdcompile.lab.pipetting import PipettingPlan, Vessel, plan_pipetting
 from dsdcompile.lab.pools import PoolMember
+from dsdcompile.runtime.files import write_csv, write_xlsx
 
 ROLES = ("input", "fuel", "helper", "reporter", "output")
 PAGE_LENGTH_NT = 60  # longer strands carry enough synthesis errors to need PAGE purification
@@ -274,54 +274,27 @@ def plate_positions(n: int, start: int = 0) -> list[tuple[str, str]]:
 
 
 def lab_tables(design: LabDesign, *, sequences: Mapping[str, str] | None = None) -> dict[str, list[dict]]:
-    """The tables as lists of dicts: concentrations, annealing, inputs, readout, pipetting, wells, reporters."""
-    plan, cfg, ex = design.plan, design.config, design.examples
-    by_name = design.by_name()
-    pool_of = {c: p for p in plan.pools for c in p.complexes}
-    anneal_comp = {(p.name, c.item): c for p in plan.pools for c in p.vessel.components}
-    mm = {c.item: c for c in plan.master_mix.components}
+    """The tables as lists of dicts: concentrations, annealing, inputs, readout, pipetting, wells.
+
+    Computed once per design (and sequences): the writers below take them rather than compute them again.
+    """
+    plan, cfg = design.plan, design.config
+    pip_rows = [row for vessel in plan.vessels() if vessel.kind not in ("well", "calibration", "premix")
+                for row in vessel_rows(vessel, cfg)]
+    return {"concentrations": concentration_rows(design, sequences), "annealing": annealing_rows(design),
+            "inputs": input_rows(design), "readout": readout_rows(design), "pipetting": pip_rows,
+            "wells": well_rows(design)}
+
+
+def concentration_rows(design: LabDesign, sequences: Mapping[str, str] | None = None) -> list[dict]:
+    """concentrations.csv: every species and strand (with its stock, volume and vessel), then the well recipe."""
+    plan, cfg = design.plan, design.config
+    sources = {"pools": {c: p for p in plan.pools for c in p.complexes},
+               "anneal": {(p.name, c.item): c for p in plan.pools for c in p.vessel.components},
+               "master_mix": {c.item: c for c in plan.master_mix.components}}
     conc_rows: list[dict] = []
     for sp in design.species:
-        base = {"role": sp.role, "complex": sp.name}
-        if sp.role == "input":
-            s = sp.strands[0]
-            conc_rows.append({"name": s.name, "kind": "strand", **base, "concentration_nM": "", "stock_uM":
-                              cfg.max_stock_uM, "volume_uL": "", "purification": strand_purification(s, False, sp.role),
-                              "length_nt": s.length_nt, "sequence": _sequence(s, sequences),
-                              "vessel": "sample premix", "source": "inputs.csv"})
-            continue
-        if sp.role == "output":
-            s = sp.strands[0]
-            conc_rows.append({"name": s.name, "kind": "strand", **base, "concentration_nM": "", "stock_uM": "",
-                              "volume_uL": "", "purification": "", "length_nt": s.length_nt,
-                              "sequence": _sequence(s, sequences), "vessel": "made in the reaction",
-                              "source": "read by its reporter" if any(r.species == sp.name for r in design.readout)
-                              else ""})
-            continue
-        if len(sp.strands) == 1:
-            s = sp.strands[0]
-            c = mm.get(s.name)
-            conc_rows.append({"name": s.name, "kind": "strand", **base, "concentration_nM": sp.concentration_nM,
-                              "stock_uM": c.source_nM / 1000 if c else "", "volume_uL": _r(c.volume_uL) if c else "",
-                              "purification": strand_purification(s, False, sp.role), "length_nt": s.length_nt,
-                              "sequence": _sequence(s, sequences), "vessel": "master mix",
-                              "source": c.source if c else ""})
-            continue
-        pool = pool_of.get(sp.name)
-        conc_rows.append({"name": sp.name, "kind": "complex", **base, "concentration_nM": sp.concentration_nM,
-                          "stock_uM": sp.concentration_nM * pool.working_factor / 1000 if pool else "",
-                          "volume_uL": "", "purification": cfg.purification,
-                          "length_nt": sum(s.length_nt for s in sp.strands),
-                          "sequence": " + ".join(_sequence(s, sequences) for s in sp.strands),
-                          "vessel": pool.name if pool else "", "source": f"{pool.name} purified" if pool else ""})
-        for j, s in enumerate(sp.strands):
-            ratio = sp.ratio(j, cfg.anneal_excess)
-            c = anneal_comp.get((pool.name, s.name)) if pool else None
-            conc_rows.append({"name": s.name, "kind": "strand", **base, "concentration_nM": sp.concentration_nM * ratio,
-                              "stock_uM": c.source_nM / 1000 if c else "", "volume_uL": _r(c.volume_uL) if c else "",
-                              "purification": strand_purification(s, True, sp.role), "length_nt": s.length_nt,
-                              "sequence": _sequence(s, sequences), "vessel": pool.name if pool else "",
-                              "source": c.source if c else ""})
+        conc_rows += _species_rows(design, sp, sequences, sources)
     if plan.wells:  # the well recipe: its rows add up to the reaction volume
         well = plan.wells[0]
         for comp in well.components:
@@ -332,7 +305,65 @@ def lab_tables(design: LabDesign, *, sequences: Mapping[str, str] | None = None)
             conc_rows.append({"name": "buffer", "kind": "well", "role": "", "complex": "", "concentration_nM": "",
                               "stock_uM": "", "volume_uL": _r(well.buffer_uL), "purification": "", "length_nt": "",
                               "sequence": cfg.buffer, "vessel": "reaction well", "source": ""})
+    return conc_rows
 
+
+def _species_rows(design: LabDesign, sp: LabSpecies, sequences: Mapping[str, str] | None,
+                  sources: Mapping[str, Mapping]) -> list[dict]:
+    """The concentrations.csv rows of one species: an input, an output, a single strand, or a complex and its
+    strands. ``sources``: complex -> anneal pool, (pool, strand) -> its anneal component, strand -> its
+    master-mix component."""
+    cfg = design.config
+    pool_of, anneal_comp, mm = sources["pools"], sources["anneal"], sources["master_mix"]
+    base = {"role": sp.role, "complex": sp.name}
+    rows: list[dict] = []
+    if sp.role == "input":
+        s = sp.strands[0]
+        rows.append({"name": s.name, "kind": "strand", **base, "concentration_nM": "", "stock_uM":
+                     cfg.max_stock_uM, "volume_uL": "", "purification": strand_purification(s, False, sp.role),
+                     "length_nt": s.length_nt, "sequence": _sequence(s, sequences),
+                     "vessel": "sample premix", "source": "inputs.csv"})
+        return rows
+    if sp.role == "output":
+        s = sp.strands[0]
+        rows.append({"name": s.name, "kind": "strand", **base, "concentration_nM": "", "stock_uM": "",
+                     "volume_uL": "", "purification": "", "length_nt": s.length_nt,
+                     "sequence": _sequence(s, sequences), "vessel": "made in the reaction",
+                     "source": "read by its reporter" if any(r.species == sp.name for r in design.readout)
+                     else ""})
+        return rows
+    if len(sp.strands) == 1:
+        s = sp.strands[0]
+        c = mm.get(s.name)
+        rows.append({"name": s.name, "kind": "strand", **base, "concentration_nM": sp.concentration_nM,
+                     "stock_uM": c.source_nM / 1000 if c else "", "volume_uL": _r(c.volume_uL) if c else "",
+                     "purification": strand_purification(s, False, sp.role), "length_nt": s.length_nt,
+                     "sequence": _sequence(s, sequences), "vessel": "master mix",
+                     "source": c.source if c else ""})
+        return rows
+    pool = pool_of.get(sp.name)
+    rows.append({"name": sp.name, "kind": "complex", **base, "concentration_nM": sp.concentration_nM,
+                      "stock_uM": sp.concentration_nM * pool.working_factor / 1000 if pool else "",
+                      "volume_uL": "", "purification": cfg.purification,
+                      "length_nt": sum(s.length_nt for s in sp.strands),
+                      "sequence": " + ".join(_sequence(s, sequences) for s in sp.strands),
+                      "vessel": pool.name if pool else "", "source": f"{pool.name} purified" if pool else ""})
+    for j, s in enumerate(sp.strands):
+        ratio = sp.ratio(j, cfg.anneal_excess)
+        c = anneal_comp.get((pool.name, s.name)) if pool else None
+        rows.append({"name": s.name, "kind": "strand", **base, "concentration_nM": sp.concentration_nM * ratio,
+                     "stock_uM": c.source_nM / 1000 if c else "", "volume_uL": _r(c.volume_uL) if c else "",
+                     "purification": strand_purification(s, True, sp.role), "length_nt": s.length_nt,
+                     "sequence": _sequence(s, sequences), "vessel": pool.name if pool else "",
+                     "source": c.source if c else ""})
+    return rows
+
+
+def annealing_rows(design: LabDesign) -> list[dict]:
+    """annealing.csv: per anneal pool, every strand of its complexes with ratio, source and volume."""
+    plan, cfg = design.plan, design.config
+    by_name = design.by_name()
+    anneal_comp = {(p.name, c.item): c for p in plan.pools for c in p.vessel.components}
     anneal_rows = []
     for p in plan.pools:
         for cname in p.complexes:
@@ -346,9 +377,14 @@ def lab_tables(design: LabDesign, *, sequences: Mapping[str, str] | None = None)
                                     "protocol": cfg.anneal_protocol, "pool": p.name, "source": c.source,
                                     "volume_uL": _r(c.volume_uL), "pool_volume_uL": p.vessel.volume_uL,
                                     "purification": cfg.purification})
+    return anneal_rows
 
+
+def input_rows(design: LabDesign) -> list[dict]:
+    """inputs.csv: per test example, the input strands of its premix (and what was left out), then its buffer."""
+    plan, cfg, ex = design.plan, design.config, design.examples
     names = {i: n for i, n in enumerate(ex.class_names)}
-    input_rows = []
+    rows = []
     strand_of = {sp.name: sp.strands[0].name for sp in design.species if sp.role == "input"}
     for e, pre in enumerate(plan.premixes):
         comps = {c.item: c for c in pre.components}
@@ -359,27 +395,29 @@ def lab_tables(design: LabDesign, *, sequences: Mapping[str, str] | None = None)
                 if name is None or (v > 0 and rail == "-") or (v < 0 and rail == "+") or v == 0:
                     continue
                 c = comps.get(strand_of[name])
-                input_rows.append({"example": e, "expected_class": expected, "input": ex.input_names[i], "value": v,
-                                   "rail": rail, "strand": strand_of[name], "concentration_nM": abs(v) * design.unit_nM,
-                                   "stock_uM": c.source_nM / 1000 if c else "", "volume_uL": _r(c.volume_uL) if c
-                                   else "", "premix": pre.name, "premix_volume_uL": pre.volume_uL,
-                                   "source": c.source if c else "left out (below the smallest transfer)"})
-        input_rows.append({"example": e, "expected_class": expected, "input": "", "value": "", "rail": "",
-                           "strand": "buffer", "concentration_nM": "", "stock_uM": "", "volume_uL": _r(pre.buffer_uL),
-                           "premix": pre.name, "premix_volume_uL": pre.volume_uL, "source": cfg.buffer})
+                rows.append({"example": e, "expected_class": expected, "input": ex.input_names[i], "value": v,
+                             "rail": rail, "strand": strand_of[name], "concentration_nM": abs(v) * design.unit_nM,
+                             "stock_uM": c.source_nM / 1000 if c else "", "volume_uL": _r(c.volume_uL) if c
+                             else "", "premix": pre.name, "premix_volume_uL": pre.volume_uL,
+                             "source": c.source if c else "left out (below the smallest transfer)"})
+        rows.append({"example": e, "expected_class": expected, "input": "", "value": "", "rail": "",
+                     "strand": "buffer", "concentration_nM": "", "stock_uM": "", "volume_uL": _r(pre.buffer_uL),
+                     "premix": pre.name, "premix_volume_uL": pre.volume_uL, "source": cfg.buffer})
+    return rows
 
+
+def readout_rows(design: LabDesign) -> list[dict]:
+    """readout.csv: per class, its rails' species, reporters, dyes and well group."""
+    ex = design.examples
     by_rail = {(r.output, r.rail): r for r in design.readout}
-    readout_rows = []
+    rows = []
     for k, (p, m) in zip(ex.class_names, ex.output_species):
         rp, rm = by_rail.get((k, 1)), by_rail.get((k, -1))
-        readout_rows.append({"class": k, "plus_species": p, "minus_species": m or "", "rule": READOUT_RULE,
-                             "well": rp.group + 1 if rp else "", "plus_reporter": rp.reporter if rp else "",
-                             "plus_dye": rp.dye.dye if rp else "", "minus_reporter": rm.reporter if rm else "",
-                             "minus_dye": rm.dye.dye if rm else ""})
-    pip_rows = [row for vessel in plan.vessels() if vessel.kind not in ("well", "calibration", "premix")
-                for row in vessel_rows(vessel, cfg)]
-    return {"concentrations": conc_rows, "annealing": anneal_rows, "inputs": input_rows, "readout": readout_rows,
-            "pipetting": pip_rows, "wells": well_rows(design)}
+        rows.append({"class": k, "plus_species": p, "minus_species": m or "", "rule": READOUT_RULE,
+                     "well": rp.group + 1 if rp else "", "plus_reporter": rp.reporter if rp else "",
+                     "plus_dye": rp.dye.dye if rp else "", "minus_reporter": rm.reporter if rm else "",
+                     "minus_dye": rm.dye.dye if rm else ""})
+    return rows
 
 
 def vessel_rows(vessel: Vessel, config: LabConfig) -> list[dict]:
@@ -425,10 +463,12 @@ def well_rows(design: LabDesign) -> list[dict]:
 
 def write_lab_tables(design: LabDesign, out_dir: str | Path, *, sequences: Mapping[str, str] | None = None,
                      extra_sheets: Mapping[str, tuple[Sequence[str], list]] | None = None,
-                     xlsx: bool = True) -> list[str]:
+                     xlsx: bool = True, tables: Mapping[str, list[dict]] | None = None) -> list[str]:
     """Write concentrations.csv, annealing.csv, inputs.csv, readout.csv, pipetting.csv, wells.csv and (with
-    openpyxl) plate.xlsx, which also holds ``extra_sheets`` (e.g. the protocol's steps). Returns the paths."""
-    tables = lab_tables(design, sequences=sequences)
+    openpyxl) plate.xlsx, which also holds ``extra_sheets`` (e.g. the protocol's steps). Returns the paths.
+
+    ``tables``: :func:`lab_tables` of ``design`` with ``sequences``, when the caller has them already."""
+    tables = lab_tables(design, sequences=sequences) if tables is None else tables
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     dyes = [f"expected_{d}_nM" for d in dict.fromkeys(r.dye.dye for r in design.readout)]
@@ -447,5 +487,6 @@ def write_lab_tables(design: LabDesign, out_dir: str | Path, *, sequences: Mappi
 
 __all__ = ["ANNEALING_COLUMNS", "CONCENTRATION_COLUMNS", "INPUT_COLUMNS", "PIPETTING_COLUMNS", "READOUT_COLUMNS",
            "ROLES", "WELL_COLUMNS", "LabDesign", "LabExamples", "LabSpecies", "LabStrand", "bottom_strand",
-           "check_species", "input_concentrations", "lab_examples", "lab_tables", "nice_stock", "plan_design",
+           "annealing_rows", "check_species", "concentration_rows", "input_concentrations", "input_rows",
+           "lab_examples", "lab_tables", "readout_rows", "nice_stock", "plan_design",
            "plate_positions", "strand_purification", "vessel_rows", "well_rows", "write_lab_tables"]

@@ -38,11 +38,12 @@ class Catalogue:
     lengths: dict[str, int] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
 
-    def add(self, spec: ComplexSpec, lengths: dict[str, int], kinds: dict[str, str], **meta) -> None:
+    def add(self, spec: ComplexSpec, **meta) -> None:
+        """Lay out ``spec`` with the catalogue's domain lengths and kinds (one layout per shape of drawing)."""
         try:
-            key = layout_key(spec, lengths, kinds)
+            key = layout_key(spec, self.lengths, self.kinds)
             if key not in self.keys:
-                drawing = layout(spec, lengths, kinds)
+                drawing = layout(spec, self.lengths, self.kinds)
                 self.keys[key] = len(self.templates)
                 self.templates.append(to_svg(drawing))
                 self.drawings.append(drawing)
@@ -109,9 +110,9 @@ def catalogue_from_rows(rows: ComplexRows) -> Catalogue:
         fuel = row.get("role") == "fuel"
         strands = tuple(StrandSpec(s, tuple((rows.strands[s].get("domains") or "").split()),
                                    fuel and rows.strands[s].get("role") in RELEASED_ROLES) for s in names)
-        cat.add(ComplexSpec(name, strands, row.get("structure") or ""), rows.lengths, rows.kinds,
-                role=row.get("role", ""), part=row.get("part", ""), module=row.get("module", ""),
-                concentration=row.get("concentration", ""), strand_rows=[rows.strands[s] for s in names])
+        cat.add(ComplexSpec(name, strands, row.get("structure") or ""), role=row.get("role", ""),
+                part=row.get("part", ""), module=row.get("module", ""), concentration=row.get("concentration", ""),
+                strand_rows=[rows.strands[s] for s in names])
     return cat
 
 
@@ -159,9 +160,8 @@ def add_scheme_drawings(cat: Catalogue, scheme: str, module: dict, shape: int, t
     sch = load_scheme(scheme, toehold_nt=toehold_nt, branch_nt=branch_nt)
     tpl = build_template(sch, shape_key(str(module.get("shape") or "")))
     lengths = {d.name: d.length for d in tpl.domains}
-    kinds = {d.name: d.kind for d in tpl.domains}
     cat.lengths.update(lengths)
-    cat.kinds.update(kinds)
+    cat.kinds.update({d.name: d.kind for d in tpl.domains})
     added = []
     for f, released in zip(tpl.fuels, _strand_roles(tpl, sch.has_history)):
         name = f"shape{shape + 1}-{f.name}"
@@ -169,7 +169,7 @@ def add_scheme_drawings(cat: Catalogue, scheme: str, module: dict, shape: int, t
                         for k, (s, r) in enumerate(zip(f.strands, released)))
         rows = [{"length_nt": str(sum(lengths[d.rstrip("*")] for d in s.domains)),
                  "role": "signal" if s.released else "fuel"} for s in strands]
-        cat.add(ComplexSpec(name, strands, f.structure), lengths, kinds, role="fuel", part=f.part, strand_rows=rows)
+        cat.add(ComplexSpec(name, strands, f.structure), role="fuel", part=f.part, strand_rows=rows)
         added.append(name)
     return added
 

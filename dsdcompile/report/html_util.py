@@ -113,13 +113,6 @@ def badge(verdict: object) -> str:
     return f'<span class="badge {cls}">{e(v)}</span>'
 
 
-def size_text(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return str(n)
-
 
 def section(section_id: str, title: str, body: str) -> str:
     return f'<section id="{e(section_id)}"><h2>{e(title)}</h2>{body}</section>'

@@ -17,9 +17,10 @@ from dsdcompile.report.html_util import (
     label,
     link,
     section,
-    size_text,
 )
 from dsdcompile.report.markdown import render_markdown
+from dsdcompile.report.outputs import description, holds_timings, plain
+from dsdcompile.runtime.resources import format_size
 
 CRN_ROWS = 1000        # reactions listed per CRN
 REACTION_CHARS = 400   # longer reactions (reduced CRNs' fan-outs) are cut
@@ -51,25 +52,6 @@ OVERVIEW = (
     ("worst crosstalk ΔG (kcal/mol)", "sequences.worst_crosstalk_dG", "sig"),
     ("order plates", "sequences.order.plates", "int"),
 )
-
-DESCRIPTIONS = {
-    "summary.json": "every figure of the run, its configuration and package versions",
-    "formal.crn": "the compiled CRN (text)", "formal.json": "the compiled CRN (JSON)",
-    "reduced.crn": "the reduced CRN (text)", "reduced.json": "the reduced CRN (JSON)",
-    "network.json": "layer sizes, names, preprocessing and weights", "examples.csv": "per-example agreement",
-    "dsd.pil": "domain-level PIL (peppercorn reads it)", "strands.csv": "every strand",
-    "complexes.csv": "every complex", "domains.csv": "every domain", "sequences.csv": "domain sequences",
-    "verification.md": "verification report", "verification.html": "verification report (HTML)",
-    "verification.json": "verification report (JSON)", "kinetics.csv": "per-example kinetics",
-    "kinetics_draws.csv": "kinetics per rate draw", "fuel.csv": "fuel plan", "leak.csv": "leak sweep",
-    "concentrations.csv": "what goes into the tube", "concentrations.md": "what goes into the tube (table)",
-    "plate.xlsx": "wet-lab tables (spreadsheet)", "annealing.csv": "annealing plan",
-    "inputs.csv": "input strands per example",
-    "readout.csv": "how to read the class", "order_plates.xlsx": "plate order (IDT style)",
-    "order_tubes.csv": "tube order", "sequence_report.md": "sequence design report",
-    "sequence_report.json": "sequence design report (JSON)", "protocol.md": "wet-lab protocol",
-}
-
 
 def overview(folder: Folder, summary: dict | None, verification: dict | None) -> str:
     cells = []
@@ -287,7 +269,7 @@ def lab_section(folder: Folder, summary: dict | None, shown: set[str]) -> str:
         parts.append(f"<h3>Order sheets</h3><ul>{''.join(items)}</ul>{warn}")
     if tables:
         parts.append("<h3>Wet-lab tables</h3><ul>" + "".join(
-            f"<li>{link(f)} — {e(DESCRIPTIONS.get(f, ''))}</li>" for f in tables) + "</ul>")
+            f"<li>{link(f)} — {e(_what(f))}</li>" for f in tables) + "</ul>")
     if folder.has("readout.csv"):
         header, rows, total = folder.table("readout.csv", 100)
         parts.append(data_table("readout-table", header, rows, total=total, source="readout.csv", search=False))
@@ -299,7 +281,7 @@ def sbml_section(folder: Folder) -> str:
              (f.endswith(".xml") and "sbml" in (folder.text(f, 400) or "").lower())]
     if not files:
         return ""
-    items = "".join(f"<li>{link(f)} ({size_text(folder.size(f))})</li>" for f in files)
+    items = "".join(f"<li>{link(f)} ({format_size(folder.size(f))})</li>" for f in files)
     return section("sbml", "SBML", "<p>SBML Level 3 models of the CRNs (concentrations and rate constants in the "
                    f"units the file declares); COPASI, tellurium or any SBML tool simulates them.</p><ul>{items}</ul>")
 
@@ -311,11 +293,21 @@ def figures_section(folder: Folder, shown: set[str]) -> str:
     return section("figures", "Other figures", "".join(image(folder, f, f) for f in rest))
 
 
+def _what(name: str) -> str:
+    return plain(description(name))
+
+
+def _size(folder: Folder, name: str) -> str:
+    """The file's size, except for a file holding timings (summary.json, the verification reports): its size
+    changes with the digits of the timings, and the page must be the same for two identical runs."""
+    return "" if holds_timings(name) else format_size(folder.size(name))
+
+
 def files_section(folder: Folder, placed: dict[str, str]) -> str:
     rows = []
     for f in folder.files:
         where = placed.get(f)
-        rows.append([link(f), e(size_text(folder.size(f))), e(DESCRIPTIONS.get(f, "")),
+        rows.append([link(f), e(_size(folder, f)), e(_what(f)),
                      f'<a href="#{where}">{e(where)}</a>' if where else ""])
     return section("files", "Files", data_table("files-table", ["file", "size", "what", "shown in"], rows, raw=True))
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dsdcompile.config import RunConfig
+from dsdcompile.config import AgreementConfig, SimulationConfig
 from dsdcompile.errors import NotFeedForward
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import CRNResult
@@ -66,82 +66,37 @@ def _scale(reference: np.ndarray) -> np.ndarray:
     return np.maximum(1.0, np.abs(reference).max(axis=1, keepdims=True))
 
 
-def check_agreement(crn: CRNResult, x: np.ndarray, labels: np.ndarray | None, config: RunConfig,
-                    progress: Progress | None = None, simulate_fn: Callable | None = None) -> Agreement:
-    """Compare network, exact CRN limit and ODE simulation on examples ``x`` (network inputs)."""
-    from dsdcompile.crn.evaluate import ExactEvaluator
+def check_agreement(crn: CRNResult, x: np.ndarray, labels: np.ndarray | None, agreement: AgreementConfig,
+                    simulation: SimulationConfig, progress: Progress | None = None, *, plot_example: int = 0,
+                    simulate_fn: Callable | None = None) -> Agreement:
+    """Compare network, exact CRN limit and ODE simulation on examples ``x`` (network inputs).
 
+    ``agreement`` sets the tolerances and the ODE examples, ``simulation`` the simulator;
+    ``plot_example`` is the example whose trajectory is recorded.
+    """
     progress = progress or Progress(quiet=True)
     n = x.shape[0]
     nn = crn.forward(x)
     construction = crn.construction
-    exact: dict[str, np.ndarray] = {}
-    crns = crn.crns()
-    # a rate-dependent CRN has no rate-independent limit: only the ODE fixed point is checked
-    exact_crns = {} if crn.rate_dependent else crns
-    with progress.stage("exact"):
-        for name, c in exact_crns.items():
-            try:
-                ev = ExactEvaluator(c)
-            except NotFeedForward as e:
-                progress.log(f"exact evaluation of the {name} CRN skipped: {e}")
-                continue
-            with progress.bar(n, f"exact limit ({name})") as update:
-                exact[name] = ev.outputs(x, progress=update)
+    exact = _exact_limits(crn, x, progress)
     reference = nn if nn is not None else exact.get("formal")
-    cfg = config.agreement
-    sim_config = config.simulation if construction is None else construction.simulation(config.simulation, cfg)
-
+    cfg = agreement
+    sim_config = simulation if construction is None else construction.simulation(simulation, cfg)
     m = n if cfg.ode_examples < 0 else min(n, cfg.ode_examples)
-    ode_index = np.arange(m)
-    plot_i = min(max(config.plot_example, 0), n - 1) if n else 0
+    plot_i = min(max(plot_example, 0), n - 1) if n else 0
     ode = ode_t = ode_conv = trajectory = None
-    ode_crn = crns.get(cfg.ode_crn, crn.formal)
-    if simulate_fn is None:
-        from dsdcompile.sim.engine import simulate as simulate_fn
     with progress.stage("ode"):
         if n:
-            record_in_batch = plot_i if plot_i < m else None
-            index = ode_index if record_in_batch is not None else np.append(ode_index, plot_i)
-            c0 = ode_crn.initial_state(x[index])
-            with progress.bar(len(index), f"ODE ({cfg.ode_crn} CRN)") as update:
-                result = simulate_fn(ode_crn, c0, sim_config,
-                                     record=plot_i if record_in_batch is not None else len(index) - 1,
-                                     progress=update)
-            outs = ode_crn.output_values(result.final)
-            ode, ode_t, ode_conv = outs[:m], result.t_final[:m], result.converged[:m]
-            if result.trajectory is not None:
-                trajectory = (result.times, ode_crn.output_values(result.trajectory))
+            ode, ode_t, ode_conv, trajectory = _ode(crn, x, m, plot_i, cfg, sim_config, progress, simulate_fn)
 
     summary: dict = {"examples": int(n), "construction": construction.name if construction is not None else None}
     if reference is not None and n:
-        ref_cls = reference.argmax(axis=1)
-        agree = [float((out.argmax(axis=1) == ref_cls).mean()) for out in exact.values()]
-        errs = [float(np.abs(out - reference).max()) for out in exact.values()]
-        rel = [float((np.abs(out - reference) / _scale(reference)).max()) for out in exact.values()]
-        summary.update({
-            "exact_label_agreement": min(agree) if agree else None,
-            "max_abs_error": max(errs) if errs else None,
-            "max_rel_error": max(rel) if rel else None,
-            "exact_within_tolerance": bool(rel and max(rel) <= cfg.exact_rtol),
-            "exact_rtol": cfg.exact_rtol,
-        })
+        summary.update(_exact_summary(exact, reference, cfg))
     summary["ode_examples"] = int(m)
     summary["ode_crn"] = cfg.ode_crn
     if ode is not None and reference is not None and m:
-        ref = reference[:m]
-        ode_rel = np.abs(ode - ref) / _scale(ref)
         ode_tol = construction.ode_tolerance(cfg) if construction is not None else cfg.ode_rtol
-        summary.update({
-            "ode_label_agreement": float((ode.argmax(axis=1) == ref.argmax(axis=1)).mean()),
-            "ode_max_abs_error": float(np.abs(ode - ref).max()),
-            "ode_max_rel_error": float(ode_rel.max()),
-            "ode_within_tolerance": bool(ode_rel.max() <= ode_tol),
-            "ode_rtol": ode_tol,
-            "ode_converged": int(ode_conv.sum()),
-            "ode_time_to_steady_state_median": float(np.median(ode_t)),
-            "ode_time_to_steady_state_max": float(np.max(ode_t)),
-        })
+        summary.update(_ode_summary(ode, ode_t, ode_conv, reference[:m], ode_tol))
     convergence = None
     if crn.rate_dependent and n:
         from dsdcompile.sim.convergence import random_start_convergence
@@ -155,8 +110,72 @@ def check_agreement(crn: CRNResult, x: np.ndarray, labels: np.ndarray | None, co
             summary["nn_accuracy"] = float((nn.argmax(axis=1) == labels).mean())
         for name, out in exact.items():
             summary[f"{name}_crn_accuracy"] = float((out.argmax(axis=1) == labels).mean())
-    return Agreement(crn.class_names, labels, nn, exact, ode_index, ode, ode_t, ode_conv, trajectory, summary,
+    return Agreement(crn.class_names, labels, nn, exact, np.arange(m), ode, ode_t, ode_conv, trajectory, summary,
                      convergence, int(n), plot_i, cfg.ode_crn, x)
+
+
+def _exact_limits(crn: CRNResult, x: np.ndarray, progress: Progress) -> dict[str, np.ndarray]:
+    """Every CRN's exact limit outputs (a rate-dependent CRN has none: only its ODE fixed point is checked)."""
+    from dsdcompile.crn.evaluate import ExactEvaluator
+
+    exact: dict[str, np.ndarray] = {}
+    with progress.stage("exact"):
+        for name, c in ({} if crn.rate_dependent else crn.crns()).items():
+            try:
+                ev = ExactEvaluator(c)
+            except NotFeedForward as e:
+                progress.log(f"exact evaluation of the {name} CRN skipped: {e}")
+                continue
+            with progress.bar(x.shape[0], f"exact limit ({name})") as update:
+                exact[name] = ev.outputs(x, progress=update)
+    return exact
+
+
+def _ode(crn: CRNResult, x: np.ndarray, m: int, plot_i: int, cfg: AgreementConfig, sim_config, progress: Progress,
+         simulate_fn: Callable | None):
+    """(outputs, times to steady state, converged, trajectory) of the first ``m`` examples' ODEs; the trajectory
+    is the plotted example's (simulated too when it is not among the first ``m``)."""
+    if simulate_fn is None:
+        from dsdcompile.sim.engine import simulate as simulate_fn
+    ode_crn = crn.crns().get(cfg.ode_crn, crn.formal)
+    in_batch = plot_i < m
+    index = np.arange(m) if in_batch else np.append(np.arange(m), plot_i)
+    c0 = ode_crn.initial_state(x[index])
+    with progress.bar(len(index), f"ODE ({cfg.ode_crn} CRN)") as update:
+        result = simulate_fn(ode_crn, c0, sim_config, record=plot_i if in_batch else len(index) - 1, progress=update)
+    outs = ode_crn.output_values(result.final)
+    trajectory = None
+    if result.trajectory is not None:
+        trajectory = (result.times, ode_crn.output_values(result.trajectory))
+    return outs[:m], result.t_final[:m], result.converged[:m], trajectory
+
+
+def _exact_summary(exact: dict[str, np.ndarray], reference: np.ndarray, cfg: AgreementConfig) -> dict:
+    ref_cls = reference.argmax(axis=1)
+    agree = [float((out.argmax(axis=1) == ref_cls).mean()) for out in exact.values()]
+    errs = [float(np.abs(out - reference).max()) for out in exact.values()]
+    rel = [float((np.abs(out - reference) / _scale(reference)).max()) for out in exact.values()]
+    return {
+        "exact_label_agreement": min(agree) if agree else None,
+        "max_abs_error": max(errs) if errs else None,
+        "max_rel_error": max(rel) if rel else None,
+        "exact_within_tolerance": bool(rel and max(rel) <= cfg.exact_rtol),
+        "exact_rtol": cfg.exact_rtol,
+    }
+
+
+def _ode_summary(ode: np.ndarray, ode_t: np.ndarray, ode_conv: np.ndarray, ref: np.ndarray, ode_tol: float) -> dict:
+    ode_rel = np.abs(ode - ref) / _scale(ref)
+    return {
+        "ode_label_agreement": float((ode.argmax(axis=1) == ref.argmax(axis=1)).mean()),
+        "ode_max_abs_error": float(np.abs(ode - ref).max()),
+        "ode_max_rel_error": float(ode_rel.max()),
+        "ode_within_tolerance": bool(ode_rel.max() <= ode_tol),
+        "ode_rtol": ode_tol,
+        "ode_converged": int(ode_conv.sum()),
+        "ode_time_to_steady_state_median": float(np.median(ode_t)),
+        "ode_time_to_steady_state_max": float(np.max(ode_t)),
+    }
 
 
 def write_examples_table(path: Path, agreement: Agreement) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +16,7 @@ from dsdcompile.crn import crn_file_kind, read_crn_file, write_crn, write_crn_js
 from dsdcompile.errors import InputError, NotFeedForward
 from dsdcompile.ir import CRN, Network
 from dsdcompile.nn.inputs import Examples, read_examples
+from dsdcompile.runtime.files import write_json
 from dsdcompile.runtime.progress import Progress
 
 CRN_SUFFIXES = (".crn", ".json")
@@ -169,22 +168,6 @@ def load_examples(path: str | Path, crn: CRNResult, *, max_memory: int | None = 
     return examples
 
 
-def _finite(value):
-    """JSON has no NaN/inf: write them as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
-def write_json(path: Path, data: dict, *, compact: bool = False) -> None:
-    """JSON with NaN/inf as null; ``compact`` for large files (an MNIST network's weights are 370k numbers)."""
-    text = (json.dumps(_finite(data), separators=(",", ":")) if compact
-            else json.dumps(_finite(data), indent=2, allow_nan=False))
-    path.write_text(text + "\n", encoding="utf-8")
 
 
 def write_sbml_if_small(crn: CRN, path: Path, *, units: str, name: str) -> bool:

@@ -5,10 +5,14 @@ After the DSD stage (translate, enumerate, verify) and with test examples, a des
 1. simulates the *formal* CRN the modules implement (``system.split_crn``: the translated CRN
    after unimolecular absorption and splitting to K products, one module per reaction) at
    realistic rates, ``rate_draws`` seeded log-uniform draws (rate independence);
-2. plans fuel from the exact evaluator's reaction firings (worst example × ``fuel_safety``);
+2. plans fuel from the exact evaluator's reaction firings (worst example × ``fuel_safety``), or
+   takes the plan the unit fit made (:func:`dsdcompile.lab.plan.fit_unit`, run just before);
 3. builds the implementation CRN from the enumerated modules (peppercorn's condensed rates,
    finite fuels, optional leak) and simulates it;
 4. with ``leak`` > 0, sweeps leak rates.
+
+The tube as planned (reporters, free strands, calibration) is the next stage,
+:mod:`dsdcompile.stages.tube`, which attaches its result here (:meth:`KineticsStageResult.with_tube`).
 
 Simulating ``split_crn`` rather than the CRN handed to the DSD stage makes formal and
 implementation kinetics, and the fuel plan, describe the same reactions. Steps 2-4 (but not
@@ -27,15 +31,16 @@ outputs are checked by simulating formal CRN and implementation in real units
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dsdcompile.config import RunConfig
+from dsdcompile.config import KineticsConfig, RateFuelConfig
 from dsdcompile.errors import DesignInfeasible
+from dsdcompile.kinetics.tube import initial_signals_nM
 from dsdcompile.runtime.executors import Executor
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import write_sbml_if_small
@@ -45,10 +50,11 @@ if TYPE_CHECKING:
     from dsdcompile.ir import CRN
     from dsdcompile.kinetics.fuel import FuelPlan
     from dsdcompile.kinetics.leak import LeakSweep
+    from dsdcompile.kinetics.planned_tube import TubeResult
     from dsdcompile.kinetics.rate_fuel import RateFuelPlan
     from dsdcompile.kinetics.rate_kinetics import RateKinetics
     from dsdcompile.kinetics.result import KineticsResult
-    from dsdcompile.stages.tube import TubeResult
+    from dsdcompile.lab.plan import UnitFit
 
 FORMAL_CRN_NOTE = ("formal kinetics simulate the split CRN the DSD modules implement (after unimolecular "
                    "absorption and splitting to K products), so fuel plan and implementation line up")
@@ -56,26 +62,18 @@ WALL_KEYS = ("formal_wall_s", "implementation_wall_s")
 NOT_EQUIVALENT_SKIP = "verification verdict not-equivalent: implementation kinetics skipped"
 
 
-def initial_signals_nM(crn: CRN, unit_nM: float, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
-    """The signals ``crn`` starts with (biases, helper catalysts) in nM: value × ``unit_nM``, or ``overrides[name]``
-    (rate-setting helper catalysts); none at zero. What the tube plan and the lab tables both pipette."""
-    initial: dict[str, float] = {}
-    for name, v in crn.initial:
-        initial[name] = initial.get(name, 0.0) + v
-    return {name: float(overrides[name]) if overrides and name in overrides else v * unit_nM
-            for name, v in initial.items() if v > 0}
-
-
 @dataclass(frozen=True, eq=False)
 class KineticsStageResult:
     """What the kinetics stage simulated, the fuel plan the lab tables need, and the ``kinetics`` block.
 
-    ``block`` holds the block's values known after this stage; ``skipped`` names what was
-    skipped and why (a ``lab_tables`` entry: no tables can be planned). ``plan`` is the fuel plan;
-    ``x``/``nn`` are the examples the lab tables list and ``unit_nM`` one network unit.
+    ``values`` holds this stage's own keys of the block and :attr:`block` the whole block known
+    after it (with the tube's keys once :meth:`with_tube` attached it, and the unit note);
+    ``skipped`` names what was skipped and why (a ``lab_tables`` entry: no tables can be
+    planned). ``plan`` is the fuel plan; ``x``/``nn`` are the examples the lab tables list,
+    ``unit_nM`` one network unit and ``config`` the settings simulated with (its unit fitted).
     """
 
-    block: dict
+    values: dict
     skipped: dict[str, str]
     rate_dependent: bool
     unit_nM: float
@@ -90,6 +88,31 @@ class KineticsStageResult:
     ran: bool = True
     implementation_crn: CRN | None = None  # the DNA implementation simulated (nM, seconds), fuels included
     tube: TubeResult | None = None  # the tube as planned, with reporters (dsdcompile.stages.tube)
+    config: KineticsConfig | None = None
+    unit_note: str | None = None  # why the unit was lowered (dsdcompile.lab.plan.fit_unit)
+    unit_nM_requested: float | None = None
+    reporters_skipped: str | None = None
+
+    @cached_property
+    def block(self) -> dict:
+        """The ``kinetics`` block's values known after this stage (and the tube's)."""
+        block = dict(self.values)
+        if self.tube is not None:
+            block.update(self.tube.to_summary())
+        elif self.reporters_skipped:
+            block["reporters_skipped"] = self.reporters_skipped
+        if self.unit_note is not None:
+            block["unit_note"] = self.unit_note
+            block["unit_nM_requested"] = self.unit_nM_requested
+        return block
+
+    @property
+    def implemented(self) -> bool:
+        """Implementation kinetics ran with a fuel plan (what the tube stage builds on)."""
+        return self.ran and not self.rate_dependent and self.implementation is not None and self.plan is not None
+
+    def with_tube(self, tube: TubeResult) -> KineticsStageResult:
+        return replace(self, tube=tube)
 
     def planned_nM(self, system) -> dict[str, float] | None:
         """Every complex of the tube as planned (fuels, reporters, initially present signals) in nM; None unplanned."""
@@ -142,90 +165,120 @@ class KineticsStageResult:
         return block
 
 
-def _examples_limit(config: RunConfig, large: bool, progress: Progress):
-    k = config.kinetics
-    if large and k.examples < 0:
-        progress.log(f"kinetics: large system, formal kinetics on the first {k.large_system_examples} examples "
+def _fmt(value) -> str:
+    """A figure for a one-line description: three significant digits, or what it is when not a number."""
+    return f"{value:.3g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def is_large(dsd: DSDResult, kinetics: KineticsConfig) -> bool:
+    """More modules than ``kinetics.max_modules``: formal kinetics only."""
+    return dsd.system.n_modules > kinetics.max_modules
+
+
+def _examples_limit(kinetics: KineticsConfig, large: bool, progress: Progress) -> KineticsConfig:
+    if large and kinetics.examples < 0:
+        progress.log(f"kinetics: large system, formal kinetics on the first {kinetics.large_system_examples} examples "
                      "(set --kinetics-examples to change)")
-        return replace(k, examples=k.large_system_examples)
-    return k
+        return replace(kinetics, examples=kinetics.large_system_examples)
+    return kinetics
 
 
-def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunConfig, progress: Progress, *,
+def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, kinetics: KineticsConfig, progress: Progress,
+                       *, rate_fuel: RateFuelConfig = RateFuelConfig(), unit: UnitFit | None = None,
                        executor: Executor | None = None) -> KineticsStageResult:
     """Formal kinetics, fuel plan, implementation kinetics and leak sweep of a verified DSD design.
 
     ``x`` are the examples' network inputs and ``nn`` the reference outputs (the network's,
-    or the exact CRN limit's). Implementation kinetics are skipped for "not-equivalent"
-    modules. ``executor`` runs the rate-dependent path's examples in parallel.
+    or the exact CRN limit's). ``unit`` is the unit fit's result (simulate at its unit, reuse its
+    fuel plan). Implementation kinetics are skipped for "not-equivalent" modules. Rate-dependent
+    designs follow ``rate_fuel``; ``executor`` runs their examples in parallel.
     """
-    from dsdcompile import kinetics as kin
-    from dsdcompile.kinetics.formal import select_examples
-    from dsdcompile.kinetics.leak import DEFAULT_LEAKS
-
-    system, modules = dsd.system, dsd.modules
-    verdict = dsd.verification.verdict
-    crn = system.split_crn
-    large = system.n_modules > config.kinetics.max_modules
+    large = is_large(dsd, kinetics)
     if dsd.rate_dependent and not large:
-        return _rate_dependent(dsd, x, nn, config, progress, executor)
-    kcfg = _examples_limit(config, large, progress)
-    unit_note = None
-    if not large and config.lab.fit_unit:
-        from dsdcompile.stages.lab import fit_unit
-
-        with progress.stage("kinetics unit"):
-            kcfg, unit_note = fit_unit(dsd, x, kcfg, config.lab, progress)
+        return _rate_dependent(dsd, x, nn, rate_fuel, kinetics, progress, executor)
+    kcfg = unit.kinetics if unit is not None else _examples_limit(kinetics, large, progress)
     skipped: dict[str, str] = {}
     if large:
         skipped["implementation"] = skipped["lab_tables"] = (
-            f"{system.n_modules} modules > max_modules {kcfg.max_modules}: fuel plan, implementation kinetics "
+            f"{dsd.system.n_modules} modules > max_modules {kcfg.max_modules}: fuel plan, implementation kinetics "
             "and wet-lab tables skipped")
+    plan = None if large else _fuel_plan(dsd, x, kcfg, unit, progress)
+    if plan is not None and dsd.verification.verdict == "not-equivalent":
+        skipped["implementation"] = NOT_EQUIVALENT_SKIP
+    formal = _formal(dsd, x, nn, kcfg, plan, progress)
+    impl = sweep = impl_crn = None
+    if "implementation" in skipped:
+        progress.log(f"kinetics: {skipped['implementation']}")
+    else:
+        impl_crn, impl, sweep = _implementation(dsd, x, nn, kcfg, plan, progress)
+    values = _values(dsd, x, kcfg, formal, impl, plan, impl_crn, sweep)
+    return KineticsStageResult(
+        values, skipped, False, kcfg.unit_nM, plan=plan, x=x, nn=nn, formal=formal, implementation=impl, sweep=sweep,
+        implementation_crn=impl_crn, config=kcfg, unit_note=unit.note if unit is not None else None,
+        unit_nM_requested=kinetics.unit_nM, reporters_skipped=dsd.reporters.skipped)
 
-    plan = None
-    if "implementation" not in skipped:
+
+def _fuel_plan(dsd: DSDResult, x: np.ndarray, kcfg: KineticsConfig, unit: UnitFit | None, progress: Progress):
+    """The fuel plan: the unit fit's where it planned the same way, else made here."""
+    plan = unit.plan_for(kcfg) if unit is not None else None
+    if plan is None:
+        from dsdcompile.kinetics import fuel_plan
+
         with progress.stage("kinetics fuel plan"):
-            plan = kin.fuel_plan(crn, modules, x, kcfg)
-        progress.log(f"fuel plan: {len(plan.fuel_nM)} fuels, {sum(plan.fuel_nM.values()) / 1000:.3g} µM in all, "
-                     f"margin {plan.margin:.3g} (safety {plan.safety:g})")
-        if verdict == "not-equivalent":
-            skipped["implementation"] = NOT_EQUIVALENT_SKIP
+            plan = fuel_plan(dsd.system.split_crn, dsd.modules, x, kcfg)
+    progress.log(f"fuel plan: {len(plan.fuel_nM)} fuels, {sum(plan.fuel_nM.values()) / 1000:.3g} µM in all, "
+                 f"margin {plan.margin:.3g} (safety {plan.safety:g})")
+    return plan
+
+
+def _formal(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, kcfg: KineticsConfig, plan, progress: Progress):
+    """Formal kinetics of the split CRN at ``kcfg.rate_draws`` random rate draws."""
+    from dsdcompile.kinetics import simulate_formal_kinetics
+    from dsdcompile.kinetics.formal import select_examples
 
     with progress.stage("kinetics formal"):
         n_formal = len(select_examples(x, nn, kcfg.examples)[0])
         with progress.bar(n_formal * kcfg.rate_draws, "formal CRN (real rates)") as update:
-            formal = kin.simulate_formal_kinetics(crn, x, nn, kcfg, fuel_nM=plan, progress=update)
+            formal = simulate_formal_kinetics(dsd.system.split_crn, x, nn, kcfg, fuel_nM=plan, progress=update)
     progress.log(f"formal kinetics ({formal.n_examples} examples × {formal.draws} rate draws): label agreement "
                  f"{formal.label_agreement.min():.4g}")
+    return formal
 
-    impl = sweep = impl_crn = tube = None
-    if "implementation" in skipped:
-        progress.log(f"kinetics: {skipped['implementation']}")
-    else:
-        with progress.stage("kinetics implementation"):
-            impl_crn = kin.build_implementation_crn(crn, modules, plan, unit_nM=kcfg.unit_nM, leak=kcfg.leak)
-            n_impl = len(select_examples(x, nn, kcfg.implementation_examples)[0])
-            with progress.bar(n_impl, "implementation (planned fuel)") as update:
-                impl = kin.simulate_implementation_kinetics(impl_crn, x, nn, kcfg, progress=update)
-        progress.log(f"implementation kinetics ({impl_crn.n_reactions} reactions, {impl_crn.n_species} species, "
-                     f"{impl.n_examples} examples): label agreement {impl.label_agreement.min():.4g}")
-        if kcfg.leak > 0:
-            with progress.stage("kinetics leak sweep"):
-                leaks = sorted(set(DEFAULT_LEAKS) | {kcfg.leak})
-                sweep = kin.leak_sweep(crn, modules, x, nn, kcfg, leaks, fuel=plan)
-        if dsd.reporters.reporters:
-            from dsdcompile.stages.tube import run_tube_stage
 
-            tube = run_tube_stage(dsd, plan.fuel_nM, x, nn, kcfg, config, progress, executor=executor)
+def _implementation(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, kcfg: KineticsConfig, plan, progress: Progress):
+    """(implementation CRN, its kinetics, the leak sweep or None) with the planned fuel."""
+    from dsdcompile import kinetics as kin
+    from dsdcompile.kinetics.formal import select_examples
+    from dsdcompile.kinetics.leak import DEFAULT_LEAKS
 
-    block = kin.kinetics_summary(formal, impl, plan)
+    crn, modules = dsd.system.split_crn, dsd.modules
+    with progress.stage("kinetics implementation"):
+        impl_crn = kin.build_implementation_crn(crn, modules, plan, unit_nM=kcfg.unit_nM, leak=kcfg.leak)
+        n_impl = len(select_examples(x, nn, kcfg.implementation_examples)[0])
+        with progress.bar(n_impl, "implementation (planned fuel)") as update:
+            impl = kin.simulate_implementation_kinetics(impl_crn, x, nn, kcfg, progress=update)
+    progress.log(f"implementation kinetics ({impl_crn.n_reactions} reactions, {impl_crn.n_species} species, "
+                 f"{impl.n_examples} examples): label agreement {impl.label_agreement.min():.4g}")
+    sweep = None
+    if kcfg.leak > 0:
+        with progress.stage("kinetics leak sweep"):
+            sweep = kin.leak_sweep(crn, modules, x, nn, kcfg, sorted(set(DEFAULT_LEAKS) | {kcfg.leak}), fuel=plan)
+    return impl_crn, impl, sweep
+
+
+def _values(dsd: DSDResult, x: np.ndarray, kcfg: KineticsConfig, formal, impl, plan, impl_crn, sweep) -> dict:
+    """This stage's keys of the ``kinetics`` block."""
+    from dsdcompile.kinetics import kinetics_summary
+
+    crn = dsd.system.split_crn
+    block = kinetics_summary(formal, impl, plan)
     for key in WALL_KEYS:  # wall-clock times live in summary["run"]["seconds"] only
         block.pop(key, None)
     block.update({
         "formal_crn": "split",
         "formal_crn_note": FORMAL_CRN_NOTE,
         "formal_reactions": crn.n_reactions,
-        "modules": system.n_modules,
+        "modules": dsd.system.n_modules,
         "leak_per_M_s": kcfg.leak,
     })
     if impl_crn is not None:
@@ -236,46 +289,38 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
         block["fuel_plan_examples"] = int(np.atleast_2d(x).shape[0])
     if sweep is not None:
         block["leak_sweep"] = sweep.rows()
-    if tube is not None:
-        block.update(tube.to_summary())
-    elif dsd.reporters.skipped:
-        block["reporters_skipped"] = dsd.reporters.skipped
-    if unit_note is not None:
-        block["unit_note"] = unit_note
-        block["unit_nM_requested"] = config.kinetics.unit_nM
-    return KineticsStageResult(block, skipped, False, kcfg.unit_nM, plan, x, nn, formal, impl, sweep,
-                               implementation_crn=impl_crn, tube=tube)
+    return block
 
 
-def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunConfig, progress: Progress,
-                    executor: Executor | None) -> KineticsStageResult:
+def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, rcfg: RateFuelConfig, kinetics: KineticsConfig,
+                    progress: Progress, executor: Executor | None) -> KineticsStageResult:
     """Kinetics of a rate-dependent design: rate-setting fuel plan, formal / fuel-excess / finite-fuel runs.
 
     ``nn`` is the construction's forward pass (σ_ε). One unit of network value is
-    ``config.rate_fuel.unit_nM``. See :mod:`dsdcompile.kinetics.rate_kinetics`.
+    ``rcfg.unit_nM``; ``kinetics.implementation_examples`` examples are simulated. See
+    :mod:`dsdcompile.kinetics.rate_kinetics`.
     """
     from dsdcompile.kinetics.rate_kinetics import run_rate_kinetics
     from dsdcompile.kinetics.rate_report import rate_summary
 
     system, modules = dsd.system, dsd.modules
-    rcfg = config.rate_fuel
     crn = system.split_crn
     block: dict = {"formal_crn": "split", "formal_crn_note": FORMAL_CRN_NOTE, "formal_reactions": crn.n_reactions,
                    "modules": system.n_modules, "rate_dependent": True}
     if dsd.verification.verdict == "not-equivalent":
         skipped = {"implementation": NOT_EQUIVALENT_SKIP, "lab_tables": "no fuel plan"}
         progress.log(f"kinetics: {skipped['implementation']}")
-        return KineticsStageResult(block, skipped, True, rcfg.unit_nM)
+        return KineticsStageResult(block, skipped, True, rcfg.unit_nM, config=kinetics)
     try:
         with progress.stage("kinetics rate-dependent"):
-            res = run_rate_kinetics(crn, modules, x, nn, rcfg, examples=config.kinetics.implementation_examples,
+            res = run_rate_kinetics(crn, modules, x, nn, rcfg, examples=kinetics.implementation_examples,
                                     progress=progress, executor=executor)
     except DesignInfeasible as e:
         # no fuel plan sets every rate (e.g. gates would hold all of an input): a finding about
         # this design at these settings, reported in summary.json, not a failed run
         skipped = {"implementation": f"no rate-setting fuel plan: {e}", "lab_tables": "no fuel plan"}
         progress.log(f"kinetics: {skipped['implementation']}")
-        return KineticsStageResult(block, skipped, True, rcfg.unit_nM)
+        return KineticsStageResult(block, skipped, True, rcfg.unit_nM, config=kinetics)
     summary = rate_summary(res)
     progress.log(f"rate-dependent kinetics ({summary['examples']} examples, τ = {res.plan.time_unit_s:.4g} s, "
                  f"readout {summary['readout_h']:.3g} h): max rel. error {summary['max_rel_error']:.3g} "
@@ -285,13 +330,14 @@ def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunCo
     block.update(summary)
     block["config"] = rcfg.summary()
     n = summary["examples"]
-    return KineticsStageResult(block, {}, True, rcfg.unit_nM, res.plan, x[:n], nn[:n], rate=res,
-                               helper_nM=dict(res.plan.helper_nM), implementation_crn=res.impl_crn)
+    return KineticsStageResult(block, {}, True, rcfg.unit_nM, plan=res.plan, x=x[:n], nn=nn[:n], rate=res,
+                               helper_nM=dict(res.plan.helper_nM), implementation_crn=res.impl_crn, config=kinetics)
 
 
 def write_kinetics_files(kinetics: KineticsStageResult, folder: Path, plot_example: int = 0) -> list[str]:
-    """kinetics.csv and the other per-example tables, fuel.csv (leak.csv), the plots, the tube as planned
-    (reporters, fluorescence) and implementation.sbml."""
+    """kinetics.csv and the other per-example tables, fuel.csv (leak.csv), the plots and implementation.sbml.
+
+    The tube's files (fluorescence) are the tube stage's (:func:`dsdcompile.stages.tube.write_tube_files`)."""
     if not kinetics.ran:
         return []
     files = []
@@ -307,18 +353,8 @@ def write_kinetics_files(kinetics: KineticsStageResult, folder: Path, plot_examp
         return files + [Path(p).name for p in write_rate_outputs(kinetics.rate, class_names, folder)]
     from dsdcompile.kinetics import write_kinetics_outputs
 
-    files += [Path(p).name for p in write_kinetics_outputs(kinetics.formal, kinetics.implementation, folder,
-                                                           fuel_plan=kinetics.plan, leak=kinetics.sweep)]
-    if kinetics.tube is not None:
-        from dsdcompile.stages.tube import write_tube_files
-
-        files += write_tube_files(kinetics.tube, folder, plot_example)
-    return files
+    return files + [Path(p).name for p in write_kinetics_outputs(kinetics.formal, kinetics.implementation, folder,
+                                                                  fuel_plan=kinetics.plan, leak=kinetics.sweep)]
 
 
-__all__ = ["FORMAL_CRN_NOTE", "KineticsStageResult", "run_kinetics_stage", "write_kinetics_files"]
-
-
-def _fmt(value) -> str:
-    """A figure for a one-line description: three significant digits, or what it is when not a number."""
-    return f"{value:.3g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+__all__ = ["FORMAL_CRN_NOTE", "KineticsStageResult", "is_large", "run_kinetics_stage", "write_kinetics_files"]

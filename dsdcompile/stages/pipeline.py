@@ -1,8 +1,14 @@
 """The pipeline behind ``dsdcompile MODEL``: every stage in order, one executor, one folder written whole.
 
     model ─ load/compile/reduce ─► CRNResult ─ check ─► Agreement
-          ─ translate/enumerate/verify ─► DSDResult ─ kinetics ─► KineticsStageResult
-          ─ sequences ─► SequenceResult ─ lab ─► LabResult ─ write ─► design folder + summary.json
+          ─ translate/enumerate/verify ─► DSDResult ─ unit fit ─► UnitFit ─ kinetics ─► KineticsStageResult
+          ─ tube ─► TubeResult ─ lab ─► LabResult ─ sequences ─► SequenceResult
+          ─ write ─► design folder + summary.json
+
+The pipeline is declared (:data:`STAGES`), as a staged pass manager: each :class:`Stage` says
+whether it runs for this config (:meth:`Stage.runs`), takes its own config section
+(:meth:`Stage.section`), runs on a small :class:`Context` holding the typed results so far,
+and names the files it writes (the table :mod:`dsdcompile.report.outputs`, under its name).
 
 The destination is checked and a locked staging folder made beside it before any stage runs
 (:class:`~dsdcompile.stages.folder.Destination`). Stages compute in memory and return typed
@@ -16,21 +22,27 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsdcompile.config import RunConfig
 from dsdcompile.report.folder import INDEX_NAME
+from dsdcompile.report.outputs import stage_files
+from dsdcompile.runtime.files import Destination, write_json
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.agreement import Agreement, check_agreement, write_agreement_files
-from dsdcompile.stages.crn import CRNResult, compile_model, load_examples, write_crn_files, write_json
-from dsdcompile.stages.folder import SUMMARY, Destination, planned_files
+from dsdcompile.stages.crn import CRNResult, compile_model, load_examples, write_crn_files
+from dsdcompile.stages.folder import SUMMARY, planned_files
 from dsdcompile.stages.summary import design_summary
 
 FRONT_PAGE = "README.md"
+SEQUENCE_CARRIERS = ("strands.csv", "dsd.pil", "concentrations.csv", "concentrations.md", "plate.xlsx")
+"""Files other stages write with the designed sequences in them (the sequences block lists them too)."""
 
 if TYPE_CHECKING:
+    from dsdcompile.kinetics.planned_tube import TubeResult
+    from dsdcompile.lab.plan import UnitFit
     from dsdcompile.stages.dsd import DSDResult
     from dsdcompile.stages.kinetics import KineticsStageResult
     from dsdcompile.stages.lab import LabResult
@@ -81,13 +93,291 @@ class _LazyExecutor:
             executor.close(kill=kill)
 
 
+@dataclass(eq=False)
+class Context:
+    """What the stages share: the run's inputs, its progress and executor, and the typed results so far."""
+
+    model: Path
+    inputs: Path | None
+    progress: Progress
+    executor: _LazyExecutor
+    crn: CRNResult | None = None
+    agreement: Agreement | None = None
+    dsd: DSDResult | None = None
+    unit: UnitFit | None = None
+    kinetics: KineticsStageResult | None = None
+    tube: TubeResult | None = None
+    lab: LabResult | None = None
+    sequences: SequenceResult | None = None
+    sequence_block: dict | None = None  # summary.json's sequences block, known once its files are written
+    files: list[str] = field(default_factory=list)  # written so far, in the staging folder
+
+    def reference_ready(self) -> bool:
+        """Examples with reference outputs (the network's or the exact limit's) to plan and check kinetics with."""
+        a = self.agreement
+        return a is not None and bool(a.n_examples) and a.reference is not None
+
+
+class Stage:
+    """One declared step of the pipeline.
+
+    ``name`` keys its files in the output table (:func:`dsdcompile.report.outputs.stage_files`).
+    :meth:`runs` decides from the config (and the results so far) whether it runs; :meth:`run`
+    computes in memory from its config section; :meth:`write` writes its files once every stage
+    has run, and returns their names.
+    """
+
+    name = ""
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The names (and patterns) this stage may write."""
+        return stage_files(self.name)
+
+    def runs(self, config: RunConfig, ctx: Context) -> bool:
+        return True
+
+    def section(self, config: RunConfig) -> Any:
+        """The part of the run's config this stage reads."""
+        return config
+
+    def run(self, ctx: Context, section: Any) -> None:
+        raise NotImplementedError
+
+    def write(self, ctx: Context, section: Any, folder: Path) -> list[str]:
+        return []
+
+
+class CRNStage(Stage):
+    """Load the model (or CRN file), compile it with its construction, reduce it."""
+
+    name = "crn"
+
+    def section(self, config: RunConfig) -> RunConfig:
+        return config  # compile settings, the memory limit, crn_json; the summary records the whole config
+
+    def run(self, ctx: Context, section: RunConfig) -> None:
+        ctx.crn = compile_model(ctx.model, section, ctx.progress)
+
+    def write(self, ctx: Context, section: RunConfig, folder: Path) -> list[str]:
+        return [SUMMARY] + write_crn_files(ctx.crn, folder, crn_json=section.crn_json)
+
+
+@dataclass(frozen=True)
+class AgreementSettings:
+    agreement: Any
+    simulation: Any
+    plot_example: int
+    max_memory: int | None
+
+
+class AgreementStage(Stage):
+    """The network against the CRN's exact limit and simulated ODEs, on the --inputs examples."""
+
+    name = "agreement"
+
+    def runs(self, config: RunConfig, ctx: Context) -> bool:
+        return ctx.inputs is not None
+
+    def section(self, config: RunConfig) -> AgreementSettings:
+        return AgreementSettings(config.agreement, config.simulation, config.plot_example, config.max_memory)
+
+    def run(self, ctx: Context, section: AgreementSettings) -> None:
+        examples = load_examples(ctx.inputs, ctx.crn, max_memory=section.max_memory)
+        if len(examples):
+            ctx.agreement = check_agreement(ctx.crn, examples.x, examples.labels, section.agreement,
+                                            section.simulation, ctx.progress, plot_example=section.plot_example)
+
+    def write(self, ctx: Context, section: AgreementSettings, folder: Path) -> list[str]:
+        return write_agreement_files(ctx.agreement, folder, ctx.crn) if ctx.agreement is not None else []
+
+
+class DSDStage(Stage):
+    """Translate with the scheme, enumerate with peppercorn, verify (:mod:`dsdcompile.stages.dsd`)."""
+
+    name = "dsd"
+
+    def runs(self, config: RunConfig, ctx: Context) -> bool:
+        return config.dsd_enabled
+
+    def run(self, ctx: Context, section: RunConfig) -> None:
+        from dsdcompile.stages.dsd import run_dsd_stage
+
+        ctx.dsd = run_dsd_stage(ctx.crn, section, ctx.progress, executor=ctx.executor.get())
+
+    def write(self, ctx: Context, section: RunConfig, folder: Path) -> list[str]:
+        from dsdcompile.stages.dsd import write_dsd_files
+
+        seqs = ctx.sequences
+        with ctx.progress.stage("write dsd"):
+            return write_dsd_files(ctx.dsd, folder, domain_sequences=seqs.domain_sequences if seqs else None,
+                                   kinetics=ctx.kinetics)
+
+
+@dataclass(frozen=True)
+class UnitSettings:
+    kinetics: Any
+    lab: Any
+
+
+class UnitStage(Stage):
+    """The largest unit concentration whose tube can be pipetted, with its fuel plan (:func:`~dsdcompile.lab.plan.
+    fit_unit`), before the kinetics stage simulates at it."""
+
+    name = "unit"
+
+    def runs(self, config: RunConfig, ctx: Context) -> bool:
+        from dsdcompile.stages.kinetics import is_large
+
+        return (ctx.dsd is not None and config.run_kinetics and config.lab.fit_unit and ctx.reference_ready()
+                and not ctx.dsd.rate_dependent and not is_large(ctx.dsd, config.kinetics))
+
+    def section(self, config: RunConfig) -> UnitSettings:
+        return UnitSettings(config.kinetics, config.lab)
+
+    def run(self, ctx: Context, section: UnitSettings) -> None:
+        from dsdcompile.lab.plan import fit_unit
+
+        with ctx.progress.stage("kinetics unit"):
+            ctx.unit = fit_unit(ctx.dsd, ctx.agreement.x, section.kinetics, section.lab, ctx.progress)
+
+
+@dataclass(frozen=True)
+class KineticsSettings:
+    kinetics: Any
+    rate_fuel: Any
+    plot_example: int
+
+
+class KineticsStage(Stage):
+    """Formal and DNA kinetics at realistic rates, fuel plan, leak sweep (:mod:`dsdcompile.stages.kinetics`)."""
+
+    name = "kinetics"
+
+    def runs(self, config: RunConfig, ctx: Context) -> bool:
+        return ctx.dsd is not None and config.run_kinetics
+
+    def section(self, config: RunConfig) -> KineticsSettings:
+        return KineticsSettings(config.kinetics, config.rate_fuel, config.plot_example)
+
+    def run(self, ctx: Context, section: KineticsSettings) -> None:
+        from dsdcompile.stages.kinetics import KineticsStageResult, run_kinetics_stage
+
+        progress, agreement = ctx.progress, ctx.agreement
+        if agreement is None or not agreement.n_examples:
+            progress.log("kinetics, the tube and the lab tables skipped: no --inputs examples (fuel is planned for "
+                         "the examples a design must compute; give --inputs, e.g. the model's test set)")
+            ctx.kinetics = KineticsStageResult.not_run("no --inputs examples")
+        elif agreement.reference is None:
+            progress.log("kinetics skipped: neither network outputs nor the exact CRN limit are known")
+            ctx.kinetics = KineticsStageResult.not_run("no reference outputs (no network and no exact CRN limit)")
+        else:
+            with progress.stage("kinetics"):
+                ctx.kinetics = run_kinetics_stage(ctx.dsd, agreement.x, agreement.reference, section.kinetics,
+                                                  progress, rate_fuel=section.rate_fuel, unit=ctx.unit,
+                                                  executor=ctx.executor.get())
+
+    def write(self, ctx: Context, section: KineticsSettings, folder: Path) -> list[str]:
+        from dsdcompile.stages.kinetics import write_kinetics_files
+
+        with ctx.progress.stage("kinetics write"):
+            return write_kinetics_files(ctx.kinetics, folder, section.plot_example)
+
+
+class TubeStage(Stage):
+    """The tube as planned: reporters, free strands, leak, calibration, read time (:mod:`dsdcompile.stages.tube`)."""
+
+    name = "tube"
+
+    def runs(self, config: RunConfig, ctx: Context) -> bool:
+        return ctx.kinetics is not None and ctx.kinetics.implemented and bool(ctx.dsd.reporters.reporters)
+
+    def section(self, config: RunConfig):
+        from dsdcompile.stages.tube import TubeSettings
+
+        return TubeSettings(config.lab, config.enumeration, config.execution, config.plot_example)
+
+    def run(self, ctx: Context, section) -> None:
+        from dsdcompile.stages.tube import run_tube_stage
+
+        k = ctx.kinetics
+        with ctx.progress.stage("kinetics tube"):
+            ctx.tube = run_tube_stage(ctx.dsd, k.plan.fuel_nM, k.x, k.nn, k.config, section, ctx.progress,
+                                      executor=ctx.executor.get())
+        ctx.kinetics = k.with_tube(ctx.tube)
+
+    def write(self, ctx: Context, section, folder: Path) -> list[str]:
+        from dsdcompile.stages.tube import write_tube_files
+
+        return write_tube_files(ctx.tube, folder, section.plot_example)
+
+
+class LabStage(Stage):
+    """The wet-lab protocol and tables (:mod:`dsdcompile.stages.lab`), and lab_plan.json for ``dsdcompile mix``."""
+
+    name = "lab"
+
+    def runs(self, config: RunConfig, ctx: Context) -> bool:
+        return ctx.kinetics is not None and ctx.kinetics.ran
+
+    def section(self, config: RunConfig):
+        return config.lab
+
+    def run(self, ctx: Context, section) -> None:
+        from dsdcompile.stages.lab import plan_lab
+
+        ctx.lab = plan_lab(ctx.dsd, ctx.kinetics, section, ctx.progress)
+
+    def write(self, ctx: Context, section, folder: Path) -> list[str]:
+        from dsdcompile.stages.lab import write_lab_files, write_lab_plan
+
+        seqs = ctx.sequences
+        files = write_lab_files(ctx.lab, folder, ctx.progress,
+                                strand_sequences=seqs.strand_sequences() if seqs else None,
+                                kinetics_block=ctx.kinetics.block)
+        return files + write_lab_plan(ctx.lab, ctx.dsd, ctx.kinetics, ctx.crn, folder)
+
+
+class SequenceStage(Stage):
+    """Nucleotide sequences for the DSD system, their checks and the order sheets (:mod:`dsdcompile.stages.sequences`).
+
+    Written last: its block lists the other stages' files that carry the sequences."""
+
+    name = "sequences"
+
+    def runs(self, config: RunConfig, ctx: Context) -> bool:
+        return ctx.dsd is not None and config.sequences is not None
+
+    def section(self, config: RunConfig):
+        return config.sequences
+
+    def run(self, ctx: Context, section) -> None:
+        from dsdcompile.stages.sequences import run_sequence_stage
+
+        ctx.sequences = run_sequence_stage(ctx.crn, ctx.dsd, section, ctx.progress)
+
+    def write(self, ctx: Context, section, folder: Path) -> list[str]:
+        from dsdcompile.stages.sequences import write_sequence_files
+
+        carrying = [f for f in ctx.files if f in SEQUENCE_CARRIERS]
+        block, files = write_sequence_files(ctx.sequences, folder, ctx.progress, carrying,
+                                            annotations=_order_annotations(ctx.lab))
+        ctx.sequence_block = block
+        return files
+
+
+STAGES: tuple[Stage, ...] = (CRNStage(), AgreementStage(), DSDStage(), UnitStage(), KineticsStage(), TubeStage(),
+                             LabStage(), SequenceStage())
+"""The pipeline, in the order its stages run and write."""
+
+
 def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path | None = None,
                  config: RunConfig = RunConfig(), progress: Progress | None = None,
                  force: bool = False) -> DesignResult:
     """Run every stage for ``model`` and write the design folder ``out_dir``; nothing is written unless all succeed.
 
     The destination is checked and its staging folder made before any stage runs
-    (:class:`~dsdcompile.stages.folder.Destination`): an existing folder holding files this run
+    (:class:`~dsdcompile.runtime.files.Destination`): an existing folder holding files this run
     would not write is refused unless ``force``, which keeps the old folder as
     ``<out>.backup-<date>-<time>``. A verdict of not-equivalent raises
     :class:`~dsdcompile.errors.NotEquivalent` (exit code 3) after the folder, with its
@@ -97,103 +387,69 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
     unless ``config.allow_sequence_failures``.
     """
     progress = progress or Progress(quiet=config.quiet)
-    model, out_dir = Path(model), Path(out_dir)
+    out_dir = Path(out_dir)
+    ctx = Context(Path(model), Path(inputs) if inputs is not None else None, progress, _LazyExecutor(config))
     with Destination(out_dir, planned=planned_files(config, inputs=inputs is not None), force=force) as dest:
         started = _dt.datetime.now(_dt.timezone.utc)
-        executor = _LazyExecutor(config)
-        try:
-            if config.dsd_enabled and config.execution.executor == "dask":
-                executor.get()  # connect now: an unreachable scheduler fails in seconds, not after the CRN stages
-            crn = compile_model(model, config, progress)
-            examples = load_examples(inputs, crn, max_memory=config.max_memory) if inputs is not None else None
-            agreement = None
-            if examples is not None and len(examples):
-                agreement = check_agreement(crn, examples.x, examples.labels, config, progress)
-
-            dsd = kinetics = lab = seqs = None
-            if config.dsd_enabled:
-                from dsdcompile.stages.dsd import run_dsd_stage
-
-                dsd = run_dsd_stage(crn, config, progress, executor=executor.get())
-                if config.run_kinetics:
-                    kinetics = _kinetics(dsd, agreement, config, progress, executor)
-                if config.sequences is not None:
-                    from dsdcompile.stages.sequences import run_sequence_stage
-
-                    seqs = run_sequence_stage(crn, dsd, config.sequences, progress)
-                if kinetics is not None and kinetics.ran:
-                    from dsdcompile.stages.lab import plan_lab
-
-                    lab = plan_lab(dsd, kinetics, config.lab, progress)
-        except BaseException:
-            executor.close(kill=True)  # an error or Ctrl-C: stop the workers now rather than let them finish
-            raise
-        executor.close()
-
-        tmp = dest.path
-        files = [SUMMARY] + write_crn_files(crn, tmp, crn_json=config.crn_json)
-        if agreement is not None:
-            files += write_agreement_files(agreement, tmp, crn)
-        seq_block = None
-        if dsd is not None:
-            from dsdcompile.stages.dsd import write_dsd_files
-
-            with progress.stage("write dsd"):
-                dsd_files = write_dsd_files(dsd, tmp, domain_sequences=seqs.domain_sequences if seqs else None,
-                                            kinetics=kinetics)
-            files += dsd_files
-            if kinetics is not None:
-                from dsdcompile.stages.kinetics import write_kinetics_files
-
-                with progress.stage("kinetics write"):
-                    files += write_kinetics_files(kinetics, tmp, config.plot_example)
-            lab_files: list[str] = []
-            if lab is not None:
-                from dsdcompile.stages.lab import write_lab_files
-
-                lab_files = write_lab_files(lab, tmp, progress,
-                                            strand_sequences=seqs.strand_sequences() if seqs else None,
-                                            kinetics_block=kinetics.block if kinetics is not None else None)
-                if lab.written:
-                    from dsdcompile.stages.mix import write_lab_plan
-
-                    lab_files.append(write_lab_plan(lab, dsd, kinetics, crn, tmp))
-                files += lab_files
-            if seqs is not None:
-                from dsdcompile.stages.sequences import write_sequence_files
-
-                carrying = [f for f in dsd_files if f in ("strands.csv", "dsd.pil")] + [
-                    f for f in lab_files if f in ("concentrations.csv", "concentrations.md", "plate.xlsx")]
-                seq_block, seq_files = write_sequence_files(seqs, tmp, progress, carrying,
-                                                            annotations=_order_annotations(lab))
-                files += seq_files
-        if dsd is not None:
-            files.append(FRONT_PAGE)
-        files.append(INDEX_NAME)  # written last, from the other files
-        run = {"started": started.isoformat(timespec="seconds"), "seconds": dict(progress.timings)}
-        summary = design_summary(config, crn, agreement, files, dsd=dsd, kinetics=kinetics, lab=lab,
-                                 sequences=seq_block, run=run)
-        write_json(tmp / SUMMARY, summary)
-        if dsd is not None:
-            from dsdcompile.lab.frontpage import write_front_page
-
-            write_front_page(tmp, summary)
-        from dsdcompile.report import write_index
-
-        with progress.stage("report"):
-            write_index(tmp)
+        ran = _run_stages(config, ctx)
+        summary = _write_folder(config, ctx, ran, dest.path, started)
         backup = dest.commit()
     if backup is not None:
         progress.log(f"kept the old {out_dir}/ as {backup}/")
-    progress.log(f"wrote {out_dir}/ ({len(files)} files)")
-    if dsd is not None:
-        # the folder, with the counterexample in its report, is written before this exit (code 3, or 4)
-        dsd.verification.raise_if_not_equivalent()
+    progress.log(f"wrote {out_dir}/ ({len(ctx.files)} files)")
+    _raise_findings(config, ctx, out_dir)
+    return DesignResult(out_dir, summary, ctx.crn, ctx.agreement, ctx.dsd, ctx.kinetics, ctx.lab, ctx.sequences,
+                        backup)
+
+
+def _run_stages(config: RunConfig, ctx: Context) -> list[Stage]:
+    """Run the stages that run for ``config``, in order, on one executor; return them."""
+    ran = []
+    try:
+        if config.dsd_enabled and config.execution.executor == "dask":
+            ctx.executor.get()  # connect now: an unreachable scheduler fails in seconds, not after the CRN stages
+        for stage in STAGES:
+            if stage.runs(config, ctx):
+                stage.run(ctx, stage.section(config))
+                ran.append(stage)
+    except BaseException:
+        ctx.executor.close(kill=True)  # an error or Ctrl-C: stop the workers now rather than let them finish
+        raise
+    ctx.executor.close()
+    return ran
+
+
+def _write_folder(config: RunConfig, ctx: Context, ran: list[Stage], folder: Path, started) -> dict:
+    """Every stage's files, then summary.json, the front page and index.html (from the other files)."""
+    for stage in ran:
+        ctx.files += stage.write(ctx, stage.section(config), folder)
+    if ctx.dsd is not None:
+        ctx.files.append(FRONT_PAGE)
+    ctx.files.append(INDEX_NAME)  # written last, from the other files
+    run = {"started": started.isoformat(timespec="seconds"), "seconds": dict(ctx.progress.timings)}
+    summary = design_summary(config, ctx.crn, ctx.agreement, ctx.files, dsd=ctx.dsd, kinetics=ctx.kinetics,
+                             lab=ctx.lab, sequences=ctx.sequence_block, run=run)
+    write_json(folder / SUMMARY, summary)
+    if ctx.dsd is not None:
+        from dsdcompile.lab.frontpage import write_front_page
+
+        write_front_page(folder, summary)
+    from dsdcompile.report import write_index
+
+    with ctx.progress.stage("report"):
+        write_index(folder)
+    return summary
+
+
+def _raise_findings(config: RunConfig, ctx: Context, out_dir: Path) -> None:
+    """Exit codes 3, 4 and 5, raised after the folder (with the counterexample or sequence report) is written."""
+    if ctx.dsd is not None:
+        ctx.dsd.verification.raise_if_not_equivalent()
         if not config.allow_inconclusive:
-            dsd.verification.raise_if_inconclusive()
+            ctx.dsd.verification.raise_if_inconclusive()
+    seqs = ctx.sequences
     if seqs is not None and not seqs.passed and not config.allow_sequence_failures:
-        seqs.raise_failed(out_dir)  # exit 5, after the folder with sequence_report.md is written
-    return DesignResult(out_dir, summary, crn, agreement, dsd, kinetics, lab, seqs, backup)
+        seqs.raise_failed(out_dir)
 
 
 def _order_annotations(lab: LabResult | None) -> dict | None:
@@ -205,20 +461,4 @@ def _order_annotations(lab: LabResult | None) -> dict | None:
     return order_annotations(lab.design)
 
 
-def _kinetics(dsd: DSDResult, agreement: Agreement | None, config: RunConfig, progress: Progress,
-              executor: _LazyExecutor) -> KineticsStageResult:
-    """The kinetics stage when there are examples and reference outputs to check against."""
-    from dsdcompile.stages.kinetics import KineticsStageResult, run_kinetics_stage
-
-    if agreement is None or not agreement.n_examples:
-        progress.log("kinetics, the tube and the lab tables skipped: no --inputs examples (fuel is planned for the "
-                     "examples a design must compute; give --inputs, e.g. the model's test set)")
-        return KineticsStageResult.not_run("no --inputs examples")
-    if agreement.reference is None:
-        progress.log("kinetics skipped: neither network outputs nor the exact CRN limit are known")
-        return KineticsStageResult.not_run("no reference outputs (no network and no exact CRN limit)")
-    with progress.stage("kinetics"):
-        return run_kinetics_stage(dsd, agreement.x, agreement.reference, config, progress, executor=executor.get())
-
-
-__all__ = ["DesignResult", "build_design"]
+__all__ = ["STAGES", "Context", "DesignResult", "Stage", "build_design"]

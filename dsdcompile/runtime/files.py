@@ -1,0 +1,388 @@
+"""Everything that writes into an output folder: the staged, locked destination, and JSON, CSV, Markdown and XLSX.
+
+One writer per format, so every file of a design folder is written the same way:
+
+- :class:`Destination`: the design folder on disk, checked before the run, staged in a locked
+  folder beside it, moved into place on success (see below);
+- :func:`write_json`: JSON with NaN/inf as null, indented (``indent``) or ``compact``;
+- :func:`write_csv`, :func:`markdown_table`, :func:`write_xlsx`: tables, user text kept as text
+  (every XLSX cell written from text is a text cell, never a formula: ``=cmd|' /C calc'!A0``
+  stays a string; Markdown cells escape what would change the table or inject markup), numbers
+  with :func:`cell_text`, workbooks byte-identical between runs.
+
+What a run does to ``--out`` (see the README's "Reliability" section):
+
+- Before any stage runs, the destination is checked (:func:`check_destination`): not the
+  current directory or one of its parents, not a mount point, not a symbolic link, not a file,
+  in a folder that exists or can be made and can be written. An existing folder is replaced
+  only when it holds nothing this command would not write
+  (:func:`dsdcompile.stages.folder.planned_files`): a design folder from an earlier ``compile``
+  with the same stages. Anything else (a user's file, a later stage's results such as
+  sequences and order sheets, a folder that is not a design) is refused, naming the files,
+  unless ``force``: then the old folder is kept whole under a new name, ``<out>.backup-<date>-<time>``, never deleted.
+- The files are written into a staging folder ``.<out>.<random>.tmp`` beside the destination,
+  made at the start (so an unwritable place fails at once) and holding a marker file that the
+  run keeps locked (``flock``) while it lives. On success the staging folder's design replaces
+  the destination; on failure it is removed.
+- A run killed with SIGKILL cannot clean up. The lock dies with its process, so the next run
+  into the same place removes staging folders whose marker it can lock (restoring an old
+  design that was being replaced, if the destination is missing). Folders without a marker,
+  or whose marker is locked by a live run, are never touched: nothing is removed by guessing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import fnmatch
+import json
+import math
+import os
+import re
+import shutil
+import stat
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from dsdcompile.errors import InputError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no stale-folder cleanup by lock
+    fcntl = None
+
+SUMMARY = "summary.json"
+MARKER = ".dsdcompile-staging"
+DESIGN = "design"
+OLD = "old"
+FIXED_DATE = datetime.datetime(2000, 1, 1)
+_MD_SPECIAL = re.compile(r"([\\|`*_\[\]<>#])")
+
+
+# ---------------------------------------------------------------------------------------------- JSON
+def _finite(value):
+    """JSON has no NaN/inf: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def json_text(data, *, indent: int = 2, compact: bool = False) -> str:
+    """The text :func:`write_json` writes (newline included)."""
+    text = (json.dumps(_finite(data), separators=(",", ":")) if compact
+            else json.dumps(_finite(data), indent=indent, allow_nan=False))
+    return text + "\n"
+
+
+def write_json(path: Path, data, *, indent: int = 2, compact: bool = False) -> None:
+    """JSON with NaN/inf as null; ``compact`` for large files (an MNIST network's weights are 370k numbers).
+
+    ``indent`` 2 for summary.json, 1 for the lab plan and mix.json (their format since version 1).
+    """
+    Path(path).write_text(json_text(data, indent=indent, compact=compact), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------- tables
+def number(v: float | None) -> str:
+    """A number in a results CSV: 6 significant digits, empty for None, NaN and inf."""
+    return "" if v is None or not math.isfinite(v) else f"{v:.6g}"
+
+def cell_text(v: object) -> str:
+    """A value as the tables write it: floats to 6 significant digits, everything else as str."""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping | Sequence]) -> None:
+    """A CSV with a header; rows are mappings (read by column name) or sequences (in column order)."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        for r in rows:
+            values = [r[c] for c in columns] if isinstance(r, Mapping) else list(r)
+            w.writerow([cell_text(v) for v in values])
+
+
+def md_escape(text: object) -> str:
+    """Text safe inside a Markdown table cell: no pipe, backtick, emphasis, link or HTML can break out."""
+    s = cell_text(text).replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def markdown_table(columns: Sequence[str], rows: Iterable[Mapping | Sequence]) -> list[str]:
+    """The lines of a Markdown table (cells escaped)."""
+    lines = ["| " + " | ".join(md_escape(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    for r in rows:
+        values = [r[c] for c in columns] if isinstance(r, Mapping) else list(r)
+        lines.append("| " + " | ".join(md_escape(v) for v in values) + " |")
+    return lines
+
+
+def write_xlsx(path: Path, sheets: Mapping[str, tuple[Sequence[str], Iterable[Mapping | Sequence]]]) -> bool:
+    """One worksheet per entry ``name: (columns, rows)``; False (nothing written) without openpyxl.
+
+    Strings are stored as text cells (a name starting with ``=`` is never a formula), control
+    characters XML cannot hold as ``\\xNN`` escapes, and the workbook is byte-identical between
+    runs (:func:`normalize_xlsx`).
+    """
+    try:
+        from openpyxl import Workbook  # optional: pip install dsdcompile[lab]
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+    except ImportError:
+        return False
+
+    def text(v):
+        # an empty text is an empty cell (as a workbook read back and saved again has it, so a folder whose
+        # sequences are designed later is byte-identical); XML cannot hold control characters (openpyxl
+        # raises on them): write them as visible escapes
+        if v == "":
+            return None
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", v) if isinstance(v, str) else v
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, (columns, rows) in sheets.items():
+        ws = wb.create_sheet(name)
+        ws.append([text(str(c)) for c in columns])
+        for r in rows:
+            values = [r[c] for c in columns] if isinstance(r, Mapping) else list(r)
+            ws.append([text(v) for v in values])
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = TYPE_STRING
+    # a fixed creation date, and fixed save times below, keep the workbook identical between runs
+    wb.properties.created = wb.properties.modified = FIXED_DATE
+    wb.save(path)
+    normalize_xlsx(path)
+    return True
+
+
+def normalize_xlsx(path: Path) -> None:
+    """Make an openpyxl workbook byte-identical between runs: fixed zip entry times and modified date.
+
+    openpyxl stamps ``dcterms:modified`` with the time of saving and zip entries with the
+    current time, whatever the workbook's properties say.
+    """
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, data)
+    tmp.replace(path)
+
+
+
+# ---------------------------------------------------------------------------------------------- the destination
+def _contents(folder: Path) -> list[str]:
+    """Every file and folder below ``folder``, relative, folders with a trailing slash."""
+    out = []
+    for root, dirs, files in os.walk(folder):
+        rel = Path(root).relative_to(folder)
+        out += [f"{(rel / d).as_posix()}/" for d in dirs] + [(rel / f).as_posix() for f in files]
+    return sorted(out)
+
+
+def _listing(names: list[str], limit: int = 6) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not os.path.lexists(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_destination(out_dir: Path, *, planned: Iterable[str] | None = None, force: bool = False) -> None:
+    """Refuse (InputError, before any work) a destination this run could not write or must not replace.
+
+    ``planned``: the names this run may write (:func:`planned_files`); None accepts any earlier
+    design folder (one with a summary.json).
+    """
+    out_dir = Path(out_dir)
+    where = str(out_dir)
+    if out_dir.name in ("", ".", ".."):
+        raise InputError("is a folder's own name or its parent, which cannot be replaced; give a new folder name "
+                         "such as ./design", path=where)
+    try:
+        st = os.lstat(out_dir)
+    except (FileNotFoundError, NotADirectoryError):  # the latter: a parent is a file, named below
+        st = None
+    except OSError as e:  # a name too long, a loop of links, no permission to look
+        raise InputError(f"cannot be used as a folder ({e.strerror or e})", path=where) from None
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        raise InputError(f"is a symbolic link (to {os.readlink(out_dir)}); give the folder itself or a new name",
+                         path=where)
+    resolved = out_dir.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents:
+        raise InputError("is the current directory or contains it; give a new folder name such as ./design",
+                         path=where)
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise InputError("exists and is not a directory", path=where)
+        if os.path.ismount(out_dir):
+            raise InputError("is a mount point, which cannot be replaced; give a folder inside it", path=where)
+        if not force:
+            _refuse_to_lose(out_dir, planned)
+    ancestor = _nearest_existing(out_dir.parent if str(out_dir.parent) else Path("."))
+    if not ancestor.is_dir():
+        raise InputError(f"cannot be made: {ancestor} is not a directory", path=where)
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InputError(f"cannot be written: no permission to write in {ancestor} (or it is read-only)", path=where)
+
+
+def _refuse_to_lose(out_dir: Path, planned: Iterable[str] | None) -> None:
+    hint = "; move them elsewhere, or pass --force to keep the old folder as a backup beside the new one"
+    if not (out_dir / SUMMARY).is_file():
+        top = sorted(os.listdir(out_dir))  # not walked: it may be a home folder
+        if top:
+            raise InputError("exists and is not a dsdcompile design folder (no summary.json); refusing to overwrite "
+                             f"it (it holds {_listing(top)}){hint}", path=str(out_dir))
+        return
+    if planned is None:
+        return
+    contents = _contents(out_dir)
+    patterns = tuple(planned)
+    foreign = [c for c in contents if not any(fnmatch.fnmatchcase(c, pat) for pat in patterns)]
+    if foreign:
+        raise InputError(f"holds files this command would not write ({_listing(foreign)}); refusing to overwrite "
+                         f"them{hint}", path=str(out_dir))
+
+
+def backup_name(out_dir: Path) -> Path:
+    """A free name beside ``out_dir`` for the old folder that --force replaces: <out>.backup-<date>-<time>[-n]."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = out_dir.with_name(f"{out_dir.name}.backup-{stamp}")
+    n = 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = out_dir.with_name(f"{out_dir.name}.backup-{stamp}-{n}")
+    return candidate
+
+
+def _try_lock(fd: int) -> bool:
+    if fcntl is None:  # pragma: no cover
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def clean_stale(out_dir: Path) -> list[Path]:
+    """Remove staging folders for ``out_dir`` left by killed runs (marker present and lockable); return them."""
+    parent = out_dir.parent
+    removed = []
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.startswith(f".{out_dir.name}.") and p.name.endswith(".tmp")]
+    except OSError:
+        return removed
+    for stage in candidates:
+        marker = stage / MARKER
+        try:
+            fd = os.open(marker, os.O_RDWR)
+        except OSError:
+            continue  # not ours, or already gone: leave it
+        try:
+            if not _try_lock(fd):
+                continue  # a live run holds it
+            old = stage / OLD
+            if old.is_dir() and not os.path.lexists(out_dir):
+                os.replace(old, out_dir)  # killed between moving the old design aside and moving the new one in
+            shutil.rmtree(stage, ignore_errors=True)
+            removed.append(stage)
+        finally:
+            os.close(fd)
+    return removed
+
+
+class Destination:
+    """The run's staging folder for ``out_dir``: made and locked on entry, moved into place by :meth:`commit`.
+
+    Leaving the ``with`` block without a commit removes the staging folder and leaves the
+    destination as it was.
+    """
+
+    def __init__(self, out_dir: str | Path, *, planned: Iterable[str] | None = None, force: bool = False) -> None:
+        self.out_dir = Path(out_dir)
+        self.planned = tuple(planned) if planned is not None else None
+        self.force = force
+        self.stage: Path | None = None
+        self.backup: Path | None = None
+        self._lock: int | None = None
+
+    def __enter__(self) -> Destination:
+        check_destination(self.out_dir, planned=self.planned, force=self.force)
+        if self.out_dir.parent.is_dir():
+            clean_stale(self.out_dir)
+            self._make_stage()  # now, so a place that cannot be written fails before the work
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _make_stage(self) -> None:
+        parent = self.out_dir.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            stage = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", suffix=".tmp", dir=parent))
+        except OSError as e:
+            raise InputError(f"cannot write beside it in {parent} ({e.strerror or e})",
+                             path=str(self.out_dir)) from None
+        self.stage = stage
+        self._lock = os.open(stage / MARKER, os.O_CREAT | os.O_RDWR, 0o644)
+        _try_lock(self._lock)
+        (stage / DESIGN).mkdir()
+
+    @property
+    def path(self) -> Path:
+        """The folder to write the design into (inside the staging folder)."""
+        if self.stage is None:
+            self._make_stage()
+        return self.stage / DESIGN
+
+    def commit(self) -> Path | None:
+        """Move the written design into place; return where --force moved the old folder (None if nowhere)."""
+        design = self.path
+        check_destination(self.out_dir, planned=self.planned, force=self.force)  # it may have changed meanwhile
+        os.chmod(design, 0o755)
+        if os.path.lexists(self.out_dir):
+            if self.force:
+                self.backup = backup_name(self.out_dir)
+                os.replace(self.out_dir, self.backup)
+            else:
+                os.replace(self.out_dir, self.stage / OLD)
+        os.replace(design, self.out_dir)
+        return self.backup
+
+    def close(self) -> None:
+        """Remove the staging folder (with the replaced design, if any) and release the lock."""
+        if self.stage is not None:
+            shutil.rmtree(self.stage, ignore_errors=True)
+            self.stage = None
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+
+__all__ = ["DESIGN", "FIXED_DATE", "MARKER", "OLD", "SUMMARY", "Destination", "backup_name", "cell_text",
+           "check_destination", "clean_stale", "json_text", "markdown_table", "md_escape", "normalize_xlsx", "number",
+           "write_csv", "write_json", "write_xlsx"]
