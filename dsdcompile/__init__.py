@@ -31,6 +31,8 @@ _EXPORTS = {
     "write_crn": "dsdcompile.crn", "write_crn_json": "dsdcompile.crn", "read_crn_file": "dsdcompile.crn",
     "validate_crn": "dsdcompile.crn",
     "simulate": "dsdcompile.sim",
+    "sequence_design_folder": "dsdcompile.stages.sequence_files",
+    "SequenceConstraints": "dsdcompile.sequences.constraints",
     "build_design": "dsdcompile.stages.pipeline", "DesignResult": "dsdcompile.stages.pipeline",
     "constructions": "dsdcompile.constructions",
 }

@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from dsdcompile.runtime.progress import Progress  # noqa: E402
 from dsdcompile.sequences import SequenceConstraints, SequenceProblem, checks, energy  # noqa: E402  # noqa: E402
-from dsdcompile.sequences.api import sequence_design_folder  # noqa: E402
 from dsdcompile.sequences.search import Designer, _Windows  # noqa: E402
+from dsdcompile.stages.sequence_files import sequence_design_folder  # noqa: E402
 
 DEFAULT = ["designs/iris/dsd_soloveichik2010", "designs/virus/dsd_soloveichik2010"]
 FILES = ("domains.csv", "strands.csv", "complexes.csv", "summary.json", "dsd.pil")

@@ -23,7 +23,7 @@ def mix(design: Path, inputs: Path, out_dir: Path | None, quiet: bool) -> None:
     Samples the planned fuel does not cover, rows of the wrong width and unknown column names
     are refused (exit 2, naming the sample and feature); the design folder is only read.
     """
-    from dsdcompile.stages.mix import run_mix
+    from dsdcompile.lab.mix import run_mix
 
     with errors.reported():
         summary = run_mix(design, inputs, out_dir)

@@ -76,7 +76,7 @@ def run_sequences(design_dir: Path, constraints: SequenceConstraints, *, quiet: 
     """Design, check and write; raises SequenceChecksFailed (exit 5) after writing when checks still fail,
     unless ``allow_failures``."""
     from dsdcompile.runtime.progress import Progress
-    from dsdcompile.sequences.api import sequence_design_folder
+    from dsdcompile.stages.sequence_files import sequence_design_folder
 
     design, block = sequence_design_folder(design_dir, constraints, progress=Progress(quiet=quiet), order=order)
     counts = design.failing_counts()

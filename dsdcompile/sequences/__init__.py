@@ -1,6 +1,8 @@
-"""Nucleotide sequence design for DSD designs (ViennaRNA), checks, order sheets and feasibility.
+"""Nucleotide sequence design for DSD designs (ViennaRNA), its checks and feasibility.
 
-    from dsdcompile.sequences import SequenceConstraints, sequence_design_folder
+A design folder gets its sequences (and order sheets) through the sequences stage::
+
+    from dsdcompile import SequenceConstraints, sequence_design_folder
     design, block = sequence_design_folder("iris_design", SequenceConstraints(seed=1))
 
 or, from the command line, ``dsdcompile sequences iris_design``. Names are imported on first
@@ -15,7 +17,6 @@ _EXPORTS = {
     "SequenceProblem": "dsdcompile.sequences.problem",
     "design_sequences": "dsdcompile.sequences.run",
     "read_sequences": "dsdcompile.sequences.api",
-    "sequence_design_folder": "dsdcompile.sequences.api",
 }
 
 __all__ = sorted(_EXPORTS)

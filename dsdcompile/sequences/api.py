@@ -10,10 +10,8 @@ import csv
 import json
 from pathlib import Path
 
-from dsdcompile.runtime.progress import Progress
 from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.problem import SIGNAL_ROLES, SequenceProblem
-from dsdcompile.sequences.run import SequenceDesign, design_sequences
 
 
 def design_counts(design_dir: Path) -> dict:
@@ -43,31 +41,10 @@ def check_feasibility(problem: SequenceProblem, constraints: SequenceConstraints
     return feasibility(rows, signal, constraints, design_counts=counts or None)
 
 
-def sequence_design_folder(design_dir: str | Path, constraints: SequenceConstraints = SequenceConstraints(), *,
-                           progress: Progress | None = None, order: bool = True) -> tuple[SequenceDesign, dict]:
-    """Design sequences for the DSD design in ``design_dir`` and write them there (all files or none).
-
-    Returns the design and summary.json's ``sequences`` block.
-    """
-    progress = progress or Progress(quiet=True)
-    design_dir = Path(design_dir)
-    problem = SequenceProblem.from_design(design_dir, three_letter=constraints.three_letter)
-    with progress.stage("sequences: feasibility"):
-        feas = check_feasibility(problem, constraints, design_counts(design_dir))
-    if feas is not None:
-        progress.log(f"feasibility: {feas.to_dict().get('verdict')}")
-    design = design_sequences(problem, constraints, progress)
-    from dsdcompile.sequences.outputs import write_sequences
-
-    with progress.stage("sequences: write"):
-        block = write_sequences(design, design_dir, feasibility=feas, order=order)
-    return design, block
-
-
 def read_sequences(design_dir: str | Path) -> dict[str, str]:
     """Domain → sequence from a design folder's sequences.csv."""
     with open(Path(design_dir) / "sequences.csv", newline="") as fh:
         return {r["domain"]: r["sequence"] for r in csv.DictReader(fh)}
 
 
-__all__ = ["check_feasibility", "design_counts", "read_sequences", "sequence_design_folder"]
+__all__ = ["check_feasibility", "design_counts", "read_sequences"]

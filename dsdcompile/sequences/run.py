@@ -1,7 +1,7 @@
 """Sequence design of a whole DSD design: draw, minimise symmetry, repair with ViennaRNA, check.
 
 :func:`design_sequences` is the library entry point; :func:`write_sequences` puts the result
-into a design folder (see :mod:`dsdcompile.sequences.outputs`).
+into a design folder (see :mod:`dsdcompile.stages.sequence_files`).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def write_sequence_files(seqs: SequenceResult, folder: Path, progress: Progress,
     dsd.pil, the lab tables): the block's ``files`` lists them too. ``annotations`` maps strand
     names to (5' modification, 3' modification, purification) for the order sheets (reporters).
     """
-    from dsdcompile.sequences.outputs import write_sequence_reports
+    from dsdcompile.stages.sequence_files import write_sequence_reports
 
     with progress.stage("sequences: write"):
         block, written = write_sequence_reports(seqs.design, folder, feasibility=seqs.feasibility, order=seqs.order,

@@ -21,11 +21,15 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from dsdcompile.lab.files import md_escape
+from dsdcompile.runtime.files import md_escape
+from dsdcompile.runtime.progress import Progress
 from dsdcompile.sequences import energy
+from dsdcompile.sequences.api import check_feasibility, design_counts
 from dsdcompile.sequences.checks import domain_level_to_nt
+from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.plots import plot_sequence_report
-from dsdcompile.sequences.run import SequenceDesign
+from dsdcompile.sequences.problem import SequenceProblem
+from dsdcompile.sequences.run import SequenceDesign, design_sequences
 
 REPORT_FILES = ("sequences.csv", "sequence_report.md", "sequence_report.json", "sequence_report.png")
 LAB_CSVS = ("concentrations.csv",)
@@ -77,7 +81,7 @@ def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping
 
 
 def _unescape_md(cell: str) -> str:
-    """A Markdown cell as dsdcompile.lab.files.md_escape wrote it, back to its text."""
+    """A Markdown cell as dsdcompile.runtime.files.md_escape wrote it, back to its text."""
     return re.sub(r"\\(.)", r"\1", cell)
 
 
@@ -106,7 +110,7 @@ def _rewrite_xlsx(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mappin
         import openpyxl
     except ImportError:
         return False
-    from dsdcompile.lab.files import FIXED_DATE, normalize_xlsx
+    from dsdcompile.runtime.files import FIXED_DATE, normalize_xlsx
 
     wb = openpyxl.load_workbook(src)
     for ws in wb.worksheets:
@@ -255,7 +259,7 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
     a run killed at any point leaves the folder as it was, and the next run removes its staging.
     """
     from dsdcompile.lab.protocol import annotations_from_folder
-    from dsdcompile.stages.folder import Destination
+    from dsdcompile.runtime.files import Destination
 
     out = Path(design_dir)
     seqs = design.domains
@@ -296,7 +300,7 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
             if isinstance(summary.get("files"), list):  # what the folder now holds: no file of a former design
                 summary["files"] = sorted(n for n in set(summary["files"]) | set(written)
                                           if (stage / n).exists() or n in written)
-            from dsdcompile.stages.crn import write_json
+            from dsdcompile.runtime.files import write_json
 
             write_json(stage / "summary.json", summary)  # as the design run writes it
             written.append("summary.json")
@@ -310,6 +314,25 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
             write_index(stage)
         dest.commit()
     return block
+
+
+def sequence_design_folder(design_dir: str | Path, constraints: SequenceConstraints = SequenceConstraints(), *,
+                           progress: Progress | None = None, order: bool = True) -> tuple[SequenceDesign, dict]:
+    """Design sequences for the DSD design in ``design_dir`` and write them there (all files or none).
+
+    Returns the design and summary.json's ``sequences`` block.
+    """
+    progress = progress or Progress(quiet=True)
+    design_dir = Path(design_dir)
+    problem = SequenceProblem.from_design(design_dir, three_letter=constraints.three_letter)
+    with progress.stage("sequences: feasibility"):
+        feas = check_feasibility(problem, constraints, design_counts(design_dir))
+    if feas is not None:
+        progress.log(f"feasibility: {feas.to_dict().get('verdict')}")
+    design = design_sequences(problem, constraints, progress)
+    with progress.stage("sequences: write"):
+        block = write_sequences(design, design_dir, feasibility=feas, order=order)
+    return design, block
 
 
 def _report_json(design: SequenceDesign, block: Mapping) -> dict:
@@ -330,4 +353,4 @@ def _report_json(design: SequenceDesign, block: Mapping) -> dict:
     }
 
 
-__all__ = ["REPORT_FILES", "sequences_table", "write_sequences"]
+__all__ = ["REPORT_FILES", "sequence_design_folder", "sequences_table", "write_sequences"]
