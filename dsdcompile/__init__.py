@@ -32,7 +32,7 @@ _EXPORTS = {
     "validate_crn": "dsdcompile.crn",
     "simulate": "dsdcompile.sim",
     "sequence_design_folder": "dsdcompile.stages.sequence_files",
-    "SequenceConstraints": "dsdcompile.sequences.constraints",
+    "SequenceConstraints": "dsdcompile.config.sequences",
     "build_design": "dsdcompile.stages.pipeline", "DesignResult": "dsdcompile.stages.pipeline",
     "constructions": "dsdcompile.constructions",
 }

@@ -9,14 +9,19 @@ how it trains and exports. Stages never compare construction names; they ask the
 A third construction is one more :class:`Construction` here plus its compile pass in
 :mod:`dsdcompile.passes`.
 
-Heavy libraries (numpy, torch) are imported inside the hooks, so the CLI can import this
-module for its option choices without paying for them.
+The registry sits below the packages that implement it: a hook that lives in
+:mod:`dsdcompile.passes` or :mod:`dsdcompile.nn` is named by a :class:`Hook` (``"module:function"``,
+as a package's entry points name theirs) and imported on its first call. So the configuration
+can check construction names without importing any pass, the import-linter contract in
+``pyproject.toml`` holds (the registry is core, the passes are above it), and the CLI pays for no
+heavy library (numpy, torch) when it lists the choices.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from dsdcompile.errors import InputError
@@ -52,6 +57,25 @@ class Integration(Protocol):
 _Sim = TypeVar("_Sim", bound=Integration)
 
 
+@dataclass(frozen=True)
+class Hook:
+    """A function named by ``"module:function"``, imported on its first call, as entry points are.
+
+    It is called with the call's own arguments followed by the construction settings named in
+    ``settings`` (``Hook("m:f", ("epsilon",))(net, settings={"epsilon": 0.01})`` is ``f(net, 0.01)``).
+    """
+
+    target: str
+    settings: tuple[str, ...] = ()
+
+    def resolve(self) -> Callable[..., Any]:
+        module, _, name = self.target.partition(":")
+        return getattr(import_module(module), name)
+
+    def __call__(self, *args: Any, settings: Mapping[str, float]) -> Any:
+        return self.resolve()(*args, *(settings[s] for s in self.settings))
+
+
 @dataclass(frozen=True, eq=False)
 class Construction:
     """One CRN construction.
@@ -73,11 +97,12 @@ class Construction:
     discrete_weights: bool
     weights: tuple[str, ...]
     parameters: tuple[str, ...]
-    _compile: Callable[[Network, Mapping[str, float]], CRN]
-    _forward: Callable[[Network, np.ndarray, Mapping[str, float]], np.ndarray]
-    _prepare_dsd: Callable[[CRN], CRN] | None = None
-    _activation: Callable[[Mapping[str, float]], Any] | None = None  # torch module of the hidden layers
-    _export: Callable[[Any], dict] | None = None  # trained torch model → the state_dict the compiler loads
+    # each hook is a Hook or a local function, called with its arguments and ``settings=`` (this construction's)
+    _compile: Callable[..., CRN]  # (network) → the formal CRN
+    _forward: Callable[..., np.ndarray]  # (network, x) → what the CRN must compute
+    _prepare_dsd: Callable[..., CRN] | None = None  # (crn) → the CRN the translation scheme gets
+    _activation: Callable[..., Any] | None = None  # () → torch module of the hidden layers
+    _export: Callable[..., dict] | None = None  # (trained torch model) → the state_dict the compiler loads
     dsd_note: str | None = None
     training_notes: Callable[[Mapping[str, float]], dict] | None = None
     # peak bytes the formal (and reduced) CRN cost per nonzero weight while compiled and written, so a
@@ -112,11 +137,11 @@ class Construction:
     # -- compile and check ---------------------------------------------------------------------------
     def compile(self, network: Network, settings: Mapping[str, float]) -> CRN:
         """The formal CRN of ``network``."""
-        return self._compile(network, settings)
+        return self._compile(network, settings=settings)
 
     def forward(self, network: Network, x: np.ndarray, settings: Mapping[str, float]) -> np.ndarray:
         """What the CRN must compute for network inputs ``x`` (examples × inputs)."""
-        return self._forward(network, x, settings)
+        return self._forward(network, x, settings=settings)
 
     def ode_tolerance(self, agreement: Tolerances) -> float:
         """How close the simulated CRN must come to the forward pass, relative to max(1, |output|)."""
@@ -131,39 +156,27 @@ class Construction:
 
     def prepare_dsd(self, crn: CRN) -> CRN:
         """The CRN the translation scheme gets (rate-dependent CRNs get helper catalysts)."""
-        return crn if self._prepare_dsd is None else self._prepare_dsd(crn)
+        return crn if self._prepare_dsd is None else self._prepare_dsd(crn, settings={})
 
     # -- training ------------------------------------------------------------------------------------
     def activation(self, settings: Mapping[str, float]):
         """The torch module applied after every hidden layer in training."""
-        return self._activation(settings)
+        return self._activation(settings=settings)
 
     def export(self, model) -> dict:
         """The exported state_dict of a trained torch model."""
-        return self._export(model)
+        return self._export(model, settings={})
 
 
 # -- vasic2020 -------------------------------------------------------------------------------------------
-def _vasic_compile(network: Network, settings: Mapping[str, float]) -> CRN:
-    from dsdcompile.passes.compile import compile_network
-
-    return compile_network(network)
-
-
-def _vasic_forward(network: Network, x: np.ndarray, settings: Mapping[str, float]) -> np.ndarray:
+def _vasic_forward(network: Network, x: np.ndarray, *, settings: Mapping[str, float]) -> np.ndarray:
     return network.forward(x)
 
 
-def _relu(settings: Mapping[str, float]):
+def _relu(*, settings: Mapping[str, float]):
     import torch
 
     return torch.nn.ReLU()
-
-
-def _vasic_export(model) -> dict:
-    from dsdcompile.nn.layers import export_ternary
-
-    return export_ternary(model)
 
 
 def _vasic_notes(settings: Mapping[str, float]) -> dict:
@@ -172,36 +185,6 @@ def _vasic_notes(settings: Mapping[str, float]) -> dict:
 
 
 # -- anderson2021 ----------------------------------------------------------------------------------------
-def _anderson_compile(network: Network, settings: Mapping[str, float]) -> CRN:
-    from dsdcompile.passes.anderson import compile_anderson
-
-    return compile_anderson(network, settings["epsilon"])
-
-
-def _anderson_forward(network: Network, x: np.ndarray, settings: Mapping[str, float]) -> np.ndarray:
-    from dsdcompile.passes.anderson import smoothed_forward
-
-    return smoothed_forward(network, x, settings["epsilon"])
-
-
-def _helper_catalysts(crn: CRN) -> CRN:
-    from dsdcompile.passes.helper_catalysts import add_helper_catalysts
-
-    return add_helper_catalysts(crn)
-
-
-def _smoothed_relu(settings: Mapping[str, float]):
-    from dsdcompile.nn.layers import smoothed_relu_module
-
-    return smoothed_relu_module(settings["epsilon"])
-
-
-def _real_export(model) -> dict:
-    from dsdcompile.nn.layers import export_real
-
-    return export_real(model)
-
-
 def _anderson_notes(settings: Mapping[str, float]) -> dict:
     return {"loss": "square hinge on the output layer's pre-activation (sigma_eps is increasing: same argmax)",
             "activation": f"sigma_eps(z) = (z + sqrt(z^2 + 4 eps)) / 2 after every layer, eps = {settings['epsilon']}"}
@@ -216,7 +199,8 @@ CONSTRUCTIONS: dict[str, Construction] = {
                  "Implementation of Binary-Weight ReLU Neural Networks. ICML 2020.",
         description="rate-independent ReLU CRN of Vasic et al. 2020: ternary weights, biases as initial concentrations",
         rate_independent=True, discrete_weights=True, weights=("ternary", "binary"), parameters=(),
-        _compile=_vasic_compile, _forward=_vasic_forward, _activation=_relu, _export=_vasic_export,
+        _compile=Hook("dsdcompile.passes.compile:compile_network"), _forward=_vasic_forward, _activation=_relu,
+        _export=Hook("dsdcompile.nn.layers:export_ternary"),
         training_notes=_vasic_notes),
     "anderson2021": Construction(
         name="anderson2021",
@@ -225,8 +209,11 @@ CONSTRUCTIONS: dict[str, Construction] = {
         description="rate-dependent mass-action CRN of Anderson et al. 2021: real weights as rate constants, smoothed "
                     "ReLU σ_ε after every layer including the output",
         rate_independent=False, discrete_weights=False, weights=("real",), parameters=("epsilon",),
-        _compile=_anderson_compile, _forward=_anderson_forward, _prepare_dsd=_helper_catalysts,
-        _activation=_smoothed_relu, _export=_real_export, training_notes=_anderson_notes, crn_bytes_per_weight=8000,
+        _compile=Hook("dsdcompile.passes.anderson:compile_anderson", ("epsilon",)),
+        _forward=Hook("dsdcompile.passes.anderson:smoothed_forward", ("epsilon",)),
+        _prepare_dsd=Hook("dsdcompile.passes.helper_catalysts:add_helper_catalysts"),
+        _activation=Hook("dsdcompile.nn.layers:smoothed_relu_module", ("epsilon",)),
+        _export=Hook("dsdcompile.nn.layers:export_real"), training_notes=_anderson_notes, crn_bytes_per_weight=8000,
         dsd_note="rate-dependent construction: zero- and first-order reactions get constant helper catalysts (every "
                  "module a buffered join), bisimulation checks the reactions only, and the kinetics stage sets each "
                  "module's rate constant by fuel concentrations and checks the outputs by simulation"),

@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dsdcompile import config as C  # noqa: E402
+from dsdcompile.config.sequences import SequenceConstraints  # noqa: E402
 from dsdcompile.errors import Inconclusive, NotEquivalent, SequenceChecksFailed  # noqa: E402
-from dsdcompile.sequences.constraints import SequenceConstraints  # noqa: E402
 from dsdcompile.stages.pipeline import build_design  # noqa: E402
 
 VOLATILE = {("run",), ("versions",), ("verification", "seconds"), ("model", "path"), ("config",)}

@@ -15,7 +15,7 @@ from support.random_nets import random_ternary_network
 
 from dsdcompile.cli import main
 from dsdcompile.config import ExecutionConfig, RunConfig
-from dsdcompile.sequences.constraints import SequenceConstraints
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.stages.pipeline import build_design
 
 SEED = 4  # the 2-2-2 net of test_kinetics_stage: classification is sensitive to fuel and free strands

@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.errors import InputError
 from dsdcompile.lab.order import OrderStrand, plate_rows, purification, tube_scale, write_order_sheets
-from dsdcompile.sequences.constraints import SequenceConstraints
 
 
 def strands(n: int, length: int = 20) -> list[OrderStrand]:

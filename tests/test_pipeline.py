@@ -8,7 +8,7 @@ from click.testing import CliRunner
 import dsdcompile as dc
 from dsdcompile.cli import main
 from dsdcompile.config import RunConfig
-from dsdcompile.sequences.constraints import SequenceConstraints
+from dsdcompile.config.sequences import SequenceConstraints
 
 CRN = "@input x X\n@output y Y\n@init B = 1\nX + B -> Y\n"
 
@@ -168,7 +168,7 @@ def test_the_pipeline_is_a_declared_list_whose_files_the_folder_check_plans(tmp_
     writes is one its stages name (what the folder check lets a later run replace)."""
     import fnmatch
 
-    from dsdcompile.report.outputs import STAGES as TABLE_STAGES
+    from dsdcompile.runtime.outputs import STAGES as TABLE_STAGES
     from dsdcompile.stages.folder import planned_files
     from dsdcompile.stages.pipeline import STAGES, Context, build_design
 

@@ -416,7 +416,7 @@ def test_index_html_is_the_same_whatever_the_digits_of_the_timings(tmp_path):
 
 
 def test_one_table_describes_every_file_for_the_folder_check_the_front_page_and_the_report():
-    from dsdcompile.report.outputs import OUTPUTS, description, plain
+    from dsdcompile.runtime.outputs import OUTPUTS, description, plain
     from dsdcompile.stages.folder import STAGE_FILES
 
     assert all(f.description for f in OUTPUTS)

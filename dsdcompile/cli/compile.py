@@ -32,9 +32,9 @@ from dsdcompile.config import (
     SimulationConfig,
     VerificationConfig,
 )
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.constructions import names as construction_names
 from dsdcompile.runtime.resources import parse_size
-from dsdcompile.sequences.constraints import SequenceConstraints
 
 _RUN = RunConfig()
 _KIN = KineticsConfig()

@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 
 from dsdcompile.cli import errors
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.errors import EXIT_SEQUENCE_CHECKS, InputError
-from dsdcompile.sequences.constraints import SequenceConstraints
 
 _SEQ = SequenceConstraints()
 

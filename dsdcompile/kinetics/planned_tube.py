@@ -36,10 +36,20 @@ IMPURITY_LEVELS = (0.002, 0.005, 0.01, 0.02, 0.05)
 the anneal excess itself (no purification) is always read too."""
 
 
+def nice_stock(needed_uM: float, cap: float) -> float:
+    """The smallest 1-2-5 stock concentration (µM) at or above ``needed_uM``, at most ``cap``."""
+    if needed_uM <= 0:
+        return min(1.0, cap)
+    exp = np.floor(np.log10(needed_uM))
+    for base in (1.0, 2.0, 5.0, 10.0):
+        v = float(base * 10.0 ** exp)
+        if v >= needed_uM * (1 - 1e-12):
+            return min(v, cap)
+    return cap
+
+
 def nice_ceil(v: float) -> float:
     """The smallest 1-2-5 number at or above v (1 for v <= 0): a stock concentration without a cap."""
-    from dsdcompile.lab.tables import nice_stock
-
     return nice_stock(v, math.inf)
 
 
@@ -301,5 +311,5 @@ def write_tube_files(tube: TubeResult, folder: Path, plot_example: int = 0) -> l
     return written
 
 
-__all__ = ["CALIBRATION_FRACTIONS", "IMPURITY_LEVELS", "TubeResult", "VARIANTS", "nice_ceil", "planned_residual",
-           "purity_sweep", "simulate_tube", "sweep_levels", "write_tube_files"]
+__all__ = ["CALIBRATION_FRACTIONS", "IMPURITY_LEVELS", "TubeResult", "VARIANTS", "nice_ceil", "nice_stock",
+           "planned_residual", "purity_sweep", "simulate_tube", "sweep_levels", "write_tube_files"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from dsdcompile.report.outputs import description
 from dsdcompile.runtime.files import md_escape
+from dsdcompile.runtime.outputs import description
 
 FIGURES = ("fluorescence.png", "kinetics_trajectories.png", "sequence_report.png")
 

@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.errors import InputError
 from dsdcompile.runtime.files import write_csv, write_xlsx
-from dsdcompile.sequences.constraints import SequenceConstraints
 
 PLATE_COLUMNS = ("Well Position", "Name", "Sequence")
 TUBE_COLUMNS = ("Name", "Sequence", "Scale", "Purification")

@@ -109,18 +109,6 @@ def lab_examples(formal_crn: CRN, x: np.ndarray, *, species_map: Mapping[str, st
                        tuple((rename(s.plus), rename(s.minus)) for s in formal_crn.outputs), expected)
 
 
-def nice_stock(needed_uM: float, cap: float) -> float:
-    """The smallest 1-2-5 stock concentration (µM) at or above ``needed_uM``, at most ``cap``."""
-    if needed_uM <= 0:
-        return min(1.0, cap)
-    exp = np.floor(np.log10(needed_uM))
-    for base in (1.0, 2.0, 5.0, 10.0):
-        v = float(base * 10.0 ** exp)
-        if v >= needed_uM * (1 - 1e-12):
-            return min(v, cap)
-    return cap
-
-
 def strand_purification(strand: LabStrand, in_complex: bool, role: str) -> str:
     """Synthesis purification: HPLC for dye-labelled reporter strands, PAGE for long or annealed strands."""
     if role == "reporter":
@@ -488,5 +476,5 @@ def write_lab_tables(design: LabDesign, out_dir: str | Path, *, sequences: Mappi
 __all__ = ["ANNEALING_COLUMNS", "CONCENTRATION_COLUMNS", "INPUT_COLUMNS", "PIPETTING_COLUMNS", "READOUT_COLUMNS",
            "ROLES", "WELL_COLUMNS", "LabDesign", "LabExamples", "LabSpecies", "LabStrand", "bottom_strand",
            "annealing_rows", "check_species", "concentration_rows", "input_concentrations", "input_rows",
-           "lab_examples", "lab_tables", "readout_rows", "nice_stock", "plan_design",
+           "lab_examples", "lab_tables", "readout_rows", "plan_design",
            "plate_positions", "strand_purification", "vessel_rows", "well_rows", "write_lab_tables"]

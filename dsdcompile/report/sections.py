@@ -19,7 +19,7 @@ from dsdcompile.report.html_util import (
     section,
 )
 from dsdcompile.report.markdown import render_markdown
-from dsdcompile.report.outputs import description, holds_timings, plain
+from dsdcompile.runtime.outputs import description, holds_timings, plain
 from dsdcompile.runtime.resources import format_size
 
 CRN_ROWS = 1000        # reactions listed per CRN

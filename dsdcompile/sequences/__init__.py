@@ -12,7 +12,7 @@ use: the constraints are light, the designer loads ViennaRNA.
 from dsdcompile._lazy import lazy_exports as _lazy_exports
 
 _EXPORTS = {
-    "SequenceConstraints": "dsdcompile.sequences.constraints",
+    "SequenceConstraints": "dsdcompile.config.sequences",
     "SequenceDesign": "dsdcompile.sequences.run",
     "SequenceProblem": "dsdcompile.sequences.problem",
     "design_sequences": "dsdcompile.sequences.run",

@@ -10,7 +10,7 @@ import csv
 import json
 from pathlib import Path
 
-from dsdcompile.sequences.constraints import SequenceConstraints
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.sequences.problem import SIGNAL_ROLES, SequenceProblem
 
 

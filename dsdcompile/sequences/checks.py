@@ -32,9 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.dsd.system import strand_nucleotides
 from dsdcompile.sequences import energy
-from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.junctions import Site, sites_sequence, strand_sites
 from dsdcompile.sequences.problem import SequenceProblem, nucleotide_structure
 

@@ -5,7 +5,7 @@ parameters of Mathews et al. 2004 through ``RNA.params_load_DNA_Mathews2004``) a
 call goes through a model-details object with the requested temperature and monovalent salt
 (``md.salt``, ViennaRNA's salt correction of loops and stacks, Yao et al. 2023, relative
 to the 1.021 M Na+ of the parameter set). ViennaRNA models no Mg2+: callers pass the
-sodium-equivalent concentration (see :mod:`dsdcompile.sequences.constraints`). The rest of
+sodium-equivalent concentration (see :mod:`dsdcompile.config.sequences`). The rest of
 the package sees plain strings and floats.
 
 Also here: a nearest-neighbour *stack* model calibrated against ViennaRNA, used to screen

@@ -23,7 +23,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dsdcompile.sequences.constraints import SequenceConstraints
+from dsdcompile.config.sequences import SequenceConstraints
 
 _COMP = str.maketrans("ACGT", "TGCA")
 

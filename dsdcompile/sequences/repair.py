@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.sequences import checks, energy
-from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.junctions import sites_sequence, strand_sites
 from dsdcompile.sequences.problem import SequenceProblem
 from dsdcompile.sequences.search import Designer

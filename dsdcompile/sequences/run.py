@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.sequences import checks, energy
-from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.problem import SequenceProblem
 from dsdcompile.sequences.repair import RoundReport, repair_round
 from dsdcompile.sequences.search import Designer, SearchStats
@@ -53,8 +53,8 @@ class SequenceDesign:
 
     def checks_failed(self, folder, rounds: int | None = None):
         """The SequenceChecksFailed (exit 5) to raise once ``folder`` is written: what fails and what to try."""
+        from dsdcompile.config.sequences import advice
         from dsdcompile.errors import SequenceChecksFailed
-        from dsdcompile.sequences.constraints import advice
 
         after = "the repair rounds" if rounds is None else f"{rounds} repair rounds"
         return SequenceChecksFailed(f"sequence checks fail after {after} ({self.failing_counts()}); the design and "

@@ -33,9 +33,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.errors import DsdCompileError
 from dsdcompile.sequences import energy
-from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.junctions import COMPLEMENT, JunctionScore, find_junctions
 from dsdcompile.sequences.problem import DomainSpec, SequenceProblem
 

@@ -8,7 +8,6 @@ that import them from this module.
 from __future__ import annotations
 
 from dsdcompile.config import RunConfig
-from dsdcompile.report.outputs import STAGES, stage_files
 from dsdcompile.runtime.files import (
     DESIGN,
     MARKER,
@@ -19,6 +18,7 @@ from dsdcompile.runtime.files import (
     check_destination,
     clean_stale,
 )
+from dsdcompile.runtime.outputs import STAGES, stage_files
 
 # What each stage of `dsdcompile compile` may write into the design folder (names or fnmatch patterns).
 STAGE_FILES: dict[str, tuple[str, ...]] = {stage: stage_files(stage) for stage in STAGES}

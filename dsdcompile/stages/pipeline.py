@@ -8,7 +8,7 @@
 The pipeline is declared (:data:`STAGES`), as a staged pass manager: each :class:`Stage` says
 whether it runs for this config (:meth:`Stage.runs`), takes its own config section
 (:meth:`Stage.section`), runs on a small :class:`Context` holding the typed results so far,
-and names the files it writes (the table :mod:`dsdcompile.report.outputs`, under its name).
+and names the files it writes (the table :mod:`dsdcompile.runtime.outputs`, under its name).
 
 The destination is checked and a locked staging folder made beside it before any stage runs
 (:class:`~dsdcompile.stages.folder.Destination`). Stages compute in memory and return typed
@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from dsdcompile.config import RunConfig
 from dsdcompile.report.folder import INDEX_NAME
-from dsdcompile.report.outputs import stage_files
 from dsdcompile.runtime.files import Destination, write_json
+from dsdcompile.runtime.outputs import stage_files
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.agreement import Agreement, check_agreement, write_agreement_files
 from dsdcompile.stages.crn import CRNResult, compile_model, load_examples, write_crn_files
@@ -121,7 +121,7 @@ class Context:
 class Stage:
     """One declared step of the pipeline.
 
-    ``name`` keys its files in the output table (:func:`dsdcompile.report.outputs.stage_files`).
+    ``name`` keys its files in the output table (:func:`dsdcompile.runtime.outputs.stage_files`).
     :meth:`runs` decides from the config (and the results so far) whether it runs; :meth:`run`
     computes in memory from its config section; :meth:`write` writes its files once every stage
     has run, and returns their names.

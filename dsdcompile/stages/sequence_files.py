@@ -21,12 +21,12 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.runtime.files import md_escape
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.api import check_feasibility, design_counts
 from dsdcompile.sequences.checks import domain_level_to_nt
-from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.plots import plot_sequence_report
 from dsdcompile.sequences.problem import SequenceProblem
 from dsdcompile.sequences.run import SequenceDesign, design_sequences

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.runtime.progress import Progress
-from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.stages.crn import CRNResult
 from dsdcompile.stages.dsd import DSDResult
 

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from dsdcompile import constructions as _constructions
+from dsdcompile.config.dyes import DEFAULT_DYES, Dye, check_dyes
+from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.constructions import DEFAULT_EPSILON, TERNARY_THRESHOLD
 from dsdcompile.errors import InputError
-from dsdcompile.lab.dyes import DEFAULT_DYES, Dye, check_dyes
-from dsdcompile.sequences.constraints import SequenceConstraints
 
 EXECUTORS = ("serial", "process", "dask")
 DATASETS = ("iris", "virus", "mnist")
