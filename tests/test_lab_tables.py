@@ -10,6 +10,7 @@ import pytest
 from dsdcompile.config import LabConfig
 from dsdcompile.crn import parse_crn
 from dsdcompile.errors import DesignInfeasible, InputError
+from dsdcompile.kinetics.planned_tube import nice_stock
 from dsdcompile.lab.dyes import DEFAULT_DYES, assign_dyes
 from dsdcompile.lab.tables import (
     ANNEALING_COLUMNS,
@@ -21,7 +22,6 @@ from dsdcompile.lab.tables import (
     LabStrand,
     lab_examples,
     lab_tables,
-    nice_stock,
     plan_design,
     write_lab_tables,
 )
