@@ -93,3 +93,10 @@ class Inconclusive(DsdCompileError):
     """Verification could decide neither way (a check ran out of time or could not run); the folder is written."""
 
     exit_code = EXIT_INCONCLUSIVE
+
+
+class EnumerationError(DsdCompileError):
+    """Reaction enumeration failed: peppercorn (or its worker process) raised, not a configured limit.
+
+    A limit that was hit is :class:`EnumerationLimit`; both exit with the base class's code.
+    """
