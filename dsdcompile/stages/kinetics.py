@@ -40,6 +40,7 @@ from dsdcompile.runtime.executors import Executor
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import write_sbml_if_small
 from dsdcompile.stages.dsd import DSDResult
+from dsdcompile.verify.result import Verdict
 
 if TYPE_CHECKING:
     from dsdcompile.ir import CRN
@@ -188,7 +189,7 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: Ru
             plan = kin.fuel_plan(crn, modules, x, kcfg)
         progress.log(f"fuel plan: {len(plan.fuel_nM)} fuels, {sum(plan.fuel_nM.values()) / 1000:.3g} µM in all, "
                      f"margin {plan.margin:.3g} (safety {plan.safety:g})")
-        if verdict == "not-equivalent":
+        if verdict == Verdict.NOT_EQUIVALENT:
             skipped["implementation"] = NOT_EQUIVALENT_SKIP
 
     with progress.stage("kinetics formal"):
@@ -262,7 +263,7 @@ def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, config: RunCo
     crn = system.split_crn
     block: dict = {"formal_crn": "split", "formal_crn_note": FORMAL_CRN_NOTE, "formal_reactions": crn.n_reactions,
                    "modules": system.n_modules, "rate_dependent": True}
-    if dsd.verification.verdict == "not-equivalent":
+    if dsd.verification.verdict == Verdict.NOT_EQUIVALENT:
         skipped = {"implementation": NOT_EQUIVALENT_SKIP, "lab_tables": "no fuel plan"}
         progress.log(f"kinetics: {skipped['implementation']}")
         return KineticsStageResult(block, skipped, True, rcfg.unit_nM)
