@@ -119,6 +119,7 @@ def pair_classes(system: DSDSystem) -> list[PairClass]:
 
 # ---------------------------------------------------------------- one pair's task
 def _paired(c: Complex) -> list[bool]:
+    """Per domain of ``c`` (strands in order): is it paired in its structure?"""
     return [ch != "." for ch in c.structure.replace("+", "")]
 
 
@@ -179,6 +180,7 @@ class ModuleView:
 
 
 def module_view(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> ModuleView:
+    """Module i's enumeration (its template's) with module i's concrete domains; complexes keep their local names."""
     tpl = system.template(i)
     rename = tpl.rename_map(system.species_of(i), i)
     local = list(tpl.inputs) + list(tpl.fuels) + list(enumerated.complexes)
