@@ -98,3 +98,10 @@ class Inconclusive(DsdCompileError):
 
 class SimulationError(DsdCompileError):
     """An ODE integration failed (the solver gave up, or the state left the finite numbers)."""
+
+
+class EnumerationError(DsdCompileError):
+    """Reaction enumeration failed: peppercorn (or its worker process) raised, not a configured limit.
+
+    A limit that was hit is :class:`EnumerationLimit`; both exit with the base class's code.
+    """

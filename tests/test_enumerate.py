@@ -12,9 +12,10 @@ from dsdcompile.dsd import enumerate as enum_mod
 from dsdcompile.dsd import peppercorn_adapter as adapter
 from dsdcompile.dsd.enumerate import enumerate_modules, enumerate_whole
 from dsdcompile.dsd.outputs import dsd_counts, initial_signals, write_dsd_outputs
+from dsdcompile.dsd.system import ComplexRole
 from dsdcompile.dsd.translate import translate
-from dsdcompile.errors import EnumerationLimit
-from dsdcompile.runtime.executors import SerialExecutor
+from dsdcompile.errors import EXIT_FAILURE, EnumerationError, EnumerationLimit
+from dsdcompile.runtime.executors import SerialExecutor, TaskOutcome
 
 SERIAL = EnumerationConfig()
 NO_LIMIT = ExecutionConfig(module_timeout=0)
@@ -65,6 +66,16 @@ def test_module_timeout_raises_enumeration_limit():
         enumerate_modules(system, EnumerationConfig(), execution=ExecutionConfig(module_timeout=1e-4))
 
 
+def test_a_failed_enumeration_is_an_enumeration_error_not_a_limit():
+    failed = TaskOutcome(error="Traceback (most recent call last):\n  ...\nKeyError: 'x-a*'")
+    with pytest.raises(EnumerationError, match=r"module 3: enumeration failed: KeyError: 'x-a\*'") as info:
+        enum_mod._value_or_raise(failed, "module 3", "module_timeout", 10.0)
+    assert not isinstance(info.value, EnumerationLimit) and info.value.exit_code == EXIT_FAILURE
+    with pytest.raises(EnumerationLimit, match="longer than module_timeout=10 s"):
+        enum_mod._value_or_raise(TaskOutcome(timed_out=True), "module 3", "module_timeout", 10.0)
+    assert enum_mod._value_or_raise(TaskOutcome(value=7), "module 3", "module_timeout", 10.0) == 7
+
+
 def test_whole_system_enumeration_finds_signals():
     system = translate(parse_crn(CRN_TEXT), "soloveichik2010", DSDConfig())
     whole = enumerate_whole(system, EnumerationConfig(), execution=ExecutionConfig(whole_enumeration_timeout=120))
@@ -96,6 +107,7 @@ def test_pil_round_trip_and_output_files(tmp_path):
     assert len(strands) == summary["strands"]
     assert sum(int(s["length_nt"]) for s in strands) == summary["nucleotides"]
     assert {s["role"] for s in strands} <= {"signal", "helper", "fuel", "waste"}
+    assert {r["role"] for r in rows} == {ComplexRole.SIGNAL, ComplexRole.FUEL}  # as written, read back equal
     with open(tmp_path / "domains.csv") as fh:
         domains = {r["domain"]: int(r["length_nt"]) for r in csv.DictReader(fh)}
     assert all(domains[d] == n for d, n in lengths.items())  # unused history domains are listed too

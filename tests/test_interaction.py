@@ -12,10 +12,12 @@ from dsdcompile.cli import main
 from dsdcompile.config import EnumerationConfig, ExecutionConfig
 from dsdcompile.crn import parse_crn
 from dsdcompile.dsd.enumerate import enumerate_templates
-from dsdcompile.dsd.system import Complex
+from dsdcompile.dsd.notation import complement
+from dsdcompile.dsd.system import Complex, ComplexRole
 from dsdcompile.dsd.translate import translate
-from dsdcompile.verify.interaction import BindTask, bind_reacts, candidates, check_interactions, pair_task
-from dsdcompile.verify.pairs import pair_classes
+from dsdcompile.verify.interaction import BindTask, bind_reacts, candidates, check_interactions
+from dsdcompile.verify.pairs import pair_classes, pair_task
+from dsdcompile.verify.result import Verdict
 
 NO_LIMIT = ExecutionConfig(module_timeout=0)
 CROSSTALK = "A + B -> A\nA -> A + B\n"
@@ -56,7 +58,7 @@ def test_crosstalk_between_two_correct_modules_is_found():
     releases starts with the A + B -> A gate's translator domains and invades that gate while it holds A."""
     system, enumerated = _system(CROSSTALK)
     result = check_interactions(system, enumerated, EnumerationConfig(), timeout=None)
-    assert result.verdict == "not-equivalent"
+    assert result.verdict == Verdict.NOT_EQUIVALENT
     (row,) = result.interacting
     assert row["modules"] == [0, 1] and row["reactions"] == ["A + B -> A", "A -> A + B"]
     assert set(row["shared"]) == {"A", "B"} and row["instances"] == 1
@@ -69,27 +71,39 @@ def test_producer_and_consumer_do_not_interact(scheme):
     """A + B -> C, C -> A: C made by one module and consumed by the other is the designed hand-off."""
     system, enumerated = _system("A + B -> C\nC -> A\n", scheme)
     result = check_interactions(system, enumerated, EnumerationConfig())
-    assert result.verdict == "equivalent" and result.classes >= 1 and not result.interacting
+    assert result.verdict == Verdict.EQUIVALENT and result.classes >= 1 and not result.interacting
 
 
 def test_complexes_without_complementary_open_domains_are_not_enumerated():
-    """The screen only sends complex pairs that can bind: no candidate pairs a complex with one that
-    has no unpaired complement of any of its unpaired domains."""
+    """The screen only sends complex pairs that can bind: every candidate pairs a complex reachable in the
+    first module with one reachable in the second (up to history domains), and some unpaired domain of
+    the first has its complement unpaired on the second."""
     system, enumerated = _system("A + B -> C\nC -> D\nD -> A\n")
-    for cls in pair_classes(system):
-        for cand in candidates(pair_task(system, cls, enumerated, EnumerationConfig()))[0]:
+    classes = pair_classes(system)
+    assert len(classes) == 3  # each module shares a species with each other one
+    seen = 0
+    for cls in classes:
+        task = pair_task(system, cls, enumerated, EnumerationConfig())
+        norm = task.signals.normal_form
+        reachable = [{norm(c) for _, c in view.complexes} for view in task.views]
+        cands, _ = candidates(task)
+        assert cands, f"no candidate complex pair for modules {cls.representative}"
+        for cand in cands:
+            assert norm(cand.first) in reachable[0] and norm(cand.second) in reachable[1]
             open1 = {d for d, ch in zip(cand.first.domains, cand.first.structure.replace("+", "")) if ch == "."}
             open2 = {d for d, ch in zip(cand.second.domains, cand.second.structure.replace("+", "")) if ch == "."}
-            assert any((d[:-1] if d.endswith("*") else d + "*") in open2 for d in open1)
+            assert any(complement(d) in open2 for d in open1)
+            seen += 1
+    assert seen >= 3
 
 
 def test_two_complex_enumeration_finds_a_displacement_and_ignores_a_bare_toehold():
     lengths = (("a", 5), ("b", 15), ("c", 15), ("d", 5))
-    signal = Complex("s", (("a", "b"),), "..", "signal")
-    gate = Complex("g", (("b",), ("b*", "a*")), "(+).", "fuel")  # a* open, then b: the top strand is displaced
+    signal = Complex("s", (("a", "b"),), "..", ComplexRole.SIGNAL)
+    gate = Complex("g", (("b",), ("b*", "a*")), "(+).", ComplexRole.FUEL)  # a* open, then b: top strand displaced
     assert bind_reacts(BindTask(signal, gate, lengths, EnumerationConfig()))
-    end = Complex("e", (("c", "a"),), "..", "intermediate")  # binds a* with its 3' end, nothing to migrate
-    assert bind_reacts(BindTask(end, Complex("t", (("a*", "d"),), "..", "fuel"), lengths,
+    end = Complex("e", (("c", "a"),), "..", ComplexRole.INTERMEDIATE)  # binds a* with its 3' end, nothing to migrate
+    assert bind_reacts(BindTask(end, Complex("t", (("a*", "d"),), "..", ComplexRole.FUEL), lengths,
                                 EnumerationConfig())) is None
 
 
@@ -112,9 +126,9 @@ def test_pairs_with_a_refuted_module_are_not_screened_and_never_make_equivalent(
     """A module already proven wrong on its own: its pairs are counted, not screened, and the check cannot pass."""
     system, enumerated = _system("A + B -> C\nC + E -> D\n")
     clean = check_interactions(system, enumerated, EnumerationConfig())
-    assert clean.verdict == "equivalent" and clean.classes == 1
+    assert clean.verdict == Verdict.EQUIVALENT and clean.classes == 1
     skipped = check_interactions(system, enumerated, EnumerationConfig(), refuted={1})
-    assert skipped.verdict == "inconclusive" and skipped.classes == 1 and skipped.pairs == 1
+    assert skipped.verdict == Verdict.INCONCLUSIVE and skipped.classes == 1 and skipped.pairs == 1
     assert "1 pair classes (1 module pairs) holding a module already proven not equivalent were not screened" \
         in skipped.detail
 

@@ -68,6 +68,17 @@ def test_user_scheme_from_file(tmp_path):
     assert enumerate_modules(system, SERIAL)[0].reactions
 
 
+def test_complement_and_pair_table_read_the_notation_once():
+    from dsdcompile.dsd.notation import complement, pair_table
+
+    assert complement("x-a") == "x-a*" and complement("x-a*") == "x-a" and complement(complement("p0")) == "p0"
+    assert pair_table("((.+)).") == [4, 3, None, 1, 0, None]  # '+' breaks strands, positions count domains
+    assert pair_table("") == [] and pair_table("..") == [None, None]
+    for bad, what in (("((.)", "unbalanced"), ("(.))", "unbalanced"), ("(x)", "bad character 'x'")):
+        with pytest.raises(ValueError, match=what):
+            pair_table(bad)
+
+
 def test_broken_user_scheme_is_a_scheme_error(tmp_path):
     path = tmp_path / "bad.py"
     path.write_text(textwrap.dedent("""

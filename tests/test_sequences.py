@@ -189,11 +189,32 @@ def test_sequences_command_writes_consistent_files(small_design):
 
 
 def test_pil_with_sequences_reads_back_in_peppercorn(small_design):
+    """peppercorn reads back every complex of dsd.pil as complexes.csv and strands.csv list it: the same names,
+    strands (domains and nucleotides) and structures, and the planned concentrations."""
     from peppercornenumerator.input import read_pil
 
     out, _ = small_design
     complexes, _ = read_pil(str(out / "dsd.pil"), is_file=True)
-    assert len(complexes) > 0
+    strands = {r["strand"]: r for r in csv.DictReader(open(out / "strands.csv"))}
+    written = list(csv.DictReader(open(out / "complexes.csv")))
+    assert sorted(complexes) == sorted(r["complex"] for r in written) and len(written) > 10
+    assert any("+" in r["structure"] for r in written)  # multi-stranded gates, not only free strands
+    for row in written:
+        read = complexes[row["complex"]]
+        groups: list[list] = [[]]
+        for d in read.sequence:
+            if d == "+":
+                groups.append([])
+            else:
+                groups[-1].append(d)
+        names = row["strands"].split("+")
+        assert [[d.name for d in g] for g in groups] == [strands[n]["domains"].split() for n in names], row
+        assert ["".join(d.sequence for d in g) for g in groups] == [strands[n]["sequence"] for n in names], row
+        assert "".join(read.structure) == row["structure"], row
+        if row["concentration_nM"]:
+            assert read.concentration[1] == pytest.approx(float(row["concentration_nM"]), rel=1e-5), row
+        else:
+            assert read.concentration is None, row
 
 
 def test_sequences_on_a_folder_without_a_design_exits_2(tmp_path):

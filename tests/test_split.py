@@ -49,10 +49,16 @@ def test_shared_chunks_become_one_helper():
 
 
 def test_split_spreads_identical_products():
-    crn = parse_crn("X -> 6 A + 6 B + 6 C\n")
+    """Repeated products are spread over the tree (each reaction makes at most one of each), and every
+    copy survives: one X still makes 6 A, 6 B and 6 C in the limit."""
+    crn = parse_crn("@input x X\n@output a A\n@output b B\n@output c C\nX -> 6 A + 6 B + 6 C\n")
     out = split_products(crn, 3)
+    assert out.n_reactions > 1 and max(widths(out)) <= 3
     for r in out.reactions:
         assert all(c == 1 for _, c in r.products), str(r)
+    x = np.array([[1.0], [2.5], [0.0], [7.0]])
+    np.testing.assert_allclose(ExactEvaluator(out).outputs(x), np.repeat(6 * x, 3, axis=1))
+    np.testing.assert_allclose(ExactEvaluator(out).outputs(x), ExactEvaluator(crn).outputs(x))
 
 
 def test_split_rejects_k_below_two():

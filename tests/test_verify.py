@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
+import json
 
 import pytest
 
 from dsdcompile.config import ExecutionConfig, VerificationConfig
-from dsdcompile.dsd.implementation import ModuleImplementation
+from dsdcompile.dsd.implementation import ImplReaction, ModuleImplementation
 from dsdcompile.errors import NotEquivalent
 from dsdcompile.ir import CRN, Reaction, Species
 from dsdcompile.verify import (
     EQUIVALENT,
     INCONCLUSIVE,
     NOT_EQUIVALENT,
+    Verdict,
     VerificationResult,
     attach_whole,
     verify_modules,
+    verify_system,
     verify_whole,
 )
 from dsdcompile.verify.result import combine
@@ -40,7 +45,7 @@ def soloveichik(index: int, reactants: list[str], products: list[str], *, wrong_
     outs = [sig[x] for x in products]
     if wrong_product:
         outs = outs[:-1] + [wrong_product]
-    rxns: list[tuple[tuple[str, ...], tuple[str, ...], float]] = []
+    rxns: list[ImplReaction] = []
     if len(reactants) == 2:
         rxns += [((ins[0], f"L_{n}"), (f"H_{n}", f"B_{n}"), 1.0), ((f"H_{n}", f"B_{n}"), (ins[0], f"L_{n}"), 1.0),
                  ((ins[1], f"H_{n}"), (f"O_{n}", f"W1_{n}"), 1.0)]
@@ -183,6 +188,23 @@ def test_pathway_decomposition_as_primary_method():
     assert "no pathway" in bad.modules[0].counterexample
 
 
+def test_verdict_is_the_string_the_files_hold():
+    """A str enum: written by json, csv and f-strings as the same bytes as the plain string, and equal to
+    what is read back."""
+    assert [v.value for v in Verdict] == ["equivalent", "not-equivalent", "inconclusive", "skipped", "none"]
+    assert EQUIVALENT is Verdict.EQUIVALENT and NOT_EQUIVALENT is Verdict.NOT_EQUIVALENT
+    v = Verdict.NOT_EQUIVALENT
+    assert json.dumps({"verdict": v}) == '{"verdict": "not-equivalent"}'
+    assert json.dumps({"verdict": v}, indent=1) == json.dumps({"verdict": "not-equivalent"}, indent=1)
+    assert f"{v} / {v:>16}" == f"{'not-equivalent'} / {'not-equivalent':>16}" and str(v) == "not-equivalent"
+    out = io.StringIO()
+    csv.writer(out).writerow([v, Verdict.SKIPPED])
+    assert out.getvalue() == "not-equivalent,skipped\r\n"
+    assert Verdict(json.loads(json.dumps(v))) is v and json.loads(json.dumps(v)) == v
+    result = VerificationResult("modular-bisimulation", Verdict.INCONCLUSIVE, 0.0)
+    assert json.loads(json.dumps(result.to_dict()))["summary"]["verdict"] == "inconclusive"
+
+
 def test_verdict_combination():
     assert combine([EQUIVALENT, INCONCLUSIVE, NOT_EQUIVALENT]) == NOT_EQUIVALENT
     assert combine([EQUIVALENT, INCONCLUSIVE]) == INCONCLUSIVE
@@ -239,6 +261,39 @@ def test_integration_with_peppercorn_enumeration():
     result = verify_modules(list(modules), SERIAL)
     assert result.verdict == EQUIVALENT, [m.counterexample for m in result.modules]
     assert sum(m.instances for m in result.modules) == 2
+
+
+def test_verify_system_runs_every_check_and_concludes():
+    """verify_system on real enumerations: modules, fuels, interactions, whole system and reporters, in one
+    verdict; one module needs no interaction check, and switching the check off leaves the verdict open."""
+    from dsdcompile.config import EnumerationConfig
+    from dsdcompile.crn import parse_crn
+    from dsdcompile.dsd.enumerate import enumerate_templates, instantiate
+    from dsdcompile.dsd.translate import translate
+
+    def run(text: str, **kwargs):
+        system = translate(parse_crn(text), "soloveichik2010")
+        enumerated = enumerate_templates(system, EnumerationConfig())
+        modules = [instantiate(system, i, enumerated[int(system.module_template[i])]) for i in range(system.n_modules)]
+        return verify_system(system, enumerated, modules, execution=ExecutionConfig(module_timeout=0),
+                             **kwargs)
+
+    full = run("@output y Y\nA + B -> C\nC + D -> Y\n", whole=True, reporters=True)
+    r = full.result
+    assert r.verdict == Verdict.EQUIVALENT and r.modular_verdict == Verdict.EQUIVALENT
+    assert r.fuels["verdict"] == r.interaction["verdict"] == r.reporters["verdict"] == Verdict.EQUIVALENT
+    assert r.interaction["classes"] == 1 and r.whole_system["verdict"] in (Verdict.EQUIVALENT, Verdict.SKIPPED)
+    assert [rep.species for rep in full.reporters.reporters] == ["Y"]
+    assert "the module interactions and the readout reporters verified" in r.basis
+
+    one = run("A -> B\n", whole=False, reporters=False).result
+    assert one.interaction["verdict"] == Verdict.EQUIVALENT and "single module" in one.interaction["detail"]
+    assert one.whole_system is None and one.reporters is None and one.verdict == Verdict.EQUIVALENT
+
+    off = run("A + B -> C\nC -> A\n", whole=False, reporters=False,
+              verification=VerificationConfig(interactions=False))
+    assert off.result.interaction["verdict"] == Verdict.INCONCLUSIVE
+    assert off.result.verdict == Verdict.INCONCLUSIVE and off.reporters.skipped
 
 
 def test_whole_system_timeout_gives_inconclusive(monkeypatch):

@@ -1,1 +1,4 @@
-"""The DSD stage: translation schemes, domain-level systems and reaction enumeration."""
+"""Domain-level DSD designs: translation schemes, domain-level systems, reaction enumeration and readout reporters.
+
+The DSD *stage* (translate, enumerate, verify, write the files) is :mod:`dsdcompile.stages.dsd`.
+"""

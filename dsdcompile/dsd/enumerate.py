@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from dsdcompile.config import EnumerationConfig, ExecutionConfig
 from dsdcompile.dsd import peppercorn_adapter as adapter
-from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.dsd.system import Complex, DSDSystem, EnumeratedTemplate, ModuleTemplate
-from dsdcompile.errors import DsdCompileError, EnumerationLimit
+from dsdcompile.dsd.implementation import ImplReaction, ModuleImplementation
+from dsdcompile.dsd.system import Complex, ComplexRole, DSDSystem, EnumeratedTemplate, ModuleTemplate
+from dsdcompile.errors import EnumerationError, EnumerationLimit
 from dsdcompile.ir import CRN, Reaction, Role, Species
 
 
@@ -50,8 +50,8 @@ def enumerate_template(task: TemplateTask) -> EnumeratedTemplate | str:
         if k is not None:
             signals.append((local, k))
         rename[c.name] = local
-        out.append(Complex(local, c.strands, c.structure, "signal" if k is not None else "waste"))
-    reactions = tuple(sorted((tuple(rename[x] for x in r), tuple(rename[x] for x in p), k)
+        out.append(Complex(local, c.strands, c.structure, ComplexRole.SIGNAL if k is not None else ComplexRole.WASTE))
+    reactions = tuple(sorted(ImplReaction(tuple(rename[x] for x in r), tuple(rename[x] for x in p), k)
                              for r, p, k in res.reactions))
     return EnumeratedTemplate(reactions, tuple(out), tuple(signals), res.seconds)
 
@@ -68,16 +68,16 @@ def system_history(tpl: ModuleTemplate) -> bool:
     return any(d.kind == "history" for d in tpl.domains)
 
 
-
 def _value_or_raise(outcome, label: str, limit: str, timeout: float | None):
     """The value of a finished enumeration task; a timeout or a hit peppercorn limit (a message) raises."""
     if outcome.timed_out:
         raise EnumerationLimit(f"{label}: enumeration took longer than {limit}={timeout:g} s")
     if outcome.error is not None:
-        raise DsdCompileError(f"{label}: enumeration failed: {outcome.error.strip().splitlines()[-1]}")
+        raise EnumerationError(f"{label}: enumeration failed: {outcome.error.strip().splitlines()[-1]}")
     if isinstance(outcome.value, str):
         raise EnumerationLimit(outcome.value)
     return outcome.value
+
 
 def _limit(seconds: float) -> float | None:
     return seconds if seconds and seconds > 0 else None
@@ -124,7 +124,8 @@ def instantiate(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> Mo
             names[c.name] = species[signal_of[c.name]]
         else:
             names[c.name] = _content_name(c.renamed("", domains))
-    reactions = tuple((tuple(names[x] for x in r), tuple(names[x] for x in p), k) for r, p, k in enumerated.reactions)
+    reactions = tuple(ImplReaction(tuple(names[x] for x in r), tuple(names[x] for x in p), k)
+                      for r, p, k in enumerated.reactions)
     signals = {names[c.name]: species[int(c.name[1:])] for c in tpl.inputs}
     signals.update({names[n]: species[k] for n, k in enumerated.signals})
     fuels = tuple(names[f.name] for f in tpl.fuels)
@@ -149,7 +150,7 @@ def enumerate_modules(system: DSDSystem, config: EnumerationConfig, *, execution
 class WholeImplementation:
     """The condensed implementation CRN of a whole system, with signal interpretation and fuels."""
 
-    reactions: tuple[tuple[tuple[str, ...], tuple[str, ...], float], ...]
+    reactions: tuple[ImplReaction, ...]
     signals: tuple[tuple[str, str], ...]
     fuels: tuple[str, ...]
     wastes: tuple[str, ...]
@@ -189,14 +190,14 @@ def enumerate_whole(system: DSDSystem, config: EnumerationConfig, *,
     timeout = _limit(execution.whole_enumeration_timeout)
     out = call_with_timeout(_whole_task, (complexes, lengths, config), timeout)
     res: adapter.Enumerated = _value_or_raise(out, "whole system", "whole_enumeration_timeout", timeout)
-    fuels = tuple(c.name for c in complexes if c.role == "fuel")
+    fuels = tuple(c.name for c in complexes if c.role == ComplexRole.FUEL)
     history = system.history
     keys = {system.signal_domains(s.name)[1 if history else 0:]: s.name for s in system.split_crn.species}
     signals, wastes = {}, []
     for c in res.complexes:
-        if c.role == "signal":
+        if c.role == ComplexRole.SIGNAL:
             signals[c.name] = c.part
-        elif c.role != "fuel":
+        elif c.role != ComplexRole.FUEL:
             sp = _signal_of(c, keys, history)
             if sp is not None:
                 signals[c.name] = sp

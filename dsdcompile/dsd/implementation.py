@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from dsdcompile.ir import Reaction
 
-ImplReaction = tuple[tuple[str, ...], tuple[str, ...], float]
-"""A condensed implementation reaction: (reactant names with repeats, product names with repeats, rate constant)."""
+
+class ImplReaction(NamedTuple):
+    """A condensed implementation reaction between resting complexes, as peppercorn enumerates it.
+
+    ``reactants`` and ``products`` are complex names with repeats; ``rate`` is peppercorn's
+    rate constant (per molar per second for two reactants, per second for one). A tuple, so
+    ``r, p, k = reaction`` and ``reaction[:2]`` work as they do for a plain triple.
+    """
+
+    reactants: tuple[str, ...]
+    products: tuple[str, ...]
+    rate: float
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,6 @@ class ModuleImplementation:
         def r(xs):
             return tuple(rename.get(x, x) for x in xs)
         fuels = tuple(dict.fromkeys(r(self.fuels)))
-        return replace(self, reactions=tuple((r(a), r(b), k) for a, b, k in self.reactions), fuels=fuels,
+        return replace(self, reactions=tuple(ImplReaction(r(a), r(b), k) for a, b, k in self.reactions), fuels=fuels,
                        wastes=tuple(w for w in dict.fromkeys(r(self.wastes)) if w not in fuels),
                        signals=tuple((rename.get(i, i), f) for i, f in self.signals))

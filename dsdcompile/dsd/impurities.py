@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from dsdcompile.config import EnumerationConfig, ExecutionConfig
 from dsdcompile.dsd.enumerate import _content_name, enumerate_modules
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.dsd.system import Complex, DSDSystem, ModuleTemplate
+from dsdcompile.dsd.system import Complex, ComplexRole, DSDSystem, ModuleTemplate
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,13 @@ def excess_strands(c: Complex, toeholds: set[str]) -> tuple[int, ...]:
     if len(c.strands) < 2:
         return ()
     binding = binding_strands(c, toeholds)
-    if c.role == "reporter":
+    if c.role == ComplexRole.REPORTER:
         return binding
     return tuple(k for k in range(len(c.strands)) if k not in binding) or binding
 
 
 def free_strands(tpl: ModuleTemplate, history: bool) -> tuple[ModuleTemplate, tuple[FreeStrand, ...]]:
-    """The template with its enumerated free strands added as fuels (role "impurity"), and every free strand.
+    """The template with its enumerated free strands added as fuels (ComplexRole.IMPURITY), and every free strand.
 
     Free strands are the excess strands of every multi-stranded fuel (:func:`excess_strands`).
     """
@@ -95,7 +95,7 @@ def free_strands(tpl: ModuleTemplate, history: bool) -> tuple[ModuleTemplate, tu
             else:
                 if s not in seen:
                     seen[s] = f"{f.name}s{k}"
-                    extra.append(Complex(seen[s], (s,), "." * len(s), "impurity", part="free strand"))
+                    extra.append(Complex(seen[s], (s,), "." * len(s), ComplexRole.IMPURITY, part="free strand"))
                 out.append(FreeStrand(f.name, k, "strand", seen[s]))
     return replace(tpl, fuels=tpl.fuels + tuple(extra)), tuple(out)
 
@@ -164,7 +164,7 @@ def impurity_modules(system: DSDSystem, enumeration: EnumerationConfig = Enumera
         local = {f.name: rename.get(f"m{i}-{f.name}", f"m{i}-{f.name}") for f in tpl.fuels}
         domains = tpl.rename_map(system.species_of(i), i)
         for f in tpl.fuels:
-            if f.role == "impurity" and not any(d.rstrip("*") in private for d in f.domains):
+            if f.role == ComplexRole.IMPURITY and not any(d.rstrip("*") in private for d in f.domains):
                 content = _content_name(f.renamed("", domains))
                 local[f.name] = rename.get(content, content)
         full = {f"m{i}-{k}": v for k, v in local.items()}

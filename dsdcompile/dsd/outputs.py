@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.dsd.system import Complex, DSDSystem, ModuleTemplate, strand_nucleotides
+from dsdcompile.dsd.system import Complex, ComplexRole, DSDSystem, ModuleTemplate, strand_nucleotides
 from dsdcompile.ir import Role
 
 
@@ -39,7 +39,7 @@ def initial_signals(system: DSDSystem) -> list[Complex]:
     names = [s for sig in crn.inputs for s in sig.species] + list(init) + [s.name for s in crn.species]
     out = []
     for name in dict.fromkeys(names):
-        role = "helper" if crn.by_name[name].role is Role.HELPER else "signal"
+        role = ComplexRole.HELPER if crn.by_name[name].role is Role.HELPER else ComplexRole.SIGNAL
         doms = system.signal_domains(name)
         out.append(Complex(name, (doms,), "." * len(doms), role, init.get(name, 0.0), part=name))
     return out
@@ -67,7 +67,7 @@ class ComplexRow:
 
     complex: Complex
     module: str
-    strand_roles: tuple[str, ...]
+    strand_roles: tuple[ComplexRole, ...]
     strand_lengths: tuple[int, ...]
     reaction: str
     formal: str
@@ -96,18 +96,19 @@ def iter_complexes(system: DSDSystem) -> Iterator[ComplexRow]:
         formal = "" if system.origin is None else str(int(system.origin[i]))
         for f, sroles, fsizes in zip(tpl.fuels, roles[t], sizes[t]):
             c = f.renamed(f"m{i}-{f.name}", rename, concentration=system.fuel_concentration)
-            labels = tuple("fuel" if k is None else "helper" if species[k] in helpers else "signal" for k in sroles)
+            labels = tuple(ComplexRole.FUEL if k is None else ComplexRole.HELPER if species[k] in helpers
+                           else ComplexRole.SIGNAL for k in sroles)
             yield ComplexRow(c, f"m{i}", labels, fsizes, rxn, formal)
     yield from reporter_rows(system)
 
 
 def reporter_rows(system: DSDSystem) -> Iterator[ComplexRow]:
-    """The readout reporters (role "reporter"; see :mod:`dsdcompile.dsd.reporters`), after every module's fuels."""
+    """The readout reporters (ComplexRole.REPORTER; see :mod:`dsdcompile.dsd.reporters`), after every module's fuels."""
     lengths = system.domain_lengths()
     kinds = dict(system.layout)
     for c in system.reporters:
         sizes = tuple(sum(lengths[kinds[d.rstrip("*").rsplit("-", 1)[1]]] for d in s) for s in c.strands)
-        yield ComplexRow(c, "", ("reporter",) * len(c.strands), sizes, f"{c.part} -> 0 (reporter)", "")
+        yield ComplexRow(c, "", (ComplexRole.REPORTER,) * len(c.strands), sizes, f"{c.part} -> 0 (reporter)", "")
 
 
 def dsd_counts(system: DSDSystem, modules: Sequence[ModuleImplementation] | None) -> dict:
@@ -200,7 +201,7 @@ def write_dsd_outputs(system: DSDSystem, out_dir: Path, *, domain_sequences: Map
                             + ([strand_nucleotides(strand, seqs)] if seqs is not None else []))
                 counts["strands"] += 1
                 counts["nucleotides"] += n
-                counts["fuel_nucleotides"] += n if c.role == "fuel" else 0
+                counts["fuel_nucleotides"] += n if c.role == ComplexRole.FUEL else 0
                 counts["longest_strand_nt"] = max(counts["longest_strand_nt"], n)
             if planned is not None:
                 nm = float(planned.get(c.name, 0.0))
@@ -209,7 +210,7 @@ def write_dsd_outputs(system: DSDSystem, out_dir: Path, *, domain_sequences: Map
                              f"{nm:.6g}" if nm > 0 else ""])
                 pil.write(f"{c.name} = {c.kernel()}" + (f" @initial {nm:.6g} nM\n" if nm > 0 else "\n"))
             else:
-                conc = "" if c.role != "fuel" and c.concentration == 0 else f"{c.concentration:g}"
+                conc = "" if c.role != ComplexRole.FUEL and c.concentration == 0 else f"{c.concentration:g}"
                 cw.writerow([c.name, "+".join(names), c.structure, c.role, conc, c.part, row.module, ""])
                 pil.write(f"{c.name} = {c.kernel()}" + (f" @initial {c.concentration:g} nM\n" if c.concentration
                                                          else "\n"))

@@ -12,7 +12,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from dsdcompile.config import EnumerationConfig
-from dsdcompile.dsd.system import Complex
+from dsdcompile.dsd.implementation import ImplReaction
+from dsdcompile.dsd.notation import complement
+from dsdcompile.dsd.system import Complex, ComplexRole
 from dsdcompile.errors import EnumerationLimit, InputError, InternalError
 
 # Imported here, not inside the functions: enumeration runs in forked children (time limits),
@@ -56,7 +58,7 @@ class Enumerated:
     """Peppercorn's result in plain values: resting complexes and condensed reactions between them."""
 
     complexes: tuple[Complex, ...]  # every resting complex (given ones keep their names and roles)
-    reactions: tuple[tuple[tuple[str, ...], tuple[str, ...], float], ...]
+    reactions: tuple[ImplReaction, ...]
     seconds: float
 
 
@@ -74,7 +76,7 @@ def parse_kernel(kernel: str) -> tuple[tuple[tuple[str, ...], ...], str]:
                 raise InternalError(f"unbalanced kernel string {kernel!r}")
             j = stack.pop()
             d = [x for s in strands for x in s][j]
-            strands[-1].append(d[:-1] if d.endswith("*") else d + "*")
+            strands[-1].append(complement(d))
             structure.append(")")
         elif tok.endswith("("):
             stack.append(sum(len(s) for s in strands))
@@ -115,7 +117,7 @@ def read_pil(text: str) -> tuple[dict[str, int], list[Complex]]:
                 lengths[d.name.rstrip("*")] = d.length
             strands, structure = parse_kernel(cplx.kernel_string)
             conc = cplx.concentration[1] if cplx.concentration else 0.0
-            out.append(Complex(cplx.name, strands, structure, "", float(conc)))
+            out.append(Complex(cplx.name, strands, structure, ComplexRole.UNSPECIFIED, float(conc)))
         return lengths, out
     except Exception as e:  # noqa: BLE001 - pyparsing and dsdobjects raise many kinds
         raise InputError(f"peppercorn could not read the PIL text: {type(e).__name__}: {e}") from None
@@ -130,7 +132,7 @@ def _pepper_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]) 
     domains = {}
     for d, n in lengths.items():
         dom = PepperDomain(d, length=n)
-        domains[d], domains[d + "*"] = dom, ~dom
+        domains[d], domains[complement(d)] = dom, ~dom
     out = []
     for c in complexes:
         sequence: list = []
@@ -179,7 +181,7 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
                 resting[cplx.name] = given[cplx.name]
             else:
                 strands, structure = parse_kernel(cplx.kernel_string)
-                resting[cplx.name] = Complex(cplx.name, strands, structure, "intermediate").canonical()
+                resting[cplx.name] = Complex(cplx.name, strands, structure, ComplexRole.INTERMEDIATE).canonical()
         # Peppercorn's own names follow its exploration order, which depends on string hashing: name new
         # complexes by their canonical kernel instead, so that the same input gives the same output.
         order = sorted((n for n in resting if n not in given), key=lambda n: resting[n].kernel())
@@ -191,8 +193,8 @@ def enumerate_complexes(complexes: Iterable[Complex], lengths: Mapping[str, int]
             best = min(members, key=lambda n: (n not in given, resting[n].kernel() if n in resting else n))
             rep[ms.name] = names[best]
         reactions = tuple(sorted(
-            (tuple(sorted(rep[m.name] for m in r.reactants)), tuple(sorted(rep[m.name] for m in r.products)),
-             float(r.rate_constant[0]))
+            ImplReaction(tuple(sorted(rep[m.name] for m in r.reactants)),
+                         tuple(sorted(rep[m.name] for m in r.products)), float(r.rate_constant[0]))
             for r in condensed
         ))
         kept = {n for r in reactions for side in r[:2] for n in side} | set(given)

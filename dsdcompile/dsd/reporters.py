@@ -29,10 +29,9 @@ import numpy as np
 from dsdcompile.config import EnumerationConfig, ExecutionConfig
 from dsdcompile.dsd.enumerate import _content_name, enumerate_modules
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.dsd.system import Complex, Domain, DSDSystem, ModuleTemplate
+from dsdcompile.dsd.system import Complex, ComplexRole, Domain, DSDSystem, ModuleTemplate
 from dsdcompile.ir import CRN, Reaction, Role, Signal, Species
 
-REPORTER_ROLE = "reporter"
 REPORTER_PREFIX = "rep-"
 CITATION = ("D. Y. Zhang, E. Winfree. Control of DNA strand displacement kinetics using toehold exchange. "
             "JACS 131:17303-17314, 2009; L. Qian, E. Winfree. Scaling up digital circuit computation with DNA "
@@ -59,8 +58,9 @@ def reporter_template(scheme: str, layout: Sequence[tuple[str, str]], toehold_nt
         return None
     t, b = pair
     domains = tuple(Domain(f"S0-{s}", toehold_nt if k == "toehold" else branch_nt, k) for s, k in layout)
-    signal = Complex("S0", (tuple(f"S0-{s}" for s, _ in layout),), "." * len(layout), "signal")
-    duplex = Complex("f0", ((f"S0-{b}",), (f"S0-{b}*", f"S0-{t}*")), "(+).", REPORTER_ROLE, part=REPORTER_ROLE)
+    signal = Complex("S0", (tuple(f"S0-{s}" for s, _ in layout),), "." * len(layout), ComplexRole.SIGNAL)
+    duplex = Complex("f0", ((f"S0-{b}",), (f"S0-{b}*", f"S0-{t}*")), "(+).", ComplexRole.REPORTER,
+                     part=ComplexRole.REPORTER.value)
     return ModuleTemplate(f"{scheme}: S0 -> 0 (reporter)", (0,), (), 1, domains, (signal,), (duplex,))
 
 
@@ -113,7 +113,7 @@ class ReporterSet:
 
 def fluorophore_content_name(r: Reporter) -> str:
     """The name modular enumeration gives the released fluorophore strand (named by its content)."""
-    return _content_name(Complex("", (r.complex.strands[0],), ".", "waste"))
+    return _content_name(Complex("", (r.complex.strands[0],), ".", ComplexRole.WASTE))
 
 
 def output_rails(crn: CRN) -> list[tuple[str, str, int]]:
@@ -180,7 +180,7 @@ def build_reporters(system: DSDSystem, enumeration: EnumerationConfig = Enumerat
     reporters, renamed = [], []
     for i, (name, output, rail) in enumerate(rails):
         rep = f"{REPORTER_PREFIX}{name}"
-        cplx = Complex(rep, ((f"{name}-{b}",), (f"{name}-{b}*", f"{name}-{t}*")), "(+).", REPORTER_ROLE,
+        cplx = Complex(rep, ((f"{name}-{b}",), (f"{name}-{b}*", f"{name}-{t}*")), "(+).", ComplexRole.REPORTER,
                        part=name)
         reporter = Reporter(rep, name, output, rail, cplx, f"{rep}-F")
         rename = {f"m{i}-f0": rep, fluorophore_content_name(reporter): reporter.fluorophore}
@@ -194,5 +194,5 @@ def build_reporters(system: DSDSystem, enumeration: EnumerationConfig = Enumerat
     return ReporterSet(tuple(reporters), tuple(renamed), rsys)
 
 
-__all__ = ["CITATION", "REPORTER_PREFIX", "REPORTER_ROLE", "Reporter", "ReporterSet", "build_reporters",
+__all__ = ["CITATION", "REPORTER_PREFIX", "Reporter", "ReporterSet", "build_reporters",
            "consumed_outputs", "output_rails", "reporter_crn", "reporter_domains", "reporter_template"]

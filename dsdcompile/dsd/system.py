@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
+from dsdcompile.dsd.implementation import ImplReaction
+from dsdcompile.dsd.notation import pair_table
 from dsdcompile.ir import CRN, Reaction
 
-ROLES = ("signal", "helper", "fuel", "reporter", "intermediate", "waste")
+
+class ComplexRole(str, enum.Enum):
+    """What a complex (or one of its strands) is in a design; the value is what strands.csv and complexes.csv hold.
+
+    A ``str`` enum, so a role read back from a CSV file compares equal to its member.
+    """
+
+    SIGNAL = "signal"  # a formal species' signal strand
+    HELPER = "helper"  # the signal strand of a helper species (constructions' catalysts, biases)
+    FUEL = "fuel"  # present in excess, interpreted as nothing
+    REPORTER = "reporter"  # a fluorophore/quencher readout duplex (dsdcompile.dsd.reporters)
+    IMPURITY = "impurity"  # a strand left free by annealing in excess (dsdcompile.dsd.impurities)
+    INTERMEDIATE = "intermediate"  # made by enumeration, meaning still to be found
+    WASTE = "waste"  # made by enumeration, inert or interpreted as nothing
+    UNSPECIFIED = ""  # no role known: complexes read from a PIL file, or given to an enumeration as they are
+
+    def __str__(self) -> str:  # the value, as for a plain string, on every Python version
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
 
@@ -35,7 +60,7 @@ class Complex:
     name: str
     strands: tuple[tuple[str, ...], ...]
     structure: str
-    role: str
+    role: ComplexRole
     concentration: float = 0.0
     part: str = ""  # the scheme's fuel role (gate, translator, ...) or the formal species a signal stands for
 
@@ -65,7 +90,7 @@ class Complex:
         """
         return self if len(self.strands) < 2 else min(_rotations(self), key=lambda c: c.kernel())
 
-    def renamed(self, name: str, domain: dict[str, str], role: str | None = None,
+    def renamed(self, name: str, domain: dict[str, str], role: ComplexRole | None = None,
                 concentration: float | None = None) -> Complex:
         """This complex with its name and domains replaced (complements follow their domain)."""
         def swap(d: str) -> str:
@@ -78,24 +103,16 @@ def _rotations(c: Complex) -> Iterator[Complex]:
     """Every cyclic rotation of a multi-stranded complex, its dot-bracket recomputed (a circular
     non-crossing pairing stays non-crossing under rotation)."""
     sizes = [len(s) for s in c.strands]
-    flat = c.structure.replace("+", "")
-    partner: dict[int, int] = {}
-    stack: list[int] = []
-    for k, char in enumerate(flat):
-        if char == "(":
-            stack.append(k)
-        elif char == ")":
-            j = stack.pop()
-            partner[j], partner[k] = k, j
+    partner = pair_table(c.structure)
     starts = [sum(sizes[:i]) for i in range(len(sizes))]
-    total = len(flat)
+    total = len(partner)
     for r in range(len(sizes)):
         order = list(range(r, len(sizes))) + list(range(r))
         old = [starts[i] + k for i in order for k in range(sizes[i])]
         new = {o: n for n, o in enumerate(old)}
         chars = ["."] * total
         for o, n in new.items():
-            if o in partner:
+            if partner[o] is not None:
                 chars[n] = "(" if new[partner[o]] > n else ")"
         out, pos = [], 0
         for i in order:
@@ -108,7 +125,7 @@ def _rotations(c: Complex) -> Iterator[Complex]:
 class EnumeratedTemplate:
     """What peppercorn found for one template: condensed reactions over local complex names and their complexes."""
 
-    reactions: tuple[tuple[tuple[str, ...], tuple[str, ...], float], ...]
+    reactions: tuple[ImplReaction, ...]
     complexes: tuple[Complex, ...]  # resting complexes that are neither fuels nor the input signals
     signals: tuple[tuple[str, int], ...]  # (local complex, local species index) for released signals
     seconds: float = 0.0
@@ -180,7 +197,7 @@ class DSDSystem:
     module_species: np.ndarray
     origin: np.ndarray | None = None  # per split reaction: the index of the reaction of ``crn`` it comes from
     split_reactions: int = 0  # reactions of ``crn`` that the split pass replaced by trees
-    reporters: tuple[Complex, ...] = ()  # readout reporter complexes (role "reporter"; dsdcompile.dsd.reporters)
+    reporters: tuple[Complex, ...] = ()  # readout reporter complexes (ComplexRole.REPORTER; dsd.reporters)
 
     @property
     def history(self) -> bool:

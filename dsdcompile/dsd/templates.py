@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dsdcompile.dsd.notation import complement, pair_table
 from dsdcompile.dsd.schemes import Scheme
-from dsdcompile.dsd.system import Complex, Domain, ModuleTemplate
+from dsdcompile.dsd.system import Complex, ComplexRole, Domain, ModuleTemplate
 from dsdcompile.errors import SchemeError, UnsupportedReaction
 from dsdcompile.ir import Reaction
 
@@ -38,22 +39,16 @@ def _check_structure(name: str, strands: list[list[str]], structure: str, known:
     if any(not s for s in strands):
         raise SchemeError(f"fuel {name}: empty strand")
     flat = [d for s in strands for d in s]
-    stack: list[int] = []
-    for k, char in enumerate(structure.replace("+", "")):
-        if flat[k].rstrip("*") not in known:
-            raise SchemeError(f"fuel {name}: unknown domain {flat[k]!r} (use the given names or new_domain())")
-        if char == "(":
-            stack.append(k)
-        elif char == ")":
-            if not stack:
-                raise SchemeError(f"fuel {name}: unbalanced structure {structure!r}")
-            j = stack.pop()
-            if flat[j].rstrip("*") != flat[k].rstrip("*") or flat[j].endswith("*") == flat[k].endswith("*"):
-                raise SchemeError(f"fuel {name}: {flat[j]} pairs with {flat[k]}, which is not its complement")
-        elif char != ".":
-            raise SchemeError(f"fuel {name}: bad character {char!r} in structure {structure!r}")
-    if stack:
-        raise SchemeError(f"fuel {name}: unbalanced structure {structure!r}")
+    unknown = next((d for d in flat if d.rstrip("*") not in known), None)
+    if unknown is not None:
+        raise SchemeError(f"fuel {name}: unknown domain {unknown!r} (use the given names or new_domain())")
+    try:
+        pairs = pair_table(structure)
+    except ValueError as e:
+        raise SchemeError(f"fuel {name}: {e}") from None
+    for k, j in enumerate(pairs):
+        if j is not None and k < j and flat[j] != complement(flat[k]):
+            raise SchemeError(f"fuel {name}: {flat[k]} pairs with {flat[j]}, which is not its complement")
 
 
 def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...]) -> ModuleTemplate:
@@ -85,7 +80,7 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...]) -> ModuleTe
         react_maps = [sig]
         hist = [new_domain("branch")] if scheme.has_history else []
         strand = tuple(hist + [sig[s] for s, _ in bare])
-        fuels.append(Complex("f0", (strand,), "." * len(strand), "fuel", part="source"))
+        fuels.append(Complex("f0", (strand,), "." * len(strand), ComplexRole.FUEL, part="source"))
     else:
         react_maps = [{s: f"S{k}-{s}" for s, _ in bare} for k in reactants]
     prod_maps = [{s: f"S{k}-{s}" for s, _ in bare} for k in products]
@@ -96,7 +91,7 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...]) -> ModuleTe
     for role, strands, structure in raw:
         name = f"f{len(fuels)}"
         _check_structure(f"{name} ({role}) of {scheme.name}", strands, structure, set(domains))
-        fuel = Complex(name, tuple(tuple(s) for s in strands), structure, "fuel", part=role)
+        fuel = Complex(name, tuple(tuple(s) for s in strands), structure, ComplexRole.FUEL, part=role)
         # Repeated reactants make some schemes emit the same fuel twice (soloveichik2010's translator
         # for 3 A -> B): it is one molecule, present in excess, so it is listed once.
         form = fuel.canonical().kernel()
@@ -107,7 +102,7 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...]) -> ModuleTe
     # product strand made elsewhere (another module's history, or an initial concentration) must meet
     # this module's complexes in the enumeration, not only the strand this module releases itself.
     inputs = tuple(
-        Complex(f"S{k}", (tuple(f"S{k}-{s}" for s, _ in layout),), "." * len(layout), "signal")
+        Complex(f"S{k}", (tuple(f"S{k}-{s}" for s, _ in layout),), "." * len(layout), ComplexRole.SIGNAL)
         for k in range(len(key))
     )
     return ModuleTemplate(shape_label(scheme.name, key), reactants, products, len(key), tuple(domains.values()),

@@ -48,12 +48,33 @@ def reduce_crn(crn: CRN) -> CRN:
        to two unimolecular reactions per input plus one bimolecular reaction per live ReLU unit.
     """
     require_feed_forward(crn)
-    idx = crn.index
-    n = crn.n_species
     input_species = {s for sig in crn.inputs for s in sig.species}
     output_species = {s for sig in crn.outputs for s in sig.species}
-    generations, substitution = substitution_generations(crn, protected=input_species | output_species)
+    kept, prod_cols, init_col = _substitute(crn, protected=input_species | output_species)
+    relevant, live_rxn = _reaching_outputs(crn, kept, prod_cols, output_species)
+    is_input_rxn = np.array(
+        [any(name in input_species for name, _ in crn.reactions[j].reactants) for j in kept], dtype=bool
+    )
+    prod_cols = (sp.diags(relevant.astype(np.float64)) @ prod_cols).tocsc()
+    prod_cols.eliminate_zeros()
+    reactions = _reactions(crn, kept, prod_cols, live_rxn | is_input_rxn)
+    names = [s.name for s in crn.species]
+    init_col = np.where(relevant, init_col, 0.0)
+    initial = tuple((names[i], float(init_col[i])) for i in np.flatnonzero(init_col > 0))
 
+    used = set(input_species) | output_species | {name for name, _ in initial}
+    for r in reactions:
+        used.update(name for name, _ in r.reactants + r.products)
+    species = tuple(s for s in crn.species if s.name in used)
+    return CRN(species, tuple(reactions), initial, crn.inputs, crn.outputs)
+
+
+def _substitute(crn: CRN, protected: set[str]) -> tuple[list[int], sp.csc_matrix, np.ndarray]:
+    """Steps 1 and 2: (the reactions kept, their product columns, the initial column) after substitution and
+    cancelling ± pairs, as species × column matrices."""
+    idx = crn.index
+    n = crn.n_species
+    generations, substitution = substitution_generations(crn, protected=protected)
     substituted = set(substitution.values())
     kept = [j for j in range(crn.n_reactions) if j not in substituted]
     # columns: the kept reactions' products, then the initial concentrations
@@ -74,28 +95,25 @@ def reduce_crn(crn: CRN) -> CRN:
         cols = (cols - taken + expand @ taken[rows]).tocsr()
         cols.eliminate_zeros()
         cols = cancel_pairs(cols, plus, minus, scatter)
+    return kept, cols[:, : len(kept)].tocsc(), cols[:, len(kept)].toarray().ravel()
 
-    prod_cols = cols[:, : len(kept)].tocsc()
-    init_col = cols[:, len(kept)].toarray().ravel()
 
-    # keep only what can reach an output
+def _reaching_outputs(crn: CRN, kept: list[int], prod_cols: sp.csc_matrix, outputs: set[str]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Step 3: (the species with a path to an output, the kept reactions that make one of them)."""
     reactant = crn.reactant_matrix[kept].tocsr()
-    relevant = np.zeros(n, dtype=bool)
-    relevant[[idx[s] for s in output_species]] = True
+    relevant = np.zeros(crn.n_species, dtype=bool)
+    relevant[[crn.index[s] for s in outputs]] = True
     while True:
         live_rxn = np.asarray((prod_cols.T @ relevant.astype(np.float64)) > 0).ravel()
         now = relevant | np.asarray(reactant[live_rxn].sum(axis=0) > 0).ravel()
         if (now == relevant).all():
-            break
+            return relevant, live_rxn
         relevant = now
-    is_input_rxn = np.array(
-        [any(name in input_species for name, _ in crn.reactions[j].reactants) for j in kept], dtype=bool
-    )
-    keep_rxn = live_rxn | is_input_rxn
-    mask = sp.diags(relevant.astype(np.float64))
-    prod_cols = (mask @ prod_cols).tocsc()
-    prod_cols.eliminate_zeros()
 
+
+def _reactions(crn: CRN, kept: list[int], prod_cols: sp.csc_matrix, keep_rxn: np.ndarray) -> list[Reaction]:
+    """The kept reactions that stay, with their substituted products (integer stoichiometry, or InputError)."""
     names = [s.name for s in crn.species]
     reactions = []
     for col, j in enumerate(kept):
@@ -110,12 +128,4 @@ def reduce_crn(crn: CRN) -> CRN:
         products = tuple((names[r], int(c)) for r, c in zip(rows[order], counts) if c > 0)
         old = crn.reactions[j]
         reactions.append(Reaction(old.reactants, products, old.rate))
-    init_col = np.where(relevant, init_col, 0.0)
-    initial = tuple((names[i], float(init_col[i])) for i in np.flatnonzero(init_col > 0))
-
-    used = set(input_species) | output_species | {name for name, _ in initial}
-    for r in reactions:
-        used.update(name for name, _ in r.reactants + r.products)
-    species = tuple(s for s in crn.species if s.name in used)
-    return CRN(species, tuple(reactions), initial, crn.inputs, crn.outputs)
-
+    return reactions

@@ -23,6 +23,8 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from dsdcompile.dsd.notation import pair_table as dot_bracket_pairs
+
 NT_PX = 7.0          # pixels per nucleotide along a line
 DUPLEX_GAP = 14.0    # distance between the top and bottom line of a duplex
 LEVEL_PX = 26.0      # rise of one overhang level
@@ -110,22 +112,10 @@ def pair_table(spec: ComplexSpec) -> list[int | None]:
     if len(parts) != len(spec.strands) or any(len(p) != len(s.domains) for p, s in zip(parts, spec.strands)):
         raise LayoutError(f"{spec.name}: structure {spec.structure!r} does not fit its "
                           f"{len(spec.strands)} strands of {[len(s.domains) for s in spec.strands]} domains")
-    pairs: list[int | None] = []
-    stack: list[int] = []
-    for k, char in enumerate(spec.structure.replace("+", "")):
-        pairs.append(None)
-        if char == "(":
-            stack.append(k)
-        elif char == ")":
-            if not stack:
-                raise LayoutError(f"{spec.name}: unbalanced structure {spec.structure!r}")
-            j = stack.pop()
-            pairs[j], pairs[k] = k, j
-        elif char != ".":
-            raise LayoutError(f"{spec.name}: bad character {char!r} in structure {spec.structure!r}")
-    if stack:
-        raise LayoutError(f"{spec.name}: unbalanced structure {spec.structure!r}")
-    return pairs
+    try:
+        return dot_bracket_pairs(spec.structure)
+    except ValueError as e:
+        raise LayoutError(f"{spec.name}: {e}") from None
 
 
 def layout(spec: ComplexSpec, lengths: dict[str, int], kinds: dict[str, str]) -> Drawing:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dsdcompile.dsd.notation import pair_table
 from dsdcompile.sequences.problem import SequenceProblem, nucleotide_structure
 
 Site = tuple[str, int, bool]   # (domain, position in its top sequence, complemented)
@@ -64,17 +65,6 @@ def strand_sites(doms: tuple[str, ...], lengths: Mapping[str, int]) -> list[Site
     return out
 
 
-def _pair_table(structure: str) -> list[int]:
-    pt, stack = [-1] * len(structure), []
-    for i, ch in enumerate(structure):
-        if ch == "(":
-            stack.append(i)
-        elif ch == ")":
-            j = stack.pop()
-            pt[i], pt[j] = j, i
-    return pt
-
-
 def find_junctions(problem: SequenceProblem) -> list[Junction]:
     """Every junction of every multi-stranded complex of ``problem`` (deduplicated by its two sites)."""
     strand_doms = {s.name: s.domains for s in problem.strands}
@@ -84,7 +74,7 @@ def find_junctions(problem: SequenceProblem) -> list[Junction]:
         if len(cx.strands) < 2 or "(" not in cx.structure:
             continue
         doms = [strand_doms[s] for s in cx.strands]
-        pt = _pair_table(nucleotide_structure(cx.structure, doms, lengths))
+        pt = [-1 if p is None else p for p in pair_table(nucleotide_structure(cx.structure, doms, lengths))]
         sites = [s for d in doms for s in strand_sites(d, lengths)]
         strand = [k for k, d in enumerate(doms) for _ in strand_sites(d, lengths)]
         n = len(pt)

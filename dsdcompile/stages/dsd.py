@@ -1,9 +1,8 @@
-"""The DSD stage: translate the CRN with a scheme, enumerate its modules with peppercorn, verify them."""
+"""The DSD stage: translate the CRN with a scheme, enumerate its modules with peppercorn, verify the design."""
 
 from __future__ import annotations
 
 import gc
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -79,7 +78,8 @@ def dsd_input_crn(crn: CRNResult, form: str) -> CRN:
 
 def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, executor: Executor | None = None
                   ) -> DSDResult:
-    """Translate the chosen CRN with ``config.scheme``, enumerate it module by module and verify it.
+    """Translate the chosen CRN with ``config.scheme``, enumerate it module by module, build the readout
+    reporters and verify the design (:func:`dsdcompile.verify.design.verify_system` runs the checks).
 
     ``executor`` (one per design run) runs the enumeration and verification tasks; without one
     they run here. Raising on a not-equivalent verdict is left to the caller, so that the
@@ -87,11 +87,7 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     """
     from dsdcompile.dsd.enumerate import enumerate_templates, instantiate
     from dsdcompile.dsd.translate import translate
-    from dsdcompile.verify import verify_modules
-    from dsdcompile.verify.fuels import check_fuels
-    from dsdcompile.verify.interaction import InteractionResult, check_interactions
-    from dsdcompile.verify.result import EQUIVALENT, INCONCLUSIVE, conclude
-    from dsdcompile.verify.whole import check_whole_system
+    from dsdcompile.verify.design import verify_system
 
     # peppercorn clears its object registry with gc.collect() before and after every
     # enumeration; with the long-lived objects of the run (modules, the CRNs) moved out of the
@@ -111,61 +107,17 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
             enumerated = enumerate_templates(system, config.enumeration, execution=config.execution,
                                              executor=executor, progress=update)
         modules = [instantiate(system, i, enumerated[int(system.module_template[i])]) for i in range(system.n_modules)]
-    vcfg = config.verification
-    with progress.stage("verify"):
-        with progress.bar(len(system.templates), "verify (per shape)", unit="shape") as update:
-            result = verify_modules(modules, vcfg, execution=config.execution, executor=executor, progress=update)
-    started = time.perf_counter()
-    fuels = check_fuels(system, config.enumeration)
-    if system.n_modules < 2:
-        interaction = InteractionResult(EQUIVALENT, 0, 0, 0, detail="a single module: nothing to interact with"
-                                        ).to_dict()
-    elif not vcfg.interactions:
-        # without the check the modular verdicts are not shown to compose: no proof of equivalence
-        interaction = InteractionResult(INCONCLUSIVE, 0, 0, 0, detail="not checked (--no-interactions): the "
-                                        "per-module verdicts are not shown to hold for the modules together").to_dict()
-    else:
-        with progress.stage("verify interactions"):
-            with progress.bar(None, "module interactions", unit="class") as update:
-                refuted = {m for mv in result.modules if mv.verdict == "not-equivalent" for m in mv.members}
-                checked = check_interactions(
-                    system, enumerated, config.enumeration, permissive=vcfg.permissive, max_states=vcfg.max_states,
-                    timeout=config.execution.module_timeout or None, executor=executor, progress=update,
-                    refuted=refuted)
-            interaction = checked.to_dict()
-            progress.log(f"module interactions: {checked.classes} pair classes ({checked.pairs} pairs), "
-                         f"{len(checked.interacting)} interacting: {checked.verdict}")
-    whole = None
-    if config.verify_whole:
-        with progress.stage("verify whole"):
-            whole = check_whole_system(system, enumerated, config.enumeration, vcfg, config.execution)
-    reporters, system, reporter_block = _reporters(system, config, progress, executor)
-    result = conclude(result, fuels=fuels, interaction=interaction, whole=whole, reporters=reporter_block,
-                      seconds=time.perf_counter() - started)
-    rate_dependent = crn.rate_dependent
-    helpers = tuple(s.name for s in target.species if s.name not in source.index)
-    out = DSDResult(system, modules, result, config.dsd_crn, rate_dependent, helpers,
+    checked = verify_system(system, enumerated, modules, verification=config.verification,
+                            enumeration=config.enumeration, execution=config.execution, whole=config.verify_whole,
+                            reporters=config.dsd.reporters, progress=progress, executor=executor)
+    result, reporters = checked.result, checked.reporters
+    out = DSDResult(replace(system, reporters=reporters.complexes), modules, result, config.dsd_crn,
+                    crn.rate_dependent, tuple(s.name for s in target.species if s.name not in source.index),
                     crn.construction.dsd_note if crn.construction is not None else None, reporters=reporters)
     c = out.counts
     progress.log(f"DSD: {c['strands']} strands, {c['nucleotides']} nt (longest {c['longest_strand_nt']} nt); "
                  f"verification ({result.method}): {result.verdict}")
     return out
-
-
-def _reporters(system: DSDSystem, config: RunConfig, progress: Progress,
-               executor: Executor | None) -> tuple[ReporterSet, DSDSystem, dict | None]:
-    """Readout reporters for every output rail, enumerated and verified like the modules (none if disabled)."""
-    if not config.dsd.reporters:
-        return ReporterSet(skipped="reporters disabled (--no-reporters)"), system, None
-    from dsdcompile.dsd.reporters import build_reporters
-    from dsdcompile.verify.reporters import verify_reporters
-
-    with progress.stage("reporters"):
-        reporters = build_reporters(system, config.enumeration, execution=config.execution, executor=executor)
-        block = verify_reporters(reporters, system.split_crn, config.verification, execution=config.execution,
-                                 executor=executor)
-    progress.log(f"reporters: {block.get('reporters', 0)} ({block.get('skipped') or block['verdict']})")
-    return reporters, replace(system, reporters=reporters.complexes), block
 
 
 def write_dsd_files(dsd: DSDResult, folder: Path, *, domain_sequences: Mapping[str, str] | None = None,

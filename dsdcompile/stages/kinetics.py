@@ -45,6 +45,7 @@ from dsdcompile.runtime.executors import Executor
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import write_sbml_if_small
 from dsdcompile.stages.dsd import DSDResult
+from dsdcompile.verify.result import Verdict
 
 if TYPE_CHECKING:
     from dsdcompile.ir import CRN
@@ -203,7 +204,7 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, kinetics: 
             f"{dsd.system.n_modules} modules > max_modules {kcfg.max_modules}: fuel plan, implementation kinetics "
             "and wet-lab tables skipped")
     plan = None if large else _fuel_plan(dsd, x, kcfg, unit, progress)
-    if plan is not None and dsd.verification.verdict == "not-equivalent":
+    if plan is not None and dsd.verification.verdict == Verdict.NOT_EQUIVALENT:
         skipped["implementation"] = NOT_EQUIVALENT_SKIP
     formal = _formal(dsd, x, nn, kcfg, plan, progress)
     impl = sweep = impl_crn = None
@@ -307,7 +308,7 @@ def _rate_dependent(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, rcfg: RateFue
     crn = system.split_crn
     block: dict = {"formal_crn": "split", "formal_crn_note": FORMAL_CRN_NOTE, "formal_reactions": crn.n_reactions,
                    "modules": system.n_modules, "rate_dependent": True}
-    if dsd.verification.verdict == "not-equivalent":
+    if dsd.verification.verdict == Verdict.NOT_EQUIVALENT:
         skipped = {"implementation": NOT_EQUIVALENT_SKIP, "lab_tables": "no fuel plan"}
         progress.log(f"kinetics: {skipped['implementation']}")
         return KineticsStageResult(block, skipped, True, rcfg.unit_nM, config=kinetics)

@@ -23,7 +23,7 @@ from crnverifier.crn_bisimulation import crn_bisimulations, passes_modularity_co
 from dsdcompile.verify.certify import certify
 from dsdcompile.verify.counterexample import explain
 from dsdcompile.verify.refute import refute
-from dsdcompile.verify.result import EQUIVALENT, INCONCLUSIVE, NOT_EQUIVALENT
+from dsdcompile.verify.result import Verdict
 from dsdcompile.verify.system import PreparedModule, Rxn, as_lists, fmt_multiset, interpretation_strings
 
 REFUTE_STATES = 4_000  # implementation states the refutation search may visit per check (≈0.4 s)
@@ -105,7 +105,7 @@ def check_modular(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str],
     proof = refute(icrn, signals, [(tuple(r), tuple(p)) for r, p in fcrn], modular=True,
                    max_states=min(max_states, REFUTE_STATES))
     if proof is not None:
-        return {"verdict": NOT_EQUIVALENT, "interpretation": dict(sorted(shown.items())),
+        return {"verdict": Verdict.NOT_EQUIVALENT, "interpretation": dict(sorted(shown.items())),
                 "counterexample": proof.message, "proof": proof.kind}
     tried = 0
     first: dict | None = None
@@ -115,14 +115,14 @@ def check_modular(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str],
         if passes_modularity_condition(bisim, lists, set(used), formals):
             problem = certify(fcrn, icrn, bisim, formals)
             if problem is None:
-                return {"verdict": EQUIVALENT, "interpretation": interpretation_strings(bisim | unused),
+                return {"verdict": Verdict.EQUIVALENT, "interpretation": interpretation_strings(bisim | unused),
                         "counterexample": None}
             rejected = rejected or problem
             continue
         first = first or bisim
     if rejected is not None:
         # crnverifier said yes but the definition says no (or could not be checked): no verdict either way
-        return {"verdict": INCONCLUSIVE, "interpretation": dict(sorted(shown.items())),
+        return {"verdict": Verdict.INCONCLUSIVE, "interpretation": dict(sorted(shown.items())),
                 "counterexample": f"crnverifier returned an interpretation that was not confirmed: {rejected}"}
     reason = explain_failure() if explain_failure is not None else None
     if reason is None and first is not None:
@@ -134,7 +134,7 @@ def check_modular(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str],
         reason = ("no interpretation of the intermediates satisfies the atomic, delimiting and permissive "
                   "conditions (exhaustive crnverifier search)")
     # Signals keep their fixed meaning; no interpretation of the other species works, hence "?".
-    return {"verdict": NOT_EQUIVALENT, "interpretation": dict(sorted(shown.items())), "counterexample": reason}
+    return {"verdict": Verdict.NOT_EQUIVALENT, "interpretation": dict(sorted(shown.items())), "counterexample": reason}
 
 
 def check_module(module: PreparedModule, permissive: str = "default", max_states: int = 20_000) -> dict:
@@ -153,21 +153,22 @@ def check_whole(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str], f
     consumed = {x for r, _ in fcrn for x in r}
     inert = sorted(s for s, f in signals.items() if s not in species and f in consumed)
     if inert:
-        return {"verdict": NOT_EQUIVALENT, "interpretation": interpretation_strings(partial),
+        return {"verdict": Verdict.NOT_EQUIVALENT, "interpretation": interpretation_strings(partial),
                 "counterexample": f"signal species {', '.join(inert)} never react, although the formal CRN "
                                   "consumes " + ", ".join(sorted({signals[s] for s in inert}))}
     proof = refute(icrn, signals, [(tuple(r), tuple(p)) for r, p in fcrn], max_states=min(max_states, REFUTE_STATES))
     if proof is not None:
-        return {"verdict": NOT_EQUIVALENT, "interpretation": interpretation_strings(partial),
+        return {"verdict": Verdict.NOT_EQUIVALENT, "interpretation": interpretation_strings(partial),
                 "counterexample": proof.message, "proof": proof.kind}
     rejected = None
     for bisim in bisimulations(fcrn, as_lists(icrn), partial, set(formals), permissive):
         problem = certify(fcrn, icrn, bisim, set(formals))
         if problem is None:
-            return {"verdict": EQUIVALENT, "interpretation": interpretation_strings(bisim), "counterexample": None}
+            return {"verdict": Verdict.EQUIVALENT, "interpretation": interpretation_strings(bisim),
+                    "counterexample": None}
         rejected = rejected or problem
     if rejected is not None:
-        return {"verdict": INCONCLUSIVE, "interpretation": interpretation_strings(partial),
+        return {"verdict": Verdict.INCONCLUSIVE, "interpretation": interpretation_strings(partial),
                 "counterexample": f"crnverifier returned an interpretation that was not confirmed: {rejected}"}
-    return {"verdict": NOT_EQUIVALENT, "interpretation": interpretation_strings(partial),
+    return {"verdict": Verdict.NOT_EQUIVALENT, "interpretation": interpretation_strings(partial),
             "counterexample": "no CRN bisimulation extends the interpretation of the signal species"}

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from dsdcompile.verify.reachability import Rxn, backward_basis, covers
-from dsdcompile.verify.system import fmt_multiset, fmt_rxn
+from dsdcompile.verify.reachability import backward_basis, covers
+from dsdcompile.verify.system import Rxn, fmt_multiset, fmt_rxn
 
 
 def _meaning(names, inter: Mapping[str, Sequence[str]]) -> Counter:

@@ -49,33 +49,42 @@ def _path(parents: dict[State, tuple[State, Rxn] | None], state: State) -> list[
 def explain(module: PreparedModule, max_states: int = 20_000) -> str | None:
     """A human-readable reason why ``module`` does not implement its formal reaction, or None.
 
-    Looks, in order, for: a fully interpreted implementation reaction that is neither the formal
-    reaction nor trivial; a reachable state without reactive intermediates whose signals are no
-    state the formal reaction can reach; the products never appearing; a deadlock with
-    intermediates left. The search starts from one copy of the formal reactants' signals.
+    Looks, in order, for: a formal species no signal stands for; a fully interpreted
+    implementation reaction that is neither the formal reaction nor trivial; a reachable state
+    without reactive intermediates whose signals are no state the formal reaction can reach;
+    the products never appearing; a deadlock with intermediates left. The search starts from
+    one copy of the formal reactants' signals. An explanation, not a proof: the verdict comes
+    from the checks (bisimulation, refutation, pathway decomposition).
     """
     signals = module.signal_map
-    reactants, products = module.formal
-    formal_set = set(reactants) | set(products)
+    return _reaction_reason(module, signals) or _search_reason(module, signals, max_states)
 
-    missing = sorted(f for f in formal_set if f not in signals.values())
+
+def _reaction_reason(module: PreparedModule, signals: Mapping[str, str]) -> str | None:
+    """A reason visible without a search: a formal species without a signal, or a wrongly interpreted reaction."""
+    reactants, products = module.formal
+    missing = sorted(f for f in set(reactants) | set(products) if f not in signals.values())
     if missing:
         return f"no signal species stands for formal species {', '.join(missing)}"
-
     for rxn in module.icrn:
         if all(x in signals for x in rxn[0] + rxn[1]):
             ir, ip = _interpret(rxn[0], signals), _interpret(rxn[1], signals)
             if Counter(ir) != Counter(ip) and (ir, ip) != (tuple(sorted(reactants)), tuple(sorted(products))):
                 return (f"implementation reaction {fmt_rxn(rxn)} interprets as {fmt_multiset(ir)} -> "
                         f"{fmt_multiset(ip)}, which is neither the formal reaction nor trivial")
+    return None
 
+
+def _search_reason(module: PreparedModule, signals: Mapping[str, str], max_states: int) -> str | None:
+    """A reason found by a breadth-first search from one copy of the reactants' signals (at most ``max_states``)."""
+    reactants, _ = module.formal
     # One implementation species per formal reactant (the first signal in name order).
     rep: dict[str, str] = {}
     for s, f in sorted(signals.items()):
         rep.setdefault(f, s)
     start: State = tuple(sorted(rep[f] for f in reactants))
     consumed = {x for r, _ in module.icrn for x in r}
-    f_start, f_delta = Counter(reactants), Counter(products)
+    f_start, f_delta = Counter(reactants), Counter(module.formal[1])
     f_delta.subtract(Counter(reactants))
 
     parents: dict[State, tuple[State, Rxn] | None] = {start: None}

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dsdcompile.config import EnumerationConfig
 from dsdcompile.dsd.system import Complex, DSDSystem, ModuleTemplate
 from dsdcompile.errors import EnumerationLimit
-from dsdcompile.verify.result import EQUIVALENT, NOT_EQUIVALENT
+from dsdcompile.verify.result import Verdict
 
 
 def free_signals(c: Complex, rests: Mapping[tuple[str, ...], int], history: bool) -> list[int]:
@@ -85,6 +85,6 @@ def check_fuels(system: DSDSystem, config: EnumerationConfig | None = None) -> d
                 names = ", ".join(f"m{i}-{f}" for f in fuels.split(", "))
                 findings.append(f"{'fuel' if ', ' not in fuels else 'fuels'} {names} of {where} release(s) the "
                                 f"signal of {species[k]} without any input ({c.renamed('', rename).kernel()})")
-    verdict = NOT_EQUIVALENT if findings else EQUIVALENT
+    verdict = Verdict.NOT_EQUIVALENT if findings else Verdict.EQUIVALENT
     detail = "; ".join(findings) if findings else "no fuel is, holds or releases a formal species' signal"
     return {"verdict": verdict, "detail": detail, "findings": findings}

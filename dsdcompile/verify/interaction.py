@@ -59,123 +59,18 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from dsdcompile.config import EnumerationConfig
-from dsdcompile.dsd.system import Complex, DSDSystem, EnumeratedTemplate
+from dsdcompile.dsd.notation import complement
+from dsdcompile.dsd.system import Complex, ComplexRole, DSDSystem, EnumeratedTemplate
 from dsdcompile.errors import EnumerationLimit
-from dsdcompile.verify.pairs import PairClass
-
-ImplRxn = tuple[tuple[str, ...], tuple[str, ...], float]
-
-
-def _paired(c: Complex) -> list[bool]:
-    return [ch != "." for ch in c.structure.replace("+", "")]
+from dsdcompile.verify.joint import JointTask, check_joint, enumerate_pair
+from dsdcompile.verify.pairs import PairClass, PairTask, Signals, module_keys, pair_classes, pair_task
+from dsdcompile.verify.result import Verdict
+from dsdcompile.verify.system import expand
 
 
 def _unpaired(c: Complex) -> set[str]:
-    return {d for d, p in zip(c.domains, _paired(c)) if not p}
-
-
-def _comp(d: str) -> str:
-    return d[:-1] if d.endswith("*") else d + "*"
-
-
-@dataclass(frozen=True)
-class Signals:
-    """How to recognise signal strands: the domains after the history domain (or all, without one) → species."""
-
-    rests: tuple[tuple[tuple[str, ...], str], ...]
-    history: str | None  # the layout's history suffix
-
-    def species(self, strand: Sequence[str]) -> str | None:
-        return dict(self.rests).get(tuple(strand[1:]) if self.history else tuple(strand))
-
-    def normal_form(self, c: Complex) -> str:
-        """The canonical kernel of ``c`` with every unpaired history of a signal strand made canonical."""
-        if self.history is None:
-            return c.canonical().kernel()
-        return self.with_histories(c, {}).canonical().kernel()
-
-    def with_histories(self, c: Complex, choice: Mapping[int, str]) -> Complex:
-        """``c`` with the unpaired history domain of its k-th strand set to choice[k] (canonical if absent)."""
-        rests = dict(self.rests)
-        paired = _paired(c)
-        strands, pos = [], 0
-        for k, s in enumerate(c.strands):
-            x = rests.get(tuple(s[1:]))
-            if x is not None and not paired[pos]:
-                s = (choice.get(k, f"{x}-{self.history}"),) + tuple(s[1:])
-            strands.append(tuple(s))
-            pos += len(s)
-        return Complex(c.name, tuple(strands), c.structure, c.role, c.concentration, c.part)
-
-    def open_histories(self, c: Complex) -> list[tuple[int, str]]:
-        """(strand index, species) of the signal strands of ``c`` whose history domain is unpaired."""
-        if self.history is None:
-            return []
-        rests = dict(self.rests)
-        paired = _paired(c)
-        out, pos = [], 0
-        for k, s in enumerate(c.strands):
-            x = rests.get(tuple(s[1:]))
-            if x is not None and not paired[pos]:
-                out.append((k, x))
-            pos += len(s)
-        return out
-
-
-@dataclass(frozen=True)
-class ModuleView:
-    """One module's enumeration with concrete domains: complexes by local name, reactions, inputs and fuels."""
-
-    index: int
-    complexes: tuple[tuple[str, Complex], ...]
-    reactions: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
-    inputs: tuple[str, ...]
-    fuels: tuple[str, ...]
-    private: frozenset[str]
-
-
-def module_view(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> ModuleView:
-    tpl = system.template(i)
-    rename = tpl.rename_map(system.species_of(i), i)
-    local = list(tpl.inputs) + list(tpl.fuels) + list(enumerated.complexes)
-    complexes = tuple((c.name, c.renamed(c.name, rename)) for c in local)
-    return ModuleView(i, complexes, tuple((r, p) for r, p, _ in enumerated.reactions),
-                      tuple(c.name for c in tpl.inputs), tuple(f.name for f in tpl.fuels),
-                      frozenset(rename[d] for d in tpl.private))
-
-
-@dataclass(frozen=True)
-class PairTask:
-    """One pair class's representative: both modules' enumerations and what is needed to compare them."""
-
-    label: str
-    views: tuple[ModuleView, ModuleView]
-    lengths: tuple[tuple[str, int], ...]
-    signals: Signals
-    labels: tuple[tuple[tuple[str, str], ...], ...]  # per module: concrete domain → template-local name
-    config: EnumerationConfig
-
-
-_KEYS: dict[tuple, tuple] = {}  # per process: a module appears in many pair classes
-
-
-def module_keys(view: ModuleView, norm: Callable[[Complex], str]) -> tuple[dict[str, str], set, set, set]:
-    """Normal forms of a module's complexes, its reactions, consumed complexes and fuels over them.
-
-    A module's complexes hold only its own species, so their normal forms do not depend on the
-    pair; they are cached per module view.
-    """
-    cache_key = (view.index, view.complexes)
-    if cache_key in _KEYS:
-        return _KEYS[cache_key]
-    if len(_KEYS) > 4096:
-        _KEYS.clear()
-    keys = {name: norm(c) for name, c in view.complexes}
-    reactions = {(tuple(sorted(keys[x] for x in r)), tuple(sorted(keys[x] for x in p))) for r, p in view.reactions}
-    consumed = {keys[x] for r, _ in view.reactions for x in r}
-    fuels = {keys[f] for f in view.fuels}
-    _KEYS[cache_key] = (keys, reactions, consumed, fuels)
-    return keys, reactions, consumed, fuels
+    """The domains of ``c`` that are not paired in its structure."""
+    return {d for d, ch in zip(c.domains, c.structure.replace("+", "")) if ch == "."}
 
 
 def _variants(c: Complex, signals: Signals, histories: Mapping[str, set[str]]) -> list[Complex]:
@@ -222,7 +117,7 @@ def candidates(task: PairTask) -> tuple[list[Candidate], list[str]]:
     out: dict[tuple[str, str], Candidate] = {}
     set_i, set_j = set(ki.values()), set(kj.values())
     # per complex of j: the complements of its unpaired domains, so that a bind needs one set intersection
-    side_j = [(c2, {_comp(d) for d in _unpaired(c2)}) for _, c in vj.complexes
+    side_j = [(c2, {complement(d) for d in _unpaired(c2)}) for _, c in vj.complexes
               for c2 in _variants(c, task.signals, histories)]
     norms: dict[int, str] = {}
     for _, c in vi.complexes:
@@ -262,7 +157,7 @@ def _shape_key(c1: Complex, c2: Complex, labels: tuple[dict[str, str], dict[str,
     def relabel(c: Complex, own: dict[str, str]) -> str:
         strands = tuple(tuple(name(d.rstrip("*"), own) + ("*" if d.endswith("*") else "") for d in s)
                         for s in c.strands)
-        return Complex("", strands, c.structure, "").canonical().kernel()
+        return Complex("", strands, c.structure, ComplexRole.UNSPECIFIED).canonical().kernel()
 
     a, b = relabel(c1, li), relabel(c2, lj)
     return (a, b) if a <= b else (b, a)
@@ -282,8 +177,8 @@ def bind_reacts(task: BindTask) -> str | None:
     """Worker entry point: the first reaction of the two complexes with each other (as text), or None."""
     from dsdcompile.dsd import peppercorn_adapter as adapter
 
-    a = Complex("first", task.first.strands, task.first.structure, "given")
-    b = Complex("second", task.second.strands, task.second.structure, "given")
+    a = Complex("first", task.first.strands, task.first.structure, ComplexRole.UNSPECIFIED)
+    b = Complex("second", task.second.strands, task.second.structure, ComplexRole.UNSPECIFIED)
     needed = {d.rstrip("*") for c in (a, b) for d in c.domains}
     lengths = {d: n for d, n in task.lengths if d in needed}
     if a.canonical().kernel() == b.canonical().kernel():
@@ -297,29 +192,6 @@ def bind_reacts(task: BindTask) -> str | None:
         if sorted(r) == ["first", "second"] and sorted(p) != sorted(r):
             return f"{task.first.kernel()} + {task.second.kernel()} -> " + " + ".join(kernels.get(x, x) for x in p)
     return None
-
-
-def pair_task(system: DSDSystem, cls: PairClass, enumerated: Mapping[int, EnumeratedTemplate],
-              config: EnumerationConfig) -> PairTask:
-    """The representative pair of ``cls`` as a task (complexes with concrete domains, lengths, class labels)."""
-    i, j = cls.representative
-    views = (module_view(system, i, enumerated[int(system.module_template[i])]),
-             module_view(system, j, enumerated[int(system.module_template[j])]))
-    species_i, species_j = system.species_of(i), system.species_of(j)
-    lengths: dict[str, int] = {}
-    labels: tuple[dict[str, str], dict[str, str]] = ({}, {})
-    for m, tag, species, own in ((i, "i", species_i, labels[0]), (j, "j", species_j, labels[1])):
-        tpl = system.template(m)
-        rename = tpl.rename_map(species, m)
-        for d in tpl.domains:
-            lengths[rename[d.name]] = d.length
-            own[rename[d.name]] = f"{tag}:{d.name}/{d.length}"
-    history = system.layout[0][0] if system.history else None
-    rests = tuple((system.signal_domains(x)[1:] if history else system.signal_domains(x), x)
-                  for x in sorted(set(species_i) | set(species_j)))
-    label = f"modules {i} ({system.reaction(i)}) and {j} ({system.reaction(j)}), sharing {', '.join(cls.shared)}"
-    return PairTask(label, views, tuple(sorted(lengths.items())), Signals(rests, history),
-                    tuple(tuple(sorted(x.items())) for x in labels), config)
 
 
 # ---------------------------------------------------------------- the check, staged
@@ -337,7 +209,7 @@ def bind_batch(tasks: Sequence[BindTask]) -> list[str | None]:
 class InteractionResult:
     """The module-interaction check: classes and pairs checked, the interacting ones and their joint verdicts."""
 
-    verdict: str
+    verdict: Verdict
     classes: int
     pairs: int  # module pairs that share a formal species (every class's instances)
     candidates: int  # distinct complex pairs enumerated on their own
@@ -361,6 +233,92 @@ def _batches(items: list, n: int) -> list[list]:
     return [items[k:k + size] for k in range(0, len(items), size)]
 
 
+Screened = tuple[list[Candidate], list[str]]
+"""One pair class's screen: the complex pairs to enumerate on their own, and what was found without enumerating."""
+
+
+def _screen_all(tasks: list[PairTask], run, workers: int, progress: Callable[[int], None] | None
+                ) -> list[Screened] | str:
+    """Stage 1, the static screen of every class (in batches); a failed batch comes back as its error (a str)."""
+    screened: list[Screened] = []
+    for batch, outcome in zip(_batches(tasks, workers), run.map(screen, _batches(tasks, workers))):
+        if not outcome.ok:
+            return (outcome.error or "timed out").strip().splitlines()[-1]
+        screened += outcome.value
+        if progress is not None:
+            progress(len(batch))
+    return screened
+
+
+def _bind_all(tasks: list[PairTask], screened: list[Screened], config: EnumerationConfig, run, workers: int
+              ) -> dict[tuple[str, str], str | None]:
+    """Stage 2, every distinct candidate complex pair enumerated on its own: its cross reaction (text), or None."""
+    unique: dict[tuple[str, str], BindTask] = {}
+    for task, (cands, _) in zip(tasks, screened):
+        for c in cands:
+            unique.setdefault(c.key, BindTask(c.first, c.second, task.lengths, config))
+    keys = list(unique)
+    reacts: dict[tuple[str, str], str | None] = {}
+    for batch, outcome in zip(_batches(keys, workers), run.map(bind_batch, [[unique[k] for k in b] for b in
+                                                                           _batches(keys, workers)])):
+        values = outcome.value if outcome.ok else [f"the enumeration failed: {outcome.error}"] * len(batch)
+        reacts.update(zip(batch, values))
+    return reacts
+
+
+def _failure(outcome) -> str:
+    return "timed out" if outcome.timed_out else (outcome.error or "").strip()[-300:]
+
+
+def _joint_rows(system: DSDSystem, flagged: list[tuple[PairClass, PairTask, list[str]]], run,
+                timeout: float | None, permissive: str, max_states: int) -> list[dict]:
+    """Stage 3, every flagged class enumerated jointly and verified: one report row per class."""
+    joint = run.map(enumerate_pair, [t for _, t, _ in flagged], timeout=timeout)
+    whole = tuple((expand(r.reactants), expand(r.products)) for r in system.split_crn.reactions)
+    verify_tasks, rows = [], []
+    for (cls, task, found), outcome in zip(flagged, joint):
+        i, j = cls.representative
+        row = {"modules": [i, j], "reactions": [str(system.reaction(i)), str(system.reaction(j))],
+               "formal_indices": [_origin(system, i), _origin(system, j)], "shared": list(cls.shared),
+               "instances": cls.instances, "findings": found[:20], "verdict": Verdict.INCONCLUSIVE, "detail": None}
+        rows.append(row)
+        if not outcome.ok or isinstance(outcome.value, str):
+            row["detail"] = "joint enumeration: " + (outcome.value if outcome.ok else _failure(outcome))
+            continue
+        row["findings"] = (found + list(outcome.value.findings))[:20]
+        pair = tuple((expand(system.reaction(m).reactants), expand(system.reaction(m).products)) for m in (i, j))
+        verify_tasks.append((row, JointTask(task.label, outcome.value, pair, whole, system.n_modules == 2,
+                                            permissive, max_states)))
+    for (row, _), outcome in zip(verify_tasks, run.map(check_joint, [t for _, t in verify_tasks], timeout=timeout)):
+        if outcome.ok:
+            row["verdict"], row["detail"] = outcome.value["verdict"], outcome.value["detail"]
+        else:
+            row["detail"] = "joint verification: " + _failure(outcome)
+    return rows
+
+
+def _interacting_verdict(rows: list[dict], n_modules: int, incomplete: bool) -> tuple[Verdict, str]:
+    """The check's verdict when some classes interact (``incomplete``: some classes were not screened).
+
+    Only a jointly enumerated pair that is proven wrong proves the design wrong; an interacting
+    pair that implements its two reactions leaves the composition open, unless the pair is the
+    whole system.
+    """
+    verdicts = [r["verdict"] for r in rows]
+    if Verdict.NOT_EQUIVALENT in verdicts:
+        return (Verdict.NOT_EQUIVALENT,
+                "modules interact and a jointly enumerated pair does not implement its two reactions")
+    if incomplete:
+        return Verdict.INCONCLUSIVE, "modules interact; the check is incomplete"
+    if all(v == Verdict.EQUIVALENT for v in verdicts):
+        if n_modules == 2:
+            return Verdict.EQUIVALENT, "the two modules interact, and enumerated together they implement the formal CRN"
+        return Verdict.INCONCLUSIVE, ("modules interact; each interacting pair implements its two reactions, but its "
+                                      "composition with the other modules is not established")
+    return (Verdict.INCONCLUSIVE,
+            "modules interact, and not every interacting pair could be enumerated and verified jointly")
+
+
 def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate], config: EnumerationConfig,
                        *, permissive: str = "default", max_states: int = 20_000, timeout: float | None = None,
                        executor=None, progress: Callable[[int], None] | None = None,
@@ -375,9 +333,6 @@ def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
     The verdict is then at best inconclusive, never equivalent.
     """
     from dsdcompile.runtime.executors import SerialExecutor
-    from dsdcompile.verify.pairs import pair_classes
-    from dsdcompile.verify.result import EQUIVALENT, INCONCLUSIVE, NOT_EQUIVALENT
-    from dsdcompile.verify.system import expand
 
     start = time.perf_counter()
     run = executor or SerialExecutor()
@@ -390,80 +345,25 @@ def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
                     "already proven not equivalent were not screened" if unscreened else "")
     tasks = [pair_task(system, c, enumerated, config) for c in classes]
     workers = max(1, getattr(run, "workers", 1)) * 4
-    screened: list[tuple[list[Candidate], list[str]]] = []
-    for batch, outcome in zip(_batches(tasks, workers), run.map(screen, _batches(tasks, workers))):
-        if not outcome.ok:
-            raise_from = outcome.error or "timed out"
-            return InteractionResult(INCONCLUSIVE, len(every), n_pairs, 0, (), time.perf_counter() - start,
-                                     f"the interaction screen failed: {raise_from.strip().splitlines()[-1]}")
-        screened += outcome.value
-        if progress is not None:
-            progress(len(batch))
-    unique: dict[tuple[str, str], BindTask] = {}
-    for task, (cands, _) in zip(tasks, screened):
-        for c in cands:
-            unique.setdefault(c.key, BindTask(c.first, c.second, task.lengths, config))
-    keys = list(unique)
-    reacts: dict[tuple[str, str], str | None] = {}
-    for batch, outcome in zip(_batches(keys, workers), run.map(bind_batch, [[unique[k] for k in b] for b in
-                                                                           _batches(keys, workers)])):
-        values = outcome.value if outcome.ok else [f"the enumeration failed: {outcome.error}"] * len(batch)
-        reacts.update(zip(batch, values))
+    screened = _screen_all(tasks, run, workers, progress)
+    if isinstance(screened, str):
+        return InteractionResult(Verdict.INCONCLUSIVE, len(every), n_pairs, 0, (), time.perf_counter() - start,
+                                 f"the interaction screen failed: {screened}")
+    reacts = _bind_all(tasks, screened, config, run, workers)
     flagged = []
     for cls, task, (cands, findings) in zip(classes, tasks, screened):
         found = list(findings) + [f"cross reaction {reacts[c.key]}" for c in cands if reacts.get(c.key)]
         if found:
             flagged.append((cls, task, found))
     if not flagged:
-        return InteractionResult(INCONCLUSIVE if unscreened else EQUIVALENT, len(every), n_pairs, len(keys), (),
-                                 time.perf_counter() - start,
+        return InteractionResult(Verdict.INCONCLUSIVE if unscreened else Verdict.EQUIVALENT, len(every), n_pairs,
+                                 len(reacts), (), time.perf_counter() - start,
                                  f"no complex reachable in one module reacts with a complex reachable in another "
                                  f"({len(classes)} pair classes screened, {n_pairs - unscreened} module pairs "
                                  f"sharing a species){not_screened}")
-    from dsdcompile.verify.joint import JointTask, check_joint, enumerate_pair
-
-    joint = run.map(enumerate_pair, [t for _, t, _ in flagged], timeout=timeout)
-    whole = tuple((expand(r.reactants), expand(r.products)) for r in system.split_crn.reactions)
-    verify_tasks, rows = [], []
-    for (cls, task, found), outcome in zip(flagged, joint):
-        i, j = cls.representative
-        row = {"modules": [i, j], "reactions": [str(system.reaction(i)), str(system.reaction(j))],
-               "formal_indices": [_origin(system, i), _origin(system, j)], "shared": list(cls.shared),
-               "instances": cls.instances, "findings": found[:20], "verdict": INCONCLUSIVE, "detail": None}
-        rows.append(row)
-        if not outcome.ok or isinstance(outcome.value, str):
-            row["detail"] = ("joint enumeration: " + (outcome.value if outcome.ok else
-                             ("timed out" if outcome.timed_out else (outcome.error or "").strip()[-300:])))
-            continue
-        row["findings"] = (found + list(outcome.value.findings))[:20]
-        pair = tuple((expand(system.reaction(m).reactants), expand(system.reaction(m).products)) for m in (i, j))
-        verify_tasks.append((row, JointTask(task.label, outcome.value, pair, whole, system.n_modules == 2,
-                                            permissive, max_states)))
-    for (row, _), outcome in zip(verify_tasks, run.map(check_joint, [t for _, t in verify_tasks], timeout=timeout)):
-        if outcome.ok:
-            row["verdict"], row["detail"] = outcome.value["verdict"], outcome.value["detail"]
-        else:
-            row["detail"] = "joint verification: " + ("timed out" if outcome.timed_out else
-                                                      (outcome.error or "").strip()[-300:])
-    verdicts = [r["verdict"] for r in rows]
-    whole_pair = system.n_modules == 2 and all(v == EQUIVALENT for v in verdicts)
-    if NOT_EQUIVALENT in verdicts:
-        verdict = NOT_EQUIVALENT
-        detail = "modules interact and a jointly enumerated pair does not implement its two reactions"
-    elif unscreened:
-        verdict = INCONCLUSIVE
-        detail = "modules interact; the check is incomplete"
-    elif whole_pair:
-        verdict = EQUIVALENT
-        detail = "the two modules interact, and enumerated together they implement the formal CRN"
-    elif all(v == EQUIVALENT for v in verdicts):
-        verdict = INCONCLUSIVE
-        detail = ("modules interact; each interacting pair implements its two reactions, but its composition "
-                  "with the other modules is not established")
-    else:
-        verdict = INCONCLUSIVE
-        detail = "modules interact, and not every interacting pair could be enumerated and verified jointly"
-    return InteractionResult(verdict, len(every), n_pairs, len(keys), tuple(rows), time.perf_counter() - start,
+    rows = _joint_rows(system, flagged, run, timeout, permissive, max_states)
+    verdict, detail = _interacting_verdict(rows, system.n_modules, bool(unscreened))
+    return InteractionResult(verdict, len(every), n_pairs, len(reacts), tuple(rows), time.perf_counter() - start,
                              detail + not_screened)
 
 

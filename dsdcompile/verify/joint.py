@@ -1,13 +1,31 @@
-"""Interacting module pairs, enumerated together and verified against their reactions and the whole formal CRN."""
+"""Interacting module pairs, enumerated together and verified against their reactions and the whole formal CRN.
 
+What a joint check establishes (:func:`check_joint`; the interaction check in
+:mod:`dsdcompile.verify.interaction` turns it into the design's interaction verdict):
+
+* an *overflow* found against the whole formal CRN (a reachable state whose signals alone
+  exceed every formal state reachable from the start; :mod:`dsdcompile.verify.refute`) proves
+  the whole design wrong: the other modules are present too, but no interpretation can explain
+  signals that are already there;
+* otherwise the pair's joint CRN is checked by modular bisimulation against its two formal
+  reactions. "equivalent" shows that the pair implements its two reactions together; it
+  settles the design only when the pair is the whole system. "not-equivalent" shows that the
+  pair does not implement its own two reactions together, so the per-module verdicts do not
+  compose; it is not by itself a proof against the whole formal CRN (another formal reaction
+  could explain the pair's extra behaviour), although the interaction check reports it as
+  not-equivalent.
+"""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
-from dsdcompile.dsd.system import Complex
+from dsdcompile.dsd.implementation import ImplReaction
+from dsdcompile.dsd.system import Complex, ComplexRole
 from dsdcompile.errors import EnumerationLimit
-from dsdcompile.verify.interaction import ImplRxn, PairTask, module_keys
+from dsdcompile.verify.pairs import PairTask, module_keys
+from dsdcompile.verify.result import Verdict
+from dsdcompile.verify.system import Rxn
 
 
 @dataclass(frozen=True)
@@ -15,7 +33,7 @@ class JointOutcome:
     """A pair enumerated jointly: what it has beyond its two modules, and its condensed CRN."""
 
     findings: tuple[str, ...]
-    reactions: tuple[ImplRxn, ...]
+    reactions: tuple[ImplReaction, ...]
     signals: tuple[tuple[str, str], ...]  # joint complex → formal species
     fuels: tuple[str, ...]
     seconds: float = 0.0
@@ -34,10 +52,10 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
         for name in v.inputs:
             c = complexes[name]
             species = task.signals.species(c.strands[0]) or name
-            given.setdefault(species, Complex(species, c.strands, c.structure, "signal"))
+            given.setdefault(species, Complex(species, c.strands, c.structure, ComplexRole.SIGNAL))
         for name in v.fuels:
             c = complexes[name]
-            given[f"m{v.index}-{name}"] = Complex(f"m{v.index}-{name}", c.strands, c.structure, "fuel")
+            given[f"m{v.index}-{name}"] = Complex(f"m{v.index}-{name}", c.strands, c.structure, ComplexRole.FUEL)
     initial = list(given.values())
     try:
         res = adapter.enumerate_complexes(initial, dict(task.lengths), task.config, label=task.label)
@@ -53,11 +71,11 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
             findings.append("new reaction " + " + ".join(r) + " -> " + (" + ".join(p) or "∅"))
     signals = {}
     for c in res.complexes:
-        if c.role == "signal":
+        if c.role == ComplexRole.SIGNAL:
             signals[c.name] = c.name
         elif len(c.strands) == 1 and set(c.structure) == {"."} and task.signals.species(c.strands[0]):
             signals[c.name] = task.signals.species(c.strands[0])
-    fuels = tuple(c.name for c in initial if c.role == "fuel")
+    fuels = tuple(c.name for c in initial if c.role == ComplexRole.FUEL)
     return JointOutcome(tuple(findings), res.reactions, tuple(sorted(signals.items())), fuels,
                         time.perf_counter() - start)
 
@@ -68,8 +86,8 @@ class JointTask:
 
     label: str
     outcome: JointOutcome
-    pair: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # the two formal reactions
-    whole: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # every formal reaction of the system
+    pair: tuple[Rxn, ...]  # the two formal reactions
+    whole: tuple[Rxn, ...]  # every formal reaction of the system
     is_whole: bool  # the pair is the whole system
     permissive: str
     max_states: int
@@ -88,6 +106,6 @@ def check_joint(task: JointTask) -> dict:
         proof = refute(icrn, signals, task.whole, starts=default_starts(task.pair), kinds=("overflow",),
                        max_states=task.max_states)
         if proof is not None:
-            return {"verdict": "not-equivalent", "detail": proof.message, "proof": proof.kind}
+            return {"verdict": Verdict.NOT_EQUIVALENT, "detail": proof.message, "proof": proof.kind}
     out = check_modular(list(task.pair), icrn, signals, task.permissive, task.max_states)
     return {"verdict": out["verdict"], "detail": out.get("counterexample"), "proof": out.get("proof")}

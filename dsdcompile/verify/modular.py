@@ -18,12 +18,11 @@ from dsdcompile.verify.bisimulation import check_module, check_whole
 from dsdcompile.verify.pathway import check_module_pathway, check_pathway
 from dsdcompile.verify.result import (
     BISIMULATION,
-    INCONCLUSIVE,
     MODULAR_BISIMULATION,
-    NOT_EQUIVALENT,
     PATHWAY_DECOMPOSITION,
     Check,
     ModuleVerdict,
+    Verdict,
     VerificationResult,
     combine,
     conclude,
@@ -37,8 +36,6 @@ from dsdcompile.verify.system import (
     prepare,
     shape_signature,
 )
-
-MODULE_METHODS = (MODULAR_BISIMULATION, PATHWAY_DECOMPOSITION)
 
 
 def tool_versions() -> dict[str, str]:
@@ -73,10 +70,10 @@ def _run_method(args: tuple[str, PreparedModule, str, int]) -> dict:
 
 def _as_check(method: str, out: TaskOutcome, timeout: float | None) -> tuple[Check, dict]:
     if out.timed_out:
-        return Check(method, INCONCLUSIVE, out.seconds, f"no result within the {timeout:g} s time limit"), {}
+        return Check(method, Verdict.INCONCLUSIVE, out.seconds, f"no result within the {timeout:g} s time limit"), {}
     if out.error is not None:
         last = out.error.strip().splitlines()[-1] if out.error.strip() else "unknown error"
-        return Check(method, INCONCLUSIVE, out.seconds, f"the checker failed: {last}"), {}
+        return Check(method, Verdict.INCONCLUSIVE, out.seconds, f"the checker failed: {last}"), {}
     value = out.value
     return Check(method, value["verdict"], out.seconds, value.get("counterexample")), value
 
@@ -142,25 +139,25 @@ def verify_modules(modules: Sequence[ModuleImplementation], config: Verification
             checks = outcome.value
         else:  # the worker itself failed: every method is inconclusive
             detail = "timed out" if outcome.timed_out else f"worker failed: {(outcome.error or '').strip()[-200:]}"
-            checks = [(Check(m, INCONCLUSIVE, outcome.seconds, detail), {}) for m in methods]
+            checks = [(Check(m, Verdict.INCONCLUSIVE, outcome.seconds, detail), {}) for m in methods]
         primary, value = checks[0]
         interpretation = value.get("interpretation")
         if interpretation is None:  # e.g. pathway decomposition first: borrow the bisimulation's
             interpretation = next((v["interpretation"] for _, v in checks if v.get("interpretation")), None)
         if interpretation is None:
             interpretation = interpretation_strings({s: [f] for s, f in rep.signals})
-        decisive = {c.method: c.verdict for c, _ in checks if c.verdict != INCONCLUSIVE}
+        decisive = {c.method: c.verdict for c, _ in checks if c.verdict != Verdict.INCONCLUSIVE}
         if len(set(decisive.values())) > 1:  # e.g. correct under pathway decomposition but not bisimulation
             disagree = "methods disagree: " + ", ".join(f"{k} says {v}" for k, v in decisive.items())
             note = f"{note}; {disagree}" if note else disagree
         # One verdict per shape: any method that proves the module wrong decides it (exit 3); otherwise
         # the primary method's verdict stands.
-        wrong = next((c for c, _ in checks if c.verdict == NOT_EQUIVALENT), None)
+        wrong = next((c for c, _ in checks if c.verdict == Verdict.NOT_EQUIVALENT), None)
         decided = wrong or primary
         verdicts.append(ModuleVerdict(
             shape=label, representative=rep.index, instances=len(members), verdict=decided.verdict,
             method=decided.method, interpretation=interpretation, counterexample=decided.detail
-            if decided.verdict != "equivalent" else None, seconds=round(sum(c.seconds for c, _ in checks), 6),
+            if decided.verdict != Verdict.EQUIVALENT else None, seconds=round(sum(c.seconds for c, _ in checks), 6),
             formal=fmt_rxn(rep.formal), reactions=tuple(fmt_rxn(r) for r in rep.icrn), fuels=rep.fuels,
             members=tuple(modules[i].index for i in members), checks=tuple(c for c, _ in checks), note=note,
             formal_index=modules[members[0]].formal_index))
@@ -197,18 +194,18 @@ def verify_whole(formal: CRN, implementation_reactions: Iterable[Sequence], sign
     checks: list[tuple[Check, dict]] = []
     for method in methods:
         if config.whole_max_reactions is not None and len(icrn) > config.whole_max_reactions:
-            checks.append((Check(method, INCONCLUSIVE, 0.0, f"not attempted: {len(icrn)} condensed reactions exceed "
-                                 f"whole_max_reactions={config.whole_max_reactions}"), {}))
+            checks.append((Check(method, Verdict.INCONCLUSIVE, 0.0, f"not attempted: {len(icrn)} condensed reactions "
+                                 f"exceed whole_max_reactions={config.whole_max_reactions}"), {}))
             continue
         out = call_with_timeout(_run_whole, (method, fcrn, icrn, signals, formals, config.permissive), timeout)
         checks.append(_as_check(method, out, timeout))
     primary, value = checks[0]
-    decided = next((c for c, _ in checks if c.verdict == NOT_EQUIVALENT), primary)
+    decided = next((c for c, _ in checks if c.verdict == Verdict.NOT_EQUIVALENT), primary)
     whole = {
         "method": decided.method, "verdict": decided.verdict, "seconds": round(sum(c.seconds for c, _ in checks), 6),
         "formal_reactions": len(fcrn), "implementation_reactions": len(icrn),
         "interpretation": value.get("interpretation") or interpretation_strings({s: [f] for s, f in signals.items()}),
-        "counterexample": decided.detail if decided.verdict != "equivalent" else None,
+        "counterexample": decided.detail if decided.verdict != Verdict.EQUIVALENT else None,
         "checks": [dataclasses.asdict(c) for c, _ in checks],
     }
     return VerificationResult(method=BISIMULATION, verdict=decided.verdict, seconds=time.perf_counter() - start,

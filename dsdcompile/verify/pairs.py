@@ -1,24 +1,34 @@
-"""Classes of module pairs that share a formal species: one representative per isomorphism class, with its size.
+"""Module pairs that share a formal species: their classes, and the task that checks one pair.
 
-Two module pairs (i, j) and (k, l) have joint enumerations that are the same up to renaming
-domains when i and k use the same template, j and l use the same template, and the same
-local species positions of i and j hold equal formal species as of k and l. That key is
+The shared types of the interaction check (:mod:`dsdcompile.verify.interaction`) and of the
+joint verification of interacting pairs (:mod:`dsdcompile.verify.joint`) live here, so that
+neither of those imports the other's internals.
+
+Pair classes. Two module pairs (i, j) and (k, l) have joint enumerations that are the same up
+to renaming domains when i and k use the same template, j and l use the same template, and the
+same local species positions of i and j hold equal formal species as of k and l. That key is
 computed for every pair that shares a species, without a Python loop over the pairs (an
 MNIST-size design has 10^8 of them): pairs are generated per species in numpy chunks, each
 pair's position-equality pattern is packed into bits, and a pair is counted only on the
 smallest species it shares, so a pair sharing several species is counted once. Pairs are
 not identified with their mirror image, which can only split a class in two (one more
 check), never merge two.
+
+Pair tasks. :func:`pair_task` turns a class's representative into a :class:`PairTask`: both
+modules' enumerations with concrete domain names (:class:`ModuleView`), the domain lengths,
+how to recognise signal strands (:class:`Signals`) and the class-invariant domain labels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from dsdcompile.dsd.system import DSDSystem
+from dsdcompile.config import EnumerationConfig
+from dsdcompile.dsd.system import Complex, DSDSystem, EnumeratedTemplate
+from dsdcompile.verify.system import Rxn
 
 PairKey = tuple[int, int, tuple[tuple[int, int], ...]]
 """(template of the first module, template of the second, positions (p, q) holding the same species)."""
@@ -105,3 +115,133 @@ def pair_classes(system: DSDSystem) -> list[PairClass]:
         shared = tuple(sorted({names[int(s)].name for s in si} & {names[int(s)].name for s in sj}))
         out.append(PairClass((int(templates[i]), int(templates[j]), pattern), (i, j), count, shared))
     return sorted(out, key=lambda c: (c.key, c.representative))
+
+
+# ---------------------------------------------------------------- one pair's task
+def _paired(c: Complex) -> list[bool]:
+    """Per domain of ``c`` (strands in order): is it paired in its structure?"""
+    return [ch != "." for ch in c.structure.replace("+", "")]
+
+
+@dataclass(frozen=True)
+class Signals:
+    """How to recognise signal strands: the domains after the history domain (or all, without one) → species."""
+
+    rests: tuple[tuple[tuple[str, ...], str], ...]
+    history: str | None  # the layout's history suffix
+
+    def species(self, strand: Sequence[str]) -> str | None:
+        return dict(self.rests).get(tuple(strand[1:]) if self.history else tuple(strand))
+
+    def normal_form(self, c: Complex) -> str:
+        """The canonical kernel of ``c`` with every unpaired history of a signal strand made canonical."""
+        if self.history is None:
+            return c.canonical().kernel()
+        return self.with_histories(c, {}).canonical().kernel()
+
+    def with_histories(self, c: Complex, choice: Mapping[int, str]) -> Complex:
+        """``c`` with the unpaired history domain of its k-th strand set to choice[k] (canonical if absent)."""
+        rests = dict(self.rests)
+        paired = _paired(c)
+        strands, pos = [], 0
+        for k, s in enumerate(c.strands):
+            x = rests.get(tuple(s[1:]))
+            if x is not None and not paired[pos]:
+                s = (choice.get(k, f"{x}-{self.history}"),) + tuple(s[1:])
+            strands.append(tuple(s))
+            pos += len(s)
+        return Complex(c.name, tuple(strands), c.structure, c.role, c.concentration, c.part)
+
+    def open_histories(self, c: Complex) -> list[tuple[int, str]]:
+        """(strand index, species) of the signal strands of ``c`` whose history domain is unpaired."""
+        if self.history is None:
+            return []
+        rests = dict(self.rests)
+        paired = _paired(c)
+        out, pos = [], 0
+        for k, s in enumerate(c.strands):
+            x = rests.get(tuple(s[1:]))
+            if x is not None and not paired[pos]:
+                out.append((k, x))
+            pos += len(s)
+        return out
+
+
+@dataclass(frozen=True)
+class ModuleView:
+    """One module's enumeration with concrete domains: complexes by local name, reactions, inputs and fuels."""
+
+    index: int
+    complexes: tuple[tuple[str, Complex], ...]
+    reactions: tuple[Rxn, ...]
+    inputs: tuple[str, ...]
+    fuels: tuple[str, ...]
+    private: frozenset[str]
+
+
+def module_view(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> ModuleView:
+    """Module i's enumeration (its template's) with module i's concrete domains; complexes keep their local names."""
+    tpl = system.template(i)
+    rename = tpl.rename_map(system.species_of(i), i)
+    local = list(tpl.inputs) + list(tpl.fuels) + list(enumerated.complexes)
+    complexes = tuple((c.name, c.renamed(c.name, rename)) for c in local)
+    return ModuleView(i, complexes, tuple((r, p) for r, p, _ in enumerated.reactions),
+                      tuple(c.name for c in tpl.inputs), tuple(f.name for f in tpl.fuels),
+                      frozenset(rename[d] for d in tpl.private))
+
+
+@dataclass(frozen=True)
+class PairTask:
+    """One pair class's representative: both modules' enumerations and what is needed to compare them."""
+
+    label: str
+    views: tuple[ModuleView, ModuleView]
+    lengths: tuple[tuple[str, int], ...]
+    signals: Signals
+    labels: tuple[tuple[tuple[str, str], ...], ...]  # per module: concrete domain → template-local name
+    config: EnumerationConfig
+
+
+_KEYS: dict[tuple, tuple] = {}  # per process: a module appears in many pair classes
+
+
+def module_keys(view: ModuleView, norm: Callable[[Complex], str]) -> tuple[dict[str, str], set, set, set]:
+    """Normal forms of a module's complexes, its reactions, consumed complexes and fuels over them.
+
+    A module's complexes hold only its own species, so their normal forms do not depend on the
+    pair; they are cached per module view.
+    """
+    cache_key = (view.index, view.complexes)
+    if cache_key in _KEYS:
+        return _KEYS[cache_key]
+    if len(_KEYS) > 4096:
+        _KEYS.clear()
+    keys = {name: norm(c) for name, c in view.complexes}
+    reactions = {(tuple(sorted(keys[x] for x in r)), tuple(sorted(keys[x] for x in p))) for r, p in view.reactions}
+    consumed = {keys[x] for r, _ in view.reactions for x in r}
+    fuels = {keys[f] for f in view.fuels}
+    _KEYS[cache_key] = (keys, reactions, consumed, fuels)
+    return keys, reactions, consumed, fuels
+
+
+def pair_task(system: DSDSystem, cls: PairClass, enumerated: Mapping[int, EnumeratedTemplate],
+              config: EnumerationConfig) -> PairTask:
+    """The representative pair of ``cls`` as a task (complexes with concrete domains, lengths, class labels)."""
+    i, j = cls.representative
+    views = (module_view(system, i, enumerated[int(system.module_template[i])]),
+             module_view(system, j, enumerated[int(system.module_template[j])]))
+    species_i, species_j = system.species_of(i), system.species_of(j)
+    lengths: dict[str, int] = {}
+    labels: tuple[dict[str, str], dict[str, str]] = ({}, {})
+    for m, tag, species, own in ((i, "i", species_i, labels[0]), (j, "j", species_j, labels[1])):
+        tpl = system.template(m)
+        rename = tpl.rename_map(species, m)
+        for d in tpl.domains:
+            lengths[rename[d.name]] = d.length
+            own[rename[d.name]] = f"{tag}:{d.name}/{d.length}"
+    history = system.layout[0][0] if system.history else None
+    rests = tuple((system.signal_domains(x)[1:] if history else system.signal_domains(x), x)
+                  for x in sorted(set(species_i) | set(species_j)))
+    label = f"modules {i} ({system.reaction(i)}) and {j} ({system.reaction(j)}), sharing {', '.join(cls.shared)}"
+    return PairTask(label, views, tuple(sorted(lengths.items())), Signals(rests, history),
+                    tuple(tuple(sorted(x.items())) for x in labels), config)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from crnverifier.pathway_decomposition import NoFormalBasisError, get_formal_basis
 from crnverifier.utils import assign_crn_species, clean_crn
 
-from dsdcompile.verify.result import EQUIVALENT, NOT_EQUIVALENT
+from dsdcompile.verify.result import Verdict
 from dsdcompile.verify.system import PreparedModule, Rxn, fmt_rxn
 
 
@@ -39,12 +39,12 @@ def check_pathway(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str],
             # get_formal_basis adds the wastes to the set it is given, so it gets a copy.
             raw, _ = get_formal_basis(crn, fs | wastes)
         except NoFormalBasisError as e:
-            return {"verdict": NOT_EQUIVALENT, "counterexample": f"the implementation has no formal basis: {e}"}
+            return {"verdict": Verdict.NOT_EQUIVALENT, "counterexample": f"the implementation has no formal basis: {e}"}
         basis = clean_crn(raw, inter={w: [] for w in wastes})
     want = clean_crn([[list(r), list(p)] for r, p in fcrn])
     got_k, want_k = _key(basis), _key(want)
     if got_k == want_k:
-        return {"verdict": EQUIVALENT, "counterexample": None}
+        return {"verdict": Verdict.EQUIVALENT, "counterexample": None}
     extra = [fmt_rxn(r) for r in got_k if r not in want_k]
     missing = [fmt_rxn(r) for r in want_k if r not in got_k]
     parts = []
@@ -52,7 +52,7 @@ def check_pathway(fcrn: list, icrn: tuple[Rxn, ...], signals: Mapping[str, str],
         parts.append("the implementation's formal basis has " + "; ".join(extra) + " beyond the formal CRN")
     if missing:
         parts.append("formal reaction(s) " + "; ".join(missing) + " have no pathway")
-    return {"verdict": NOT_EQUIVALENT, "counterexample": ", and ".join(parts)}
+    return {"verdict": Verdict.NOT_EQUIVALENT, "counterexample": ", and ".join(parts)}
 
 
 def check_module_pathway(module: PreparedModule) -> dict:

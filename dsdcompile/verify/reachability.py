@@ -6,10 +6,10 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from dsdcompile.verify.system import Rxn
+
 State = tuple[str, ...]
 """A multiset of species as a sorted tuple with repeats."""
-
-Rxn = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 def state(names: Iterable[str]) -> State:

@@ -33,8 +33,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from dsdcompile.verify.reachability import Rxn, State, coverability_set, covers, explore, reachable, state
-from dsdcompile.verify.system import fmt_multiset, fmt_rxn
+from dsdcompile.verify.reachability import State, coverability_set, covers, explore, reachable, state
+from dsdcompile.verify.system import Rxn, fmt_multiset, fmt_rxn
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,7 @@ import json
 from pathlib import Path
 
 from dsdcompile.verify.reporters import outline_section as reporters_outline
-from dsdcompile.verify.result import (
-    EQUIVALENT,
-    INCONCLUSIVE,
-    NOT_EQUIVALENT,
-    ModuleVerdict,
-    VerificationResult,
-    compress_indices,
-)
+from dsdcompile.verify.result import ModuleVerdict, Verdict, VerificationResult, compress_indices
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:70rem;color:#222;padding:0 1rem}
@@ -47,11 +40,11 @@ NOT_GUARANTEED = (
     "pairing by accident; the sequence stage screens for it). It is also only as good as peppercorn's model "
     "(its release cutoff and separation of time scales, EnumerationConfig).")
 MEANING = {
-    EQUIVALENT: "The DNA implementation implements the CRN (in the sense below).",
-    NOT_EQUIVALENT: "A check proved that the DNA implementation does not implement the CRN; the first failing check "
-                    "is shown with its counterexample. The design should not be built as it is.",
-    INCONCLUSIVE: "No check proved the implementation wrong, but not every check needed for the verdict finished; "
-                  "it is not shown to implement the CRN.",
+    Verdict.EQUIVALENT: "The DNA implementation implements the CRN (in the sense below).",
+    Verdict.NOT_EQUIVALENT: "A check proved that the DNA implementation does not implement the CRN; the first failing "
+                            "check is shown with its counterexample. The design should not be built as it is.",
+    Verdict.INCONCLUSIVE: "No check proved the implementation wrong, but not every check needed for the verdict "
+                          "finished; it is not shown to implement the CRN.",
 }
 
 
@@ -70,9 +63,9 @@ def _where(m: ModuleVerdict) -> str:
 
 
 def _whole_rows(w: dict) -> list[list]:
-    if w.get("verdict") == "skipped":
-        return [["whole system", "skipped", w.get("skipped") or ""]]
-    if w.get("verdict") not in (EQUIVALENT, NOT_EQUIVALENT):
+    if w.get("verdict") == Verdict.SKIPPED:
+        return [["whole system", Verdict.SKIPPED, w.get("skipped") or ""]]
+    if w.get("verdict") not in (Verdict.EQUIVALENT, Verdict.NOT_EQUIVALENT):
         note = "no verdict within its budget; it does not change the verdict"
         return [["whole system", w.get("verdict"), f"{note}: {w.get('counterexample') or ''}"]]
     return [["whole system", w.get("verdict"), w.get("counterexample") or
@@ -81,6 +74,12 @@ def _whole_rows(w: dict) -> list[list]:
 
 def outline(result: VerificationResult) -> list[tuple]:
     """The report as blocks: ("h1"|"h2"|"h3"|"p", text), ("list", items), ("table", head, rows), ("pre", lines)."""
+    return (_head(result) + _checks(result) + _interactions(result.interaction) + _shapes(result)
+            + _whole(result.whole_system) + reporters_outline(result.reporters))
+
+
+def _head(result: VerificationResult) -> list[tuple]:
+    """The verdict, what it means, what it guarantees and what it does not."""
     s = result.summary()
     doc: list[tuple] = [("h1", "Verification report"), ("list", [
         f"**Verdict:** {result.verdict}" + (f" — {result.basis}" if result.basis else ""),
@@ -93,79 +92,99 @@ def outline(result: VerificationResult) -> list[tuple]:
         f"**Time:** {_fmt_s(result.seconds)}",
         "**Tools:** " + ", ".join(f"{k} {v}" for k, v in result.tools.items())])]
     doc += [("h2", "What the verdict means"), ("p", MEANING.get(result.verdict, ""))]
-    if result.verdict == NOT_EQUIVALENT:
+    if result.verdict == Verdict.NOT_EQUIVALENT:
         doc.append(("p", "First failing check: " + result.first_problem()))
-    doc += [("p", "What a verdict of equivalent guarantees. " + GUARANTEED),
-            ("p", "What it does not. " + NOT_GUARANTEED)]
-    rows = [["modules", result.modular_verdict, f"{s['shapes']} shape(s), one representative each"]]
+    return doc + [("p", "What a verdict of equivalent guarantees. " + GUARANTEED),
+                  ("p", "What it does not. " + NOT_GUARANTEED)]
+
+
+def _checks(result: VerificationResult) -> list[tuple]:
+    """One row per check that ran: its verdict and detail."""
+    rows = [["modules", result.modular_verdict, f"{len(result.modules)} shape(s), one representative each"]]
     if result.fuels is not None:
         rows.append(["fuels", result.fuels["verdict"], result.fuels["detail"]])
     if result.interaction is not None:
         rows.append(["module interactions", result.interaction["verdict"], result.interaction["detail"]])
     if result.whole_system is not None:
         rows += _whole_rows(result.whole_system)
-    doc += [("h2", "Checks"), ("table", ["check", "verdict", "detail"], rows)]
-    if result.interaction is not None:
-        x = result.interaction
-        doc += [("h2", "Module interactions"), ("p",
-                 f"{x['pairs']} module pair(s) share a formal species, in {x['classes']} class(es) of isomorphic "
-                 f"pairs; one representative per class was checked ({x['complex_pairs_enumerated']} complex pair(s) "
-                 f"enumerated on their own). Interacting pairs: {x['interacting_pairs']} in "
-                 f"{x['interacting_classes']} class(es)."),
-                ("p", "Why pairs suffice: peppercorn's reactions involve one complex or two resting complexes, so a "
-                      "reaction between modules is a reaction between two of them, one reachable in each; if no pair "
-                      "of modules has such a reaction, the whole system's complexes and reactions are the union of "
-                      "the modules' and the per-module verdicts compose (the argument in full, history domains "
-                      "included, is in dsdcompile/verify/interaction.py).")]
-        if x["interacting"]:
-            doc.append(("table", ["modules", "formal reactions", "shared", "instances", "verdict", "what they do"],
-                        [[f"#{r['modules'][0]}, #{r['modules'][1]}", " ; ".join(r["reactions"]),
-                          ", ".join(r["shared"]), str(r["instances"]), r["verdict"],
-                          "; ".join(r["findings"][:3]) + (f" — {r['detail']}" if r.get("detail") else "")]
-                         for r in x["interacting"]]))
-    if result.modules:
-        doc += [("h2", "Shapes"), ("p", "Module #k implements reaction k of verified.crn; the formal reaction is the "
-                                        "reaction of formal.crn it comes from."),
-                ("table", ["shape", "verdict", "representative", "instances", "method", "time", "other checks"],
-                 [[("code", m.shape), m.verdict, f"{_where(m)} " + f"`{m.formal}`", str(m.instances), m.method,
-                   _fmt_s(m.seconds), "; ".join(f"{c.method}: {c.verdict}" for c in m.checks[1:]) or "—"]
-                  for m in result.modules])]
-        for m in result.modules:
-            doc += [("h3", f"Shape `{m.shape}` — {m.verdict}"),
-                    ("p", f"Representative: {_where(m)}, `{m.formal}`; verdict reused for {m.instances} module(s): "
-                          f"{_members(m)}.")]
-            if m.note:
-                doc.append(("p", f"Note: {m.note}"))
-            if m.counterexample:
-                doc.append(("p", f"**Counterexample:** {m.counterexample}"))
-            doc.append(("table", ["implementation species", "interpretation"],
-                        [[("code", k), v] for k, v in m.interpretation.items()]))
-            doc.append(("p", "Condensed implementation reactions (fuels removed"
-                             + (f": {', '.join(m.fuels)}" if m.fuels else "") + "):"))
-            doc.append(("pre", list(m.reactions)))
-            doc.append(("table", ["check", "verdict", "time", "detail"],
-                        [[c.method, c.verdict, _fmt_s(c.seconds), c.detail or ""] for c in m.checks]))
-    w = result.whole_system
-    if w:
-        doc += [("h2", "Whole system"), ("p",
-                 "Every fuel and one signal strand of every species enumerated together, then plain CRN "
-                 "bisimulation with the signals' meaning fixed (any other species may stand for formal species, so "
-                 "it is weaker than the modular check but needs no composition argument), and pathway "
-                 "decomposition.")]
-        items = [f"**Verdict:** {w.get('verdict')}"]
-        if w.get("skipped"):
-            items.append(f"**Not run:** {w['skipped']}")
-        else:
-            items.append(f"**Size:** {w.get('formal_reactions')} formal, {w.get('implementation_reactions')} "
-                         "condensed implementation reactions")
-            items.append(f"**Time:** {_fmt_s(float(w.get('seconds', 0.0)))} of a {w.get('budget_seconds')} s budget")
-        if w.get("counterexample"):
-            items.append(f"**Detail:** {w['counterexample']}")
-        for c in w.get("checks", []):
-            items.append(f"**{c['method']}:** {c['verdict']} in {_fmt_s(c['seconds'])}"
-                         + (f" — {c['detail']}" if c.get("detail") else ""))
-        doc.append(("list", items))
-    return doc + reporters_outline(result.reporters)
+    return [("h2", "Checks"), ("table", ["check", "verdict", "detail"], rows)]
+
+
+def _interactions(x: dict | None) -> list[tuple]:
+    """The interaction check: how many pairs and classes, why pairs suffice, the interacting classes."""
+    if x is None:
+        return []
+    doc: list[tuple] = [("h2", "Module interactions"), ("p",
+                        f"{x['pairs']} module pair(s) share a formal species, in {x['classes']} class(es) of "
+                        f"isomorphic pairs; one representative per class was checked "
+                        f"({x['complex_pairs_enumerated']} complex pair(s) enumerated on their own). Interacting "
+                        f"pairs: {x['interacting_pairs']} in {x['interacting_classes']} class(es)."),
+                        ("p", "Why pairs suffice: peppercorn's reactions involve one complex or two resting complexes, "
+                              "so a reaction between modules is a reaction between two of them, one reachable in "
+                              "each; if no pair of modules has such a reaction, the whole system's complexes and "
+                              "reactions are the union of the modules' and the per-module verdicts compose (the "
+                              "argument in full, history domains included, is in dsdcompile/verify/interaction.py).")]
+    if x["interacting"]:
+        doc.append(("table", ["modules", "formal reactions", "shared", "instances", "verdict", "what they do"],
+                    [[f"#{r['modules'][0]}, #{r['modules'][1]}", " ; ".join(r["reactions"]),
+                      ", ".join(r["shared"]), str(r["instances"]), r["verdict"],
+                      "; ".join(r["findings"][:3]) + (f" — {r['detail']}" if r.get("detail") else "")]
+                     for r in x["interacting"]]))
+    return doc
+
+
+def _shapes(result: VerificationResult) -> list[tuple]:
+    """The module shapes: a summary table, then each shape's interpretation, reactions and checks."""
+    if not result.modules:
+        return []
+    doc: list[tuple] = [
+        ("h2", "Shapes"), ("p", "Module #k implements reaction k of verified.crn; the formal reaction is the "
+                                "reaction of formal.crn it comes from."),
+        ("table", ["shape", "verdict", "representative", "instances", "method", "time", "other checks"],
+         [[("code", m.shape), m.verdict, f"{_where(m)} " + f"`{m.formal}`", str(m.instances), m.method,
+           _fmt_s(m.seconds), "; ".join(f"{c.method}: {c.verdict}" for c in m.checks[1:]) or "—"]
+          for m in result.modules])]
+    for m in result.modules:
+        doc += [("h3", f"Shape `{m.shape}` — {m.verdict}"),
+                ("p", f"Representative: {_where(m)}, `{m.formal}`; verdict reused for {m.instances} module(s): "
+                      f"{_members(m)}.")]
+        if m.note:
+            doc.append(("p", f"Note: {m.note}"))
+        if m.counterexample:
+            doc.append(("p", f"**Counterexample:** {m.counterexample}"))
+        doc.append(("table", ["implementation species", "interpretation"],
+                    [[("code", k), v] for k, v in m.interpretation.items()]))
+        doc.append(("p", "Condensed implementation reactions (fuels removed"
+                         + (f": {', '.join(m.fuels)}" if m.fuels else "") + "):"))
+        doc.append(("pre", list(m.reactions)))
+        doc.append(("table", ["check", "verdict", "time", "detail"],
+                    [[c.method, c.verdict, _fmt_s(c.seconds), c.detail or ""] for c in m.checks]))
+    return doc
+
+
+def _whole(w: dict | None) -> list[tuple]:
+    """The whole-system check: what it does, its verdict, size and time, or why it was not run."""
+    if not w:
+        return []
+    doc: list[tuple] = [("h2", "Whole system"), ("p",
+                        "Every fuel and one signal strand of every species enumerated together, then plain CRN "
+                        "bisimulation with the signals' meaning fixed (any other species may stand for formal "
+                        "species, so it is weaker than the modular check but needs no composition argument), and "
+                        "pathway decomposition.")]
+    items = [f"**Verdict:** {w.get('verdict')}"]
+    if w.get("skipped"):
+        items.append(f"**Not run:** {w['skipped']}")
+    else:
+        items.append(f"**Size:** {w.get('formal_reactions')} formal, {w.get('implementation_reactions')} "
+                     "condensed implementation reactions")
+        items.append(f"**Time:** {_fmt_s(float(w.get('seconds', 0.0)))} of a {w.get('budget_seconds')} s budget")
+    if w.get("counterexample"):
+        items.append(f"**Detail:** {w['counterexample']}")
+    for c in w.get("checks", []):
+        items.append(f"**{c['method']}:** {c['verdict']} in {_fmt_s(c['seconds'])}"
+                     + (f" — {c['detail']}" if c.get("detail") else ""))
+    doc.append(("list", items))
+    return doc
 
 
 # ---------------------------------------------------------------- renderers
@@ -221,7 +240,7 @@ def _inline(text: str) -> str:
 def _html_cell(x, verdict_column: bool) -> str:
     if isinstance(x, tuple):
         return f"<code>{html.escape(x[1])}</code>"
-    if verdict_column and x in (EQUIVALENT, NOT_EQUIVALENT, INCONCLUSIVE, "skipped"):
+    if verdict_column and x in (Verdict.EQUIVALENT, Verdict.NOT_EQUIVALENT, Verdict.INCONCLUSIVE, Verdict.SKIPPED):
         return f'<span class="v {html.escape(x)}">{html.escape(x)}</span>'
     return _inline(str(x))
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dsdcompile.config import ExecutionConfig, VerificationConfig
 from dsdcompile.dsd.reporters import ReporterSet, consumed_outputs
 from dsdcompile.ir import CRN
-from dsdcompile.verify.result import NOT_EQUIVALENT, combine
+from dsdcompile.verify.result import Verdict, combine
 
 ARGUMENT = ("Each reporter implements Y -> ∅ (reporter complex a fuel; fluorophore strand and signal:quencher "
             "duplex interpreted as ∅), verified like every module. Every reported Y is a reactant of no reaction "
@@ -39,12 +39,12 @@ def verify_reporters(reporters: ReporterSet, crn: CRN, config: VerificationConfi
     from dsdcompile.verify.modular import verify_modules
 
     if reporters.skipped is not None:
-        return {"reporters": 0, "verdict": "none", "skipped": reporters.skipped,
+        return {"reporters": 0, "verdict": Verdict.NONE, "skipped": reporters.skipped,
                 "consumed_outputs": list(reporters.consumed)}
     species = [r.species for r in reporters.reporters]
     consumed = consumed_outputs(crn, species)
     checked = verify_modules(list(reporters.modules), config, execution=execution, executor=executor)
-    verdict = checked.verdict if not consumed else combine([checked.verdict, NOT_EQUIVALENT])
+    verdict = checked.verdict if not consumed else combine([checked.verdict, Verdict.NOT_EQUIVALENT])
     return {
         "reporters": len(species),
         "verdict": verdict,

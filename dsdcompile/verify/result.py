@@ -2,30 +2,60 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from dsdcompile.errors import Inconclusive, NotEquivalent
 
-EQUIVALENT = "equivalent"
-NOT_EQUIVALENT = "not-equivalent"
-INCONCLUSIVE = "inconclusive"
-VERDICTS = (EQUIVALENT, NOT_EQUIVALENT, INCONCLUSIVE)
+
+class Verdict(str, enum.Enum):
+    """The outcome of a check, and of verification as a whole.
+
+    A ``str`` enum: each member equals, formats and serialises as the string that
+    verification.json and summary.json hold (``Verdict.NOT_EQUIVALENT == "not-equivalent"``), so a
+    verdict read back from a file compares equal to the member.
+
+    * ``EQUIVALENT``: the check proved what it checks (see that check's module for what that is).
+    * ``NOT_EQUIVALENT``: the check proved the implementation wrong (exit code 3).
+    * ``INCONCLUSIVE``: the check could not decide (a limit, a time-out, a failed worker, or a
+      check that was needed but not run); it never counts as a proof either way (exit code 4).
+    * ``SKIPPED``: an optional check that was not run (the whole-system check over its budget); it
+      changes nothing.
+    * ``NONE``: nothing to check (no readout reporters were added); it changes nothing.
+    """
+
+    EQUIVALENT = "equivalent"
+    NOT_EQUIVALENT = "not-equivalent"
+    INCONCLUSIVE = "inconclusive"
+    SKIPPED = "skipped"
+    NONE = "none"
+
+    def __str__(self) -> str:  # the value, as for a plain string, on every Python version
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+# The members under their module-level names (part of the public API of dsdcompile.verify).
+EQUIVALENT = Verdict.EQUIVALENT
+NOT_EQUIVALENT = Verdict.NOT_EQUIVALENT
+INCONCLUSIVE = Verdict.INCONCLUSIVE
 
 MODULAR_BISIMULATION = "modular-bisimulation"
 BISIMULATION = "bisimulation"
 PATHWAY_DECOMPOSITION = "pathway-decomposition"
-METHODS = (MODULAR_BISIMULATION, BISIMULATION, PATHWAY_DECOMPOSITION)
 
 
-def combine(verdicts) -> str:
+def combine(verdicts) -> Verdict:
     """Not-equivalent if any is, else inconclusive if any is, else equivalent (also for none)."""
     verdicts = list(verdicts)
-    if NOT_EQUIVALENT in verdicts:
-        return NOT_EQUIVALENT
-    if INCONCLUSIVE in verdicts:
-        return INCONCLUSIVE
-    return EQUIVALENT
+    if Verdict.NOT_EQUIVALENT in verdicts:
+        return Verdict.NOT_EQUIVALENT
+    if Verdict.INCONCLUSIVE in verdicts:
+        return Verdict.INCONCLUSIVE
+    return Verdict.EQUIVALENT
 
 
 @dataclass(frozen=True)
@@ -33,7 +63,7 @@ class Check:
     """One method's check of one representative module."""
 
     method: str
-    verdict: str
+    verdict: Verdict
     seconds: float
     detail: str | None = None  # counterexample, error or timeout note
 
@@ -52,7 +82,7 @@ class ModuleVerdict:
     shape: str
     representative: int  # index of the checked module (= reaction of verified.crn, the split CRN)
     instances: int
-    verdict: str
+    verdict: Verdict
     method: str
     interpretation: dict[str, str]
     counterexample: str | None
@@ -82,7 +112,7 @@ class VerificationResult:
     """
 
     method: str
-    verdict: str
+    verdict: Verdict
     seconds: float
     modules: tuple[ModuleVerdict, ...] = ()
     whole_system: dict | None = None
@@ -98,10 +128,10 @@ class VerificationResult:
         return sum(m.instances for m in self.modules)
 
     @property
-    def modular_verdict(self) -> str:
+    def modular_verdict(self) -> Verdict:
         return combine(m.verdict for m in self.modules)
 
-    def count(self, verdict: str) -> int:
+    def count(self, verdict: Verdict) -> int:
         """How many modules (instances, not shapes) have ``verdict``."""
         return sum(m.instances for m in self.modules if m.verdict == verdict)
 
@@ -113,9 +143,9 @@ class VerificationResult:
             "seconds": round(self.seconds, 3),
             "modules": self.n_modules,
             "shapes": len(self.modules),
-            "equivalent": self.count(EQUIVALENT),
-            "not_equivalent": self.count(NOT_EQUIVALENT),
-            "inconclusive": self.count(INCONCLUSIVE),
+            "equivalent": self.count(Verdict.EQUIVALENT),
+            "not_equivalent": self.count(Verdict.NOT_EQUIVALENT),
+            "inconclusive": self.count(Verdict.INCONCLUSIVE),
             **({"reporters": self.reporters.get("reporters", 0), "reporter_verdict": self.reporters.get("verdict")}
                if self.reporters is not None else {}),
         }
@@ -130,17 +160,17 @@ class VerificationResult:
         return out
 
     def failures(self) -> list[ModuleVerdict]:
-        return [m for m in self.modules if m.verdict == NOT_EQUIVALENT]
+        return [m for m in self.modules if m.verdict == Verdict.NOT_EQUIVALENT]
 
     def first_problem(self) -> str:
         """One sentence naming the first check that proved the implementation wrong (or left it open)."""
-        bad = self.failures() or [m for m in self.modules if m.verdict == INCONCLUSIVE]
-        for verdict in (NOT_EQUIVALENT, INCONCLUSIVE):
+        bad = self.failures() or [m for m in self.modules if m.verdict == Verdict.INCONCLUSIVE]
+        for verdict in (Verdict.NOT_EQUIVALENT, Verdict.INCONCLUSIVE):
             for m in (x for x in bad if x.verdict == verdict):
                 more = sum(1 for x in bad if x.verdict == verdict) - 1
                 where = f"formal reaction {m.formal_index}, " if m.formal_index is not None else ""
                 return (f"module shape {m.shape!r} for module #{m.representative} ({where}{m.formal}) is "
-                        f"{'not a correct implementation' if verdict == NOT_EQUIVALENT else 'undecided'}"
+                        f"{'not a correct implementation' if verdict == Verdict.NOT_EQUIVALENT else 'undecided'}"
                         + (f" (and {more} more shape(s))" if more else "") + f": {m.counterexample}")
             if self.fuels is not None and self.fuels["verdict"] == verdict:
                 return f"fuel check: {self.fuels['detail']}"
@@ -162,13 +192,13 @@ class VerificationResult:
 
     def raise_if_not_equivalent(self) -> None:
         """Raise NotEquivalent (exit code 3) when verification proved the implementation wrong."""
-        if self.verdict == NOT_EQUIVALENT:
+        if self.verdict == Verdict.NOT_EQUIVALENT:
             raise NotEquivalent(f"the implementation is not a correct implementation of the CRN: "
                                 f"{self.first_problem()}")
 
     def raise_if_inconclusive(self) -> None:
         """Raise Inconclusive (exit code 4) when verification could not decide."""
-        if self.verdict == INCONCLUSIVE:
+        if self.verdict == Verdict.INCONCLUSIVE:
             raise Inconclusive(f"verification is inconclusive (use --allow-inconclusive to exit 0): "
                                f"{self.first_problem()}")
 
@@ -200,26 +230,26 @@ def conclude(result: VerificationResult, *, fuels: dict | None = None, interacti
         parts["fuels"] = fuels["verdict"]
     if interaction is not None:
         parts["interaction"] = interaction["verdict"]
-    if reporters is not None and reporters.get("verdict") not in (None, "none"):
+    if reporters is not None and reporters.get("verdict") not in (None, Verdict.NONE):
         parts["readout reporters"] = reporters["verdict"]
     whole_verdict = (whole or {}).get("verdict")
-    if NOT_EQUIVALENT in parts.values() or whole_verdict == NOT_EQUIVALENT:
-        verdict = NOT_EQUIVALENT
-        failed = [k for k, v in parts.items() if v == NOT_EQUIVALENT] + (["whole system"] if whole_verdict ==
-                                                                         NOT_EQUIVALENT else [])
+    if Verdict.NOT_EQUIVALENT in parts.values() or whole_verdict == Verdict.NOT_EQUIVALENT:
+        verdict = Verdict.NOT_EQUIVALENT
+        failed = [k for k, v in parts.items() if v == Verdict.NOT_EQUIVALENT] + (
+            ["whole system"] if whole_verdict == Verdict.NOT_EQUIVALENT else [])
         basis = "proven wrong by the " + " and ".join(f"{k} check" for k in failed)
-    elif all(v == EQUIVALENT for v in parts.values()):
-        verdict = EQUIVALENT
+    elif all(v == Verdict.EQUIVALENT for v in parts.values()):
+        verdict = Verdict.EQUIVALENT
         checked = ["every module"] + ["the fuels"] * (fuels is not None) + ["the module interactions"] * (
             interaction is not None) + ["the readout reporters"] * ("readout reporters" in parts)
         basis = (", ".join(checked[:-1]) + " and " if len(checked) > 1 else "") + checked[-1] + " verified"
-    elif (whole_verdict == EQUIVALENT and parts.get("fuels", EQUIVALENT) == EQUIVALENT
-          and parts.get("readout reporters", EQUIVALENT) == EQUIVALENT):
-        verdict = EQUIVALENT
+    elif (whole_verdict == Verdict.EQUIVALENT and parts.get("fuels", Verdict.EQUIVALENT) == Verdict.EQUIVALENT
+          and parts.get("readout reporters", Verdict.EQUIVALENT) == Verdict.EQUIVALENT):
+        verdict = Verdict.EQUIVALENT
         basis = "the whole system verified by CRN bisimulation (the modular checks left it open)"
     else:
-        verdict = INCONCLUSIVE
-        basis = "undecided: " + ", ".join(f"{k} check {v}" for k, v in parts.items() if v != EQUIVALENT)
+        verdict = Verdict.INCONCLUSIVE
+        basis = "undecided: " + ", ".join(f"{k} check {v}" for k, v in parts.items() if v != Verdict.EQUIVALENT)
     return replace(result, verdict=verdict, basis=basis, fuels=fuels, interaction=interaction,
                    whole_system=whole if whole is not None else result.whole_system,
                    reporters=dict(reporters) if reporters is not None else result.reporters,

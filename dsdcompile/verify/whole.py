@@ -20,9 +20,7 @@ from collections.abc import Mapping
 from dsdcompile.config import EnumerationConfig, ExecutionConfig, VerificationConfig
 from dsdcompile.dsd.system import DSDSystem, EnumeratedTemplate
 from dsdcompile.errors import EnumerationLimit
-from dsdcompile.verify.result import INCONCLUSIVE
-
-SKIPPED = "skipped"
+from dsdcompile.verify.result import Verdict
 
 
 def estimate_seconds(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate]) -> float:
@@ -46,7 +44,7 @@ def check_whole_system(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
     alone = estimate_seconds(system, enumerated)
     estimate = alone * system.n_modules
     if estimate > budget:
-        return base | {"verdict": SKIPPED, "seconds": 0.0, "counterexample": None, "estimate_seconds": estimate,
+        return base | {"verdict": Verdict.SKIPPED, "seconds": 0.0, "counterexample": None, "estimate_seconds": estimate,
                        "skipped": f"not run: enumerating the {system.n_modules} modules one by one would take "
                                   f"{alone:.1f} s, and enumerating them together grows faster (estimated "
                                   f"{estimate:.3g} s: that times the number of modules), more than the whole-system "
@@ -61,11 +59,11 @@ def check_whole_system(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
         whole = enumerate_whole(system, enumeration, execution=dataclasses.replace(
             execution, whole_enumeration_timeout=cap(execution.whole_enumeration_timeout, budget)))
     except EnumerationLimit as e:
-        return base | {"verdict": INCONCLUSIVE, "seconds": time.perf_counter() - start,
+        return base | {"verdict": Verdict.INCONCLUSIVE, "seconds": time.perf_counter() - start,
                        "counterexample": f"the whole system could not be enumerated within the budget: {e}"}
     left = budget - (time.perf_counter() - start)
     if left <= 0:
-        return base | {"verdict": INCONCLUSIVE, "seconds": time.perf_counter() - start,
+        return base | {"verdict": Verdict.INCONCLUSIVE, "seconds": time.perf_counter() - start,
                        "implementation_reactions": len(whole.reactions),
                        "counterexample": f"enumeration used the whole {budget:g} s budget; nothing was verified"}
     methods = 2 if config.second_method else 1
