@@ -8,8 +8,10 @@ increase, the line explains less than :data:`MIN_R2` of their spread, or the wor
 misses the curve by more than :data:`MAX_REL_RESIDUAL` of the top standard's signal.
 
 Readings at every time point are calibrated with that time point's own background and
-response (``s`` kept from the read time): a drift or photobleaching that the calibration
-wells share with the sample wells is taken out.
+response (``s`` kept from the read time, both averaged over the reads within ±15 % in log
+time, :func:`smooth_log`): a drift or photobleaching that the calibration wells share with
+the sample wells is taken out. The read-time curve itself is fitted to the standards' reads
+from read time / 1.15 to the read time (a line through them, taken at the read time).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
+from scipy.optimize import minimize_scalar
 
 MIN_R2 = 0.99
 MAX_REL_RESIDUAL = 0.05
+SMOOTH_LOG_WINDOW = 0.15  # calibration at time t: the reads between t/1.15 and 1.15 t, averaged
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,27 @@ class DyeCalibration:
         u = np.minimum(u, 0.999 / q)
         return u / (1.0 - q * u)
 
-    def per_time(self, readings_LT: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(intercept (T,), slope (T,)) from the standards' readings at every time (L, T), s fixed."""
+    def per_time(self, times: np.ndarray, readings_LT: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(intercept (T,), slope (T,)) from the standards' readings at every time (L, T), s fixed, each
+        averaged over the reads within ±:data:`SMOOTH_LOG_WINDOW` in log time (drift and bleaching are slow;
+        the noise of four standards is not; the first minutes, where the standards still change, are not
+        averaged away)."""
         X = np.stack([np.ones_like(self.levels_nM), self.shape(self.levels_nM)], axis=1)
         coef, *_ = np.linalg.lstsq(X, readings_LT, rcond=None)
-        return coef[0], coef[1]
+        return smooth_log(times, coef[0]), smooth_log(times, coef[1])
+
+
+def smooth_log(times: np.ndarray, v: np.ndarray, window: float = None) -> np.ndarray:
+    """Each value averaged over the points whose time is within a factor ``1 + window`` of its own."""
+    w = SMOOTH_LOG_WINDOW if window is None else window
+    t = np.asarray(times, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    c = np.concatenate([[0.0], np.cumsum(v)])
+    lo = np.searchsorted(t, t / (1.0 + w), side="left")
+    hi = np.searchsorted(t, t * (1.0 + w), side="right")
+    hi = np.maximum(hi, np.arange(t.size) + 1)
+    lo = np.minimum(lo, np.arange(t.size))
+    return (c[hi] - c[lo]) / (hi - lo)
 
 
 def fit_calibration(dye: str, group: int, levels: np.ndarray, readings: np.ndarray) -> DyeCalibration:
@@ -77,15 +96,17 @@ def fit_calibration(dye: str, group: int, levels: np.ndarray, readings: np.ndarr
     b0, a0 = np.polyfit(levels, readings, 1) if levels.size >= 2 else (1.0, 0.0)
     a, b, q = float(a0), float(b0), 0.0
     if levels.size >= 4 and b0 > 0 and top > 0:
-        def resid(p):
-            return p[0] + p[1] * levels / (1.0 + levels * p[2]) - readings
+        # for a fixed 1/s the curve is linear in (a, b): profile the sum of squares over 1/s alone
+        def linear(q):
+            X = np.stack([np.ones_like(levels), levels / (1.0 + levels * q)], axis=1)
+            coef, *_ = np.linalg.lstsq(X, readings, rcond=None)
+            return coef, float(((X @ coef - readings) ** 2).sum())
 
-        try:
-            sol = least_squares(resid, [a0, b0, 0.0], bounds=([-np.inf, 0.0, 0.0], [np.inf, np.inf, 10.0 / top]),
-                                x_scale=[max(abs(b0) * top, 1.0), max(abs(b0), 1e-12), 1.0 / top])
-            a, b, q = (float(v) for v in sol.x)
-        except (ValueError, np.linalg.LinAlgError):
-            problems.append("the saturating fit failed; a straight line is used")
+        best = minimize_scalar(lambda z: linear(z / top)[1], bounds=(0.0, 10.0), method="bounded",
+                               options={"xatol": 1e-9})
+        q = float(best.x) / top if linear(float(best.x) / top)[1] < linear(0.0)[1] else 0.0
+        (a, b), _ = linear(q)
+        a, b = float(a), float(b)
     if np.any(np.diff(readings) <= 0):
         problems.append("the standards' readings do not increase with concentration")
     if b <= 0:

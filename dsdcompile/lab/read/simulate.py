@@ -4,7 +4,8 @@ The chemistry is the tube model (:mod:`dsdcompile.lab.read.tube_model`) at a cho
 free-strand fraction and rate scale. The instrument is modelled separately from what
 ``dsdcompile read`` assumes, so that reading a simulated plate tests the reading:
 
-- per dye a background and a gain, and a detector that saturates as gain·c/(1 + c/s);
+- per dye a background and a gain, and a detector that saturates as gain·s·(1 - exp(-c/s)) (not the
+  hyperbola the reading fits);
 - lamp drift: every signal multiplied by 1 + drift·t/t_end (the background too);
 - photobleaching: the fluorescent signal multiplied by exp(-bleach·t/t_end);
 - noise: Gaussian, ``noise`` × the well's signal plus a floor of ``noise`` × 1 % of the gain × 1 µM.
@@ -79,7 +80,7 @@ def simulate_plate(design: Design, model, *, leak: float = 1.0, residual: float 
         out = {}
         for w, c in wells.items():
             c = np.maximum(c, 0.0)
-            signal = gain * c / (1.0 + c / SATURATION_NM) * np.exp(-bleach * frac)
+            signal = gain * SATURATION_NM * -np.expm1(-c / SATURATION_NM) * np.exp(-bleach * frac)
             value = (bg + signal) * (1.0 + drift * frac)
             sd = noise * signal + noise * 0.01 * gain * 1000.0
             out[w] = value + rng.normal(0.0, 1.0, size=value.shape) * sd
