@@ -387,6 +387,9 @@ def _register_optional_commands() -> None:
     from dsdcompile.cli.mix import mix
 
     main.add_command(mix, "mix")
+    from dsdcompile.cli.read import read
+
+    main.add_command(read, "read")
 
 
 _register_optional_commands()

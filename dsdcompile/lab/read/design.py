@@ -119,7 +119,7 @@ def load_design(folder: Path) -> Design:
         raise InputError("the design has no reporters: there is no fluorescence to read", path=str(folder))
     classes = tuple(plan["class_names"])
     rails = []
-    for n, row in enumerate(_csv(folder / "readout.csv"), start=2):
+    for row in _csv(folder / "readout.csv"):
         for sign, key in ((1, "plus"), (-1, "minus")):
             if row.get(f"{key}_reporter"):
                 rails.append(Rail(row[f"{key}_reporter"], row["class"], sign, row[f"{key}_dye"], int(row["well"])))
@@ -189,7 +189,8 @@ def match_channel(label: str, design: Design) -> str | None:
                 continue
             dex, dem = design.dyes[dye]
             d = abs(em - dem) + 0.5 * abs(ex - dex)
-            if abs(em - dem) <= EM_TOLERANCE_NM and abs(ex - dex) <= 2 * EM_TOLERANCE_NM and (best is None or d < best[0]):
+            close = abs(em - dem) <= EM_TOLERANCE_NM and abs(ex - dex) <= 2 * EM_TOLERANCE_NM
+            if close and (best is None or d < best[0]):
                 best = (d, dye)
         if best is not None:
             return best[1]

@@ -137,7 +137,6 @@ def fit_tube(model, analysis: Analysis, *, max_samples: int = MAX_FIT_SAMPLES, n
     fit_s = samples[::step]
     held = [s for s in samples if s not in fit_s]
     idx = _pick_times(analysis.times, analysis.read_time_s, n_times)
-    t_fit = analysis.times[idx]
     sim = _Model(model, analysis, fit_s, idx)
     mask = np.isfinite(sim.raw)
     unit = d.unit_nM
