@@ -94,6 +94,15 @@ class Design:
     def dye_names(self) -> list[str]:
         return sorted({r.dye for r in self.rails}, key=[r.dye for r in self.rails].index)
 
+    def subset(self, samples) -> Design:
+        """The same design with only ``samples`` (and every calibration well): for small plates and tests."""
+        from dataclasses import replace
+
+        keep = [s for s in self.samples if s in set(samples)]
+        return replace(self, samples=keep, sample_wells=[w for w in self.sample_wells if w.sample in keep],
+                       expected_class={s: self.expected_class[s] for s in keep},
+                       network_class={s: self.network_class[s] for s in keep}, x={s: self.x[s] for s in keep})
+
     def key(self, sw) -> str:
         return f"{sw.plate}:{sw.well}" if self.multi_plate else sw.well
 
@@ -238,8 +247,8 @@ def bind(plate: PlateReading, design: Design) -> Traces:
     missing = [(k, d) for k, d in need if k not in by_dye[d]]
     if missing:
         k, d = missing[0]
-        hint = " (its wells do not match this design's wells.csv: is it from another design?)" \
-            if extra and len(missing) > len(need) // 4 else ""
+        hint = (f"; the file reads wells this design does not use ({', '.join(extra[:4])}"
+                f"{' ...' if len(extra) > 4 else ''}): is it from another design?") if extra else ""
         raise InputError(f"well {k} has no {d} reading; wells.csv puts "
                          f"{_contents(design, k)} there{hint}", path=plate.path,
                          line=plate.channel_lines.get(channels[d]))
