@@ -41,6 +41,7 @@ class TubeModel:
     kinetics: KineticsConfig
     rail_names: tuple[str, ...]  # reporter names (rep-Y0p ...), the order of every rails axis
     _tubes: dict = field(default_factory=dict)
+    tolerances: tuple | None = None  # (rtol, atol nM) instead of the design's kinetics tolerances
 
     def _tube(self, residual: float, leak: float) -> tuple[TubeCRN, np.ndarray]:
         key = (round(float(residual), 12), float(leak) > 0)
@@ -70,7 +71,10 @@ class TubeModel:
     def _sim(self, times: np.ndarray):
         from dsdcompile.kinetics.units import simulation_config
 
-        return replace(simulation_config(self.kinetics), t_max=max(float(np.max(times)), 1e-9), device="cpu")
+        sim = replace(simulation_config(self.kinetics), t_max=max(float(np.max(times)), 1e-9), device="cpu")
+        if self.tolerances is not None:
+            sim = replace(sim, rtol=self.tolerances[0], atol=self.tolerances[1])
+        return sim
 
     def simulate_samples(self, x: np.ndarray, times: np.ndarray, *, leak: float, residual: float,
                          rate_scale: float = 1.0) -> np.ndarray:
