@@ -72,17 +72,27 @@ class DyeCalibration:
         return smooth_log(times, coef[0]), smooth_log(times, coef[1])
 
 
-def smooth_log(times: np.ndarray, v: np.ndarray, window: float = None) -> np.ndarray:
-    """Each value averaged over the points whose time is within a factor ``1 + window`` of its own."""
+def smooth_log(times: np.ndarray, v: np.ndarray, window: float | None = None) -> np.ndarray:
+    """Each value replaced by the line fitted through the points whose time is within a factor ``1 + window`` of
+    its own, taken at its time (a local linear fit: a linear drift passes unchanged, also at the ends of the run,
+    where a moving average would lag)."""
     w = SMOOTH_LOG_WINDOW if window is None else window
     t = np.asarray(times, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
-    c = np.concatenate([[0.0], np.cumsum(v)])
-    lo = np.searchsorted(t, t / (1.0 + w), side="left")
-    hi = np.searchsorted(t, t * (1.0 + w), side="right")
-    hi = np.maximum(hi, np.arange(t.size) + 1)
-    lo = np.minimum(lo, np.arange(t.size))
-    return (c[hi] - c[lo]) / (hi - lo)
+    n = np.arange(t.size)
+    lo = np.minimum(np.searchsorted(t, t / (1.0 + w), side="left"), n)
+    hi = np.maximum(np.searchsorted(t, t * (1.0 + w), side="right"), n + 1)
+    tc = t - t.mean()
+
+    def window_sum(x):
+        c = np.concatenate([[0.0], np.cumsum(x)])
+        return c[hi] - c[lo]
+
+    k, st, stt, sv, stv = (window_sum(x) for x in (np.ones_like(t), tc, tc * tc, v, tc * v))
+    var = stt - st * st / k
+    slope = np.where(var > 1e-12 * np.maximum(stt, 1e-300), (stv - st * sv / k) / np.where(var > 0, var, 1.0), 0.0)
+    slope = np.where(k >= 2, slope, 0.0)
+    return sv / k + slope * (tc - st / k)
 
 
 def fit_calibration(dye: str, group: int, levels: np.ndarray, readings: np.ndarray) -> DyeCalibration:

@@ -9,9 +9,10 @@ traces of a subset of the sample wells at up to :data:`FIT_TIMES` read times, as
 fluorophore (nM): the simulated tube's directly, the plate's through its standards at their
 simulated free amounts (:class:`_Model`). The confidence intervals are Wald intervals from the
 Jacobian at the optimum (covariance s²·(JᵀJ)⁻¹, s² the residual variance, Student t at 95 %),
-in log10 and so asymmetric in the parameter; where the cluster-robust (sandwich) variance with
-one cluster per read time is larger (the calibration wells' noise is shared by every well read
-at that time), that is used instead. The fitted tube then re-predicts every sample:
+in log10 and so asymmetric in the parameter; where the cluster-robust (sandwich) interval
+with one cluster per read time (the calibration wells' noise is shared by every well read at
+that time; Student t with clusters − 3 degrees of freedom) is wider, that is used instead.
+The fitted tube then re-predicts every sample:
 the wells it was not fitted to test it.
 """
 
@@ -181,12 +182,14 @@ def _fit(model, analysis, samples, fit_s, held, idx) -> FitResult:
         meat += np.outer(g, g)
     k_c = np.unique(cluster).size
     robust = bread @ meat @ bread * (k_c / max(k_c - 1, 1))
-    cov = np.maximum(cov, robust) if np.all(np.isfinite(robust)) else cov
-    q = float(student_t.ppf(0.975, dof))
+    q_iid = float(student_t.ppf(0.975, dof))
+    q_robust = float(student_t.ppf(0.975, max(k_c - n, 1)))  # few clusters: t with G - p degrees of freedom
     values, intervals, notes = {}, {}, []
     for i, k in enumerate(PARAMS):
-        sd = math.sqrt(max(cov[i, i], 0.0))
-        a, b = sol.x[i] - q * sd, sol.x[i] + q * sd
+        half = q_iid * math.sqrt(max(cov[i, i], 0.0))
+        if np.all(np.isfinite(robust)):
+            half = max(half, q_robust * math.sqrt(max(robust[i, i], 0.0)))
+        a, b = sol.x[i] - half, sol.x[i] + half
         if a <= lo[i] + 1e-3 or b >= hi[i] - 1e-3:
             notes.append(f"{k}: the interval reaches the search bound [{BOUNDS[i][0]:g}, {BOUNDS[i][1]:g}]; the "
                          "plate does not pin it down")

@@ -164,7 +164,7 @@ def _markdown(d, analysis, result, summary, cols, rows) -> str:
         lines += ["", "## The tube model fitted to the traces", "",
                   f"Fitted to {len(f['fit_samples'])} samples ({', '.join(f['fit_samples'])}) at up to 14 read "
                   f"times; the other {len(f['held_out'])} samples are predicted by the fitted tube. Intervals: 95 %, "
-                  "from the Jacobian (or the cluster-robust variance where larger).", ""]
+                  "from the Jacobian (or the cluster-robust interval, one cluster per read time, where wider).", ""]
         names = {"leak_per_M_s": "leak (/M/s)", "residual_free_fraction": "free strands left by purification",
                  "rate_scale": "rate scale"}
         lines += markdown_table(["parameter", "fitted", "95 % interval", "planned"],
