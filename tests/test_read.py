@@ -223,3 +223,25 @@ def test_leak_and_free_strands_are_recovered_within_their_intervals(iris):
     assert fit.intervals["residual_free_fraction"][1] / fit.intervals["residual_free_fraction"][0] < 1.5
     assert fit.held_out and all(fit.predicted_class(sub.class_names)[s] == a.predicted[s] for s in fit.held_out)
     assert fit.rmse_held_out_nM < 5.0
+
+
+def test_a_bad_calibration_and_a_short_run_are_flagged_not_hidden(iris, small_plate):
+    d, plate = small_plate
+    from dsdcompile.lab.read.design import Traces
+
+    readings = {dye: dict(wells) for dye, wells in plate.readings.items()}
+    # the FAM standards of group 1 swapped: 0.25x and 1x exchanged (a pipetting mix-up)
+    cal = [cw.well for cw in d.calibration_wells if cw.group == 1]
+    readings["FAM"][cal[1]], readings["FAM"][cal[3]] = readings["FAM"][cal[3]], readings["FAM"][cal[1]]
+    traces = Traces({dye: {w: (plate.times, v) for w, v in wells.items()} for dye, wells in readings.items()}, [],
+                    {dye: dye for dye in readings})
+    a = analyse(d, traces)
+    assert not a.calibrations[1, "FAM"].ok and a.calibrations[2, "FAM"].ok
+    assert all(any(f.startswith("bad_calibration:FAM@group1") for f in a.flags[s]) for s in d.samples)
+    # a run stopped at 1 h, before the protocol's read time: read at the last read, and said so
+    short = np.searchsorted(plate.times, 3600.0, side="right")
+    traces = Traces({dye: {w: (plate.times[:short], v[:short]) for w, v in wells.items()}
+                     for dye, wells in plate.readings.items()}, [], {dye: dye for dye in plate.readings})
+    a = analyse(d, traces)
+    assert a.read_early and a.read_time_s == plate.times[short - 1]
+    assert all("read_before_read_time" in a.flags[s] for s in d.samples)
