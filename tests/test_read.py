@@ -196,7 +196,7 @@ def test_iris_plate_at_one_percent_noise_reads_the_expected_classes(iris, tmp_pa
     assert [row["sample"] for row in rows] == d.samples
     correct = sum(row["predicted_class"] == row["expected_class"] for row in rows)
     assert correct >= 29
-    assert {"reading.csv", "reading.md", "reading.json", "calibration.png", "traces_group1.png"} <= \
+    assert {"reading.csv", "reading.md", "reading.json", "index.html", "calibration.png", "traces_group1.png"} <= \
         {q.name for q in out.iterdir()}
     assert not [q for q in tmp_path.iterdir() if q.name.startswith(".reading")]  # no temporary folder left
 

@@ -12,7 +12,8 @@ gets its own folder) holds:
 - ``reading.json``: the same in machine-readable form (it also marks the folder as a reading,
   so a later run may replace it);
 - ``traces_group<g>.png``: per well group, one panel per sample well, measured against
-  simulated free fluorophore; ``calibration.png``: the standards and their curves.
+  simulated free fluorophore; ``calibration.png``: the standards and their curves;
+- ``index.html``: the calls, calibration, fit and plots on one page (no scripts).
 
 Everything is written into a temporary folder beside the destination and renamed into place
 at the end: on any error nothing is written.
@@ -198,7 +199,11 @@ def _write(dest: Path, d, analysis, result, summary: dict, plots: bool) -> None:
 
             files += plot_calibration(analysis, tmp)
             files += plot_traces(analysis, result, tmp)
+        from dsdcompile.lab.read.html import reading_html
+
+        files.append("index.html")
         summary["files"] = sorted(files)
+        (tmp / "index.html").write_text(reading_html(summary, cols, rows, files), encoding="utf-8")
         (tmp / MARKER).write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
