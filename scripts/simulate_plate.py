@@ -43,8 +43,9 @@ def main(argv=None) -> int:
     plate = simulate_plate(design, model, leak=a.leak, residual=a.residual, rate_scale=a.rate_scale, noise=a.noise,
                            drift=a.drift, bleach=a.bleach, seed=a.seed, interval_s=a.interval,
                            t_end_s=None if a.hours is None else a.hours * 3600.0)
-    write_plate(plate, design, a.out, a.format)
-    print(f"{a.out}: {a.format}, {len(plate.times)} reads of {len(design.sample_wells)} sample wells and "
+    written = write_plate(plate, design, a.out, a.format)
+    print(f"{', '.join(map(str, written))}: {a.format}, {len(plate.times)} reads of {len(design.sample_wells)} "
+          f"sample wells and "
           f"{len(design.calibration_wells)} calibration wells (leak {a.leak:g} /M/s, free strands {a.residual:g}, "
           f"rate scale {a.rate_scale:g}, noise {a.noise:g})")
     return 0

@@ -1,4 +1,4 @@
-"""``dsdcompile read DESIGN READINGS``: a plate reader's export turned into classes, in a new folder."""
+"""``dsdcompile read DESIGN READINGS...``: a plate reader's export turned into classes, in a new folder."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ from dsdcompile.errors import DsdCompileError
 
 @click.command("read")
 @click.argument("design", type=click.Path(path_type=Path, file_okay=False))
-@click.argument("readings", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("readings", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Folder to write (default: <design>_reading_<readings stem> beside the design; never inside it).")
 @click.option("--fit/--no-fit", default=True, show_default=True,
               help="Fit the tube model's leak, free-strand fraction and rate scale to the traces (tens of seconds).")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write the trace and calibration PNGs.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary line.")
-def read(design: Path, readings: Path, out_dir: Path | None, fit: bool, plots: bool, quiet: bool) -> None:
-    """Read READINGS (a tidy CSV well,channel,time_s,value, or a BioTek Gen5 or BMG MARS kinetic export) against
-    DESIGN: calibrate every dye, call every sample's class, fit the tube model; see docs/reading.md.
+def read(design: Path, readings: tuple[Path, ...], out_dir: Path | None, fit: bool, plots: bool, quiet: bool) -> None:
+    """Read READINGS (a tidy CSV well,channel,time_s,value, or a BioTek Gen5 or BMG MARS kinetic export; for a
+    design on several plates one export per plate, in wells.csv's order) against DESIGN: calibrate every dye,
+    call every sample's class, fit the tube model; see docs/reading.md.
 
     Missing wells, unknown channels, times that do not increase, values that are not numbers and a
     reading from another design are refused (exit 2, naming the file and line); nothing is written.
@@ -29,7 +30,7 @@ def read(design: Path, readings: Path, out_dir: Path | None, fit: bool, plots: b
     from dsdcompile.lab.read.run import run_read
 
     try:
-        s = run_read(design, readings, out_dir, fit=fit, plots=plots)
+        s = run_read(design, list(readings), out_dir, fit=fit, plots=plots)
     except DsdCompileError as e:
         click.echo(f"dsdcompile: error: {e}", err=True)
         sys.exit(e.exit_code)

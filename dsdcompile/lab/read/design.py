@@ -103,6 +103,21 @@ class Design:
                        expected_class={s: self.expected_class[s] for s in keep},
                        network_class={s: self.network_class[s] for s in keep}, x={s: self.x[s] for s in keep})
 
+    @property
+    def plates(self) -> list[str]:
+        out = []
+        for w in self.sample_wells + self.calibration_wells:
+            if w.plate not in out:
+                out.append(w.plate)
+        return out
+
+    def for_plate(self, name: str) -> Design:
+        """The wells of one plate (every sample keeps its entries: its other wells may be on another plate)."""
+        from dataclasses import replace
+
+        return replace(self, sample_wells=[w for w in self.sample_wells if w.plate == name],
+                       calibration_wells=[w for w in self.calibration_wells if w.plate == name])
+
     def key(self, sw) -> str:
         return f"{sw.plate}:{sw.well}" if self.multi_plate else sw.well
 
@@ -260,6 +275,45 @@ def bind(plate: PlateReading, design: Design) -> Traces:
     return Traces(by_dye, extra, channels)
 
 
+def _prefixed(plate: PlateReading, name: str | None) -> PlateReading:
+    """The reading with every well keyed ``name:well`` (None: the plate prefix, if any, removed)."""
+    traces = {}
+    for ch, wells in plate.traces.items():
+        traces[ch] = {(w.rpartition(":")[2] if name is None else (w if ":" in w else f"{name}:{w}")): tr
+                      for w, tr in wells.items()}
+    return PlateReading(plate.path, plate.format, traces, plate.design_id, plate.channel_lines)
+
+
+def bind_all(readings: list[PlateReading], design: Design) -> Traces:
+    """Bind one export per plate of the design (wells.csv's plate order), or one tidy file with a plate column;
+    InputError naming the file otherwise."""
+    names = design.plates
+    if len(readings) == 1 and not design.multi_plate:
+        r = readings[0]
+        tagged = {w.rpartition(":")[0] for wells in r.traces.values() for w in wells if ":" in w}
+        if tagged - set(names):
+            raise InputError(f"plate {sorted(tagged - set(names))[0]!r} is not in wells.csv (plates: "
+                             f"{', '.join(names)})", path=r.path, line=1)
+        return bind(_prefixed(r, None), design)
+    if len(readings) == 1:
+        r = readings[0]
+        if not any(":" in w for wells in r.traces.values() for w in wells):
+            raise InputError(f"the design spans {len(names)} plates ({', '.join(names)}): give one export per "
+                             "plate, in that order, or one tidy CSV with a plate column", path=r.path, line=1)
+        return bind(r, design)
+    if len(readings) != len(names):
+        raise InputError(f"{len(readings)} exports for a design on {len(names)} plate(s) ({', '.join(names)}): give "
+                         "one per plate, in wells.csv's order", path=readings[-1].path)
+    merged = Traces({}, [], {})
+    for r, name in zip(readings, names):
+        t = bind(_prefixed(r, name), design.for_plate(name))
+        for dye, wells in t.by_dye.items():
+            merged.by_dye.setdefault(dye, {}).update(wells)
+            merged.channels.setdefault(dye, t.channels[dye])
+        merged.extra_wells += t.extra_wells
+    return merged
+
+
 def _well_order(key: str):
     w = key.split(":")[-1]
     m = re.match(r"([A-P])(\d+)", w)
@@ -273,5 +327,5 @@ def _contents(design: Design, key: str) -> str:
     return "a calibration standard"
 
 
-__all__ = ["CalibrationWell", "Design", "Rail", "SampleWell", "Traces", "bind", "design_id", "load_design",
+__all__ = ["CalibrationWell", "Design", "Rail", "SampleWell", "Traces", "bind", "bind_all", "design_id", "load_design",
            "match_channel", "well_name"]

@@ -58,18 +58,22 @@ def destination(design: Path, readings: Path, out: Path | None) -> Path:
     return dest
 
 
-def run_read(design: Path, readings: Path, out: Path | None = None, *, fit: bool = True,
+def run_read(design: Path, readings, out: Path | None = None, *, fit: bool = True,
              plots: bool = True, model=None) -> dict:
-    """Read ``readings`` against ``design`` and write the folder (see module docstring); returns reading.json."""
+    """Read ``readings`` (one export, or one per plate of the design) against ``design`` and write the folder
+    (see module docstring); returns reading.json."""
     from dsdcompile.lab.read.analysis import analyse
-    from dsdcompile.lab.read.design import bind, load_design
+    from dsdcompile.lab.read.design import bind_all, load_design
     from dsdcompile.lab.read.formats import read_plate
 
     started = time.perf_counter()
+    paths = [Path(readings)] if isinstance(readings, (str, Path)) else [Path(r) for r in readings]
+    if not paths:
+        raise InputError("no plate-reader export given")
     d = load_design(Path(design))
-    dest = destination(Path(design), Path(readings), out)
-    plate = read_plate(Path(readings))
-    traces = bind(plate, d)
+    dest = destination(Path(design), paths[0], out)
+    plates = [read_plate(p) for p in paths]
+    traces = bind_all(plates, d)
     analysis = analyse(d, traces)
     result = None
     if fit:
@@ -78,18 +82,18 @@ def run_read(design: Path, readings: Path, out: Path | None = None, *, fit: bool
 
         model = model or load_tube_model(d.path, d.plan, d.summary)
         result = fit_tube(model, analysis)
-    summary = _summary(d, plate, traces, analysis, result, time.perf_counter() - started)
+    summary = _summary(d, plates, traces, analysis, result, time.perf_counter() - started)
     _write(dest, d, analysis, result, summary, plots)
     summary["out"] = str(dest)
     return summary
 
 
-def _summary(d, plate, traces, analysis, result, seconds) -> dict:
+def _summary(d, plates, traces, analysis, result, seconds) -> dict:
     s = d.samples
     out = {
         "format": "dsdcompile-reading", "version": 1,
         "design": str(d.path), "design_id": d.design_id,
-        "readings": plate.path, "reader_format": plate.format,
+        "readings": ", ".join(p.path for p in plates), "reader_format": ", ".join(sorted({p.format for p in plates})),
         "channels": dict(traces.channels),
         "extra_wells": traces.extra_wells,
         "read_time_h": analysis.read_time_s / 3600.0, "read_before_read_time": analysis.read_early,

@@ -56,7 +56,7 @@ def simulate_plate(design: Design, model, *, leak: float = 1.0, residual: float 
             continue
         i = names.index(sw.sample)
         for dye in sw.expected_nM:
-            clean.setdefault(dye, {})[sw.well] = free[:, i, rail_of[(sw.group, dye)]]
+            clean.setdefault(dye, {})[design.key(sw)] = free[:, i, rail_of[(sw.group, dye)]]
     groups = sorted({cw.group for cw in design.calibration_wells})
     for g in groups:
         wells = [cw for cw in design.calibration_wells if cw.group == g]
@@ -67,7 +67,7 @@ def simulate_plate(design: Design, model, *, leak: float = 1.0, residual: float 
         cal = model.simulate_calibration(levels, times, residual=residual, rate_scale=rate_scale)
         for j, cw in enumerate(wells):
             for dye in cw.level_nM:
-                clean.setdefault(dye, {})[cw.well] = cal[:, j, rail_of[(g, dye)]]
+                clean.setdefault(dye, {})[design.key(cw)] = cal[:, j, rail_of[(g, dye)]]
     # a reader reads every channel in every well: a well without that dye's reporter reads background
     all_wells = {w for wells in clean.values() for w in wells}
     for dye in design.dye_names:
@@ -90,8 +90,18 @@ def simulate_plate(design: Design, model, *, leak: float = 1.0, residual: float 
                                             "bleach": bleach, "seed": seed})
 
 
-def _order(w: str):
-    return (w[0], int(w[1:]))
+def _order(key: str):
+    plate, _, w = key.rpartition(":")
+    return (plate, w[0], int(w[1:]))
+
+
+def plates(design: Design) -> list[str]:
+    """wells.csv's plates in order of appearance."""
+    out = []
+    for w in design.sample_wells + design.calibration_wells:
+        if w.plate not in out:
+            out.append(w.plate)
+    return out
 
 
 def _hms(t: float) -> str:
@@ -99,19 +109,28 @@ def _hms(t: float) -> str:
     return f"{t // 3600}:{t // 60 % 60:02d}:{t % 60:02d}"
 
 
-def format_plate(plate: SimulatedPlate, design: Design, fmt: str) -> str:
-    """The plate as text in ``fmt`` (tidy, gen5 or mars)."""
+def format_plate(plate: SimulatedPlate, design: Design, fmt: str, plate_name: str | None = None) -> str:
+    """The plate as text in ``fmt`` (tidy, gen5 or mars). For a design on several plates the tidy CSV has a
+    ``plate`` column, and a vendor export holds one plate: ``plate_name`` (wells.csv's name)."""
     buf = io.StringIO()
     dyes = [d for d in design.dye_names if d in plate.readings]
+    if design.multi_plate and fmt != "tidy":
+        if plate_name is None:
+            raise ValueError("a vendor export holds one plate: name it (plate_name)")
+        readings = {d: {k.rpartition(":")[2]: v for k, v in plate.readings[d].items()
+                        if k.rpartition(":")[0] == plate_name} for d in dyes}
+        plate = SimulatedPlate(plate.times, readings, plate.truth)
     wells = sorted({w for d in dyes for w in plate.readings[d]}, key=_order)
     if fmt == "tidy":
         buf.write(f"# design: {design.design_id}\n")
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["well", "channel", "time_s", "value"])
+        w.writerow(["plate", "well", "channel", "time_s", "value"] if design.multi_plate else
+                   ["well", "channel", "time_s", "value"])
         for d in dyes:
-            for well in sorted(plate.readings[d], key=_order):
-                for t, v in zip(plate.times, plate.readings[d][well]):
-                    w.writerow([well, d, f"{t:g}", f"{v:.6g}"])
+            for key in sorted(plate.readings[d], key=_order):
+                name, _, well = key.rpartition(":")
+                for t, v in zip(plate.times, plate.readings[d][key]):
+                    w.writerow(([name] if design.multi_plate else []) + [well, d, f"{t:g}", f"{v:.6g}"])
     elif fmt == "gen5":
         buf.write("Software Version\t3.12.08\nExperiment File Path:\tC:\\Gen5\\dsd.xpt\nProtocol File Path:\t\n"
                   "Plate Number\tPlate 1\nDate\t12/7/2026\nTime\t9:00:00 AM\nReader Type:\tSynergy H1\n"
@@ -144,9 +163,19 @@ def format_plate(plate: SimulatedPlate, design: Design, fmt: str) -> str:
     return buf.getvalue()
 
 
-def write_plate(plate: SimulatedPlate, design: Design, path: Path, fmt: str = "tidy") -> Path:
-    Path(path).write_text(format_plate(plate, design, fmt), encoding="utf-8")
-    return Path(path)
+def write_plate(plate: SimulatedPlate, design: Design, path: Path, fmt: str = "tidy") -> list[Path]:
+    """Write the plate; a vendor export of a design on several plates is one file per plate
+    (``<stem>_plate<k><suffix>``, in wells.csv's order, as ``dsdcompile read`` takes them)."""
+    path = Path(path)
+    if not design.multi_plate or fmt == "tidy":
+        path.write_text(format_plate(plate, design, fmt), encoding="utf-8")
+        return [path]
+    out = []
+    for k, name in enumerate(plates(design), start=1):
+        p = path.with_name(f"{path.stem}_plate{k}{path.suffix}")
+        p.write_text(format_plate(plate, design, fmt, name), encoding="utf-8")
+        out.append(p)
+    return out
 
 
-__all__ = ["SimulatedPlate", "format_plate", "simulate_plate", "write_plate"]
+__all__ = ["SimulatedPlate", "format_plate", "plates", "simulate_plate", "write_plate"]
