@@ -245,3 +245,31 @@ def test_a_bad_calibration_and_a_short_run_are_flagged_not_hidden(iris, small_pl
     a = analyse(d, traces)
     assert a.read_early and a.read_time_s == plate.times[short - 1]
     assert all("read_before_read_time" in a.flags[s] for s in d.samples)
+
+
+def test_a_design_on_two_plates_takes_one_export_per_plate(iris, tmp_path):
+    d, model = iris
+    two = tmp_path / "iris_two_plates"
+    shutil.copytree(IRIS, two, ignore=shutil.ignore_patterns("*.png", "*.xlsx", "*.html", "*.sbml", "order_*"))
+    text = (two / "wells.csv").read_text(encoding="utf-8").splitlines()
+    # the calibration wells (row F) moved to a second plate
+    text = [ln.replace("plate 1,F", "plate 2,F", 1) for ln in text]
+    (two / "wells.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    design = load_design(two).subset(["0", "10", "20"])
+    assert design.multi_plate and design.plates == ["plate 1", "plate 2"]
+    plate = simulate_plate(design, model, seed=4, t_end_s=3600.0)
+    from dsdcompile.lab.read.design import bind_all
+    from dsdcompile.lab.read.simulate import write_plate
+
+    files = write_plate(plate, design, tmp_path / "p.txt", "gen5")
+    assert [f.name for f in files] == ["p_plate1.txt", "p_plate2.txt"]
+    a = analyse(design, bind_all([read_plate(f) for f in files], design))
+    tidy = write_plate(plate, design, tmp_path / "p.csv", "tidy")
+    b = analyse(design, bind_all([read_plate(f) for f in tidy], design))
+    assert a.predicted == b.predicted and sum(a.predicted[s] == design.expected_class[s] for s in design.samples) == 3
+    with pytest.raises(InputError, match="spans 2 plates"):
+        bind_all([read_plate(files[0])], design)
+    with pytest.raises(InputError, match="one per plate"):
+        bind_all([read_plate(f) for f in files + files[:1]], design)
+    with pytest.raises(InputError, match="has no"):  # the plates given in the wrong order
+        bind_all([read_plate(f) for f in files[::-1]], design)
