@@ -273,3 +273,28 @@ def test_a_design_on_two_plates_takes_one_export_per_plate(iris, tmp_path):
         bind_all([read_plate(f) for f in files + files[:1]], design)
     with pytest.raises(InputError, match="has no"):  # the plates given in the wrong order
         bind_all([read_plate(f) for f in files[::-1]], design)
+
+
+def test_start_delay_puts_the_first_read_after_time_zero(iris, tmp_path):
+    d, model = iris
+    plate = simulate_plate(d, model, seed=6)
+    late = plate.times[2:] - plate.times[2]  # the reader's clock started 10 min after the last premix
+    from dsdcompile.lab.read.simulate import SimulatedPlate
+
+    shifted = SimulatedPlate(late, {dye: {w: v[2:] for w, v in wells.items()} for dye, wells in plate.readings.items()},
+                             plate.truth)
+    p = _write(tmp_path, "late.csv", format_plate(shifted, d, "tidy"))
+    import csv
+    import json
+
+    flags = {}
+    for args, out in (([], "o1"), (["--start-delay", "10"], "o2")):
+        r = CliRunner().invoke(main, ["read", str(IRIS), str(p), "--out", str(tmp_path / out), "--no-fit",
+                                      "--no-plots", *args])
+        assert r.exit_code == 0, r.output
+        rows = list(csv.DictReader(open(tmp_path / out / "reading.csv", encoding="utf-8")))
+        flags[out] = ["read_before_read_time" in row["flags"] for row in rows]
+        assert json.loads((tmp_path / out / "reading.json").read_text())["start_delay_min"] == (10.0 if args else 0.0)
+    assert all(flags["o1"]) and not any(flags["o2"])
+    r = CliRunner().invoke(main, ["read", str(IRIS), str(p), "--out", str(tmp_path / "o3"), "--start-delay", "-1"])
+    assert r.exit_code == 2 and not (tmp_path / "o3").exists()

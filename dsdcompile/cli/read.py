@@ -18,8 +18,12 @@ from dsdcompile.errors import DsdCompileError
 @click.option("--fit/--no-fit", default=True, show_default=True,
               help="Fit the tube model's leak, free-strand fraction and rate scale to the traces (tens of seconds).")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write the trace and calibration PNGs.")
+@click.option("--start-delay", "start_delay", type=float, default=0.0, show_default=True, metavar="MIN",
+              help="Minutes from time zero (the last sample premix pipetted, protocol step 10) to the reader's "
+                   "first read; added to every time of the export.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary line.")
-def read(design: Path, readings: tuple[Path, ...], out_dir: Path | None, fit: bool, plots: bool, quiet: bool) -> None:
+def read(design: Path, readings: tuple[Path, ...], out_dir: Path | None, fit: bool, plots: bool,
+         start_delay: float, quiet: bool) -> None:
     """Read READINGS (a tidy CSV well,channel,time_s,value, or a BioTek Gen5 or BMG MARS kinetic export; for a
     design on several plates one export per plate, in wells.csv's order) against DESIGN: calibrate every dye,
     call every sample's class, fit the tube model; see docs/reading.md.
@@ -30,7 +34,7 @@ def read(design: Path, readings: tuple[Path, ...], out_dir: Path | None, fit: bo
     from dsdcompile.lab.read.run import run_read
 
     try:
-        s = run_read(design, list(readings), out_dir, fit=fit, plots=plots)
+        s = run_read(design, list(readings), out_dir, fit=fit, plots=plots, start_delay_s=start_delay * 60.0)
     except DsdCompileError as e:
         click.echo(f"dsdcompile: error: {e}", err=True)
         sys.exit(e.exit_code)

@@ -224,7 +224,7 @@ def _gen5(text: str, path: str) -> PlateReading:
                 not cells[0].lower().startswith(("software", "experiment", "protocol", "reader", "plate")):
             label = cells[0]
         if row and row[0].lower() == "time" and len(row) > 2 and re.match(r"^t(°|\xb0|Â°|\?|º)", row[1].lower()):
-            ch = label or row[1][2:].strip() or f"read {len(out.traces) + 1}"
+            ch = label or re.sub(r"^t\W*", "", row[1], flags=re.I).strip() or f"read {len(out.traces) + 1}"
             wells = []
             for j, c in enumerate(row[2:], start=2):
                 w = well_name(c)

@@ -59,7 +59,7 @@ def destination(design: Path, readings: Path, out: Path | None) -> Path:
 
 
 def run_read(design: Path, readings, out: Path | None = None, *, fit: bool = True,
-             plots: bool = True, model=None) -> dict:
+             plots: bool = True, start_delay_s: float = 0.0, model=None) -> dict:
     """Read ``readings`` (one export, or one per plate of the design) against ``design`` and write the folder
     (see module docstring); returns reading.json."""
     from dsdcompile.lab.read.analysis import analyse
@@ -74,6 +74,12 @@ def run_read(design: Path, readings, out: Path | None = None, *, fit: bool = Tru
     dest = destination(Path(design), paths[0], out)
     plates = [read_plate(p) for p in paths]
     traces = bind_all(plates, d)
+    if start_delay_s:
+        # the reader's clock starts at its first read; the tube's at the last premix (protocol step 10)
+        if not np.isfinite(start_delay_s) or start_delay_s < 0:
+            raise InputError(f"--start-delay must be a finite number of minutes >= 0, got {start_delay_s / 60:g}")
+        traces.by_dye = {dye: {w: (t + start_delay_s, v) for w, (t, v) in wells.items()}
+                         for dye, wells in traces.by_dye.items()}
     analysis = analyse(d, traces)
     result = None
     if fit:
@@ -97,6 +103,7 @@ def _summary(d, plates, traces, analysis, result, seconds) -> dict:
         "channels": dict(traces.channels),
         "extra_wells": traces.extra_wells,
         "read_time_h": analysis.read_time_s / 3600.0, "read_before_read_time": analysis.read_early,
+        "start_delay_min": float(traces_delay(traces)),
         "samples": len(s),
         "expected_class_agreement": sum(analysis.predicted[x] == d.expected_class[x] for x in s),
         "network_class_agreement": sum(analysis.predicted[x] == d.network_class[x] for x in s if d.network_class[x]),
@@ -116,6 +123,12 @@ def _summary(d, plates, traces, analysis, result, seconds) -> dict:
                                                    analysis.predicted[x] for x in s),
                       "evaluations": result.evaluations, "solver": result.message, "notes": result.notes}
     return out
+
+
+def traces_delay(traces) -> float:
+    """Minutes from time zero to the first read (the earliest time in the bound traces)."""
+    first = [float(t[0]) for wells in traces.by_dye.values() for t, _ in wells.values() if len(t)]
+    return min(first, default=0.0) / 60.0
 
 
 def _rows(d, analysis, result) -> tuple[list[str], list[dict]]:
