@@ -298,3 +298,24 @@ def test_start_delay_puts_the_first_read_after_time_zero(iris, tmp_path):
     assert all(flags["o1"]) and not any(flags["o2"])
     r = CliRunner().invoke(main, ["read", str(IRIS), str(p), "--out", str(tmp_path / "o3"), "--start-delay", "-1"])
     assert r.exit_code == 2 and not (tmp_path / "o3").exists()
+
+
+def test_a_design_naming_a_scheme_file_never_runs_it(tmp_path):
+    import json
+
+    design = tmp_path / "design"
+    shutil.copytree(IRIS, design, ignore=shutil.ignore_patterns("*.png", "*.xlsx", "*.html", "*.sbml", "order_*"))
+    marker = tmp_path / "ran"
+    evil = tmp_path / "evil.py"
+    evil.write_text(f"open({str(marker)!r}, 'w').write('x')\n", encoding="utf-8")
+    summary = json.loads((design / "summary.json").read_text(encoding="utf-8"))
+    summary["config"]["scheme"] = str(evil)
+    (design / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    d = load_design(design)
+    r = CliRunner().invoke(main, ["read", str(design), str(PLATES / "tidy_small.csv"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2  # the hand-written file lacks the design's wells: refused before any fit
+    from dsdcompile.lab.read.tube_model import load_tube_model
+
+    with pytest.raises(InputError, match="not an installed scheme"):
+        load_tube_model(d.path, d.plan, d.summary)
+    assert not marker.exists()

@@ -81,14 +81,21 @@ def run_read(design: Path, readings, out: Path | None = None, *, fit: bool = Tru
         traces.by_dye = {dye: {w: (t + start_delay_s, v) for w, (t, v) in wells.items()}
                          for dye, wells in traces.by_dye.items()}
     analysis = analyse(d, traces)
-    result = None
+    result, skipped = None, None
     if fit:
+        from dsdcompile.errors import DsdCompileError
         from dsdcompile.lab.read.fit import fit_tube
         from dsdcompile.lab.read.tube_model import load_tube_model
 
-        model = model or load_tube_model(d.path, d.plan, d.summary)
-        result = fit_tube(model, analysis)
+        try:
+            model = model or load_tube_model(d.path, d.plan, d.summary)
+        except DsdCompileError as e:  # the calls stand without the fit; say why it is missing
+            skipped = f"the tube model was not fitted: {e}"
+        else:
+            result = fit_tube(model, analysis)
     summary = _summary(d, plates, traces, analysis, result, time.perf_counter() - started)
+    if skipped:
+        summary["fit_skipped"] = skipped
     _write(dest, d, analysis, result, summary, plots)
     summary["out"] = str(dest)
     return summary
@@ -177,6 +184,8 @@ def _markdown(d, analysis, result, summary, cols, rows) -> str:
                             [[c["group"], c["dye"], f"{c['intercept']:.4g}", f"{c['slope_per_nM']:.4g}",
                               "none" if c["saturation_nM"] is None else f"{c['saturation_nM']:.3g}",
                               f"{c['r2']:.5f}", "; ".join(c["problems"]) or "ok"] for c in summary["calibrations"]])
+    if summary.get("fit_skipped"):
+        lines += ["", f"Note: {md_escape(summary['fit_skipped'])}."]
     if result is not None:
         f = summary["fit"]
         lines += ["", "## The tube model fitted to the traces", "",

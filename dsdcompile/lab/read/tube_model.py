@@ -120,6 +120,12 @@ def load_tube_model(design: Path, plan: dict, summary: dict) -> TubeModel:
     scheme = config.get("scheme")
     if not scheme or scheme == "none":
         raise InputError("summary.json names no DSD scheme: not a design with a tube", path=str(design))
+    from dsdcompile.dsd.schemes import available_schemes
+
+    if scheme not in available_schemes():
+        # a scheme given as a .py file would run that file's code: a design folder never makes read do that
+        raise InputError(f"the design's scheme {scheme!r} is not an installed scheme; the tube model is not rebuilt "
+                         "(a scheme file would run its code)", path=str(design))
     dsd_cfg = _config(DSDConfig, config.get("dsd"))
     enum_cfg = _config(EnumerationConfig, config.get("enumeration"))
     kin = _config(KineticsConfig, config.get("kinetics"))
