@@ -319,3 +319,21 @@ def test_a_design_naming_a_scheme_file_never_runs_it(tmp_path):
     with pytest.raises(InputError, match="not an installed scheme"):
         load_tube_model(d.path, d.plan, d.summary)
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("name, old, new, message, line", [
+    ("gen5_small.txt", "0:05:00\t25.1\t1500.5", "0:05:00\t25.1\tOVRFLW", "'OVRFLW' is not a number", 23),
+    ("gen5_small.txt", "0:10:00\t25.0\t730", "0:01:00\t25.0\t730", "does not increase", 31),
+    ("gen5_small.txt", "0:05:00\t25.1\t1500.5", "5 min\t25.1\t1500.5", "is not h:mm:ss", 23),
+    ("mars_small.csv", "A02,Sample X2,,990,1010,1020", "A02,Sample X2,,990,,1020", "'' is not a number", 12),
+    ("mars_small.csv", ",,Time [min],0,5,10", ",,Time [min],0,10,5", "does not increase", 16),
+    ("mars_small.csv", "A01,Sample X1,,700,720,730", "A01,Sample X1,,700,720", "2 readings, the time row has 3", 16),
+])
+def test_vendor_files_with_bad_values_are_refused_naming_the_line(name, old, new, message, line, tmp_path):
+    text = (PLATES / name).read_bytes().decode("cp1252")
+    assert old in text
+    bad = tmp_path / name
+    bad.write_bytes(text.replace(old, new).encode("cp1252"))
+    with pytest.raises(InputError) as e:
+        read_plate(bad)
+    assert message in str(e.value) and e.value.line == line and e.value.path == str(bad)
