@@ -16,6 +16,7 @@ from dsdcompile import __version__
 from dsdcompile.cli import errors
 from dsdcompile.cli.compile import compile_command
 from dsdcompile.cli.mix import mix
+from dsdcompile.cli.read import read
 from dsdcompile.cli.report import report
 from dsdcompile.cli.sequences import sequences
 from dsdcompile.cli.train import train
@@ -61,6 +62,7 @@ def main() -> None:
     dsdcompile train [options]          train a BinaryConnect network
     dsdcompile sequences DESIGN         nucleotide sequences and order sheets
     dsdcompile mix DESIGN --inputs CSV  input sheets for new samples (design untouched)
+    dsdcompile read DESIGN READINGS     a plate reader's export turned into classes
 
     \b
     Exit codes: 0 success; 1 failure; 2 bad usage or input (nothing written);
@@ -71,7 +73,7 @@ def main() -> None:
     """
 
 
-for _command in (compile_command, train, sequences, report, mix):
+for _command in (compile_command, train, sequences, report, mix, read):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
