@@ -113,7 +113,8 @@ def basis_summary(basis: BoxBasis | None, dsd, kinetics, lab) -> dict:
     """summary.json's ``lab`` keys on what fuel was planned for: ``fuel_basis`` ("examples" or "input box") and, for
     the box, where it came from, how many inputs were simulated, and against a test set at hand how much more fuel
     the bound asks for (``bound_over_test_set``: total need, ``bound_over_test_set_max``: the largest per fuel) and
-    what that costs (``extra_fuel_uM``, ``extra_reporter_uM``, ``extra_dna_uM``: strands, per well)."""
+    what that costs (``extra_fuel_uM``, ``extra_reporter_uM``, ``extra_dna_uM``: strands per well, at this design's
+    unit; ``test_set_unit_nM``: the unit a plan for the test set alone could pipette, where the unit was fitted)."""
     if basis is None:
         return {"fuel_basis": "examples"}
     out: dict = {"fuel_basis": "input box", "input_box_source": basis.box.source,
@@ -143,8 +144,22 @@ def basis_summary(basis: BoxBasis | None, dsd, kinetics, lab) -> dict:
         "extra_fuel_uM": extra_fuel / 1000.0,
         "extra_reporter_uM": extra_rep / 1000.0,
         "extra_dna_uM": extra_dna / 1000.0,
+        "test_set_unit_nM": _test_unit(basis, dsd, kinetics, lab),
     })
     return out
+
+
+def _test_unit(basis: BoxBasis, dsd, kinetics, lab) -> float | None:
+    """The unit (nM) the unit fit would choose for the test set alone (None when this run did not fit the unit)."""
+    from dataclasses import replace
+
+    from dsdcompile.lab.plan import fit_unit
+    from dsdcompile.runtime.progress import Progress
+
+    if not lab.config.fit_unit or kinetics.config is None:
+        return None
+    requested = replace(kinetics.config, unit_nM=kinetics.unit_nM_requested or kinetics.config.unit_nM)
+    return float(fit_unit(dsd, basis.test_x, requested, lab.config, Progress(quiet=True)).kinetics.unit_nM)
 
 
 __all__ = ["BoxBasis", "basis_summary", "resolve_box_basis"]
