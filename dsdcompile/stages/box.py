@@ -68,7 +68,8 @@ def resolve_box_basis(crn, dsd, model: Path, progress) -> BoxBasis | None:
         why = (f"its data set {name!r} is not at hand (set DSDCOMPILE_DATA_DIR to the folder that holds it)"
                if name else "its meta names no data set")
         raise InputError(f"no input range to plan fuel for: the model's meta records no input_range and {why}; "
-                         "pass --inputs (e.g. the model's test set) to plan fuel for those examples", path=str(model))
+                         "pass --inputs (e.g. the model's test set) to plan fuel for those examples, or --no-kinetics "
+                         "for the strands and verification alone", path=str(model))
     with progress.stage("input box bound"):
         bounds = bound_crn(dsd.system.split_crn, box.low, box.high)
     x = box_samples(bounds.low, bounds.high, corners=PROBE_CORNERS, interior=PROBE_INTERIOR, seed=PROBE_SEED)

@@ -235,7 +235,8 @@ class BoxStage(Stage):
         from dsdcompile.stages.kinetics import is_large
 
         return (ctx.inputs is None and ctx.dsd is not None and config.run_kinetics and not ctx.dsd.rate_dependent
-                and not is_large(ctx.dsd, config.kinetics))
+                and not is_large(ctx.dsd, config.kinetics)
+                and ctx.dsd.verification.verdict != "not-equivalent")  # the counterexample comes first (exit 3)
 
     def run(self, ctx: Context, section: RunConfig) -> None:
         from dsdcompile.stages.box import resolve_box_basis
