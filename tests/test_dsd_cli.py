@@ -86,7 +86,7 @@ def test_dask_executor_on_a_local_cluster(small_model, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
-        res = _invoke([small_model, "--out", tmp_path / "dask", "--scheme", "soloveichik2010", "-q",
+        res = _invoke([small_model, "--out", tmp_path / "dask", "--scheme", "soloveichik2010", "-q", "--no-kinetics",
                        "--executor", "dask", "--scheduler", cluster.scheduler_address])
     assert res.exit_code == 0, res.output
     s = json.loads((tmp_path / "dask" / "summary.json").read_text())

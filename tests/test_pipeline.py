@@ -173,7 +173,7 @@ def test_the_pipeline_is_a_declared_list_whose_files_the_folder_check_plans(tmp_
     from dsdcompile.stages.pipeline import STAGES, Context, build_design
 
     names = [s.name for s in STAGES]
-    assert names == ["crn", "agreement", "dsd", "unit", "kinetics", "tube", "lab", "sequences"]
+    assert names == ["crn", "agreement", "dsd", "box", "unit", "kinetics", "tube", "lab", "sequences"]
     assert set(TABLE_STAGES) <= set(names)
     crn = tmp_path / "c.crn"
     crn.write_text("A -> B\n")

@@ -165,8 +165,9 @@ OPTIONS: tuple[Option, ...] = (
     _opt("--plot-example", to="plot_example", type=int, show_default=True,
          help="Index of the example whose trajectories are plotted."),
     _opt("--kinetics/--no-kinetics", "run_kinetics", to="run_kinetics", show_default=True,
-         help="After the DSD stage (needs --inputs): kinetics at realistic rates (formal CRN over random rate "
-              "draws, DNA implementation with planned finite fuel) and wet-lab concentration tables."),
+         help="After the DSD stage: kinetics at realistic rates (formal CRN over random rate draws, DNA "
+              "implementation with planned finite fuel) and wet-lab concentration tables, with fuel planned for "
+              "the --inputs examples or, without them, for every input of the model's input range."),
     _opt("--kinetics-max-modules", to="kinetics.max_modules", type=int, show_default=True,
          help="Larger DSD systems get formal kinetics only (no fuel plan, implementation or lab tables)."),
     _opt("--kinetics-examples", to=("kinetics.examples", "kinetics.implementation_examples"), type=int,

@@ -1,4 +1,4 @@
-"""Finite fuel: how much of each fuel the examples consume, and how much to supply."""
+"""Finite fuel: how much of each fuel the examples (or every input of a box) consume, and how much to supply."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsdcompile.config import KineticsConfig
+from dsdcompile.crn.bounds import CRNBounds
 from dsdcompile.crn.evaluate import ExactEvaluator
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.errors import InputError, InternalError
@@ -66,17 +67,8 @@ def module_fuels(formal_crn: CRN, modules: Sequence[ModuleImplementation] | None
     return fuels
 
 
-def fuel_plan(formal_crn: CRN, modules: Sequence[ModuleImplementation] | None, x: np.ndarray,
-              config: KineticsConfig = KineticsConfig(), *, safety: float | None = None) -> FuelPlan:
-    """Plan fuel concentrations for the examples ``x`` (network units, examples × inputs).
-
-    Each fuel gets max(safety × worst-case need, ``fuel_min_units`` units): the floor keeps
-    fuels of reactions that no example fires from vanishing from the design.
-    """
-    safety = config.fuel_safety if safety is None else float(safety)
-    if not (np.isfinite(safety) and safety > 0):
-        raise InputError(f"fuel safety factor must be positive, got {safety}")
-    firings = reaction_firings(formal_crn, x, config.unit_nM)
+def _fuel_use(formal_crn: CRN, modules: Sequence[ModuleImplementation] | None):
+    """(per-reaction fuels, sorted fuel names, reactions × fuels 0/1 use matrix)."""
     per_reaction = module_fuels(formal_crn, modules)
     names = sorted({f for fs in per_reaction for f in fs})
     col = {f: i for i, f in enumerate(names)}
@@ -84,11 +76,54 @@ def fuel_plan(formal_crn: CRN, modules: Sequence[ModuleImplementation] | None, x
     for j, fs in enumerate(per_reaction):
         for f in set(fs):
             use[j, col[f]] = 1.0
-    demand = firings @ use  # (examples, fuels), summed over the modules sharing a fuel
-    worst = demand.max(axis=0) if demand.shape[0] else np.zeros(len(names))
+    return per_reaction, names, use
+
+
+def _safety(config: KineticsConfig, safety: float | None) -> float:
+    safety = config.fuel_safety if safety is None else float(safety)
+    if not (np.isfinite(safety) and safety > 0):
+        raise InputError(f"fuel safety factor must be positive, got {safety}")
+    return safety
+
+
+def _plan(worst: np.ndarray, names: list[str], per_reaction, firings: np.ndarray, config: KineticsConfig,
+          safety: float) -> FuelPlan:
     supplied = np.maximum(safety * worst, config.fuel_min_units * config.unit_nM)
-    fuel = {f: float(supplied[col[f]]) for f in names}
-    needed = {f: float(worst[col[f]]) for f in names}
+    fuel = {f: float(supplied[i]) for i, f in enumerate(names)}
+    needed = {f: float(worst[i]) for i, f in enumerate(names)}
     default = config.fuel_units * config.unit_nM
     reaction_fuel = np.array([min((fuel[f] for f in fs), default=default) for fs in per_reaction])
     return FuelPlan(fuel, needed, reaction_fuel, firings, safety, _margin(fuel, needed))
+
+
+def bound_fuel_plan(formal_crn: CRN, modules: Sequence[ModuleImplementation] | None, bounds: CRNBounds,
+                    config: KineticsConfig = KineticsConfig(), *, safety: float | None = None) -> FuelPlan:
+    """Plan fuel for every input of a box: each fuel covers the worst case of its modules' firings over the box.
+
+    ``bounds`` are :func:`dsdcompile.crn.bounds.bound_crn` of ``formal_crn`` over the box (network
+    units). A fuel's need is the bound of the sum of its modules' firings
+    (:meth:`~dsdcompile.crn.bounds.CRNBounds.sum_bound`), times one unit; the supply is
+    max(safety × need, ``fuel_min_units`` units) as in :func:`fuel_plan`. ``firings_nM`` holds one
+    row: every reaction's extent bound in nM.
+    """
+    safety = _safety(config, safety)
+    if bounds.crn is not formal_crn and bounds.crn.n_reactions != formal_crn.n_reactions:
+        raise InternalError("the bounds were computed for another CRN")
+    per_reaction, names, use = _fuel_use(formal_crn, modules)
+    worst = np.array([bounds.sum_bound(use[:, i]) for i in range(len(names))]) * config.unit_nM
+    return _plan(worst, names, per_reaction, bounds.extents[None, :] * config.unit_nM, config, safety)
+
+
+def fuel_plan(formal_crn: CRN, modules: Sequence[ModuleImplementation] | None, x: np.ndarray,
+              config: KineticsConfig = KineticsConfig(), *, safety: float | None = None) -> FuelPlan:
+    """Plan fuel concentrations for the examples ``x`` (network units, examples × inputs).
+
+    Each fuel gets max(safety × worst-case need, ``fuel_min_units`` units): the floor keeps
+    fuels of reactions that no example fires from vanishing from the design.
+    """
+    safety = _safety(config, safety)
+    firings = reaction_firings(formal_crn, x, config.unit_nM)
+    per_reaction, names, use = _fuel_use(formal_crn, modules)
+    demand = firings @ use  # (examples, fuels), summed over the modules sharing a fuel
+    worst = demand.max(axis=0) if demand.shape[0] else np.zeros(len(names))
+    return _plan(worst, names, per_reaction, firings, config, safety)

@@ -221,13 +221,14 @@ def purity_sweep(tubes: _Tubes, x: np.ndarray, nn: np.ndarray, matrix: np.ndarra
 
 def simulate_tube(system, modules, reporters: ReporterSet, fuel_nM: Mapping[str, float], x: np.ndarray,
                   nn: np.ndarray, kcfg: KineticsConfig, lab: LabConfig, *, impurities, reporter_impurities,
-                  readout: Sequence = (), progress=None) -> TubeResult:
+                  readout: Sequence = (), progress=None, worst_nM: Mapping[str, float] | None = None) -> TubeResult:
     """Build the three tube variants, simulate and read them (see the module docstring).
 
     ``x``/``nn`` are the examples to simulate and their reference outputs; ``impurities`` and
     ``reporter_impurities`` the enumerated free strands
     (:func:`dsdcompile.dsd.impurities.impurity_modules`); ``readout`` the reporters' dyes and
-    wells, kept on the result for the lab tables.
+    wells, kept on the result for the lab tables. ``worst_nM`` (reporter -> nM) replaces the examples' worst rail
+    amounts that size the reporters and the calibration, e.g. the bound over an input box.
     """
     from dsdcompile.kinetics.readout import Calibration, at_time, class_values, read_time, readout_matrix, run_tube
     from dsdcompile.kinetics.tube import reporter_nM, worst_rails_nM
@@ -236,7 +237,7 @@ def simulate_tube(system, modules, reporters: ReporterSet, fuel_nM: Mapping[str,
     progress = progress or Progress(quiet=True)
     crn = system.split_crn
     unit = kcfg.unit_nM
-    worst = worst_rails_nM(crn, reporters, x, unit)
+    worst = dict(worst_nM) if worst_nM is not None else worst_rails_nM(crn, reporters, x, unit)
     rep_nM = reporter_nM(worst, unit, kcfg.fuel_safety, kcfg.fuel_min_units)
     classes = tuple(s.name for s in crn.outputs)
     class_index = {c: k for k, c in enumerate(classes)}

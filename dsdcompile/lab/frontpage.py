@@ -43,7 +43,7 @@ def front_page(summary: Mapping) -> str:
     lab = summary.get("lab", {}) or {}
     lines = _intro(summary, files, kin, lab)
     if "protocol.md" in files:
-        lines += _order_to_reading(files, lab)
+        lines += _basis(lab, kin) + _order_to_reading(files, lab)
     lines += ["## Figures", "", "| quantity | value |", "|---|---|"]
     lines += [f"| {a} | {md_escape(b)} |" for a, b, figures in _figure_rows(summary, kin, lab)
               if any(f is not None for f in figures)]
@@ -78,6 +78,33 @@ def _intro(summary: Mapping, files: list[str], kin: Mapping, lab: Mapping) -> li
         lines += [f"**No wet-lab protocol:** {md_escape(why or 'the kinetics stage did not run')}"
                   + (" (compile again with `--inputs`, e.g. the model's test set: fuel is planned for the "
                      "examples the design must compute)" if why == "no --inputs examples" else ""), ""]
+    return lines
+
+
+def _basis(lab: Mapping, kin: Mapping) -> list[str]:
+    """What the fuel covers: without --inputs every input of the model's input box, and what that costs against the
+    test set (nothing for a design planned for --inputs examples)."""
+    if lab.get("fuel_basis") != "input box":
+        return []
+    lines = ["## What the fuel covers", "",
+             f"Compiled without `--inputs`: fuel and reporters are planned for **every input in the model's input "
+             f"box** ({md_escape(str(lab.get('input_box_source')))}), from an upper bound of every reaction's firing "
+             "over the box through the CRN (interval bounds, `dsdcompile.crn.bounds`). Kinetics and the tube were "
+             f"simulated on {_fmt(lab.get('input_box_samples_simulated'))} inputs drawn from the box (its corners "
+             "and random points); they are the plate's samples, as fuel-stress controls. Plan real samples with "
+             "`dsdcompile mix THIS_FOLDER --inputs samples.csv`.", ""]
+    if lab.get("bound_over_test_set") is None:
+        lines += ["No test set was at hand to compare the bound with.", ""]
+        return lines
+    unit = lab.get("test_set_unit_nM")
+    lines += [f"Against {md_escape(str(lab.get('test_set')))}: the bound asks for "
+              f"**{_fmt(lab.get('bound_over_test_set'))}×** the fuel the test set needs in all (up to "
+              f"{_fmt(lab.get('bound_over_test_set_max'))}× for one fuel). At {_fmt(kin.get('unit_nM'))} nM per "
+              f"unit that is {_fmt(lab.get('extra_fuel_uM'))} µM more fuel and {_fmt(lab.get('extra_reporter_uM'))} "
+              f"µM more reporter, {_fmt(lab.get('extra_dna_uM'))} µM more strands per well"
+              + (f"; a plan for the test set alone could pipette {_fmt(unit)} nM per unit" if unit is not None
+                 and unit != kin.get("unit_nM") else "")
+              + " (compile with `--inputs` to plan for given examples only).", ""]
     return lines
 
 

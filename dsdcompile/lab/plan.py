@@ -103,13 +103,21 @@ def tube_design(system: DSDSystem, reporters: ReporterSet | None, fuel_nM: Mappi
 
 
 def planned_reporter_nM(system: DSDSystem, reporters: ReporterSet, x: np.ndarray, unit_nM: float, safety: float,
-                        min_units: float) -> dict[str, float]:
-    """Every reporter's concentration: the worst example's rail × ``safety``, at least ``min_units`` units."""
+                        min_units: float, *, bounds=None) -> dict[str, float]:
+    """Every reporter's concentration: the worst example's rail × ``safety`` (or, with ``bounds``, the rail's bound
+    over the input box, :func:`bound_rails_nM`), at least ``min_units`` units."""
     if not reporters.reporters:
         return {}
     from dsdcompile.kinetics.tube import reporter_nM, worst_rails_nM
 
-    return reporter_nM(worst_rails_nM(system.split_crn, reporters, x, unit_nM), unit_nM, safety, min_units)
+    worst = (bound_rails_nM(reporters, bounds, unit_nM) if bounds is not None
+             else worst_rails_nM(system.split_crn, reporters, x, unit_nM))
+    return reporter_nM(worst, unit_nM, safety, min_units)
+
+
+def bound_rails_nM(reporters: ReporterSet, bounds, unit_nM: float) -> dict[str, float]:
+    """Per reporter, the bound (nM) of its output rail over the input box (:mod:`dsdcompile.crn.bounds`)."""
+    return {r.name: bounds.of(r.species) * unit_nM for r in reporters.reporters}
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,22 +137,26 @@ class UnitFit:
         return self.plan if same else None
 
 
-def fit_unit(dsd, x: np.ndarray, kcfg: KineticsConfig, lab: LabConfig, progress: Progress) -> UnitFit:
+def fit_unit(dsd, x: np.ndarray, kcfg: KineticsConfig, lab: LabConfig, progress: Progress, *,
+             bounds=None) -> UnitFit:
     """The largest unit concentration (``kcfg.unit_nM`` × :data:`UNIT_STEPS`) whose tube can be pipetted.
 
     Fuel and reporters scale with the unit, so a design whose DNA does not fit the tube at
     ``unit_nM`` may fit at a lower one (its kinetics are then slower: bimolecular rates scale
     with concentration). When no step fits, the config is unchanged (with its fuel plan) and the
-    lab stage reports why.
+    lab stage reports why. With ``bounds`` (:func:`dsdcompile.crn.bounds.bound_crn` of the split CRN over an input
+    box) fuel and reporters cover every input of the box (:func:`~dsdcompile.kinetics.fuel.bound_fuel_plan`).
     """
-    from dsdcompile.kinetics.fuel import fuel_plan
+    from dsdcompile.kinetics.fuel import bound_fuel_plan, fuel_plan
 
     last = first = None
     for step in UNIT_STEPS:
         k = replace(kcfg, unit_nM=kcfg.unit_nM * step)
-        plan = fuel_plan(dsd.system.split_crn, dsd.modules, x, k)
+        plan = (bound_fuel_plan(dsd.system.split_crn, dsd.modules, bounds, k) if bounds is not None
+                else fuel_plan(dsd.system.split_crn, dsd.modules, x, k))
         first = first or plan
-        reps = planned_reporter_nM(dsd.system, dsd.reporters, x, k.unit_nM, k.fuel_safety, k.fuel_min_units)
+        reps = planned_reporter_nM(dsd.system, dsd.reporters, x, k.unit_nM, k.fuel_safety, k.fuel_min_units,
+                                   bounds=bounds)
         try:
             tube_design(dsd.system, dsd.reporters, plan.fuel_nM, reps, x, None, k.unit_nM, lab)
         except DesignInfeasible as e:

@@ -117,6 +117,10 @@ def network_from_state_dict(sd: Mapping, meta: Mapping | None = None, *, path: s
     class_names = tuple(meta.get("class_names") or ()) or tuple(f"y{k}" for k in range(n_out))
     if len(class_names) != n_out:
         raise InputError(f"meta lists {len(class_names)} class names but the network has {n_out} outputs", path=path)
+    box = meta.get("input_range")
+    if box is not None and len(box["low"]) != n_in:
+        raise InputError(f"meta input_range has {len(box['low'])} features but the network takes {n_in} inputs "
+                         "(after preprocessing)", path=path)
     check_memory(_estimate(checked, raw, construction), max_memory,
                  f"the network {[n_in] + [w.shape[0] for w, _ in checked]} and its CRN", path=path)
     if not input_names:

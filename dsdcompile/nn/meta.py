@@ -11,6 +11,10 @@ safetensors file) may hold:
   op are checked against the network's width by :func:`dsdcompile.nn.preprocess.validate`.
 - ``construction``: a construction name (a string).
 - each construction parameter (``epsilon``): a positive finite number.
+- ``input_range``: the box of network inputs (after preprocessing) the model was trained for,
+  ``{"low": [...], "high": [...], "margin": m, "split": "train"}`` (:mod:`dsdcompile.nn.input_range`):
+  two lists of finite numbers of one length with low ≤ high, a finite margin ≥ 0, a split name;
+  its length is checked against the network's input width when the network is built.
 
 Other keys are kept and ignored.
 """
@@ -91,6 +95,49 @@ def validate_meta(meta: object, path: str) -> dict:
             raise InputError(f"meta {name!r} must be a number, got a {_kind(v)}: {v!r:.60}", path=path)
         if not (math.isfinite(float(v)) and float(v) > 0):
             raise InputError(f"meta {name!r} must be a positive finite number, got {v!r}", path=path)
+    if meta.get("input_range") is not None:
+        out["input_range"] = _input_range(meta["input_range"], path)
+    return out
+
+
+def _numbers(value: object, key: str, path: str) -> list[float]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise InputError(f"meta input_range {key!r} must be a list of numbers, got a {_kind(value)}", path=path)
+    out = []
+    for i, v in enumerate(value):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise InputError(f"meta input_range {key}[{i}] must be a number, got a {_kind(v)}: {v!r:.60}", path=path)
+        if not math.isfinite(float(v)):
+            raise InputError(f"meta input_range {key}[{i}] is {v} (must be finite)", path=path)
+        out.append(float(v))
+    return out
+
+
+def _input_range(value: object, path: str) -> dict:
+    """``input_range`` checked: finite low/high lists of one length, low ≤ high, a margin ≥ 0, a split name."""
+    if not isinstance(value, Mapping):
+        raise InputError(f"meta 'input_range' must be a mapping with 'low' and 'high', got a {_kind(value)}",
+                         path=path)
+    for key in ("low", "high"):
+        if key not in value:
+            raise InputError(f"meta 'input_range' lacks {key!r}", path=path)
+    low, high = _numbers(value["low"], "low", path), _numbers(value["high"], "high", path)
+    if len(low) != len(high):
+        raise InputError(f"meta input_range has {len(low)} low but {len(high)} high values", path=path)
+    if not low:
+        raise InputError("meta input_range is empty", path=path)
+    for i, (lo, hi) in enumerate(zip(low, high)):
+        if lo > hi:
+            raise InputError(f"meta input_range feature {i}: low {lo:g} > high {hi:g}", path=path)
+    out = dict(value)
+    out.update(low=low, high=high)
+    margin = value.get("margin")
+    if margin is not None and (isinstance(margin, bool) or not isinstance(margin, numbers.Real)
+                               or not math.isfinite(float(margin)) or float(margin) < 0):
+        raise InputError(f"meta input_range 'margin' must be a finite number >= 0, got {margin!r:.60}", path=path)
+    split = value.get("split")
+    if split is not None and not isinstance(split, str):
+        raise InputError(f"meta input_range 'split' must be a split name, got a {_kind(split)}", path=path)
     return out
 
 

@@ -17,10 +17,11 @@ from dsdcompile import constructions
 from dsdcompile.config import TrainConfig
 from dsdcompile.nn import datasets as ds
 from dsdcompile.nn import preprocess
+from dsdcompile.nn.input_range import training_range
 from dsdcompile.nn.layers import layer_classes, linear_layers, output_scale
 
 META_KEYS = ("input_names", "class_names", "preprocessing", "construction", "weights", "seed", "accuracy", "split",
-             "hyperparameters", "command", "nonzero_weights", "dataset")
+             "hyperparameters", "command", "nonzero_weights", "dataset", "input_range")
 
 
 # -- the model -------------------------------------------------------------------------------------------
@@ -247,6 +248,8 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
         "output_scale": output_scale(model),
         "training_seconds": round(seconds, 1),
         "description": data.description,
+        # the box of network inputs the design plans fuel for (dsdcompile.nn.input_range: training split + margin)
+        "input_range": training_range(data, data.preprocessing),
     }
     meta.update(settings)
     if not construction.discrete_weights:  # real weights are rate constants: their range matters
@@ -358,7 +361,13 @@ def model_card(meta: Mapping, *, curve_name: str = "learning_curve.png", notes: 
             lines.append(f"- {key.replace('_', ' ')}: {split[key]}")
     lines += [f"- preprocessing: {split.get('scaler')}; stored in the model's meta as "
               f"{', '.join(s['op'] for s in meta['preprocessing'])} (raw inputs: {len(meta['input_names'])} "
-              f"features)", f"- classes: {', '.join(meta['class_names'])}", ""]
+              f"features)", f"- classes: {', '.join(meta['class_names'])}"]
+    if meta.get("input_range"):
+        box = meta["input_range"]
+        lines.append(f"- input range (meta `input_range`, what a design plans fuel for): the {box.get('split')} "
+                     f"split's range of every network input widened by {box.get('margin')} of its span on each "
+                     f"side (not across 0), from {min(box['low']):.3g} to {max(box['high']):.3g}")
+    lines.append("")
     lines += ["## Accuracy", "", "| train | validation | test |", "|---|---|---|",
               f"| {_pct(acc.get('train'))} | {_pct(acc.get('validation'))} | {_pct(acc.get('test'))} |", "",
               "Measured with the exported network ("

@@ -31,7 +31,7 @@ def planned_stages(config: RunConfig, *, inputs: bool) -> tuple[str, ...]:
         stages.append("agreement")
     if config.dsd_enabled:
         stages.append("dsd")
-        if inputs and config.run_kinetics:
+        if config.run_kinetics:  # without --inputs: planned for the model's input box (dsdcompile.stages.box)
             stages += ["kinetics", "tube", "lab"]
         if config.sequences is not None:
             stages.append("sequences")

@@ -93,6 +93,7 @@ class KineticsStageResult:
     unit_note: str | None = None  # why the unit was lowered (dsdcompile.lab.plan.fit_unit)
     unit_nM_requested: float | None = None
     reporters_skipped: str | None = None
+    bounds: object | None = None  # CRNBounds of the split CRN over the input box, when fuel covers the box
 
     @cached_property
     def block(self) -> dict:
@@ -186,13 +187,15 @@ def _examples_limit(kinetics: KineticsConfig, large: bool, progress: Progress) -
 
 def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, kinetics: KineticsConfig, progress: Progress,
                        *, rate_fuel: RateFuelConfig = RateFuelConfig(), unit: UnitFit | None = None,
-                       executor: Executor | None = None) -> KineticsStageResult:
+                       executor: Executor | None = None, bounds=None) -> KineticsStageResult:
     """Formal kinetics, fuel plan, implementation kinetics and leak sweep of a verified DSD design.
 
     ``x`` are the examples' network inputs and ``nn`` the reference outputs (the network's,
     or the exact CRN limit's). ``unit`` is the unit fit's result (simulate at its unit, reuse its
     fuel plan). Implementation kinetics are skipped for "not-equivalent" modules. Rate-dependent
-    designs follow ``rate_fuel``; ``executor`` runs their examples in parallel.
+    designs follow ``rate_fuel``; ``executor`` runs their examples in parallel. With ``bounds``
+    (:func:`dsdcompile.crn.bounds.bound_crn` of the split CRN over the input box) fuel is planned for every
+    input of the box (:func:`~dsdcompile.kinetics.fuel.bound_fuel_plan`) and ``x`` are inputs drawn from it.
     """
     large = is_large(dsd, kinetics)
     if dsd.rate_dependent and not large:
@@ -203,7 +206,7 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, kinetics: 
         skipped["implementation"] = skipped["lab_tables"] = (
             f"{dsd.system.n_modules} modules > max_modules {kcfg.max_modules}: fuel plan, implementation kinetics "
             "and wet-lab tables skipped")
-    plan = None if large else _fuel_plan(dsd, x, kcfg, unit, progress)
+    plan = None if large else _fuel_plan(dsd, x, kcfg, unit, progress, bounds)
     if plan is not None and dsd.verification.verdict == Verdict.NOT_EQUIVALENT:
         skipped["implementation"] = NOT_EQUIVALENT_SKIP
     formal = _formal(dsd, x, nn, kcfg, plan, progress)
@@ -216,17 +219,20 @@ def run_kinetics_stage(dsd: DSDResult, x: np.ndarray, nn: np.ndarray, kinetics: 
     return KineticsStageResult(
         values, skipped, False, kcfg.unit_nM, plan=plan, x=x, nn=nn, formal=formal, implementation=impl, sweep=sweep,
         implementation_crn=impl_crn, config=kcfg, unit_note=unit.note if unit is not None else None,
-        unit_nM_requested=kinetics.unit_nM, reporters_skipped=dsd.reporters.skipped)
+        unit_nM_requested=kinetics.unit_nM, reporters_skipped=dsd.reporters.skipped, bounds=bounds)
 
 
-def _fuel_plan(dsd: DSDResult, x: np.ndarray, kcfg: KineticsConfig, unit: UnitFit | None, progress: Progress):
-    """The fuel plan: the unit fit's where it planned the same way, else made here."""
+def _fuel_plan(dsd: DSDResult, x: np.ndarray, kcfg: KineticsConfig, unit: UnitFit | None, progress: Progress,
+               bounds=None):
+    """The fuel plan: the unit fit's where it planned the same way, else made here (over the box with ``bounds``)."""
     plan = unit.plan_for(kcfg) if unit is not None else None
     if plan is None:
         from dsdcompile.kinetics import fuel_plan
+        from dsdcompile.kinetics.fuel import bound_fuel_plan
 
         with progress.stage("kinetics fuel plan"):
-            plan = fuel_plan(dsd.system.split_crn, dsd.modules, x, kcfg)
+            plan = (bound_fuel_plan(dsd.system.split_crn, dsd.modules, bounds, kcfg) if bounds is not None
+                    else fuel_plan(dsd.system.split_crn, dsd.modules, x, kcfg))
     progress.log(f"fuel plan: {len(plan.fuel_nM)} fuels, {sum(plan.fuel_nM.values()) / 1000:.3g} µM in all, "
                  f"margin {plan.margin:.3g} (safety {plan.safety:g})")
     return plan

@@ -12,8 +12,8 @@ reads to plan new samples. A design whose DNA does not fit the tube
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dsdcompile.config import KineticsConfig, LabConfig
@@ -36,6 +36,10 @@ class LabResult:
     reporters: ReporterSet | None = None
     read_time_h: float | None = None
     steps: int = 0
+    basis: dict | None = None  # what fuel was planned for (dsdcompile.stages.box.basis_summary)
+
+    def with_basis(self, basis: dict) -> LabResult:
+        return replace(self, basis=basis)
 
     @property
     def written(self) -> bool:
@@ -78,6 +82,8 @@ class LabResult:
                 "dilutions": len(plan.dilutions),
                 "inputs_left_out": len(plan.omitted_inputs),
             })
+        if self.basis:
+            out.update(self.basis)
         if self.skipped is not None:
             out["skipped"] = self.skipped
         if self.reporters is not None and self.reporters.skipped:
@@ -85,8 +91,10 @@ class LabResult:
         return out
 
 
-def plan_lab(dsd, kinetics: KineticsStageResult, config: LabConfig, progress: Progress) -> LabResult:
-    """The protocol's plan; a design that does not fit the tube is recorded, not raised."""
+def plan_lab(dsd, kinetics: KineticsStageResult, config: LabConfig, progress: Progress, *,
+             notes: Sequence[str] = ()) -> LabResult:
+    """The protocol's plan; a design that does not fit the tube is recorded, not raised. ``notes`` go to the
+    protocol."""
     unit = kinetics.unit_nM
     reporters = dsd.reporters
     if "lab_tables" in kinetics.skipped or kinetics.plan is None:
@@ -105,8 +113,9 @@ def plan_lab(dsd, kinetics: KineticsStageResult, config: LabConfig, progress: Pr
         elif reporters.reporters:  # tube not simulated (e.g. implementation skipped): plan reporters anyway
             # at the run's fuel floor (the settings the stage simulated with), not the class default
             min_units = (kinetics.config or KineticsConfig()).fuel_min_units
-            reps = planned_reporter_nM(dsd.system, reporters, x, unit, kinetics.plan.safety, min_units)
-        notes = [kinetics.block["unit_note"]] if kinetics.block.get("unit_note") else []
+            reps = planned_reporter_nM(dsd.system, reporters, x, unit, kinetics.plan.safety, min_units,
+                                       bounds=kinetics.bounds)
+        notes = ([kinetics.block["unit_note"]] if kinetics.block.get("unit_note") else []) + list(notes)
         try:
             design = tube_design(dsd.system, reporters, kinetics.plan.fuel_nM, reps, x, kinetics.nn.argmax(axis=1),
                                  unit, config, initial_nM=kinetics.helper_nM or None, calibration_top_nM=top,

@@ -33,8 +33,10 @@ class TubeSettings:
 
 
 def run_tube_stage(dsd, fuel_nM, x, nn, kcfg: KineticsConfig, settings: TubeSettings, progress: Progress, *,
-                   executor=None) -> TubeResult:
-    """Enumerate the free strands, then simulate and read the three tube variants on the implementation examples."""
+                   executor=None, worst_nM=None) -> TubeResult:
+    """Enumerate the free strands, then simulate and read the three tube variants on the implementation examples.
+
+    ``worst_nM``: the reporters' worst rail amounts when they are planned from a bound, not from the examples."""
     from dsdcompile.dsd.impurities import impurity_modules
     from dsdcompile.kinetics.formal import select_examples
     from dsdcompile.kinetics.planned_tube import simulate_tube
@@ -50,7 +52,7 @@ def run_tube_stage(dsd, fuel_nM, x, nn, kcfg: KineticsConfig, settings: TubeSett
     x, nn = select_examples(x, nn, kcfg.implementation_examples)
     result = simulate_tube(system, dsd.modules, reporters, fuel_nM, x, nn, kcfg, settings.lab, impurities=imp,
                            reporter_impurities=rep_imp, readout=readout_plan(reporters, settings.lab),
-                           progress=progress)
+                           progress=progress, worst_nM=worst_nM)
     progress.log(result.describe())
     return result
 
