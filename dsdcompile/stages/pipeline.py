@@ -35,6 +35,7 @@ from dsdcompile.stages.agreement import Agreement, check_agreement, write_agreem
 from dsdcompile.stages.crn import CRNResult, compile_model, load_examples, write_crn_files
 from dsdcompile.stages.folder import SUMMARY, planned_files
 from dsdcompile.stages.summary import design_summary
+from dsdcompile.verify.result import Verdict
 
 FRONT_PAGE = "README.md"
 SEQUENCE_CARRIERS = ("strands.csv", "dsd.pil", "concentrations.csv", "concentrations.md", "plate.xlsx")
@@ -236,7 +237,7 @@ class BoxStage(Stage):
 
         return (ctx.inputs is None and ctx.dsd is not None and config.run_kinetics and not ctx.dsd.rate_dependent
                 and not is_large(ctx.dsd, config.kinetics)
-                and ctx.dsd.verification.verdict != "not-equivalent")  # the counterexample comes first (exit 3)
+                and ctx.dsd.verification.verdict != Verdict.NOT_EQUIVALENT)  # the counterexample comes first (exit 3)
 
     def run(self, ctx: Context, section: RunConfig) -> None:
         from dsdcompile.stages.box import resolve_box_basis
