@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -445,22 +442,9 @@ def _write_files(tmp: Path, design: Path, plan: LabPlan, mix: MixPlan) -> dict:
 
 def _write(dest: Path, design: Path, plan: LabPlan, mix: MixPlan) -> dict:
     """The mix folder, written whole into a folder beside ``dest`` and moved into place."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
-        summary = _write_files(tmp, design, plan, mix)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if dest.exists():
-        old = dest.parent / f"{tmp.name}.old"
-        os.replace(dest, old)
-    os.replace(tmp, dest)
-    os.chmod(dest, 0o755)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return summary
+    from dsdcompile.runtime.files import write_sibling_folder
+
+    return write_sibling_folder(dest, lambda tmp: _write_files(tmp, design, plan, mix))
 
 
 __all__ = ["LAB_FIELDS", "MIX_MARKER", "PLAN", "LabPlan", "MixPlan", "PlanInput", "check_coverage", "exact_limit",

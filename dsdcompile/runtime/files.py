@@ -43,10 +43,13 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from dsdcompile.errors import InputError
+
+T = TypeVar("T")
 
 try:
     import fcntl
@@ -188,6 +191,33 @@ def normalize_xlsx(path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- the destination
+
+def write_sibling_folder(dest: Path, write: Callable[[Path], T]) -> T:
+    """Write a folder beside the design whole: ``write(tmp)`` fills a fresh hidden folder next to ``dest``,
+    which then replaces ``dest`` in one rename (an old ``dest`` is moved aside first and removed after).
+
+    An error or Ctrl-C inside ``write`` removes the temporary folder and leaves ``dest`` as it was. Used
+    by the folders that sit beside a design (``dsdcompile mix``, ``dsdcompile read``); a design folder
+    itself is written through :class:`Destination`, which also locks and backs up.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        result = write(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    os.chmod(tmp, 0o755)
+    old = None
+    if dest.exists():
+        old = dest.parent / f".{dest.name}.old-{os.getpid()}"
+        os.replace(dest, old)
+    os.replace(tmp, dest)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return result
+
+
 def _contents(folder: Path) -> list[str]:
     """Every file and folder below ``folder``, relative, folders with a trailing slash."""
     out = []
@@ -385,4 +415,4 @@ class Destination:
 
 __all__ = ["DESIGN", "FIXED_DATE", "MARKER", "OLD", "SUMMARY", "Destination", "backup_name", "cell_text",
            "check_destination", "clean_stale", "json_text", "markdown_table", "md_escape", "normalize_xlsx", "number",
-           "write_csv", "write_json", "write_xlsx"]
+           "write_csv", "write_json", "write_sibling_folder", "write_xlsx"]

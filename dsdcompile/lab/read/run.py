@@ -22,9 +22,6 @@ at the end: on any error nothing is written.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -211,36 +208,30 @@ def _markdown(d, analysis, result, summary, cols, rows) -> str:
 
 
 def _write(dest: Path, d, analysis, result, summary: dict, plots: bool) -> None:
+    """The reading folder, written whole beside the design and moved into place."""
+    from dsdcompile.runtime.files import write_sibling_folder
+
+    write_sibling_folder(dest, lambda tmp: _write_files(tmp, d, analysis, result, summary, plots))
+
+
+def _write_files(tmp: Path, d, analysis, result, summary: dict, plots: bool) -> None:
     from dsdcompile.runtime.files import write_csv
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
-        cols, rows = _rows(d, analysis, result)
-        write_csv(tmp / "reading.csv", cols, rows)
-        (tmp / "reading.md").write_text(_markdown(d, analysis, result, summary, cols, rows), encoding="utf-8")
-        files = ["reading.csv", "reading.md", MARKER]
-        if plots:
-            from dsdcompile.lab.read.plots import plot_calibration, plot_traces
+    cols, rows = _rows(d, analysis, result)
+    write_csv(tmp / "reading.csv", cols, rows)
+    (tmp / "reading.md").write_text(_markdown(d, analysis, result, summary, cols, rows), encoding="utf-8")
+    files = ["reading.csv", "reading.md", MARKER]
+    if plots:
+        from dsdcompile.lab.read.plots import plot_calibration, plot_traces
 
-            files += plot_calibration(analysis, tmp)
-            files += plot_traces(analysis, result, tmp)
-        from dsdcompile.lab.read.html import reading_html
+        files += plot_calibration(analysis, tmp)
+        files += plot_traces(analysis, result, tmp)
+    from dsdcompile.lab.read.html import reading_html
 
-        files.append("index.html")
-        summary["files"] = sorted(files)
-        (tmp / "index.html").write_text(reading_html(summary, cols, rows, files), encoding="utf-8")
-        (tmp / MARKER).write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if dest.exists():
-        old = dest.parent / f".{dest.name}.old-{os.getpid()}"
-        os.replace(dest, old)
-    os.replace(tmp, dest)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    files.append("index.html")
+    summary["files"] = sorted(files)
+    (tmp / "index.html").write_text(reading_html(summary, cols, rows, files), encoding="utf-8")
+    (tmp / MARKER).write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
 
 
 __all__ = ["MARKER", "destination", "run_read"]
