@@ -122,7 +122,7 @@ class TsScheme:
                 raise InputError(f"formal(s): domain {names[0]} occurs twice in the signal strand",
                                  path=self.path, line=line)
             suffix = re.sub(r"[^A-Za-z]", "", names[0]) or "d"
-            while suffix in used or suffix == "h":
+            while suffix in used or (suffix == "h" and sa[0].dom.kind == "history"):
                 suffix += "x"
             used.add(suffix)
             layout.append((suffix, kind))

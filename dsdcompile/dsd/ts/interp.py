@@ -32,6 +32,11 @@ from dsdcompile.errors import InputError, UnsupportedReaction
 MAX_STEPS = 2_000_000
 MAX_DEPTH = 150
 MAX_LIST = 100_000
+# nuskell writes these built-ins in its own language, and their bodies call one another by name under
+# dynamic scoping: a scheme that rebinds one of them breaks them inside nuskell. Refusing such a binding
+# keeps every scheme this reader accepts meaning the same in nuskell.
+PRELUDE = frozenset({"tail", "len", "empty", "range", "reverse", "map", "map2", "sum", "rxn_degree", "unirxn",
+                     "birxn"})
 _ids = itertools.count()
 
 
@@ -156,6 +161,9 @@ class Interpreter:
         for stmt in program:
             if stmt[0] == "def":
                 _, line, decl, name, params, body = stmt
+                for n in [name, *params]:
+                    self._guard(n, line)
+                self._guard_where(body)
                 if len(set(params)) != len(params):
                     raise self.error(f"{decl} {name} names a parameter twice", line)
                 f = Func(name, params, body, decl, line)
@@ -184,8 +192,37 @@ class Interpreter:
                 return frame[name]
         raise self.error(f"unknown name {name!r}", line)
 
+    def _guard_where(self, node) -> None:
+        """Check every ``where`` pattern of a definition when the scheme is loaded, not when it runs."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if not isinstance(n, tuple) or not n or not isinstance(n[0], str):
+                continue
+            if n[0] == "where":
+                for pattern, _, line in n[3]:
+                    names, todo = [], [pattern]
+                    while todo:
+                        p = todo.pop()
+                        names.extend([p] if isinstance(p, str) else [])
+                        todo.extend(p if isinstance(p, list) else [])
+                    for name in names:
+                        self._guard(name, line)
+            for child in n[2:]:
+                if isinstance(child, tuple):
+                    stack.append(child)
+                elif isinstance(child, list):
+                    for c in child:
+                        stack.extend(c if isinstance(c, tuple) and c and not isinstance(c[0], str) else [c])
+
+    def _guard(self, name: str, line: int) -> None:
+        if name in PRELUDE:
+            raise self.error(f"the name {name!r} rebinds a built-in that nuskell's other built-ins use (under "
+                             f"nuskell's dynamic scoping they would break); choose another name", line)
+
     def _bind(self, pattern, value, frame: dict, line: int) -> None:
         if isinstance(pattern, str):
+            self._guard(pattern, line)
             frame[pattern] = value
             return
         if not isinstance(value, list) or len(value) != len(pattern):
