@@ -225,3 +225,38 @@ def test_nuskells_own_schemes_read():
             continue
         for key in SHAPES:
             assert build_template(scheme, key).fuels
+
+
+TS_BUILTINS = [n for n, target in __import__("translation_schemes").BUILTIN.items() if target.endswith(".ts")]
+
+
+@pytest.mark.parametrize("name", TS_BUILTINS)
+def test_built_in_ts_schemes_load_with_citation_and_translate(name):
+    scheme = load_scheme(name)
+    assert scheme.name == name and "20" in scheme.citation and "." in scheme.citation
+    for key in SHAPES:
+        tpl = build_template(scheme, key)
+        assert tpl.fuels and all(f.part in scheme.fuel_roles for f in tpl.fuels)
+
+
+GATES = os.environ.get("DSDCOMPILE_NUSKELL_GATES")
+
+
+@pytest.mark.skipif(not GATES, reason="set DSDCOMPILE_NUSKELL_GATES to a dump of scripts/nuskell_gates.py")
+def test_built_in_ts_schemes_give_nuskells_gates():
+    import importlib.util
+    import json
+
+    script = Path(__file__).parents[1] / "scripts" / "compare_ts_nuskell.py"
+    spec = importlib.util.spec_from_file_location("cmp", script)
+    cmp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cmp)
+    dump = json.loads(Path(GATES).read_text())
+    checked = 0
+    for key, entry in dump.items():
+        ts, crn = key.split("|")
+        name = Path(ts).stem
+        if name in TS_BUILTINS and "/tests/" not in ts and not crn.strip().startswith("->"):
+            assert cmp.compare(entry, load_scheme(name), crn) == "same", (name, crn)
+            checked += 1
+    assert checked

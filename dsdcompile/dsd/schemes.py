@@ -120,6 +120,11 @@ def load_scheme(name: str, *, toehold_nt: int | None = None, branch_nt: int | No
         except Exception as e:  # noqa: BLE001
             raise SchemeError(f"scheme file {path} failed to import: {type(e).__name__}: {e}") from e
         label = getattr(module, "NAME", path.stem)
+    elif name in BUILTIN and BUILTIN[name].endswith(".ts"):
+        import translation_schemes
+        from dsdcompile.dsd.ts import load_ts_scheme
+
+        module, label = load_ts_scheme(Path(translation_schemes.__file__).parent / BUILTIN[name], name), name
     elif name in BUILTIN:
         module, label = importlib.import_module(BUILTIN[name]), name
     elif name in _entry_points():
