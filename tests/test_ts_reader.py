@@ -228,12 +228,17 @@ def test_nuskells_own_schemes_read():
 
 
 TS_BUILTINS = [n for n, target in __import__("translation_schemes").BUILTIN.items() if target.endswith(".ts")]
+TS_FILES = sorted((Path(__file__).parents[1] / "translation_schemes" / "ts").glob("*.ts"))
 
 
-@pytest.mark.parametrize("name", TS_BUILTINS)
-def test_built_in_ts_schemes_load_with_citation_and_translate(name):
-    scheme = load_scheme(name)
-    assert scheme.name == name and "20" in scheme.citation and "." in scheme.citation
+def test_registered_ts_schemes_are_the_packaged_files():
+    assert TS_BUILTINS and set(TS_BUILTINS) <= {f.stem for f in TS_FILES}
+
+
+@pytest.mark.parametrize("path", TS_FILES, ids=lambda p: p.stem)
+def test_packaged_ts_schemes_load_with_citation_and_translate(path):
+    scheme = load_scheme(str(path))
+    assert scheme.name == path.stem and "20" in scheme.citation and "." in scheme.citation
     for key in SHAPES:
         tpl = build_template(scheme, key)
         assert tpl.fuels and all(f.part in scheme.fuel_roles for f in tpl.fuels)
@@ -255,8 +260,9 @@ def test_built_in_ts_schemes_give_nuskells_gates():
     checked = 0
     for key, entry in dump.items():
         ts, crn = key.split("|")
+        files = {f.stem: f for f in TS_FILES}
         name = Path(ts).stem
-        if name in TS_BUILTINS and "/tests/" not in ts and not crn.strip().startswith("->"):
-            assert cmp.compare(entry, load_scheme(name), crn) == "same", (name, crn)
+        if name in files and "/tests/" not in ts and not crn.strip().startswith("->"):
+            assert cmp.compare(entry, load_scheme(str(files[name])), crn) == "same", (name, crn)
             checked += 1
     assert checked
