@@ -266,3 +266,32 @@ def test_built_in_ts_schemes_give_nuskells_gates():
             assert cmp.compare(entry, load_scheme(str(files[name])), crn) == "same", (name, crn)
             checked += 1
     assert checked
+
+
+def test_mutated_schemes_fail_only_with_input_errors(tmp_path):
+    """Seeded random edits of real schemes: each either works or is refused with an InputError."""
+    import random
+
+    sources = [p.read_text() for p in TS_FILES + sorted(DATA.glob("*.ts"))]
+    tokens = list("()[]{}\"'|+*~?.;=,#abxt0 \n") + ["where", "if", "then", "else", "and", "class", "global",
+                                                    "infty", "short()", "tail", "flip"]
+    rng = random.Random(24)
+    path = tmp_path / "m.ts"
+    refused = 0
+    for _ in range(120):
+        text = list(rng.choice(sources))
+        for _ in range(rng.randint(1, 4)):
+            pos = rng.randrange(len(text))
+            if rng.random() < 0.5:
+                del text[pos:pos + rng.randint(1, 5)]
+            else:
+                text.insert(pos, rng.choice(tokens))
+        path.write_text("".join(text))
+        try:
+            scheme = load_scheme(str(path))
+            for key in SHAPES[:3]:
+                build_template(scheme, key)
+        except InputError as e:
+            assert str(e).startswith(str(path)) or "fuel" in str(e) or "scheme" in str(e), str(e)
+            refused += 1
+    assert refused > 60

@@ -141,8 +141,10 @@ def main() -> None:
               help="CSV of examples (raw features, optional header and label column) to check the CRN on.")
 @click.option("--scheme", default=_RUN.scheme, show_default=True,
               help="Translation scheme for the DSD stage (soloveichik2010, qian2011_3D, srinivas2015, "
-                   "cardelli2011_NM), a path to a scheme module (.py: this RUNS that file's Python code, so give "
-                   "only files you trust), or 'none' to stop after the CRN stages.")
+                   "cardelli2011_NM, cardelli2011_NM_noGC, cardelli2011_FJ, cardelli2011_FJ_noGC, chen2013_2D_JF), "
+                   "a scheme in nuskell's language (.ts: read, never run), a path to a scheme module (.py: this "
+                   "RUNS that file's Python code, so give only files you trust), or 'none' to stop after the CRN "
+                   "stages.")
 @click.option("--dsd-crn", type=click.Choice(["formal", "reduced"]), default=_RUN.dsd_crn, show_default=True,
               help="Which CRN the DSD stage translates.")
 @click.option("--max-products", type=int, default=_DSD.max_products,
