@@ -389,6 +389,9 @@ def _register_optional_commands() -> None:
     from dsdcompile.cli.mix import mix
 
     main.add_command(mix, "mix")
+    from dsdcompile.cli.schemes import schemes
+
+    main.add_command(schemes, "schemes")
 
 
 _register_optional_commands()
