@@ -295,3 +295,17 @@ def test_mutated_schemes_fail_only_with_input_errors(tmp_path):
             assert str(e).startswith(str(path)) or "fuel" in str(e) or "scheme" in str(e), str(e)
             refused += 1
     assert refused > 60
+
+
+def test_a_scheme_refusing_some_shapes_still_gets_its_product_limit(tmp_path):
+    path = _scheme(tmp_path, """
+        class gate(r, p) = "a b c d x*" | ". . . . ." where { a = r[0].b; b = r[1].b; c = p[0].b; d = p[1].b;
+                                                              x = short() };
+        module rxn(r) = if len(r.reactants) != 2 or len(r.products) != 2 then abort('only 2 -> 2 reactions')
+                        else infty(gate(r.reactants, r.products));
+        module main(crn) = sum(map(rxn, crn))
+    """)
+    system = translate(parse_crn("A + B -> C + D\n"), path, DSDConfig())
+    assert system.max_products == 2 and len(system.templates) == 1
+    with pytest.raises(UnsupportedReaction, match="only 2 -> 2 reactions"):
+        translate(parse_crn("A -> B\n"), path, DSDConfig())
