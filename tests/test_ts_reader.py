@@ -131,6 +131,8 @@ def test_complex_splicing_and_strand_breaks():
     ('class formal(s) = "a b" | ". x"', "bad structure character"),
     ("module main(crn) = " + "[" * 5000 + "]" * 5000, "nested deeper"),
     ("module main(crn) = 1 +", "syntax error"),
+    ("module main(crn) = " + " + ".join(["1"] * 20_000), "more than 20000"),
+    ("module main(crn) = " + "- " * 5000 + "1", "nested too deeply"),
     ("class formal(s) = x where tail = 1", "rebinds a built-in"),
 ])
 def test_hostile_or_broken_text_is_refused_with_a_line(src, message):

@@ -27,8 +27,10 @@ import pyparsing as pp
 
 from dsdcompile.errors import InputError
 
-MAX_BYTES = 1_000_000  # the largest nuskell scheme is about 6 kB
+MAX_BYTES = 256_000  # the largest nuskell scheme is about 6 kB
+MAX_TOKENS = 20_000  # and about 1 100 tokens; parsing time grows with the tokens (about 0.6 ms each)
 MAX_NESTING = 100  # brackets, parentheses and braces open at once
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|\S")
 KEYWORDS = ("if", "then", "elseif", "else", "where", "and", "or", "class", "function", "module", "macro",
             "global")
 DECLARATORS = ("class", "function", "module", "macro")
@@ -173,6 +175,9 @@ def parse_ts(text: str, path: str = "<scheme>") -> list[tuple]:
     if "\x00" in text:
         raise InputError("translation scheme contains a NUL byte (not a text file)", path=path)
     _check_nesting(text, path)
+    tokens = len(_TOKEN.findall(re.sub(r"#[^\n]*", "", text)))
+    if tokens > MAX_TOKENS:
+        raise InputError(f"translation scheme of {tokens} tokens, more than {MAX_TOKENS}", path=path)
     if _GRAMMAR is None:
         _GRAMMAR = _build()
     try:
