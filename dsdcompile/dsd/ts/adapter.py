@@ -6,14 +6,15 @@ How nuskell's model maps onto dsdcompile's:
   domains give the signal layout: ``?`` (allowed only as the first domain) is the history domain,
   ``short()`` domains are toeholds, ``long()`` ones branch domains, each suffix named after the name
   the domain has in the ``formal`` literal. A domain that is the same object for both probes (a
-  ``global`` domain) is one domain shared by every species; the layout lists it with kind
-  ``shared-toehold`` / ``shared-branch`` where dsdcompile supports it (``SHARED`` below).
+  ``global`` domain) is one domain shared by every species: such a scheme is refused, because
+  dsdcompile's signal layout gives every species its own domains (docs/ts_reader.md says what sharing
+  would need).
 * ``main(crn)`` is run once per reaction shape, on a one-reaction CRN whose species are complexes
   with the template's domain names (dsdcompile translates each shape once and renames it, as its
   built-in schemes do). Whole-CRN optimisations of a scheme therefore act within one reaction only.
 * Reactions without reactants reach the scheme as ``F -> products`` with a fuel signal ``F``
   (dsdcompile's convention); ``abort(...)`` refuses the reaction with the scheme's message.
-* Every fuel domain that is neither a species' domain nor shared is private to its module; a
+* Every fuel domain that is not a species' domain is private to its module; a
   ``global`` domain that no signal uses is private to each module too (nuskell shares it between all
   reactions).
 """
@@ -143,11 +144,8 @@ class TsScheme:
                     if kind == "history":
                         seq.append(DomRef(Dom("species-history")))
                         continue
-                    if j in self.shared:
-                        d = self.shared[j]
-                    else:
-                        name = m[suffix]
-                        d = doms.setdefault(name, Dom(next(k for k, v in _KIND.items() if v == kind), external=name))
+                    name = m[suffix]
+                    d = doms.setdefault(name, Dom(next(k for k, v in _KIND.items() if v == kind), external=name))
                     seq.append(DomRef(d))
                     attrs[self.attr_of[j]] = d
                 species[key] = Frag(seq, ["."] * len(seq), attrs, "formal", self.interp.defs["formal"].line)
@@ -165,14 +163,11 @@ class TsScheme:
             raise InputError("main(crn) must give a list of fuels (made with infty)", path=self.path,
                              line=self.interp.defs["main"].line)
         names: dict[int, str] = {}
-        shared_names = {id(d): self.shared_name(j) for j, d in self.shared.items()}
 
         def name_of(ref: DomRef, fuel: Fuel) -> str:
             d = ref.dom
             if d.external is not None:
                 base = d.external
-            elif id(d) in shared_names and shared_names[id(d)] is not None:
-                base = shared_names[id(d)]
             elif d.kind == "species-history":
                 raise InputError(f"the complex from {fuel.origin} contains a formal species' history domain; "
                                  f"dsdcompile keeps histories private to the gate that releases a signal",
@@ -204,12 +199,6 @@ class TsScheme:
             fuels.append((f.origin, strands, structure))
         return fuels
 
-    def shared_name(self, j: int) -> str | None:
-        """The system-wide name of a shared signal domain (None where dsdcompile cannot share domains)."""
-        return SHARED_PREFIX + self.layout[j][0] if SHARED_PREFIX else None
-
-
-SHARED_PREFIX = ""  # set where dsdcompile's templates support domains shared by all species
 
 
 def load_ts_scheme(path: str | Path, name: str | None = None) -> types.ModuleType:
@@ -218,7 +207,7 @@ def load_ts_scheme(path: str | Path, name: str | None = None) -> types.ModuleTyp
     if not p.is_file():
         raise InputError("no such translation scheme file", path=str(p))
     ts = TsScheme(p, name)
-    if ts.shared and not SHARED_PREFIX:
+    if ts.shared:
         j = min(ts.shared)
         raise InputError(f"formal(s): signal domain {ts.attr_of[j]!r} is one global domain shared by every "
                          f"species; dsdcompile gives each species its own signal domains, so this scheme is "
