@@ -36,6 +36,14 @@ BUILTIN = {
     "qian2011_3D": "translation_schemes.qian2011_3D",
     "srinivas2015": "translation_schemes.srinivas2015",
     "cardelli2011_NM": "translation_schemes.cardelli2011_NM",
+    # Schemes written in nuskell's translation-scheme language (read by dsdcompile.dsd.ts), under nuskell's
+    # names; paths relative to this package. ts/chen2013_2D_JF_var1.ts and _var2.ts are written too but not
+    # registered: their A -> B + C module exceeds peppercorn's default reaction limit (docs/ts_reader.md).
+    "cardelli2011_FJ": "ts/cardelli2011_FJ.ts",
+    "cardelli2011_FJ_noGC": "ts/cardelli2011_FJ_noGC.ts",
+    # nuskell's cardelli2011_NM_noGC is dsdcompile's cardelli2011_NM (same gates for every reaction shape)
+    "cardelli2011_NM_noGC": "translation_schemes.cardelli2011_NM",
+    "chen2013_2D_JF": "ts/chen2013_2D_JF.ts",
 }
 DEFAULT = "soloveichik2010"
 

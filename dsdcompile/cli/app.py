@@ -18,6 +18,7 @@ from dsdcompile.cli.compile import compile_command
 from dsdcompile.cli.mix import mix
 from dsdcompile.cli.read import read
 from dsdcompile.cli.report import report
+from dsdcompile.cli.schemes import schemes
 from dsdcompile.cli.sequences import sequences
 from dsdcompile.cli.train import train
 
@@ -63,6 +64,7 @@ def main() -> None:
     dsdcompile sequences DESIGN         nucleotide sequences and order sheets
     dsdcompile mix DESIGN --inputs CSV  input sheets for new samples (design untouched)
     dsdcompile read DESIGN READINGS     a plate reader's export turned into classes
+    dsdcompile schemes [MODEL]          the translation schemes, or all of them compared on MODEL
 
     \b
     Exit codes: 0 success; 1 failure; 2 bad usage or input (nothing written);
@@ -73,7 +75,7 @@ def main() -> None:
     """
 
 
-for _command in (compile_command, train, sequences, report, mix, read):
+for _command in (compile_command, train, sequences, report, mix, read, schemes):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -118,9 +118,10 @@ OPTIONS: tuple[Option, ...] = (
     _opt("--inputs", type=_PATH,
          help="CSV of examples (raw features, optional header and label column) to check the CRN on."),
     _opt("--scheme", to="scheme", show_default=True,
-         help="Translation scheme for the DSD stage (soloveichik2010, qian2011_3D, srinivas2015, "
-              "cardelli2011_NM), a path to a scheme module (.py: this RUNS that file's Python code, so give "
-              "only files you trust), or 'none' to stop after the CRN stages."),
+         help="Translation scheme for the DSD stage: a built-in name (`dsdcompile schemes` lists them with their "
+              "citations), a scheme in nuskell's language (.ts: read, never run), a path to a scheme module (.py: "
+              "this RUNS that file's Python code, so give only files you trust), or 'none' to stop after the CRN "
+              "stages."),
     _opt("--dsd-crn", to="dsd_crn", type=_CRN_FORMS, show_default=True,
          help="Which CRN the DSD stage translates."),
     _opt("--max-products", to="dsd.max_products", type=int,

@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
-from dsdcompile.errors import SchemeError
+from dsdcompile.errors import DsdCompileError, SchemeError
 
 ENTRY_POINT_GROUP = "dsdcompile.schemes"
 DOMAIN_KINDS = ("history", "toehold", "branch")
@@ -68,6 +68,8 @@ class Scheme:
                   new_domain: Callable[[str], str]) -> list[tuple[str, list[list[str]], str]]:
         try:
             fuels = self.module.translate(list(reactants), list(products), new_domain)
+        except DsdCompileError:  # a refusal that already names the scheme (a .ts scheme's abort, ...)
+            raise
         except Exception as e:  # noqa: BLE001 - a user's scheme may fail in any way
             raise SchemeError(f"scheme {self.name!r} failed on a {len(reactants)}->{len(products)} reaction: "
                               f"{type(e).__name__}: {e}") from e
@@ -95,7 +97,12 @@ def load_scheme(name: str, *, toehold_nt: int | None = None, branch_nt: int | No
     """A scheme by built-in or entry-point name, or from a path ending in .py; unknown → SchemeError."""
     from translation_schemes import BUILTIN
 
-    if name.endswith(".py"):
+    if name.endswith(".ts"):  # nuskell's translation-scheme language (dsdcompile.dsd.ts)
+        from dsdcompile.dsd.ts import load_ts_scheme
+
+        module = load_ts_scheme(name)
+        label = module.NAME
+    elif name.endswith(".py"):
         path = Path(name)
         if not path.is_file():
             raise SchemeError(f"no such scheme file: {path}")
@@ -113,6 +120,11 @@ def load_scheme(name: str, *, toehold_nt: int | None = None, branch_nt: int | No
         except Exception as e:  # noqa: BLE001
             raise SchemeError(f"scheme file {path} failed to import: {type(e).__name__}: {e}") from e
         label = getattr(module, "NAME", path.stem)
+    elif name in BUILTIN and BUILTIN[name].endswith(".ts"):
+        import translation_schemes
+        from dsdcompile.dsd.ts import load_ts_scheme
+
+        module, label = load_ts_scheme(Path(translation_schemes.__file__).parent / BUILTIN[name], name), name
     elif name in BUILTIN:
         module, label = importlib.import_module(BUILTIN[name]), name
     elif name in _entry_points():

@@ -119,7 +119,11 @@ def auto_max_products(scheme: Scheme, max_reactants: int, max_strand_nt: int, ca
     best = 1
     for k in range(1, cap + 1):
         key = tuple([(1, 0)] * max(1, max_reactants) + [(0, 1)] * k)
-        if longest_strand(build_template(scheme, key)) > max_strand_nt:
+        try:
+            template = build_template(scheme, key)
+        except UnsupportedReaction:  # a shape the scheme refuses (a .ts scheme's abort) says nothing here
+            continue
+        if longest_strand(template) > max_strand_nt:
             break
         best = k
     return max(best, 2)
