@@ -468,23 +468,33 @@ class Interpreter:
 
     # ----------------------------------------------------------------- built-ins
     def _builtins(self) -> dict:
+        """nuskell's built-in functions, by what they work on (each group registers its own)."""
+        table: dict = {"empty": []}
+
         def b(name: str, nargs: int | None):
             def deco(fn):
                 table[name] = Builtin(name, fn, nargs)
                 return fn
             return deco
 
-        table: dict = {"empty": []}
+        for group in (self._domain_builtins, self._list_builtins, self._degree_builtins, self._complex_builtins,
+                      self._reversible_builtins):
+            group(b)
+        return table
 
-        def need_list(x, fname: str, line: int) -> list:
-            if not isinstance(x, list):
-                raise self.error(f"{fname}() needs a list, not {_describe(x)}", line)
-            return x
+    def _need_list(self, x, fname: str, line: int) -> list:
+        if not isinstance(x, list):
+            raise self.error(f"{fname}() needs a list, not {_describe(x)}", line)
+        return x
 
-        def need_int(x, fname: str, line: int) -> int:
-            if not isinstance(x, int) or isinstance(x, bool):
-                raise self.error(f"{fname}() needs an integer, not {_describe(x)}", line)
-            return x
+    def _need_int(self, x, fname: str, line: int) -> int:
+        if not isinstance(x, int) or isinstance(x, bool):
+            raise self.error(f"{fname}() needs an integer, not {_describe(x)}", line)
+        return x
+
+    def _domain_builtins(self, b) -> None:
+        """short(), long(), unique(n): new domains."""
+        need_list, need_int = self._need_list, self._need_int  # noqa: F841
 
         @b("short", 0)
         def _short(args, line):
@@ -500,6 +510,10 @@ class Interpreter:
             if not 1 <= n <= 200:
                 raise self.error(f"unique({n}): a domain length must be 1 to 200 nucleotides", line)
             return Dom("unique", n, line=line)
+
+    def _list_builtins(self, b) -> None:
+        """tail, len, reverse, range, sum, map, map2."""
+        need_list, need_int = self._need_list, self._need_int  # noqa: F841
 
         @b("tail", 1)
         def _tail(args, line):
@@ -540,6 +554,10 @@ class Interpreter:
             f, y, xs = args
             return [self._apply(f, [y, x], line) for x in need_list(xs, "map2", line)]
 
+    def _degree_builtins(self, b) -> None:
+        """rxn_degree, unirxn, birxn (reactions by their number of reactants) and flip."""
+        need_list, need_int = self._need_list, self._need_int  # noqa: F841
+
         def by_degree(xs, r, line):
             out = []
             for x in need_list(xs, "rxn_degree", line):
@@ -570,6 +588,10 @@ class Interpreter:
                     raise self.error(f"flip(x, {n}) needs a list of lists of {n} elements each", line)
             return [[r[j] for r in rows] for j in range(n)]
 
+    def _complex_builtins(self, b) -> None:
+        """infty (a fuel), complement, print, abort."""
+        need_list, need_int = self._need_list, self._need_int  # noqa: F841
+
         @b("infty", 1)
         def _infty(args, line):
             frag = args[0]
@@ -596,6 +618,10 @@ class Interpreter:
         @b("abort", None)
         def _abort(args, line):
             raise Abort(" ".join(str(a) for a in args) or "abort()", line)
+
+    def _reversible_builtins(self, b) -> None:
+        """rev_reactions and irrev_reactions."""
+        need_list, need_int = self._need_list, self._need_int  # noqa: F841
 
         def same_multiset(a: list, b: list) -> bool:
             rest = list(b)
@@ -635,8 +661,6 @@ class Interpreter:
                 else:
                     out.append(r)
             return out
-
-        return table
 
 
 def refused(message: str, path: str, line: int) -> UnsupportedReaction:
