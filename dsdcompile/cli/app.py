@@ -150,6 +150,11 @@ def main() -> None:
                    "whose strands stay within --max-strand-nt).")
 @click.option("--max-strand-nt", type=int, default=_DSD.max_strand_nt, show_default=True,
               help="Longest strand the automatic --max-products may produce.")
+@click.option("--reactant-order", type=click.Choice(["as-written", "sorted", "search"]),
+              default=_DSD.reactant_order, show_default=True,
+              help="Order in which each module's gate binds its reactants: as written (the schemes' papers, "
+                   "nuskell), sorted by shape (fewer distinct gates), or search: as written, trying the other "
+                   "orders of the reactions in a failing module or interacting pair until the design verifies.")
 @click.option("--executor", type=click.Choice(["process", "serial", "dask"]), default=_EXEC.executor,
               show_default=True, help="Where module enumeration, verification and rate-dependent kinetics run.")
 @click.option("--scheduler", default=_EXEC.scheduler, help="Address of an existing Dask scheduler (--executor dask).")
@@ -231,7 +236,8 @@ def main() -> None:
                    "(default: exit 5, with the folder and sequence_report.md written).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
 def compile_command(model: Path, out_dir: Path | None, force: bool, max_memory: str | None, inputs: Path | None,
-                    scheme: str, dsd_crn: str, max_products: int | None, max_strand_nt: int, executor: str,
+                    scheme: str, dsd_crn: str, max_products: int | None, max_strand_nt: int, reactant_order: str,
+                    executor: str,
                     scheduler: str | None, connect_timeout: float,
                     workers: int | None, module_timeout: float, verify_whole: bool, whole_budget: float,
                     interactions: bool, allow_inconclusive: bool, binarize: str | None,
@@ -255,7 +261,8 @@ def compile_command(model: Path, out_dir: Path | None, force: bool, max_memory: 
     try:
         config = run_config(binarize=binarize, annihilation=annihilation, construction=construction, epsilon=epsilon,
                             rate=rate, t_max=t_max, ode_examples=ode_examples, ode_crn=ode_crn,
-                            max_products=max_products, max_strand_nt=max_strand_nt, executor=executor,
+                            max_products=max_products, max_strand_nt=max_strand_nt,
+                            reactant_order=reactant_order, executor=executor,
                             scheduler=scheduler, workers=workers, module_timeout=module_timeout, scheme=scheme,
                             dsd_crn=dsd_crn, verify_whole=verify_whole, whole_budget=whole_budget,
                             interactions=interactions,
@@ -288,6 +295,7 @@ def compile_command(model: Path, out_dir: Path | None, force: bool, max_memory: 
 def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation, construction=_COMPILE.construction,
                epsilon=_COMPILE.epsilon, rate=_SIM.rate, t_max=_SIM.t_max, ode_examples=_AGREE.ode_examples,
                ode_crn=_AGREE.ode_crn, max_products=_DSD.max_products, max_strand_nt=_DSD.max_strand_nt,
+               reactant_order=_DSD.reactant_order,
                executor=_EXEC.executor, scheduler=_EXEC.scheduler, workers=_EXEC.workers,
                module_timeout=_EXEC.module_timeout, scheme=_RUN.scheme, dsd_crn=_RUN.dsd_crn,
                verify_whole=_RUN.verify_whole, whole_budget=_VER.whole_budget, interactions=_VER.interactions,
@@ -304,7 +312,8 @@ def run_config(*, binarize=_COMPILE.binarize, annihilation=_COMPILE.annihilation
                         epsilon=epsilon),
         simulation=replace(_SIM, rate=rate, t_max=t_max),
         agreement=replace(_AGREE, ode_examples=ode_examples, ode_crn=ode_crn),
-        dsd=replace(_DSD, max_products=max_products, max_strand_nt=max_strand_nt, reporters=reporters),
+        dsd=replace(_DSD, max_products=max_products, max_strand_nt=max_strand_nt, reporters=reporters,
+                    reactant_order=reactant_order),
         execution=replace(_EXEC, executor=executor, scheduler=scheduler, workers=workers,
                           module_timeout=module_timeout, connect_timeout=connect_timeout),
         scheme=scheme,

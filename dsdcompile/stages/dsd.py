@@ -77,8 +77,8 @@ def dsd_input_crn(crn: CRNResult, form: str) -> CRN:
     return crn.formal
 
 
-def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, executor: Executor | None = None
-                  ) -> DSDResult:
+def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, executor: Executor | None = None,
+                  reorder: Mapping[int, tuple[str, ...]] | None = None, settle: bool = True) -> DSDResult:
     """Translate the chosen CRN with ``config.scheme``, enumerate it module by module and verify it.
 
     ``executor`` (one per design run) runs the enumeration and verification tasks; without one
@@ -103,7 +103,7 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     target = source if crn.construction is None else crn.construction.prepare_dsd(source)
     with progress.stage("translate"):
         with progress.bar(target.n_reactions, "translate", unit="rxn") as update:
-            system = translate(target, config.scheme, config.dsd, progress=update)
+            system = translate(target, config.scheme, config.dsd, progress=update, reorder=reorder)
     progress.log(f"translated with {system.scheme}: {system.n_modules} modules, {len(system.templates)} shapes, "
                  f"K = {system.max_products} products per module")
     with progress.stage("enumerate"):
@@ -142,10 +142,28 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     reporters, system, reporter_block = _reporters(system, config, progress, executor)
     result = conclude(result, fuels=fuels, interaction=interaction, whole=whole, reporters=reporter_block,
                       seconds=time.perf_counter() - started)
+    searching = reorder is None and config.dsd.reactant_order == "search"
+
+    def settled(system: DSDSystem, result: VerificationResult) -> VerificationResult:
+        if result.verdict == EQUIVALENT:
+            return result
+        from dsdcompile.verify.decide import decide_system  # a failing module or interacting pair: the system
+
+        with progress.stage("verify system"):
+            return decide_system(system, result, config.enumeration, vcfg, config.execution, config.dsd)
+
+    if settle and not searching:
+        result = settled(system, result)
     rate_dependent = crn.rate_dependent
     helpers = tuple(s.name for s in target.species if s.name not in source.index)
     out = DSDResult(system, modules, result, config.dsd_crn, rate_dependent, helpers,
                     crn.construction.dsd_note if crn.construction is not None else None, reporters=reporters)
+    if searching and result.verdict != EQUIVALENT:
+        from dsdcompile.dsd.order import search_orders  # other reactant orders where modules fail or interact
+
+        out = search_orders(out, lambda r: run_dsd_stage(crn, config, progress, executor=executor, reorder=r,
+                                                         settle=False),
+                            lambda d: replace(d, verification=settled(d.system, d.verification)))
     c = out.counts
     progress.log(f"DSD: {c['strands']} strands, {c['nucleotides']} nt (longest {c['longest_strand_nt']} nt); "
                  f"verification ({result.method}): {result.verdict}")

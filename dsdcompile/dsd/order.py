@@ -1,0 +1,171 @@
+"""Reactant orders: in which order a module's gate binds its reactants (and releases its products).
+
+Schemes such as soloveichik2010 and srinivas2015 bind a reaction's reactants one after the
+other, so ``B + A -> A`` and ``A + B -> A`` are different gates: they may interact differently
+with the system's other modules. Three policies (``DSDConfig.reactant_order``):
+
+- ``as-written``: bind reactants, and release products, in the order the reaction is written
+  (the schemes' papers and nuskell do this);
+- ``sorted``: the shape-canonical order (species consumed most first, ties as written), so that
+  every reaction of one shape shares one translation whatever its written order;
+- ``search``: start from ``as-written`` and, where a module fails or two modules interact, try
+  the other orders of the reactions involved (:func:`alternatives`) until the design verifies.
+
+A module's *pattern* is its shape key together with the binding sequences; modules with the
+same pattern share one translation.
+"""
+
+from __future__ import annotations
+
+from itertools import permutations
+
+from dsdcompile.dsd.templates import canonical, shape_label
+from dsdcompile.ir import Reaction
+
+ORDERS = ("as-written", "sorted", "search")
+AS_WRITTEN = "as-written"
+SORTED = "sorted"
+SEARCH = "search"
+
+Key = tuple[tuple[int, int], ...]
+Sequence_ = tuple[tuple[int, ...], tuple[int, ...]]  # (reactants, products) as local species indices
+
+
+def written(reaction: Reaction) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The reaction's reactants and products with repeats, in the order written."""
+    return (tuple(n for n, c in reaction.reactants for _ in range(c)),
+            tuple(n for n, c in reaction.products for _ in range(c)))
+
+
+def pattern(reaction: Reaction, order: str, reactants: tuple[str, ...] | None = None
+            ) -> tuple[Key, tuple[str, ...], Sequence_ | None]:
+    """The shape key, the species in local order (placeholder S{k} is the k-th) and the binding sequences.
+
+    ``reactants`` (a permutation of the written reactants) overrides the order; with ``sorted``
+    and no override the sequences are None: the template derives them from the key, as every
+    ``sorted`` translation always did.
+    """
+    if order == SORTED and reactants is None:
+        key, names = canonical(reaction)
+        return key, names, None
+    rs, ps = written(reaction)
+    if reactants is not None:
+        if sorted(reactants) != sorted(rs):
+            raise ValueError(f"{reactants} is not an order of the reactants of {reaction}")
+        rs = tuple(reactants)
+    names: list[str] = []
+    for n in rs + ps:
+        if n not in names:
+            names.append(n)
+    pos = {n: k for k, n in enumerate(names)}
+    counts = [[0, 0] for _ in names]
+    for n in rs:
+        counts[pos[n]][0] += 1
+    for n in ps:
+        counts[pos[n]][1] += 1
+    key = tuple(tuple(c) for c in counts)
+    return key, tuple(names), (tuple(pos[n] for n in rs), tuple(pos[n] for n in ps))
+
+
+def default_sequences(key: Key) -> Sequence_:
+    return (tuple(k for k, (rc, _) in enumerate(key) for _ in range(rc)),
+            tuple(k for k, (_, pc) in enumerate(key) for _ in range(pc)))
+
+
+def template_id(key: Key, seq: Sequence_ | None) -> tuple:
+    """What modules must have in common to share a translation (the sequences only where they differ
+    from what the key implies, so that ``sorted`` keeps its old sharing)."""
+    if seq is None or seq == default_sequences(key):
+        return (key,)
+    return (key, seq)
+
+
+def label(scheme: str, key: Key, seq: Sequence_ | None) -> str:
+    """The shape label: ``shape_label`` when the sequences are the key's own, else the species in binding order
+    (e.g. ``soloveichik2010: S1 + S0 -> S1``; still readable as a shape key)."""
+    if seq is None or seq == default_sequences(key):
+        return shape_label(scheme, key)
+
+    def side(xs: tuple[int, ...]) -> str:
+        terms: list[str] = []
+        k = 0
+        while k < len(xs):
+            j = k
+            while j + 1 < len(xs) and xs[j + 1] == xs[k]:
+                j += 1
+            terms.append(("" if j == k else f"{j - k + 1} ") + f"S{xs[k]}")
+            k = j + 1
+        return " + ".join(terms) or "0"
+    return f"{scheme}: {side(seq[0])} -> {side(seq[1])}".rstrip()
+
+
+def alternatives(reaction: Reaction) -> list[tuple[str, ...]]:
+    """Every distinct reactant order of ``reaction``, the written one first."""
+    rs, _ = written(reaction)
+    out = [rs]
+    for p in permutations(rs):
+        if p not in out:
+            out.append(p)
+    return out
+
+
+def describe(reactants: tuple[str, ...]) -> str:
+    return " + ".join(reactants) or "0"
+
+
+__all__ = ["AS_WRITTEN", "ORDERS", "SEARCH", "SORTED", "alternatives", "describe", "label", "pattern",
+           "template_id", "written"]
+
+
+MAX_TRIES = 8  # designs the search builds beyond the as-written one
+
+
+def search_orders(first, build, settle):
+    """``search``: the as-written design ``first`` (a DSDResult that did not verify), or the first design with
+    other reactant orders for the reactions of its failing modules and interacting pairs that verifies.
+
+    ``build(reorder)`` makes and verifies the design with ``reorder`` (split reaction → reactant order);
+    ``settle(design)`` decides a design at the level of the system (dsdcompile.verify.decide), which is
+    done only when no order verifies, on the as-written design.
+    At most ``MAX_TRIES`` designs are built, nearest to as-written first (fewest reactions reordered).
+    The design returned records, in ``extra["reactant_order"]``, what was tried and why.
+    """
+    from dataclasses import replace
+    from itertools import combinations, product
+
+    from dsdcompile.verify.decide import open_modules
+
+    system = first.system
+    opened, why = open_modules(first.verification, system.n_modules)
+    reactions = system.split_crn.reactions
+    choices = {i: alternatives(reactions[i])[1:] for i in sorted(opened) if len(alternatives(reactions[i])) > 1}
+    tried: list[str] = []
+    record = {"policy": SEARCH, "start": AS_WRITTEN, "why": why, "reordered": {}}
+    best = first
+    candidates = []
+    for k in range(1, len(choices) + 1):
+        for subset in combinations(sorted(choices), k):
+            for picks in product(*(choices[i] for i in subset)):
+                candidates.append(dict(zip(subset, picks)))
+    for reorder in candidates[:MAX_TRIES]:
+        out = build(reorder)
+        text = ", ".join(f"reaction {i} ({reactions[i]}) as {describe(o)}" for i, o in reorder.items())
+        tried.append(f"{text}: {out.verification.verdict}")
+        if out.verification.verdict == "equivalent":
+            best = out
+            record["reordered"] = {str(i): {"reaction": str(reactions[i]), "order": describe(o),
+                                            "why": f"as written, {why}"} for i, o in reorder.items()}
+            break
+    record["tried"] = tried
+    if best is first:
+        best = settle(first)
+    if len(candidates) > MAX_TRIES:
+        record["left"] = f"{len(candidates) - MAX_TRIES} more order combination(s) not tried"
+    if not candidates:
+        record["left"] = "no reaction involved has another reactant order"
+    note = ("reactant orders: " + ("; ".join(f"{v['reaction']} bound as {v['order']} ({v['why']})"
+                                              for v in record["reordered"].values()) if record["reordered"] else
+                                   f"as written; no other order of the reactions involved verified ({why}): "
+                                   + ("; ".join(tried) or record.get("left", ""))))
+    verification = replace(best.verification, basis=f"{best.verification.basis}; {note}")
+    return replace(best, verification=verification, extra={**best.extra, "reactant_order": record})

@@ -1,0 +1,147 @@
+"""Run dsdcompile on every (scheme, CRN) pair of nuskell's published snapshot tables and compare the verdicts.
+
+The ground truth is tests/data/nuskell_snapshots.json (nuskell's ``equivalent`` column for the
+schemes both tools share). Every pair runs as ``dsdcompile FILE --scheme S --no-kinetics``
+would, through the Python API in worker processes (one compile per pair, serial executor
+inside), and the table goes to docs/nuskell_verdicts.md:
+
+    python scripts/compare_nuskell.py [--jobs 2] [--reactant-order as-written] [--only soloveichik2010]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "nuskell_snapshots.json"
+NUSKELL = {"True": "equivalent", "False": "not-equivalent", "timeout": "timeout"}
+EXIT = {0: "equivalent", 3: "not-equivalent", 4: "inconclusive"}
+
+
+def run_pair(args: tuple[dict, str | None, float | None]) -> dict:
+    """Compile one pair; its verdict (by exit code), seconds, and what decided it."""
+    pair, order, budget = args
+    from dsdcompile.cli.app import run_config
+    from dsdcompile.errors import DsdCompileError
+    from dsdcompile.stages.pipeline import build_design
+
+    config = run_config(scheme=pair["scheme"], run_kinetics=False, quiet=True, executor="serial")
+    if order is not None:
+        config = replace(config, dsd=replace(config.dsd, reactant_order=order))
+    if budget is not None:
+        config = replace(config, verification=replace(config.verification, whole_budget=budget))
+    with tempfile.TemporaryDirectory() as tmp:
+        crn = Path(tmp) / Path(pair["crn_file"]).name
+        crn.write_text(pair["crn"])
+        start = time.perf_counter()
+        code, detail = 0, ""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                build_design(crn, Path(tmp) / "out", config=config)
+        except DsdCompileError as e:
+            code, detail = e.exit_code, str(e)
+        seconds = time.perf_counter() - start
+        orders = ""
+        ver = Path(tmp) / "out" / "verification.json"
+        if ver.exists():
+            v = json.loads(ver.read_text())
+            detail = detail or v.get("basis", "")
+            orders = "; ".join(f"{m.get('formal', '')}: {m['reactant_order']}" for m in v.get("modules", [])
+                               if m.get("reactant_order") and m["reactant_order"] != "as-written")
+    return {"scheme": pair["scheme"], "crn_file": pair["crn_file"], "crn": pair["crn"],
+            "nuskell": NUSKELL.get(pair["verdict"], pair["verdict"]),
+            "dsdcompile": EXIT.get(code, f"exit {code}"), "exit": code, "seconds": round(seconds, 2),
+            "detail": detail, "orders": orders}
+
+
+def crn_cell(text: str) -> str:
+    return "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip() and
+                     not line.lstrip().startswith("#")).replace("|", "\\|")
+
+
+def agreement(row: dict) -> str:
+    if row["nuskell"] not in ("equivalent", "not-equivalent"):
+        return "undecided by nuskell"
+    return "yes" if row["nuskell"] == row["dsdcompile"] else "NO"
+
+
+def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget: float | None) -> str:
+    decided = [r for r in rows if r["nuskell"] in ("equivalent", "not-equivalent")]
+    agree = sum(r["nuskell"] == r["dsdcompile"] for r in decided)
+    lines = [
+        "# dsdcompile's verdicts beside nuskell's published ones",
+        "",
+        "nuskell publishes, in its repository's `tests/snapshots/`, its whole-system verdict for every literature "
+        "scheme on its test CRNs. For the schemes whose gates are the same in both tools (soloveichik2010, "
+        "srinivas2015) this table runs dsdcompile (`dsdcompile FILE --scheme S --no-kinetics`"
+        + (f" --reactant-order {order}" if order else "") + ") on every pair and compares. The snapshot tables "
+        "record no times, so nuskell's column has none. The data and its source commit are in "
+        "`tests/data/nuskell_snapshots.json`; regenerate with `python scripts/compare_nuskell.py"
+        + (f" --reactant-order {order}" if order else "") + "`.",
+        "",
+        f"**{agree} of {len(decided)} decided pairs agree** ({len(rows) - len(decided)} pair(s) nuskell left "
+        f"undecided); {len(rows)} pairs in {wall:.0f} s wall time with {jobs} worker process(es)"
+        + (f", whole-system budget {budget:g} s" if budget is not None else "") + ".",
+        "",
+        "| scheme | CRN | reactions | nuskell | dsdcompile | dsdcompile s | agree |",
+        "|---|---|---|---|---|---:|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['scheme']} | {Path(r['crn_file']).stem} | `{crn_cell(r['crn'])}` | {r['nuskell']} | "
+                     f"{r['dsdcompile']} | {r['seconds']:.1f} | {agreement(r)} |")
+    notes = [r for r in rows if agreement(r) == "NO" or r["orders"]]
+    if notes:
+        lines += ["", "## Disagreements and reordered gates", ""]
+        for r in notes:
+            lines.append(f"- **{r['scheme']} {Path(r['crn_file']).stem}** (`{crn_cell(r['crn'])}`): nuskell "
+                         f"{r['nuskell']}, dsdcompile {r['dsdcompile']}."
+                         + (f" Reactant orders: {r['orders']}." if r["orders"] else "")
+                         + (f" {r['detail'][:600]}" if r["detail"] and agreement(r) == "NO" else ""))
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--reactant-order", choices=("as-written", "sorted", "search"), default=None,
+                    help="pass --reactant-order (default: dsdcompile's default)")
+    ap.add_argument("--whole-budget", type=float, default=None)
+    ap.add_argument("--only", default=None, help="one scheme")
+    ap.add_argument("--match", default=None, help="only CRN files whose path contains this")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "nuskell_verdicts.md")
+    ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    a = ap.parse_args(argv)
+    pairs = json.loads(DATA.read_text())["pairs"]
+    pairs = [p for p in pairs if (a.only is None or p["scheme"] == a.only) and (a.match is None or a.match in
+                                                                                 p["crn_file"])]
+    start = time.perf_counter()
+    work = [(p, a.reactant_order, a.whole_budget) for p in pairs]
+    rows: list[dict] = []
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(a.jobs, maxtasksperchild=8) as pool:
+        for row in pool.imap(run_pair, work):
+            rows.append(row)
+            print(f"{row['scheme']:16} {Path(row['crn_file']).stem:14} nuskell {row['nuskell']:15} dsdcompile "
+                  f"{row['dsdcompile']:15} {row['seconds']:6.1f} s {agreement(row)}", flush=True)
+    wall = time.perf_counter() - start
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(markdown(rows, a.reactant_order, wall, a.jobs, a.whole_budget))
+    if a.json:
+        a.json.write_text(json.dumps(rows, indent=1))
+    decided = [r for r in rows if r["nuskell"] in ("equivalent", "not-equivalent")]
+    print(f"{sum(r['nuskell'] == r['dsdcompile'] for r in decided)}/{len(decided)} decided pairs agree; "
+          f"{wall:.0f} s; wrote {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
