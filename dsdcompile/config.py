@@ -200,6 +200,7 @@ class VerificationConfig:
     second_method: str | None = "pathway-decomposition"
     whole_max_reactions: int | None = None
     whole_budget: float = 5.0
+    system_budget: float = 60.0  # seconds for a system-level decision where modules fail (dsdcompile.verify.decide)
     interactions: bool = True
     permissive: str = "default"  # crnverifier's permissive-condition checker: default/graphsearch/bruteforce
     max_states: int = 20_000
@@ -211,7 +212,7 @@ class VerificationConfig:
         one_of(self, "permissive", ("default", "graphsearch", "bruteforce"))
         if self.whole_max_reactions is not None:
             at_least(self, 0, "whole_max_reactions")
-        non_negative(self, "whole_budget")
+        non_negative(self, "whole_budget", "system_budget")
         at_least(self, 1, "max_states")
 
 

@@ -26,9 +26,10 @@ NUSKELL = {"True": "equivalent", "False": "not-equivalent", "timeout": "timeout"
 EXIT = {0: "equivalent", 3: "not-equivalent", 4: "inconclusive"}
 
 
-def run_pair(args: tuple[dict, str | None, float | None]) -> dict:
+def run_pair(args: tuple[dict, str | None, float | None, str]) -> dict:
     """Compile one pair; its verdict (by exit code), seconds, and what decided it."""
-    pair, order, budget = args
+    pair, order, budget, semantics = args
+    reject_remote = semantics == "nuskell" and "rr" in pair.get("enumeration", "")
     from dsdcompile.cli.app import run_config
     from dsdcompile.errors import DsdCompileError
     from dsdcompile.stages.pipeline import build_design
@@ -36,6 +37,8 @@ def run_pair(args: tuple[dict, str | None, float | None]) -> dict:
     config = run_config(scheme=pair["scheme"], run_kinetics=False, quiet=True, executor="serial")
     if order is not None:
         config = replace(config, dsd=replace(config.dsd, reactant_order=order))
+    if reject_remote:  # nuskell's own fallback when the full enumeration polymerises
+        config = replace(config, enumeration=replace(config.enumeration, reject_remote=True))
     if budget is not None:
         config = replace(config, verification=replace(config.verification, whole_budget=budget))
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,7 +63,7 @@ def run_pair(args: tuple[dict, str | None, float | None]) -> dict:
     return {"scheme": pair["scheme"], "crn_file": pair["crn_file"], "crn": pair["crn"],
             "nuskell": NUSKELL.get(pair["verdict"], pair["verdict"]),
             "dsdcompile": EXIT.get(code, f"exit {code}"), "exit": code, "seconds": round(seconds, 2),
-            "detail": detail, "orders": orders}
+            "detail": detail, "orders": orders, "semantics": "reject-remote" if reject_remote else "full"}
 
 
 def crn_cell(text: str) -> str:
@@ -74,7 +77,8 @@ def agreement(row: dict) -> str:
     return "yes" if row["nuskell"] == row["dsdcompile"] else "NO"
 
 
-def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget: float | None) -> str:
+def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget: float | None,
+             semantics: str) -> str:
     decided = [r for r in rows if r["nuskell"] in ("equivalent", "not-equivalent")]
     agree = sum(r["nuskell"] == r["dsdcompile"] for r in decided)
     lines = [
@@ -86,17 +90,25 @@ def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget
         + (f" --reactant-order {order}" if order else "") + ") on every pair and compares. The snapshot tables "
         "record no times, so nuskell's column has none. The data and its source commit are in "
         "`tests/data/nuskell_snapshots.json`; regenerate with `python scripts/compare_nuskell.py"
-        + (f" --reactant-order {order}" if order else "") + "`.",
+        + (f" --reactant-order {order}" if order else "") + f" --semantics {semantics}`.",
+        "",
+        "Enumeration semantics: nuskell enumerates with peppercorn's full semantics and, where that polymerises, "
+        "falls back to *reject-remote* (its snapshot marks those pairs `c:rr`): its verdict there is about the "
+        "reject-remote enumeration. "
+        + ("This table enumerates those pairs with reject-remote as well (`EnumerationConfig.reject_remote`), so "
+           "both tools judge the same reactions; dsdcompile's default (full semantics) is stricter."
+           if semantics == "nuskell" else "This table uses dsdcompile's full semantics everywhere."),
         "",
         f"**{agree} of {len(decided)} decided pairs agree** ({len(rows) - len(decided)} pair(s) nuskell left "
         f"undecided); {len(rows)} pairs in {wall:.0f} s wall time with {jobs} worker process(es)"
         + (f", whole-system budget {budget:g} s" if budget is not None else "") + ".",
         "",
-        "| scheme | CRN | reactions | nuskell | dsdcompile | dsdcompile s | agree |",
-        "|---|---|---|---|---|---:|---|",
+        "| scheme | CRN | reactions | enumeration | nuskell | dsdcompile | dsdcompile s | agree |",
+        "|---|---|---|---|---|---|---:|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['scheme']} | {Path(r['crn_file']).stem} | `{crn_cell(r['crn'])}` | {r['nuskell']} | "
+        lines.append(f"| {r['scheme']} | {Path(r['crn_file']).stem} | `{crn_cell(r['crn'])}` | "
+                     f"{'reject-remote' if r['semantics'] != 'full' else 'full'} | {r['nuskell']} | "
                      f"{r['dsdcompile']} | {r['seconds']:.1f} | {agreement(r)} |")
     notes = [r for r in rows if agreement(r) == "NO" or r["orders"]]
     if notes:
@@ -115,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reactant-order", choices=("as-written", "sorted", "search"), default=None,
                     help="pass --reactant-order (default: dsdcompile's default)")
     ap.add_argument("--whole-budget", type=float, default=None)
+    ap.add_argument("--semantics", choices=("nuskell", "full"), default="nuskell",
+                    help="nuskell: enumerate with reject-remote where nuskell's snapshot did (c:rr), as nuskell "
+                         "falls back to it when the full enumeration polymerises; full: dsdcompile's own everywhere")
     ap.add_argument("--only", default=None, help="one scheme")
     ap.add_argument("--match", default=None, help="only CRN files whose path contains this")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "nuskell_verdicts.md")
@@ -124,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     pairs = [p for p in pairs if (a.only is None or p["scheme"] == a.only) and (a.match is None or a.match in
                                                                                  p["crn_file"])]
     start = time.perf_counter()
-    work = [(p, a.reactant_order, a.whole_budget) for p in pairs]
+    work = [(p, a.reactant_order, a.whole_budget, a.semantics) for p in pairs]
     rows: list[dict] = []
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(a.jobs, maxtasksperchild=8) as pool:
@@ -134,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{row['dsdcompile']:15} {row['seconds']:6.1f} s {agreement(row)}", flush=True)
     wall = time.perf_counter() - start
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(markdown(rows, a.reactant_order, wall, a.jobs, a.whole_budget))
+    a.out.write_text(markdown(rows, a.reactant_order, wall, a.jobs, a.whole_budget, a.semantics))
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1))
     decided = [r for r in rows if r["nuskell"] in ("equivalent", "not-equivalent")]

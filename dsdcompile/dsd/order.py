@@ -167,5 +167,8 @@ def search_orders(first, build, settle):
                                               for v in record["reordered"].values()) if record["reordered"] else
                                    f"as written; no other order of the reactions involved verified ({why}): "
                                    + ("; ".join(tried) or record.get("left", ""))))
-    verification = replace(best.verification, basis=f"{best.verification.basis}; {note}")
-    return replace(best, verification=verification, extra={**best.extra, "reactant_order": record})
+    verification = replace(best.verification, basis=f"{best.verification.basis}; {note}",
+                           config={**best.verification.config, "reactant_order": SEARCH})
+    system = replace(best.system, reordered=tuple((int(i), f"{v['order']} because, {v['why']}")
+                                                  for i, v in record["reordered"].items()))
+    return replace(best, system=system, verification=verification, extra={**best.extra, "reactant_order": record})

@@ -7,7 +7,8 @@ still implement their reactions together. So when a module fails alone or a pair
 :func:`decide_system` takes the smallest part of the system that can settle it — the modules
 connected to the open ones through shared species, up to the whole system — enumerates it
 as one system and decides it by CRN bisimulation (formal species' signals fixed, every other
-species free) and pathway decomposition:
+species free, the part as one module: its intermediates must be able to turn back into signals,
+the modularity condition) and pathway decomposition:
 
 - equivalent: a bisimulation that :func:`~dsdcompile.verify.certify.certify` confirmed, or a
   pathway decomposition; the other modules verified modularly and do not interact with it (the
@@ -15,7 +16,8 @@ species free) and pathway decomposition:
 - not equivalent: only with a whole-system counterexample — a path of implementation reactions
   from signals meaning a formal state to a state that no interpretation can match — that
   :func:`recheck`, written independently of the search that found it, replays and confirms;
-- otherwise (budget ``VerificationConfig.whole_budget`` spent, or no proof either way):
+- otherwise (its budget spent: ``VerificationConfig.system_budget``, or ``whole_budget`` when larger; or no
+  proof either way):
   inconclusive, naming the part left undecided.
 """
 
@@ -29,7 +31,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dsdcompile.verify.result import EQUIVALENT, INCONCLUSIVE, NOT_EQUIVALENT, VerificationResult
 
 SYSTEM_BISIMULATION = "system-bisimulation"
-MIN_BUDGET = 60.0  # seconds: a system decision is only attempted where the modular checks failed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,7 +144,9 @@ def recheck(fcrn: Sequence, icrn: Sequence, signals: Mapping[str, str], kind: st
     ``path`` must be a reaction of ``icrn`` enabled where it fires; it must end in ``final``.
     *overflow*: no formally reachable state covers the meaning of ``final``'s signals (any
     interpretation means at least that). *deadlock*: no implementation reaction is enabled in
-    ``final``, yet every formally reachable state covering its signals' meaning can react.
+    ``final``, yet every formally reachable state covering its signals' meaning can react. *clean*
+    (against modular bisimulation, which :func:`decide_system` requires): ``final`` holds only signals and
+    species no reaction consumes, so it means exactly its signals' meaning, which the formal CRN cannot reach.
     """
     icrn_set = {(tuple(sorted(r)), tuple(sorted(p))) for r, p in icrn}
     if any(x not in signals for x in impl_start):
@@ -176,6 +179,16 @@ def recheck(fcrn: Sequence, icrn: Sequence, signals: Mapping[str, str], kind: st
         for y in states:
             if all(y[x] >= v for x, v in meaning.items()) and not any(_fire(y, r) for r in formal):
                 return "a formally reachable state covering the meaning is dead as well"
+        return None
+    if kind == "clean":
+        consumed = {x for r, _ in icrn_set for x in r}
+        if any(x not in signals and x in consumed for x in s):
+            return "the final state holds a species that some reaction consumes"
+        states = _formal_reachable(formal, Counter(formal_start))
+        if states is None:
+            return "the formal state space is too large for the re-check"
+        if any(+y == +meaning for y in states):
+            return "the formal CRN reaches exactly the state's meaning"
         return None
     return f"no independent re-check for a {kind!r} counterexample"
 
@@ -216,7 +229,7 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
         return result
     start = time.perf_counter()
     members = component(system.split_crn.reactions, opened)
-    budget = max(vcfg.whole_budget, MIN_BUDGET)
+    budget = max(vcfg.whole_budget, vcfg.system_budget)
     block = {"method": SYSTEM_BISIMULATION, "modules": members, "of_modules": system.n_modules, "reason": why,
              "budget_seconds": budget, "decides": True,
              "formal_reactions": [str(system.split_crn.reactions[i]) for i in members]}
@@ -277,7 +290,9 @@ def _decide(system, members, enumeration, vcfg, execution, dsd_config, budget) -
 
 def _check(args) -> tuple[str, str | None, dict]:
     """Refutation (re-checked), then bisimulation (certified), then pathway decomposition."""
-    from dsdcompile.verify.bisim import bisimulation_search
+    from crnverifier.crn_bisimulation import passes_modularity_condition
+
+    from dsdcompile.verify.bisim import bisimulation_search, explicit_bisimulations
     from dsdcompile.verify.certify import certify
     from dsdcompile.verify.pathway import check_pathway
     from dsdcompile.verify.refute import refute
@@ -285,7 +300,7 @@ def _check(args) -> tuple[str, str | None, dict]:
 
     fcrn, icrn, signals, is_whole, permissive, max_states = args
     formals = {x for r, p in fcrn for x in r + p} | set(signals.values())
-    kinds = ("overflow", "deadlock") if is_whole else ("overflow",)
+    kinds = ("overflow", "deadlock", "clean") if is_whole else ("overflow", "clean")
     tfcrn = [(tuple(r), tuple(p)) for r, p in fcrn]
     proof = refute(icrn, signals, tfcrn, kinds=kinds, max_states=max_states)
     unconfirmed = None
@@ -301,10 +316,24 @@ def _check(args) -> tuple[str, str | None, dict]:
     species = {x for r, p in icrn for x in r + p}
     partial = {s: [f] for s, f in signals.items() if s in species}
     searched = bisimulation_search(fcrn, icrn, partial, formals, permissive)
+    lists = [[list(r), list(p)] for r, p in icrn]
+
+    def accepted(bisim) -> bool:
+        # the modularity condition too: every intermediate can turn back into signals, so the part composes
+        # with the rest and no junk strand stands for a formal species that nothing downstream could read
+        return passes_modularity_condition(bisim, lists, set(partial), formals) and \
+            certify(fcrn, icrn, bisim, formals) is None
+
     for bisim in searched.found:
-        if certify(fcrn, icrn, bisim, formals) is None:
+        if accepted(bisim):
             return EQUIVALENT, None, {"decided_by": f"CRN bisimulation ({searched.engine})",
                                       "interpretation": interpretation_strings(bisim)}
+    if searched.error is not None or not searched.exhaustive:  # our own explicit-stack search as well
+        stats: dict = {}
+        for bisim in explicit_bisimulations(fcrn, icrn, partial, formals, stats=stats):
+            if accepted(bisim):
+                return EQUIVALENT, None, {"decided_by": "CRN bisimulation (dsdcompile's explicit-stack search)",
+                                          "interpretation": interpretation_strings(bisim)}
     pathway = check_pathway(fcrn, icrn, signals, formals)
     if pathway["verdict"] == EQUIVALENT:
         return EQUIVALENT, None, {"decided_by": "pathway decomposition"}
