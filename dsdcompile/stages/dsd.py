@@ -144,16 +144,16 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
                       seconds=time.perf_counter() - started)
     searching = reorder is None and config.dsd.reactant_order == "search"
 
-    def settled(system: DSDSystem, result: VerificationResult) -> VerificationResult:
+    def settled(system: DSDSystem, result: VerificationResult, modules) -> VerificationResult:
         if result.verdict == EQUIVALENT:
             return result
         from dsdcompile.verify.decide import decide_system  # a failing module or interacting pair: the system
 
         with progress.stage("verify system"):
-            return decide_system(system, result, config.enumeration, vcfg, config.execution, config.dsd)
+            return decide_system(system, result, config.enumeration, vcfg, config.execution, config.dsd, modules)
 
     if settle and not searching:
-        result = settled(system, result)
+        result = settled(system, result, modules)
     rate_dependent = crn.rate_dependent
     helpers = tuple(s.name for s in target.species if s.name not in source.index)
     out = DSDResult(system, modules, result, config.dsd_crn, rate_dependent, helpers,
@@ -163,7 +163,7 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
 
         out = search_orders(out, lambda r: run_dsd_stage(crn, config, progress, executor=executor, reorder=r,
                                                          settle=False),
-                            lambda d: replace(d, verification=settled(d.system, d.verification)))
+                            lambda d: replace(d, verification=settled(d.system, d.verification, d.modules)))
     c = out.counts
     progress.log(f"DSD: {c['strands']} strands, {c['nucleotides']} nt (longest {c['longest_strand_nt']} nt); "
                  f"verification ({result.method}): {result.verdict}")

@@ -215,7 +215,34 @@ def _sub_system(system, members: list[int], config):
     return translate(sub, system.scheme, dsd, reorder=reorder)
 
 
-def decide_system(system, result: VerificationResult, enumeration, vcfg, execution, dsd_config) -> VerificationResult:
+def _module_counterexample(module, fcrn: Sequence, max_states: int) -> tuple[str, str] | None:
+    """A whole-system counterexample inside one module's own reactions, confirmed: (kind, message) or None.
+
+    A module's condensed reactions are reactions of the whole system too (its complexes are all
+    present there, and peppercorn's resting states depend on unimolecular reactions only), so a
+    path among them from signals meaning X to signals meaning more than the *whole* formal CRN
+    reaches from X is a whole-system counterexample, found without enumerating the system."""
+    from dsdcompile.verify.refute import default_starts, refute
+    from dsdcompile.verify.system import prepare
+
+    m = prepare(module)
+    signals = m.signal_map
+    starts = default_starts([m.formal])
+    proof = refute(m.icrn, signals, fcrn, starts=starts, kinds=("overflow",), max_states=max_states)
+    if proof is None:
+        return None
+    rep: dict[str, str] = {}
+    for sp, f in sorted(signals.items()):
+        rep.setdefault(f, sp)
+    if recheck(fcrn, m.icrn, signals, proof.kind, proof.start, [rep[f] for f in proof.start], proof.path,
+               proof.state) is not None:
+        return None
+    return proof.kind, f"within module #{m.index} ({module.formal}), whose reactions the whole system has: " + \
+        proof.message
+
+
+def decide_system(system, result: VerificationResult, enumeration, vcfg, execution, dsd_config,
+                  modules: Sequence | None = None) -> VerificationResult:
     """The verdict of ``result`` settled at the level of the system where the modular checks left it
     not-equivalent or inconclusive (see the module docstring); ``result`` itself when they settled it, or
     when a fuel or reporter check failed (a system decision does not change those)."""
@@ -235,7 +262,20 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
              "formal_reactions": [str(system.split_crn.reactions[i]) for i in members]}
     part = ("the whole system" if len(members) == system.n_modules else
             f"the {len(members)} connected module(s) {', '.join(map(str, members))}")
-    verdict, detail, extra = _decide(system, members, enumeration, vcfg, execution, dsd_config, budget)
+    verdict = None
+    fcrn = [(tuple(sorted(n for n, c in r.reactants for _ in range(c))),
+             tuple(sorted(n for n, c in r.products for _ in range(c))))
+            for r in (system.split_crn.reactions[i] for i in members)]
+    failing = {mv.representative for mv in result.modules if mv.verdict == NOT_EQUIVALENT}
+    for module in modules or ():
+        if module.index in failing:  # fast path: the module's own counterexample may hold for the system
+            found = _module_counterexample(module, fcrn, min(vcfg.max_states, 4_000))
+            if found is not None:
+                verdict, detail, extra = NOT_EQUIVALENT, found[1], {"proof": found[0], "rechecked": True,
+                                                                    "decided_by": "a module's own reactions"}
+                break
+    if verdict is None:
+        verdict, detail, extra = _decide(system, members, enumeration, vcfg, execution, dsd_config, budget)
     block.update(extra)
     block.update({"verdict": verdict, "counterexample": detail, "seconds": round(time.perf_counter() - start, 6),
                   "part": part})
