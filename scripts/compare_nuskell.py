@@ -103,6 +103,21 @@ def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget
         f"undecided); {len(rows)} pairs in {wall:.0f} s wall time with {jobs} worker process(es)"
         + (f", whole-system budget {budget:g} s" if budget is not None else "") + ".",
         "",
+        "How dsdcompile decides (issue 23): every module is verified alone by modular CRN bisimulation and pathway "
+        "decomposition, and pairs of modules are checked for interactions. Where a module fails alone or a pair "
+        "interacts, the verdict is settled on the smallest connected part of the system (up to the whole) by CRN "
+        "bisimulation with the signals' meaning fixed (the part as one module) and pathway decomposition; exit 3 "
+        "(not equivalent) only with a whole-system counterexample that an independent replay confirms, exit 4 "
+        "when the budget runs out first. `--reactant-order as-written` binds reactants in the order written, as "
+        "nuskell and the schemes' papers do (dsdcompile's default, `search`, starts there and tries other orders "
+        "where modules fail or interact).",
+        "",
+        "Two things differ by design and are worth knowing when reading the table: dsdcompile's DSD stage first "
+        "substitutes a unimolecular reaction into its producers where that keeps the CRN's rate-independent "
+        "behaviour (`DSDConfig.compact`), so `A <=>` is translated as the one module `0 -> 0` (verified); and "
+        "dsdcompile requires the modularity condition of the part it decides (its intermediates can turn back "
+        "into signals), which is stricter than nuskell's plain bisimulation.",
+        "",
         "| scheme | CRN | reactions | enumeration | nuskell | dsdcompile | dsdcompile s | agree |",
         "|---|---|---|---|---|---|---:|---|",
     ]
