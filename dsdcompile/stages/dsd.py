@@ -150,7 +150,8 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
         from dsdcompile.verify.decide import decide_system  # a failing module or interacting pair: the system
 
         with progress.stage("verify system"):
-            return decide_system(system, result, config.enumeration, vcfg, config.execution, config.dsd, modules)
+            return decide_system(system, result, config.enumeration, vcfg, config.execution, config.dsd, modules,
+                                 enumerate_system=config.verify_whole)
 
     if settle and not searching:
         result = settled(system, result, modules)

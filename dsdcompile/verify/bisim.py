@@ -42,14 +42,14 @@ class Searched:
     error: str | None = None
 
 
-def _search(fcrn, icrn, partial, formals, permissive, out: Searched) -> None:
+def _search(fcrn, icrn, partial, formals, permissive, out: Searched, max_found: int = MAX_FOUND) -> None:
     from dsdcompile.verify.bisimulation import bisimulations
 
     try:
         for bisim in bisimulations(fcrn, [[list(r), list(p)] for r, p in icrn], dict(partial), set(formals),
                                    permissive):
             out.found.append(bisim)
-            if len(out.found) >= MAX_FOUND:
+            if len(out.found) >= max_found:
                 return
         out.exhaustive = True
     except RecursionError as e:  # even 10^5 frames were not enough
@@ -59,8 +59,8 @@ def _search(fcrn, icrn, partial, formals, permissive, out: Searched) -> None:
 
 
 def bisimulation_search(fcrn: list, icrn: Iterable, partial: Mapping[str, list[str]], formals: set[str],
-                        permissive: str = "default") -> Searched:
-    """crnverifier's bisimulations of ``icrn`` extending ``partial`` (at most ``MAX_FOUND``), on a deep stack."""
+                        permissive: str = "default", max_found: int = MAX_FOUND) -> Searched:
+    """crnverifier's bisimulations of ``icrn`` extending ``partial`` (at most ``max_found``), on a deep stack."""
     out = Searched()
     icrn = [tuple(x) for x in icrn]
     old_limit = sys.getrecursionlimit()
@@ -68,7 +68,8 @@ def bisimulation_search(fcrn: list, icrn: Iterable, partial: Mapping[str, list[s
     try:
         threading.stack_size(STACK_BYTES)
         sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
-        worker = threading.Thread(target=_search, args=(fcrn, icrn, partial, formals, permissive, out), daemon=True)
+        worker = threading.Thread(target=_search, args=(fcrn, icrn, partial, formals, permissive, out, max_found),
+                                  daemon=True)
         worker.start()
         worker.join()
     finally:

@@ -193,6 +193,78 @@ def recheck(fcrn: Sequence, icrn: Sequence, signals: Mapping[str, str], kind: st
     return f"no independent re-check for a {kind!r} counterexample"
 
 
+def unimplemented(icrn: Sequence, signals: Mapping[str, str], fcrn: Sequence, max_states: int = 20_000
+                  ) -> tuple[tuple, tuple[str, ...], int] | None:
+    """A formal reaction the implementation cannot carry out: (reaction, start signals, states searched) or None.
+
+    From signals meaning exactly a formal reaction's reactants R, every state the implementation
+    reaches is searched (the search must finish within ``max_states``). Under a CRN bisimulation
+    with the modularity condition, the permissive condition lets the implementation carry out the
+    reaction and the modularity condition turn what it made back into signals and species that mean
+    nothing, a state whose signals mean exactly the products P; if no reachable state's signals mean
+    exactly P, no such bisimulation exists. This finder is a search of its own; :func:`confirm_unimplemented`
+    re-checks a finding with dsdcompile.verify.reachability."""
+    rep: dict[str, str] = {}
+    for sp, f in sorted(signals.items()):
+        rep.setdefault(f, sp)
+    rxns = [(tuple(r), tuple(p)) for r, p in icrn]
+    for fr, fp in fcrn:
+        if not fr or any(f not in rep for f in fr) or any(f not in rep for f in fp):
+            continue
+        start = tuple(sorted(rep[f] for f in fr))
+        want = Counter(fp)
+        seen = {start}
+        todo = [Counter(start)]
+        hit = False
+        while todo and len(seen) <= max_states:
+            st = todo.pop()
+            if Counter(signals[x] for x in st.elements() if x in signals) == want:
+                hit = True
+                break
+            for rxn in rxns:
+                nxt = _fire(st, rxn)
+                if nxt is None:
+                    continue
+                key = tuple(sorted(nxt.elements()))
+                if key not in seen:
+                    seen.add(key)
+                    todo.append(nxt)
+        if not hit and not todo:  # the whole reachable set searched, and no state means the products
+            return (tuple(fr), tuple(fp)), start, len(seen)
+    return None
+
+
+def confirm_unimplemented(icrn: Sequence, signals: Mapping[str, str], rxn: tuple, start: Sequence[str],
+                          max_states: int = 20_000) -> str | None:
+    """Re-check :func:`unimplemented`'s finding with the other reachability code; None when it holds."""
+    from dsdcompile.verify.reachability import reachable, state
+
+    if Counter(signals.get(x) for x in start) != Counter(rxn[0]):
+        return "the start state does not mean the reaction's reactants"
+    states, _, complete = reachable([(tuple(sorted(r)), tuple(sorted(p))) for r, p in icrn], state(start), max_states)
+    if not complete:
+        return "the reachable states could not all be searched"
+    want = Counter(rxn[1])
+    if any(Counter(signals[x] for x in t if x in signals) == want for t in states):
+        return "a reachable state's signals mean exactly the products"
+    return None
+
+
+def _unimplemented_proof(icrn, signals, fcrn, max_states) -> tuple[str, str] | None:
+    found = unimplemented(icrn, signals, fcrn, max_states)
+    if found is None:
+        return None
+    rxn, start, n = found
+    if confirm_unimplemented(icrn, signals, rxn, start, max_states) is not None:
+        return None
+    from dsdcompile.verify.system import fmt_multiset, fmt_rxn
+
+    return "unimplemented", (f"the implementation cannot carry out the formal reaction {fmt_rxn(rxn)}: from "
+                             f"{fmt_multiset(start)} (meaning {fmt_multiset(rxn[0])}) none of the {n} reachable "
+                             f"states holds signals meaning {fmt_multiset(rxn[1])} (a modular implementation "
+                             "must reach one)")
+
+
 # ---------------------------------------------------------------------------------------------
 # the decision
 
@@ -215,22 +287,30 @@ def _sub_system(system, members: list[int], config):
     return translate(sub, system.scheme, dsd, reorder=reorder)
 
 
-def _module_counterexample(module, fcrn: Sequence, max_states: int) -> tuple[str, str] | None:
+def _module_counterexample(module, fcrn: Sequence, max_states: int, alone: bool) -> tuple[str, str] | None:
     """A whole-system counterexample inside one module's own reactions, confirmed: (kind, message) or None.
 
     A module's condensed reactions are reactions of the whole system too (its complexes are all
     present there, and peppercorn's resting states depend on unimolecular reactions only), so a
     path among them from signals meaning X to signals meaning more than the *whole* formal CRN
-    reaches from X is a whole-system counterexample, found without enumerating the system."""
+    reaches from X is a whole-system counterexample, found without enumerating the system. ``alone``: the
+    module is its whole part of the system (no other module shares a species), so its enumeration is that
+    part's and deadlock and clean-state counterexamples hold as well."""
     from dsdcompile.verify.refute import default_starts, refute
     from dsdcompile.verify.system import prepare
 
     m = prepare(module)
     signals = m.signal_map
     starts = default_starts([m.formal])
-    proof = refute(m.icrn, signals, fcrn, starts=starts, kinds=("overflow",), max_states=max_states)
+    if alone:
+        found = _unimplemented_proof(m.icrn, signals, fcrn, max_states)
+        if found is not None:
+            return found
+    kinds = ("overflow", "deadlock", "clean") if alone else ("overflow",)
+    proof = refute(m.icrn, signals, fcrn, starts=None if alone else starts, kinds=kinds, modular=alone,
+                   max_states=max_states)
     if proof is None:
-        return None
+        return _no_bisimulation(m, fcrn) if alone else None
     rep: dict[str, str] = {}
     for sp, f in sorted(signals.items()):
         rep.setdefault(f, sp)
@@ -241,11 +321,51 @@ def _module_counterexample(module, fcrn: Sequence, max_states: int) -> tuple[str
         proof.message
 
 
+def _no_bisimulation(m, fcrn: Sequence) -> tuple[str, str] | None:
+    """A module that is its whole part of the system, shown by two independent exhaustive searches (crnverifier's
+    and dsdcompile's explicit-stack one) to have no CRN bisimulation with the modularity condition."""
+    from crnverifier.crn_bisimulation import passes_modularity_condition
+
+    from dsdcompile.verify.bisim import bisimulation_search, explicit_bisimulations
+    from dsdcompile.verify.certify import certify
+
+    flists = [[list(r), list(p)] for r, p in fcrn]
+    signals = m.signal_map
+    species = {x for r, p in m.icrn for x in r + p}
+    partial = {sp: [f] for sp, f in signals.items() if sp in species}
+    formals = {x for r, p in fcrn for x in r + p} | set(signals.values())
+    lists = [[list(r), list(p)] for r, p in m.icrn]
+
+    def good(b) -> bool:
+        return passes_modularity_condition(b, lists, set(partial), formals) and certify(flists, m.icrn, b,
+                                                                                          formals) is None
+    theirs = bisimulation_search(flists, m.icrn, partial, formals, max_found=500)
+    if theirs.error is not None or any(good(b) for b in theirs.found):
+        return None
+    if not theirs.exhaustive:  # capped at MAX_FOUND: all of those failed, but there may be more
+        return None
+    stats: dict = {}
+    if any(good(b) for b in explicit_bisimulations(flists, m.icrn, partial, formals, max_nodes=50_000,
+                                                   stats=stats)) or not stats.get("exhaustive"):
+        return None
+    return "no-bisimulation", (f"module #{m.index} ({fmt_rxn_pair(m.formal)}) is its whole part of the system "
+                               f"(no other module shares a species) and has no CRN bisimulation with the modularity "
+                               f"condition: crnverifier's exhaustive search and dsdcompile's own explicit-stack search "
+                               f"({stats['nodes']} nodes) agree")
+
+
+def fmt_rxn_pair(rxn) -> str:
+    from dsdcompile.verify.system import fmt_rxn
+
+    return fmt_rxn(rxn)
+
+
 def decide_system(system, result: VerificationResult, enumeration, vcfg, execution, dsd_config,
-                  modules: Sequence | None = None) -> VerificationResult:
+                  modules: Sequence | None = None, enumerate_system: bool = True) -> VerificationResult:
     """The verdict of ``result`` settled at the level of the system where the modular checks left it
     not-equivalent or inconclusive (see the module docstring); ``result`` itself when they settled it, or
-    when a fuel or reporter check failed (a system decision does not change those)."""
+    when a fuel or reporter check failed (a system decision does not change those). Without
+    ``enumerate_system`` (--no-verify-whole) only a module's own counterexample can settle it."""
     if result.verdict == EQUIVALENT:
         return result
     if (result.fuels or {}).get("verdict", EQUIVALENT) != EQUIVALENT or \
@@ -269,11 +389,13 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
     failing = {mv.representative for mv in result.modules if mv.verdict == NOT_EQUIVALENT}
     for module in modules or ():
         if module.index in failing:  # fast path: the module's own counterexample may hold for the system
-            found = _module_counterexample(module, fcrn, min(vcfg.max_states, 4_000))
+            found = _module_counterexample(module, fcrn, min(vcfg.max_states, 4_000), len(members) == 1)
             if found is not None:
                 verdict, detail, extra = NOT_EQUIVALENT, found[1], {"proof": found[0], "rechecked": True,
                                                                     "decided_by": "a module's own reactions"}
                 break
+    if verdict is None and not enumerate_system:
+        verdict, detail, extra = INCONCLUSIVE, "not enumerated as a system (--no-verify-whole)", {}
     if verdict is None:
         verdict, detail, extra = _decide(system, members, enumeration, vcfg, execution, dsd_config, budget)
     block.update(extra)
@@ -353,6 +475,9 @@ def _check(args) -> tuple[str, str | None, dict]:
         if problem is None:
             return NOT_EQUIVALENT, proof.message, {"proof": proof.kind, "rechecked": True}
         unconfirmed = f"a counterexample was found but not confirmed ({problem}): {proof.message}"
+    found = _unimplemented_proof(icrn, signals, tfcrn, max_states)
+    if found is not None:
+        return NOT_EQUIVALENT, found[1], {"proof": found[0], "rechecked": True}
     species = {x for r, p in icrn for x in r + p}
     partial = {s: [f] for s, f in signals.items() if s in species}
     searched = bisimulation_search(fcrn, icrn, partial, formals, permissive)
@@ -384,4 +509,5 @@ def _check(args) -> tuple[str, str | None, dict]:
     return INCONCLUSIVE, why, {}
 
 
-__all__ = ["component", "coverable", "decide_system", "open_modules", "recheck"]
+__all__ = ["component", "confirm_unimplemented", "coverable", "decide_system", "open_modules", "recheck",
+           "unimplemented"]
