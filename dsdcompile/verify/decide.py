@@ -287,7 +287,8 @@ def _sub_system(system, members: list[int], config):
     return translate(sub, system.scheme, dsd, reorder=reorder)
 
 
-def _module_counterexample(module, fcrn: Sequence, max_states: int, alone: bool) -> tuple[str, str] | None:
+def _module_counterexample(module, fcrn: Sequence, max_states: int, alone: bool,
+                           isolated: bool = False) -> tuple[str, str] | None:
     """A whole-system counterexample inside one module's own reactions, confirmed: (kind, message) or None.
 
     A module's condensed reactions are reactions of the whole system too (its complexes are all
@@ -295,15 +296,19 @@ def _module_counterexample(module, fcrn: Sequence, max_states: int, alone: bool)
     path among them from signals meaning X to signals meaning more than the *whole* formal CRN
     reaches from X is a whole-system counterexample, found without enumerating the system. ``alone``: the
     module is its whole part of the system (no other module shares a species), so its enumeration is that
-    part's and deadlock and clean-state counterexamples hold as well."""
+    part's and deadlock and clean-state counterexamples hold as well. ``isolated``: the interaction check
+    found no module reacting with another, so the others touch this module's species only through signals
+    and carry out only their own formal reactions; a formal reaction (implemented by this module alone) that
+    the module cannot carry out from its reactants' signals cannot be carried out by the system either."""
     from dsdcompile.verify.refute import default_starts, refute
     from dsdcompile.verify.system import prepare
 
     m = prepare(module)
     signals = m.signal_map
     starts = default_starts([m.formal])
-    if alone:
-        found = _unimplemented_proof(m.icrn, signals, fcrn, max_states)
+    unique = sum(1 for r in fcrn if (tuple(sorted(r[0])), tuple(sorted(r[1]))) == m.formal) == 1
+    if alone or (isolated and unique):
+        found = _unimplemented_proof(m.icrn, signals, [m.formal], max_states)
         if found is not None:
             return found
     kinds = ("overflow", "deadlock", "clean") if alone else ("overflow",)
@@ -389,7 +394,8 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
     failing = {mv.representative for mv in result.modules if mv.verdict == NOT_EQUIVALENT}
     for module in modules or ():
         if module.index in failing:  # fast path: the module's own counterexample may hold for the system
-            found = _module_counterexample(module, fcrn, min(vcfg.max_states, 4_000), len(members) == 1)
+            found = _module_counterexample(module, fcrn, min(vcfg.max_states, 4_000), len(members) == 1,
+                                           (result.interaction or {}).get("verdict") == EQUIVALENT)
             if found is not None:
                 verdict, detail, extra = NOT_EQUIVALENT, found[1], {"proof": found[0], "rechecked": True,
                                                                     "decided_by": "a module's own reactions"}
