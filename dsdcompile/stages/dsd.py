@@ -142,6 +142,7 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     reporters, system, reporter_block = _reporters(system, config, progress, executor)
     result = conclude(result, fuels=fuels, interaction=interaction, whole=whole, reporters=reporter_block,
                       seconds=time.perf_counter() - started)
+    result = replace(result, config={**result.config, "reactant_order": config.dsd.reactant_order})
     searching = reorder is None and config.dsd.reactant_order == "search"
 
     def settled(system: DSDSystem, result: VerificationResult, modules) -> VerificationResult:
