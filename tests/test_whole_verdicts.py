@@ -22,7 +22,7 @@ from dsdcompile.stages.dsd import run_dsd_stage
 from dsdcompile.verify.bisim import bisimulation_search, explicit_bisimulations
 from dsdcompile.verify.bisimulation import check_modular
 from dsdcompile.verify.certify import certify
-from dsdcompile.verify.decide import _check, component, coverable, recheck
+from dsdcompile.verify.decide import _check, component, confirm_unimplemented, coverable, recheck, unimplemented
 from dsdcompile.verify.refute import refute
 
 HERE = Path(__file__).resolve().parent
@@ -177,6 +177,18 @@ def test_recheck_confirms_a_refutation_and_rejects_a_tampered_one():
     assert recheck(formal, icrn, signals, "overflow", proof.start, start, proof.path[:-1], proof.state) is not None
     assert recheck(formal, icrn, signals, "overflow", proof.start, start, tuple(reversed(proof.path)),
                    proof.state) is not None or len(proof.path) == 1
+
+
+def test_a_formal_reaction_the_implementation_cannot_carry_out_is_found_and_confirmed():
+    formal = [(("A", "B"), ("C",))]
+    signals = {"a": "A", "b": "B", "c": "C"}
+    junk = ((("a", "b"), ("j",)), (("j",), ("a", "b")), (("j",), ("w",)))  # the product strand is no signal
+    found = unimplemented(junk, signals, formal)
+    assert found is not None and found[0] == (("A", "B"), ("C",)) and sorted(found[1]) == ["a", "b"]
+    assert confirm_unimplemented(junk, signals, found[0], found[1]) is None
+    right = junk[:2] + ((("j",), ("c",)),)
+    assert unimplemented(right, signals, formal) is None
+    assert confirm_unimplemented(right, signals, found[0], found[1]) is not None
 
 
 def test_backward_coverability_matches_explicit_search():

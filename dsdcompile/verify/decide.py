@@ -377,6 +377,9 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
             (result.reporters or {}).get("verdict") not in (None, "none", EQUIVALENT):
         return result
     opened, why = open_modules(result, system.n_modules)
+    if not opened and (result.whole_system or {}).get("verdict") == NOT_EQUIVALENT:
+        # only the whole-system check objected (e.g. pathway decomposition alone): that needs a counterexample too
+        opened, why = set(range(system.n_modules)), "the whole-system check"
     if not opened:
         return result
     start = time.perf_counter()
