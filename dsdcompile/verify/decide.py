@@ -271,7 +271,7 @@ def _unimplemented_proof(icrn, signals, fcrn, max_states) -> tuple[str, str] | N
 
 def _sub_system(system, members: list[int], config):
     """The DSD system of the split reactions ``members`` alone (the system itself when that is all of them)."""
-    if len(members) == system.n_modules:
+    if len(members) == system.n_modules or system.reordered:
         return system
     from dsdcompile.dsd.translate import translate
     from dsdcompile.ir import CRN
@@ -280,11 +280,10 @@ def _sub_system(system, members: list[int], config):
     reactions = [split.reactions[i] for i in members]
     used = {n for r in reactions for n, _ in r.reactants + r.products}
     sub = CRN(tuple(s for s in split.species if s.name in used), tuple(reactions))
-    reorder = {k: tuple(getattr(system, "reorder", {}).get(i)) for k, i in enumerate(members)
-               if getattr(system, "reorder", {}).get(i)}
+    # the part is decided as translated with the system's own policy; reordered designs are decided whole
     dsd = dataclasses.replace(config, max_products=system.max_products, compact=False,
                               toehold_nt=system.toehold_nt, branch_nt=system.branch_nt)
-    return translate(sub, system.scheme, dsd, reorder=reorder)
+    return translate(sub, system.scheme, dsd)
 
 
 def _module_counterexample(module, fcrn: Sequence, max_states: int, alone: bool,
