@@ -129,6 +129,11 @@ OPTIONS: tuple[Option, ...] = (
               "whose strands stay within --max-strand-nt)."),
     _opt("--max-strand-nt", to="dsd.max_strand_nt", type=int, show_default=True,
          help="Longest strand the automatic --max-products may produce."),
+    _opt("--reactant-order", to="dsd.reactant_order", type=click.Choice(["as-written", "sorted", "search"]),
+         show_default=True,
+         help="Order in which each module's gate binds its reactants: as written (the schemes' papers, nuskell), "
+              "sorted by shape (fewer distinct gates), or search: as written, trying the other orders of the "
+              "reactions in a failing module or interacting pair until the design verifies."),
     _opt("--executor", to="execution.executor", type=click.Choice(["process", "serial", "dask"]), show_default=True,
          help="Where module enumeration, verification and rate-dependent kinetics run."),
     _opt("--scheduler", to="execution.scheduler", help="Address of an existing Dask scheduler (--executor dask)."),

@@ -200,6 +200,7 @@ class VerificationConfig:
     second_method: str | None = "pathway-decomposition"
     whole_max_reactions: int | None = None
     whole_budget: float = 5.0
+    system_budget: float = 60.0  # seconds for a system-level decision where modules fail (dsdcompile.verify.decide)
     interactions: bool = True
     permissive: str = "default"  # crnverifier's permissive-condition checker: default/graphsearch/bruteforce
     max_states: int = 20_000
@@ -211,7 +212,7 @@ class VerificationConfig:
         one_of(self, "permissive", ("default", "graphsearch", "bruteforce"))
         if self.whole_max_reactions is not None:
             at_least(self, 0, "whole_max_reactions")
-        non_negative(self, "whole_budget")
+        non_negative(self, "whole_budget", "system_budget")
         at_least(self, 1, "max_states")
 
 
@@ -229,6 +230,8 @@ class DSDConfig:
     (:mod:`dsdcompile.dsd.reporters`), enumerated and verified with the modules. A stoichiometric
     coefficient above ``max_coefficient`` is refused: a reaction making n copies of a species
     becomes a tree of about n/K modules, and 10^6 copies took 46 s and 431 MB of output.
+    ``reactant_order`` is the order in which a module binds its reactants (dsdcompile.dsd.order):
+    "as-written", "sorted" (shape-canonical) or "search" (as written, other orders where needed).
     """
 
     max_products: int | None = None
@@ -239,9 +242,11 @@ class DSDConfig:
     fuel_concentration: float = 100.0
     reporters: bool = True
     max_coefficient: int = 1000
+    reactant_order: str = "search"
 
     def __post_init__(self) -> None:
         at_least(self, 1, "max_coefficient")
+        one_of(self, "reactant_order", ("as-written", "sorted", "search"))
         if self.max_products is not None:
             at_least(self, 1, "max_products")
         for name in ("toehold_nt", "branch_nt"):

@@ -187,6 +187,17 @@ def enumerate_whole(system: DSDSystem, config: EnumerationConfig, *,
 
     execution = execution or ExecutionConfig()
     complexes, lengths = system_complexes(system)
+    # two modules may need the same fuel (a translator both bind through, e.g. the written orders of X + Y -> X + B
+    # and X + Y -> Y + B): one molecule in the tube, and peppercorn refuses two names for it
+    seen: set[str] = set()
+    unique = []
+    for c in complexes:
+        form = c.canonical().kernel()
+        if c.role == "fuel" and form in seen:
+            continue
+        seen.add(form)
+        unique.append(c)
+    complexes = unique
     timeout = _limit(execution.whole_enumeration_timeout)
     out = call_with_timeout(_whole_task, (complexes, lengths, config), timeout)
     res: adapter.Enumerated = _value_or_raise(out, "whole system", "whole_enumeration_timeout", timeout)

@@ -71,6 +71,7 @@ class ComplexRow:
     strand_lengths: tuple[int, ...]
     reaction: str
     formal: str
+    order: str = ""  # the order the module's gate binds its reactants, and why when not as written
 
     def strand_names(self) -> tuple[str, ...]:
         return tuple(f"{self.complex.name}.{k}" for k in range(len(self.complex.strands)))
@@ -84,6 +85,7 @@ def iter_complexes(system: DSDSystem) -> Iterator[ComplexRow]:
     for c in initial_signals(system):
         yield ComplexRow(c, "", (c.role,), (signal_nt,), "", "")
     roles = {t: _strand_roles(tpl, system.history) for t, tpl in enumerate(system.templates)}
+    reordered = dict(system.reordered)
     sizes = {t: [tuple(_length(s, {d.name: d.length for d in tpl.domains}) for s in f.strands) for f in tpl.fuels]
              for t, tpl in enumerate(system.templates)}
     for i in range(system.n_modules):
@@ -94,12 +96,22 @@ def iter_complexes(system: DSDSystem) -> Iterator[ComplexRow]:
         rxn = str(crn.reactions[i])
         # The index, not the text: a reduced CRN's reactions can have 10^4 products.
         formal = "" if system.origin is None else str(int(system.origin[i]))
+        order = binding_order(system, i, species, reordered)
         for f, sroles, fsizes in zip(tpl.fuels, roles[t], sizes[t]):
             c = f.renamed(f"m{i}-{f.name}", rename, concentration=system.fuel_concentration)
             labels = tuple(ComplexRole.FUEL if k is None else ComplexRole.HELPER if species[k] in helpers
                            else ComplexRole.SIGNAL for k in sroles)
-            yield ComplexRow(c, f"m{i}", labels, fsizes, rxn, formal)
+            yield ComplexRow(c, f"m{i}", labels, fsizes, rxn, formal, order)
     yield from reporter_rows(system)
+
+
+def binding_order(system: DSDSystem, i: int, species, reordered: Mapping[int, str]) -> str:
+    """"B + A (as written)", "A + B (sorted)" or "B + A (not as written: why)" for module ``i``."""
+    tpl = system.templates[int(system.module_template[i])]
+    text = " + ".join(species[k] for k in tpl.reactants) or "0"
+    if i in reordered:
+        return f"{text} (not as written: {reordered[i]})"
+    return f"{text} ({'sorted by shape' if system.reactant_order == 'sorted' else 'as written'})"
 
 
 def reporter_rows(system: DSDSystem) -> Iterator[ComplexRow]:
@@ -189,15 +201,15 @@ def write_dsd_outputs(system: DSDSystem, out_dir: Path, *, domain_sequences: Map
             w.writerow([name, n, kind])
             pil.write(f"sequence {name} = {seqs[name]}\n" if seqs is not None else f"length {name} = {n}\n")
         sw, cw = csv.writer(sfh), csv.writer(cfh)
-        sw.writerow(["strand", "domains", "length_nt", "role", "module", "reaction", "formal_reaction_index"]
-                    + (["sequence"] if seqs is not None else []))
+        sw.writerow(["strand", "domains", "length_nt", "role", "module", "reaction", "formal_reaction_index",
+                     "reactant_order"] + (["sequence"] if seqs is not None else []))
         cw.writerow(["complex", "strands", "structure", "role", "concentration", "part", "module", "concentration_nM"])
         for row in iter_complexes(system):
             c = row.complex
             names = row.strand_names()
             for name, strand, role, n in zip(names, c.strands, row.strand_roles, row.strand_lengths):
                 text = " ".join(strand)
-                sw.writerow([name, text, n, role, row.module, row.reaction, row.formal]
+                sw.writerow([name, text, n, role, row.module, row.reaction, row.formal, row.order]
                             + ([strand_nucleotides(strand, seqs)] if seqs is not None else []))
                 counts["strands"] += 1
                 counts["nucleotides"] += n

@@ -198,6 +198,8 @@ class DSDSystem:
     origin: np.ndarray | None = None  # per split reaction: the index of the reaction of ``crn`` it comes from
     split_reactions: int = 0  # reactions of ``crn`` that the split pass replaced by trees
     reporters: tuple[Complex, ...] = ()  # readout reporter complexes (ComplexRole.REPORTER; dsd.reporters)
+    reactant_order: str = "sorted"  # the binding-order policy translated with (dsdcompile.dsd.order)
+    reordered: tuple[tuple[int, str], ...] = ()  # split reactions bound in another order than written, and why
 
     @property
     def history(self) -> bool:

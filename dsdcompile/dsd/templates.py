@@ -51,10 +51,14 @@ def _check_structure(name: str, strands: list[list[str]], structure: str, known:
             raise SchemeError(f"fuel {name}: {flat[k]} pairs with {flat[j]}, which is not its complement")
 
 
-def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...]) -> ModuleTemplate:
-    """Translate the shape ``key`` (see `canonical`) once, with placeholder species S0, S1, ..."""
+def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...],
+                   sequence: tuple[tuple[int, ...], tuple[int, ...]] | None = None) -> ModuleTemplate:
+    """Translate the shape ``key`` (see `canonical`) once, with placeholder species S0, S1, ...; ``sequence``
+    (reactants, products as local indices, see dsdcompile.dsd.order) fixes the binding order, else the key's."""
     reactants = tuple(k for k, (rc, _) in enumerate(key) for _ in range(rc))
     products = tuple(k for k, (_, pc) in enumerate(key) for _ in range(pc))
+    if sequence is not None:
+        reactants, products = tuple(sequence[0]), tuple(sequence[1])
     if scheme.max_reactants is not None and len(reactants) > scheme.max_reactants:
         raise UnsupportedReaction(f"scheme {scheme.name!r} takes at most {scheme.max_reactants} reactants, "
                                   f"got {len(reactants)}")
@@ -105,7 +109,9 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...]) -> ModuleTe
         Complex(f"S{k}", (tuple(f"S{k}-{s}" for s, _ in layout),), "." * len(layout), ComplexRole.SIGNAL)
         for k in range(len(key))
     )
-    return ModuleTemplate(shape_label(scheme.name, key), reactants, products, len(key), tuple(domains.values()),
+    from dsdcompile.dsd.order import label
+
+    return ModuleTemplate(label(scheme.name, key, sequence), reactants, products, len(key), tuple(domains.values()),
                           inputs, tuple(fuels), source)
 
 

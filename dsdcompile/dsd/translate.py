@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from dsdcompile.config import DSDConfig
 from dsdcompile.dsd.schemes import load_scheme
 from dsdcompile.dsd.system import DSDSystem
-from dsdcompile.dsd.templates import auto_max_products, build_template, canonical
+from dsdcompile.dsd.templates import auto_max_products, build_template
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
 from dsdcompile.passes.split import absorb_unimolecular, split_with_origin
@@ -29,10 +29,17 @@ def _check_coefficients(crn: CRN, limit: int) -> None:
 
 
 def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,
-              progress: Callable[[int], None] | None = None) -> DSDSystem:
+              progress: Callable[[int], None] | None = None,
+              reorder: Mapping[int, tuple[str, ...]] | None = None) -> DSDSystem:
     """Translate ``crn`` with the named scheme (or a .py scheme file): absorb and split to K products, one module
-    per reaction of the split CRN; every reaction shape is translated once. ``progress(n)`` counts reactions."""
+    per reaction of the split CRN; every reaction pattern (shape and binding order, ``config.reactant_order``) is
+    translated once. ``reorder`` maps a split reaction to the reactant order to bind it with instead.
+    ``progress(n)`` counts reactions."""
+    from dsdcompile.dsd.order import SORTED, pattern, template_id
+
     config = config or DSDConfig()
+    policy = SORTED if getattr(config, "reactant_order", SORTED) == SORTED else "as-written"
+    reorder = reorder or {}
     _check_coefficients(crn, config.max_coefficient)
     sch = load_scheme(scheme, toehold_nt=config.toehold_nt, branch_nt=config.branch_nt)
     max_reactants = max((r.order for r in crn.reactions), default=1)
@@ -49,11 +56,12 @@ def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,
     flat: list[int] = []
     index = split.index
     for i, r in enumerate(split.reactions):
-        key, order = canonical(r)
-        t = templates.get(key)
+        key, order, seq = pattern(r, policy, reorder.get(i))
+        tid = template_id(key, seq)
+        t = templates.get(tid)
         if t is None:
-            t = templates[key] = len(built)
-            built.append(build_template(sch, key))
+            t = templates[tid] = len(built)
+            built.append(build_template(sch, key, seq))
         module_template[i] = t
         flat.extend(index[n] for n in order)
         offsets[i + 1] = len(flat)
@@ -64,4 +72,5 @@ def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,
         branch_nt=sch.branch_nt, crn=crn, split_crn=split, max_products=k,
         fuel_concentration=config.fuel_concentration, templates=tuple(built), module_template=module_template,
         module_offsets=offsets, module_species=np.asarray(flat, dtype=np.int32), origin=origin,
-        split_reactions=n_split)
+        split_reactions=n_split, reactant_order=policy,
+        reordered=tuple((int(i), "reordered") for i in sorted(reorder)))

@@ -17,7 +17,7 @@ from dsdcompile.ir import CRN
 from dsdcompile.runtime.executors import Executor
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import CRNResult
-from dsdcompile.verify.result import VerificationResult
+from dsdcompile.verify.result import Verdict, VerificationResult
 
 DSD_FILES = ("dsd.pil", "strands.csv", "complexes.csv", "domains.csv", "verified.crn")
 
@@ -76,14 +76,19 @@ def dsd_input_crn(crn: CRNResult, form: str) -> CRN:
     return crn.formal
 
 
-def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, executor: Executor | None = None
-                  ) -> DSDResult:
+def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, executor: Executor | None = None,
+                  reorder: Mapping[int, tuple[str, ...]] | None = None, settle: bool = True) -> DSDResult:
     """Translate the chosen CRN with ``config.scheme``, enumerate it module by module, build the readout
     reporters and verify the design (:func:`dsdcompile.verify.design.verify_system` runs the checks).
 
     ``executor`` (one per design run) runs the enumeration and verification tasks; without one
     they run here. Raising on a not-equivalent verdict is left to the caller, so that the
     design folder with its counterexample is written first.
+
+    A design the modular checks leave unsettled (a module wrong alone, an interacting pair) is
+    decided at the level of the system (:func:`dsdcompile.verify.decide.decide_system`); under
+    ``--reactant-order search`` other binding orders of the reactions involved are tried first
+    (:func:`search_orders`, which calls this function again with ``reorder`` and ``settle=False``).
     """
     from dsdcompile.dsd.enumerate import enumerate_templates, instantiate
     from dsdcompile.dsd.translate import translate
@@ -99,7 +104,7 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     target = source if crn.construction is None else crn.construction.prepare_dsd(source)
     with progress.stage("translate"):
         with progress.bar(target.n_reactions, "translate", unit="rxn") as update:
-            system = translate(target, config.scheme, config.dsd, progress=update)
+            system = translate(target, config.scheme, config.dsd, progress=update, reorder=reorder)
     progress.log(f"translated with {system.scheme}: {system.n_modules} modules, {len(system.templates)} shapes, "
                  f"K = {system.max_products} products per module")
     with progress.stage("enumerate"):
@@ -111,13 +116,94 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
                             enumeration=config.enumeration, execution=config.execution, whole=config.verify_whole,
                             reporters=config.dsd.reporters, progress=progress, executor=executor)
     result, reporters = checked.result, checked.reporters
-    out = DSDResult(replace(system, reporters=reporters.complexes), modules, result, config.dsd_crn,
+    system = replace(system, reporters=reporters.complexes)
+    result = replace(result, config={**result.config, "reactant_order": config.dsd.reactant_order})
+    searching = reorder is None and config.dsd.reactant_order == "search"
+    if settle and not searching:
+        result = _settled(system, result, modules, config, progress)
+    out = DSDResult(system, modules, result, config.dsd_crn,
                     crn.rate_dependent, tuple(s.name for s in target.species if s.name not in source.index),
                     crn.construction.dsd_note if crn.construction is not None else None, reporters=reporters)
+    if searching and result.verdict != Verdict.EQUIVALENT:
+        out = search_orders(out, lambda r: run_dsd_stage(crn, config, progress, executor=executor, reorder=r,
+                                                         settle=False),
+                            lambda d: replace(d, verification=_settled(d.system, d.verification, d.modules, config,
+                                                                       progress)))
+    result = out.verification
     c = out.counts
     progress.log(f"DSD: {c['strands']} strands, {c['nucleotides']} nt (longest {c['longest_strand_nt']} nt); "
                  f"verification ({result.method}): {result.verdict}")
     return out
+
+
+def _settled(system: DSDSystem, result: VerificationResult, modules, config: RunConfig,
+             progress: Progress) -> VerificationResult:
+    """``result``, decided at the level of the system where the modular checks left it unsettled."""
+    if result.verdict == Verdict.EQUIVALENT:
+        return result
+    from dsdcompile.verify.decide import decide_system  # a failing module or interacting pair: the system
+
+    with progress.stage("verify system"):
+        return decide_system(system, result, config.enumeration, config.verification, config.execution, config.dsd,
+                             modules, enumerate_system=config.verify_whole)
+
+
+MAX_TRIES = 8  # designs the search builds beyond the as-written one
+
+
+def search_orders(first, build, settle):
+    """``search``: the as-written design ``first`` (a DSDResult that did not verify), or the first design with
+    other reactant orders for the reactions of its failing modules and interacting pairs that verifies.
+
+    ``build(reorder)`` makes and verifies the design with ``reorder`` (split reaction → reactant order);
+    ``settle(design)`` decides a design at the level of the system (dsdcompile.verify.decide), which is
+    done only when no order verifies, on the as-written design.
+    At most ``MAX_TRIES`` designs are built, nearest to as-written first (fewest reactions reordered).
+    The design returned records, in ``extra["reactant_order"]``, what was tried and why.
+    """
+    from dataclasses import replace
+    from itertools import combinations, product
+
+    from dsdcompile.dsd.order import AS_WRITTEN, SEARCH, alternatives, describe
+    from dsdcompile.verify.decide import open_modules
+
+    system = first.system
+    opened, why = open_modules(first.verification, system.n_modules)
+    reactions = system.split_crn.reactions
+    choices = {i: alternatives(reactions[i])[1:] for i in sorted(opened) if len(alternatives(reactions[i])) > 1}
+    tried: list[str] = []
+    record = {"policy": SEARCH, "start": AS_WRITTEN, "why": why, "reordered": {}}
+    best = first
+    candidates = []
+    for k in range(1, len(choices) + 1):
+        for subset in combinations(sorted(choices), k):
+            for picks in product(*(choices[i] for i in subset)):
+                candidates.append(dict(zip(subset, picks)))
+    for reorder in candidates[:MAX_TRIES]:
+        out = build(reorder)
+        text = ", ".join(f"reaction {i} ({reactions[i]}) as {describe(o)}" for i, o in reorder.items())
+        tried.append(f"{text}: {out.verification.verdict}")
+        if out.verification.verdict == Verdict.EQUIVALENT:
+            best = out
+            record["reordered"] = {str(i): {"reaction": str(reactions[i]), "order": describe(o),
+                                            "why": f"as written, {why}"} for i, o in reorder.items()}
+            break
+    record["tried"] = tried
+    if best is first:
+        best = settle(first)
+    if len(candidates) > MAX_TRIES:
+        record["left"] = f"{len(candidates) - MAX_TRIES} more order combination(s) not tried"
+    if not candidates:
+        record["left"] = "no reaction involved has another reactant order"
+    note = ("reactant orders: " + ("; ".join(f"{v['reaction']} bound as {v['order']} ({v['why']})"
+                                              for v in record["reordered"].values()) if record["reordered"] else
+                                   f"as written; no other order of the reactions involved verified ({why}): "
+                                   + ("; ".join(tried) or record.get("left", ""))))
+    verification = replace(best.verification, basis=f"{best.verification.basis}; {note}",
+                           config={**best.verification.config, "reactant_order": SEARCH})
+    system = replace(best.system, reordered=tuple((int(i), f"{v['order']} because, {v['why']}")
+                                                  for i, v in record["reordered"].items()))
+    return replace(best, system=system, verification=verification, extra={**best.extra, "reactant_order": record})
 
 
 def write_dsd_files(dsd: DSDResult, folder: Path, *, domain_sequences: Mapping[str, str] | None = None,
@@ -144,4 +230,4 @@ def write_dsd_files(dsd: DSDResult, folder: Path, *, domain_sequences: Mapping[s
     return list(DSD_FILES) + [p.name for p in reports]
 
 
-__all__ = ["DSD_FILES", "DSDResult", "dsd_input_crn", "run_dsd_stage", "write_dsd_files"]
+__all__ = ["DSD_FILES", "DSDResult", "dsd_input_crn", "run_dsd_stage", "search_orders", "write_dsd_files"]

@@ -164,6 +164,10 @@ class VerificationResult:
 
     def first_problem(self) -> str:
         """One sentence naming the first check that proved the implementation wrong (or left it open)."""
+        w = self.whole_system or {}
+        if w.get("decides") and w.get("verdict") == self.verdict:  # settled on the system (verify.decide)
+            first = replace(self, whole_system=None, basis="").first_problem()
+            return (f"{first}; " if first else "") + f"{self.basis}: {w.get('counterexample')}"
         bad = self.failures() or [m for m in self.modules if m.verdict == Verdict.INCONCLUSIVE]
         for verdict in (Verdict.NOT_EQUIVALENT, Verdict.INCONCLUSIVE):
             for m in (x for x in bad if x.verdict == verdict):
