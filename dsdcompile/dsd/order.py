@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from itertools import permutations
 
-from dsdcompile.dsd.templates import canonical, shape_label
 from dsdcompile.ir import Reaction
 
 ORDERS = ("as-written", "sorted", "search")
@@ -29,6 +28,30 @@ SEARCH = "search"
 
 Key = tuple[tuple[int, int], ...]
 Sequence_ = tuple[tuple[int, ...], tuple[int, ...]]  # (reactants, products) as local species indices
+
+
+
+def canonical(reaction: Reaction) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """The reaction's shape key (sorted (reactant count, product count) per species) and its species in local order.
+
+    Two reactions are isomorphic up to renaming species iff their keys agree; the species
+    order maps placeholder S{k} to a name. Ties keep first appearance, reactants first.
+    """
+    counts: dict[str, list[int]] = {}
+    for name, c in reaction.reactants:
+        counts.setdefault(name, [0, 0])[0] += c
+    for name, c in reaction.products:
+        counts.setdefault(name, [0, 0])[1] += c
+    order = sorted(counts, key=lambda n: (-counts[n][0], -counts[n][1]))  # stable: ties keep appearance
+    return tuple(tuple(counts[n]) for n in order), tuple(order)
+
+
+def shape_label(scheme: str, key: tuple[tuple[int, int], ...]) -> str:
+    """A readable shape name, e.g. ``soloveichik2010: S0 + S1 -> S2 + 2 S3``."""
+    def side(pos: int) -> str:
+        terms = [(f"{c[pos]} " if c[pos] > 1 else "") + f"S{k}" for k, c in enumerate(key) if c[pos]]
+        return " + ".join(terms) or "0"
+    return f"{scheme}: {side(0)} -> {side(1)}".rstrip()
 
 
 def written(reaction: Reaction) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -113,5 +136,5 @@ def describe(reactants: tuple[str, ...]) -> str:
     return " + ".join(reactants) or "0"
 
 
-__all__ = ["AS_WRITTEN", "ORDERS", "SEARCH", "SORTED", "alternatives", "describe", "label", "pattern",
-           "template_id", "written"]
+__all__ = ["AS_WRITTEN", "ORDERS", "SEARCH", "SORTED", "alternatives", "canonical", "describe", "label", "pattern",
+           "shape_label", "template_id", "written"]

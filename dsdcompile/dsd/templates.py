@@ -3,33 +3,10 @@
 from __future__ import annotations
 
 from dsdcompile.dsd.notation import complement, pair_table
+from dsdcompile.dsd.order import label, shape_label
 from dsdcompile.dsd.schemes import Scheme
 from dsdcompile.dsd.system import Complex, ComplexRole, Domain, ModuleTemplate
 from dsdcompile.errors import SchemeError, UnsupportedReaction
-from dsdcompile.ir import Reaction
-
-
-def canonical(reaction: Reaction) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
-    """The reaction's shape key (sorted (reactant count, product count) per species) and its species in local order.
-
-    Two reactions are isomorphic up to renaming species iff their keys agree; the species
-    order maps placeholder S{k} to a name. Ties keep first appearance, reactants first.
-    """
-    counts: dict[str, list[int]] = {}
-    for name, c in reaction.reactants:
-        counts.setdefault(name, [0, 0])[0] += c
-    for name, c in reaction.products:
-        counts.setdefault(name, [0, 0])[1] += c
-    order = sorted(counts, key=lambda n: (-counts[n][0], -counts[n][1]))  # stable: ties keep appearance
-    return tuple(tuple(counts[n]) for n in order), tuple(order)
-
-
-def shape_label(scheme: str, key: tuple[tuple[int, int], ...]) -> str:
-    """A readable shape name, e.g. ``soloveichik2010: S0 + S1 -> S2 + 2 S3``."""
-    def side(pos: int) -> str:
-        terms = [(f"{c[pos]} " if c[pos] > 1 else "") + f"S{k}" for k, c in enumerate(key) if c[pos]]
-        return " + ".join(terms) or "0"
-    return f"{scheme}: {side(0)} -> {side(1)}".rstrip()
 
 
 def _check_structure(name: str, strands: list[list[str]], structure: str, known: set[str]) -> None:
@@ -109,7 +86,6 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...],
         Complex(f"S{k}", (tuple(f"S{k}-{s}" for s, _ in layout),), "." * len(layout), ComplexRole.SIGNAL)
         for k in range(len(key))
     )
-    from dsdcompile.dsd.order import label
 
     return ModuleTemplate(label(scheme.name, key, sequence), reactants, products, len(key), tuple(domains.values()),
                           inputs, tuple(fuels), source)
