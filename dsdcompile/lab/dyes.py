@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsdcompile.errors import InputError
+from dsdcompile.runtime.files import csv_dicts
 
 DYE_COLUMNS = ("dye", "excitation_nm", "emission_nm", "fluorophore_5prime", "fluorophore_3prime", "quencher",
                "quencher_5prime", "quencher_3prime")
@@ -59,7 +60,7 @@ def read_dye_table(path: str | Path) -> tuple[Dye, ...]:
     p = Path(path)
     try:
         with open(p, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
+            reader = csv_dicts(fh)
             missing = [c for c in DYE_COLUMNS if c not in (reader.fieldnames or ())]
             if missing:
                 raise InputError(f"dye table lacks column(s) {', '.join(missing)} (needs {', '.join(DYE_COLUMNS)})",

@@ -34,7 +34,7 @@ import numpy as np
 from dsdcompile.config import LabConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
-from dsdcompile.runtime.files import write_json
+from dsdcompile.runtime.files import csv_rows, write_json
 
 PLAN = "lab_plan.json"
 MIX_MARKER = "mix.json"
@@ -177,7 +177,7 @@ def read_samples(path: Path, names: list[str]) -> tuple[list[str], np.ndarray]:
     p = Path(path)
     try:
         with open(p, newline="", encoding="utf-8") as fh:
-            rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
+            rows = [r for r in csv_rows(fh) if r and any(c.strip() for c in r)]
     except FileNotFoundError:
         raise InputError("no such file", path=str(p)) from None
     except (UnicodeDecodeError, csv.Error) as e:

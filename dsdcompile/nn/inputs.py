@@ -24,6 +24,7 @@ import numpy as np
 from dsdcompile.errors import InputError
 from dsdcompile.ir import Network
 from dsdcompile.nn import preprocess
+from dsdcompile.runtime.files import csv_value
 from dsdcompile.runtime.resources import check_memory, format_size, regular_file
 
 LABEL_COLUMNS = ("label", "class", "target")
@@ -115,7 +116,7 @@ class _Reader:
         reader = self.reader
         for row in reader:
             if row and (row[0].strip() or any(c.strip() for c in row)):
-                rows.append(row)
+                rows.append([csv_value(c) for c in row])
                 lines.append(reader.line_num)
                 if len(rows) == size:
                     break

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dsdcompile.runtime.files import csv_dicts, csv_rows
+
 INDEX_NAME = "index.html"
 MAX_JSON_BYTES = 64 << 20  # a JSON file larger than this is listed, not parsed
 
@@ -64,7 +66,7 @@ class Folder:
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
         try:
             with open(self.path / name, newline="", encoding="utf-8", errors="replace") as fh:
-                yield from csv.DictReader(fh)
+                yield from csv_dicts(fh)
         except (OSError, csv.Error) as e:
             self.problems.append(f"{name}: not readable as CSV ({e})")
 
@@ -78,7 +80,7 @@ class Folder:
         total = 0
         try:
             with open(self.path / name, newline="", encoding="utf-8", errors="replace") as fh:
-                reader = csv.reader(fh)
+                reader = csv_rows(fh)
                 header = next(reader, [])
                 for row in reader:
                     total += 1

@@ -6,10 +6,10 @@ system before any file is written.)
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
+from dsdcompile.runtime.files import csv_dicts
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.problem import SIGNAL_ROLES, SequenceProblem
@@ -67,7 +67,7 @@ def sequence_design_folder(design_dir: str | Path, constraints: SequenceConstrai
 def read_sequences(design_dir: str | Path) -> dict[str, str]:
     """Domain → sequence from a design folder's sequences.csv."""
     with open(Path(design_dir) / "sequences.csv", newline="") as fh:
-        return {r["domain"]: r["sequence"] for r in csv.DictReader(fh)}
+        return {r["domain"]: r["sequence"] for r in csv_dicts(fh)}
 
 
 __all__ = ["check_feasibility", "design_counts", "read_sequences", "sequence_design_folder"]

@@ -14,7 +14,6 @@ design folder and moved into place only when every file has been written.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
@@ -22,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dsdcompile.lab.files import md_escape
+from dsdcompile.runtime.files import CsvWriter, csv_rows
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.checks import domain_level_to_nt
 from dsdcompile.sequences.plots import plot_sequence_report
@@ -58,7 +58,7 @@ def _sequence_for(name: str, old: str, by_name: Mapping[str, str], seqs: Mapping
 def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping[str, str]) -> None:
     """Copy a CSV with its ``sequence`` column set from each row's name (strands.csv: from its domains)."""
     with open(src, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
+        rows = list(csv_rows(fh))
     header = rows[0]
     if "sequence" not in header:
         header.append("sequence")
@@ -73,7 +73,7 @@ def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping
         elif key is not None:
             r[col] = _sequence_for(r[key], r[col], by_name, seqs)
     with open(dst, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
+        CsvWriter(fh).writerows(rows)
 
 
 def _unescape_md(cell: str) -> str:
@@ -219,7 +219,7 @@ def write_sequence_reports(design: SequenceDesign, folder: Path, *, feasibility=
     block = design.summary()
     written: list[str] = []
     with open(folder / "sequences.csv", "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(sequences_table(design))
+        CsvWriter(fh).writerows(sequences_table(design))
     written.append("sequences.csv")
     if order:
         from dsdcompile.lab.order import OrderStrand, write_order_sheets

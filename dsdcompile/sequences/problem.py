@@ -9,11 +9,11 @@ releases it); every strand name keeps pointing at its sequence.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 from dsdcompile.errors import InputError
+from dsdcompile.runtime.files import csv_dicts
 
 DNA4, ACT, AGT = "ACGT", "ACT", "AGT"
 SIGNAL_ROLES = ("signal", "helper")
@@ -140,7 +140,7 @@ class SequenceProblem:
 
 def _read(path: Path, columns: tuple[str, ...]) -> list[dict]:
     with open(path, newline="") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv_dicts(fh)
         absent = [c for c in columns if c not in (reader.fieldnames or ())]
         if absent:
             raise InputError(f"{path}: missing column(s) {', '.join(absent)}")
