@@ -24,6 +24,7 @@ from pathlib import Path
 
 from dsdcompile.errors import InputError
 from dsdcompile.runtime.files import csv_dicts
+from dsdcompile.runtime.resources import open_text
 
 DYE_COLUMNS = ("dye", "excitation_nm", "emission_nm", "fluorophore_5prime", "fluorophore_3prime", "quencher",
                "quencher_5prime", "quencher_3prime")
@@ -59,7 +60,7 @@ def read_dye_table(path: str | Path) -> tuple[Dye, ...]:
     """A dye table from CSV (columns :data:`DYE_COLUMNS`, one channel per row, in the order to use them)."""
     p = Path(path)
     try:
-        with open(p, newline="", encoding="utf-8") as fh:
+        with open_text(p, "dye table") as fh:
             reader = csv_dicts(fh)
             missing = [c for c in DYE_COLUMNS if c not in (reader.fieldnames or ())]
             if missing:

@@ -35,6 +35,7 @@ from dsdcompile.config import LabConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
 from dsdcompile.runtime.files import csv_rows, write_json
+from dsdcompile.runtime.resources import open_text, read_text
 
 PLAN = "lab_plan.json"
 MIX_MARKER = "mix.json"
@@ -163,7 +164,7 @@ def read_plan(design: Path) -> LabPlan:
         raise InputError(f"no {PLAN}: not a design folder with a wet-lab plan (compile with --scheme and --inputs, "
                          "and a design that fits the tube)", path=str(design))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, "lab plan"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"invalid JSON: {e}", path=str(path)) from None
     if data.get("format") != FORMAT:
@@ -176,7 +177,7 @@ def read_samples(path: Path, names: list[str]) -> tuple[list[str], np.ndarray]:
     optional sample-name column and label column; every refusal names the sample (row) and the column."""
     p = Path(path)
     try:
-        with open(p, newline="", encoding="utf-8") as fh:
+        with open_text(p, "samples CSV") as fh:
             rows = [r for r in csv_rows(fh) if r and any(c.strip() for c in r)]
     except FileNotFoundError:
         raise InputError("no such file", path=str(p)) from None

@@ -266,12 +266,13 @@ def annotations_from_folder(folder) -> dict[str, tuple[str, str, str]] | None:
     from pathlib import Path
 
     from dsdcompile.runtime.files import csv_dicts
+    from dsdcompile.runtime.resources import open_text
 
     path = Path(folder) / "reporters.csv"
     if not path.is_file():
         return None
     out = {}
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open_text(path, "reporter table") as fh:
         for r in csv_dicts(fh):
             fl, q = r.get("fluorophore_order", ""), r.get("quencher_order", "")
             mod3 = fl[fl.index("/"):] if "/" in fl else ""

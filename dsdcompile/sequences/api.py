@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dsdcompile.runtime.files import csv_dicts
 from dsdcompile.runtime.progress import Progress
+from dsdcompile.runtime.resources import open_text, read_text
 from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.problem import SIGNAL_ROLES, SequenceProblem
 from dsdcompile.sequences.run import SequenceDesign, design_sequences
@@ -21,7 +22,7 @@ def design_counts(design_dir: Path) -> dict:
     path = Path(design_dir) / "summary.json"
     if not path.is_file():
         return {}
-    s = json.loads(path.read_text())
+    s = json.loads(read_text(path, "summary"))
     out = {}
     if isinstance(s.get("dsd"), dict) and "modules" in s["dsd"]:
         out["modules"] = s["dsd"]["modules"]
@@ -66,7 +67,7 @@ def sequence_design_folder(design_dir: str | Path, constraints: SequenceConstrai
 
 def read_sequences(design_dir: str | Path) -> dict[str, str]:
     """Domain → sequence from a design folder's sequences.csv."""
-    with open(Path(design_dir) / "sequences.csv", newline="") as fh:
+    with open_text(Path(design_dir) / "sequences.csv", "sequence table", max_bytes=None) as fh:
         return {r["domain"]: r["sequence"] for r in csv_dicts(fh)}
 
 

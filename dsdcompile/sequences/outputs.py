@@ -22,6 +22,7 @@ from pathlib import Path
 
 from dsdcompile.lab.files import md_escape
 from dsdcompile.runtime.files import CsvWriter, csv_rows
+from dsdcompile.runtime.resources import open_text, read_text
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.checks import domain_level_to_nt
 from dsdcompile.sequences.plots import plot_sequence_report
@@ -57,7 +58,7 @@ def _sequence_for(name: str, old: str, by_name: Mapping[str, str], seqs: Mapping
 
 def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping[str, str]) -> None:
     """Copy a CSV with its ``sequence`` column set from each row's name (strands.csv: from its domains)."""
-    with open(src, newline="", encoding="utf-8") as fh:
+    with open_text(src, "design table") as fh:
         rows = list(csv_rows(fh))
     header = rows[0]
     if "sequence" not in header:
@@ -85,7 +86,7 @@ def _rewrite_markdown(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Ma
     """Tables whose header has ``name`` and ``sequence``: each row's sequence set from its name."""
     out: list[str] = []
     columns: list[str] | None = None
-    for line in src.read_text(encoding="utf-8").splitlines():
+    for line in read_text(src, "Markdown table").splitlines():
         if line.startswith("|") and line.endswith("|") and not set(line) <= set("|-"):
             cells = [c.strip() for c in line[1:-1].split(" | ")]
             if columns is None:
@@ -263,7 +264,7 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
         stage = dest.path
         shutil.copytree(out, stage, dirs_exist_ok=True, symlinks=True)
         summary_path = out / "summary.json"
-        summary = json.loads(summary_path.read_text()) if summary_path.is_file() else None
+        summary = json.loads(read_text(summary_path, "summary")) if summary_path.is_file() else None
         previous = ((summary or {}).get("sequences") or {}).get("files") or []
         for name in previous:  # a sequence design before this one: its files (order plates...) are all redone
             if isinstance(name, str) and Path(name).name == name and name not in ("summary.json", "README.md"):

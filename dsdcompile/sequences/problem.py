@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dsdcompile.errors import InputError
 from dsdcompile.runtime.files import csv_dicts
+from dsdcompile.runtime.resources import open_text
 
 DNA4, ACT, AGT = "ACGT", "ACT", "AGT"
 SIGNAL_ROLES = ("signal", "helper")
@@ -139,7 +140,7 @@ class SequenceProblem:
 
 
 def _read(path: Path, columns: tuple[str, ...]) -> list[dict]:
-    with open(path, newline="") as fh:
+    with open_text(path, "design table", max_bytes=None) as fh:
         reader = csv_dicts(fh)
         absent = [c for c in columns if c not in (reader.fieldnames or ())]
         if absent:
