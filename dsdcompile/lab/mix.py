@@ -347,6 +347,13 @@ def plan_mix(plan: LabPlan, names: list[str], raw: np.ndarray, path: Path) -> Mi
     from dsdcompile.nn import preprocess
 
     x = preprocess.apply(plan.preprocessing, raw)
+    bad = preprocess.first_out_of_range(x)
+    if bad is not None:  # refused here, naming the sample, before anything computes with it
+        i, k = bad
+        name = plan.input_names[k] if k < len(plan.input_names) else f"#{k + 1}"
+        raise InputError(f"sample {names[i]!r}: "
+                         + preprocess.out_of_range_message(plan.preprocessing, raw[i], float(x[i, k]), name),
+                         path=str(path))
     if x.shape[1] != len(plan.inputs):
         raise InputError(f"{x.shape[1]} inputs after preprocessing, the design takes {len(plan.inputs)}",
                          path=str(path))
