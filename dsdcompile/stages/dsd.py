@@ -103,7 +103,12 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     target = source if crn.construction is None else crn.construction.prepare_dsd(source)
     with progress.stage("translate"):
         with progress.bar(target.n_reactions, "translate", unit="rxn") as update:
-            system = translate(target, config.scheme, config.dsd, progress=update)
+            try:
+                system = translate(target, config.scheme, config.dsd, progress=update)
+            except InputError as e:  # a reaction the DSD stage refuses: it came from this file
+                if e.path is not None or type(e) is not InputError:
+                    raise
+                raise InputError(e.message, path=str(crn.source), line=e.line, column=e.column) from None
     progress.log(f"translated with {system.scheme}: {system.n_modules} modules, {len(system.templates)} shapes, "
                  f"K = {system.max_products} products per module")
     with progress.stage("enumerate"):
