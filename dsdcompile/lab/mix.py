@@ -35,7 +35,7 @@ from dsdcompile.config import LabConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
 from dsdcompile.runtime.files import csv_rows, write_json
-from dsdcompile.runtime.resources import open_text, read_text
+from dsdcompile.runtime.resources import open_text, read_text, regular_file
 
 PLAN = "lab_plan.json"
 MIX_MARKER = "mix.json"
@@ -379,6 +379,7 @@ def run_mix(design: str | Path, inputs: str | Path, out: str | Path | None = Non
     Returns the content of mix.json. Nothing is written if any sample is refused.
     """
     design, inputs = Path(design), Path(inputs)
+    regular_file(inputs, "samples CSV")  # first, as compile does: a FIFO or /dev/zero is refused at once
     plan = read_plan(design)
     dest = _destination(design, None if out is None else Path(out), inputs)
     names, raw = read_samples(inputs, list(plan.raw_input_names))
