@@ -114,6 +114,28 @@ def test_report_and_sequences_do_not_wait_on_a_fifo_in_the_design(crn_design, tm
     assert code == 2 and "design" in one_error(out)
 
 
+@pytest.mark.parametrize("plan, message", [
+    ("[" * 100_000, "nested too deeply"), ("[]", "not a dsdcompile lab plan"),
+    ('{"format": "dsdcompile-lab-plan"}', "invalid lab plan"), ('{"format": 5}', "not a dsdcompile lab plan"),
+])
+def test_mix_refuses_a_spoiled_lab_plan_naming_it(files, plan, message):
+    from dsdcompile.lab.mix import FORMAT
+
+    (files / "design" / "lab_plan.json").write_text(plan.replace("dsdcompile-lab-plan", FORMAT))
+    (files / "s.csv").write_text("5.1,3.5,1.4,0.2\n")
+    code, out = dsdcompile("mix", "design", "--inputs", "s.csv", "--out", "mixed", cwd=files)
+    line = one_error(out)
+    assert code == 2 and "lab_plan.json" in line and message in line
+
+
+def test_sequences_refuses_a_design_folder_holding_a_fifo_before_any_work(files):
+    os.mkfifo(files / "design" / "strands.csv.bak")
+    (files / "design" / "summary.json").write_text("{}")
+    code, out = dsdcompile("sequences", "design", cwd=files)
+    line = one_error(out)
+    assert code == 2 and "strands.csv.bak" in line and "named pipe" in line
+
+
 # -- values that overflow the preprocessing ------------------------------------------------------------------
 @pytest.fixture
 def model(tmp_path):
@@ -188,8 +210,7 @@ def test_a_plugin_that_dies_or_fails_is_one_line_naming_it(crn_file, tmp_path, n
     code, out = dsdcompile("compile", "r.crn", "--scheme", name, "--out", "o", cwd=tmp_path)
     line = one_error(out)
     assert code == exit_code and message in line, line
-    if exit_code == 1:
-        assert name in line
+    assert name in line  # the plugin's file, whether it died (exit 1) or failed (exit 2)
     assert not (tmp_path / "o").exists() and staging(tmp_path) == []
 
 

@@ -38,6 +38,7 @@ ATTRIBUTES = ("NAME", "CITATION", "TOEHOLD_NT", "BRANCH_NT", "MAX_REACTANTS", "P
               "FUEL_ROLES")
 CALL_TIMEOUT = 30.0  # seconds one import or translate call may take (a shape translates in milliseconds)
 MAX_MESSAGE_BYTES = 64 << 20
+MAX_ERROR_CHARS = 300  # of a plugin's exception message: the error is one line
 
 try:  # the run's error classes; absent in the worker, which imports nothing of dsdcompile
     from dsdcompile.errors import DsdCompileError
@@ -69,7 +70,7 @@ class PluginScheme:
             self.close()
             from dsdcompile.errors import SchemeError
 
-            raise SchemeError(f"scheme {label} {hello['error']}")
+            raise SchemeError(f"scheme {label} {' '.join(str(hello['error']).split())}")
         self._layout = hello.get("signal_layout")
         for name, value in (hello.get("attributes") or {}).items():
             if name in ATTRIBUTES:
@@ -179,6 +180,7 @@ def _remote_error(text: str) -> Exception:
     """An exception whose type name and message are the plugin's (``TypeError: bad``), for Scheme.translate's
     message."""
     name, _, message = str(text).partition(": ")
+    message = message[:MAX_ERROR_CHARS].replace("\n", " ")
     cls = type(name if name.isidentifier() else "Exception", (Exception,), {})
     return cls(message)
 
@@ -226,7 +228,7 @@ def _worker(kind: str, target: str) -> None:  # pragma: no cover - runs in the w
         send({"error": f"called sys.exit({e.code!r}) while being imported"})
         return
     except BaseException as e:  # noqa: BLE001 - reported to the run
-        send({"error": f"failed to import: {type(e).__name__}: {e}"})
+        send({"error": f"failed to import: {type(e).__name__}: {str(e)[:MAX_ERROR_CHARS]}"})
         return
     attributes = {}
     for a in ATTRIBUTES:
@@ -259,7 +261,7 @@ def _worker(kind: str, target: str) -> None:  # pragma: no cover - runs in the w
             send({"error": f"SystemExit: translate called sys.exit({e.code!r})"})
             continue
         except BaseException as e:  # noqa: BLE001 - reported to the run
-            send({"error": f"{type(e).__name__}: {e}"})
+            send({"error": f"{type(e).__name__}: {str(e)[:MAX_ERROR_CHARS]}"})
             continue
         send({"result": result})
 

@@ -35,7 +35,7 @@ from dsdcompile.config import LabConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
 from dsdcompile.runtime.files import csv_rows, write_json
-from dsdcompile.runtime.resources import open_text, read_text, regular_file
+from dsdcompile.runtime.resources import loads_untrusted_json, open_text, read_text, regular_file
 
 PLAN = "lab_plan.json"
 MIX_MARKER = "mix.json"
@@ -164,12 +164,26 @@ def read_plan(design: Path) -> LabPlan:
         raise InputError(f"no {PLAN}: not a design folder with a wet-lab plan (compile with --scheme and --inputs, "
                          "and a design that fits the tube)", path=str(design))
     try:
-        data = json.loads(read_text(path, "lab plan"))
+        data = loads_untrusted_json(read_text(path, "lab plan"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"invalid JSON: {e}", path=str(path)) from None
-    if data.get("format") != FORMAT:
-        raise InputError(f"not a dsdcompile lab plan (format {data.get('format')!r})", path=str(path))
-    return LabPlan.from_json(data)
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", path=str(path)) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        shown = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise InputError(f"not a dsdcompile lab plan (format {shown!r})", path=str(path))
+    try:  # a plan edited by hand: every field as dsdcompile wrote it
+        plan = LabPlan.from_json(data)
+        from dsdcompile.nn import preprocess
+
+        preprocess.validate(plan.preprocessing, len(plan.inputs))
+    except InputError as e:
+        raise InputError(f"invalid lab plan: {e.message}", path=str(path)) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        what = f"missing field {e}" if isinstance(e, KeyError) else f"{type(e).__name__}: {str(e)[:200]}"
+        raise InputError(f"invalid lab plan ({what}); write it again with dsdcompile compile", path=str(path)) \
+            from None
+    return plan
 
 
 def read_samples(path: Path, names: list[str]) -> tuple[list[str], np.ndarray]:

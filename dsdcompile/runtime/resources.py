@@ -161,6 +161,24 @@ def open_regular(path: str | Path, what: str = "file") -> int:
     return fd
 
 
+def refuse_special_files(folder: str | Path, what: str = "design folder") -> None:
+    """InputError naming the first FIFO, device or socket below ``folder`` (copying or reading one waits forever or
+    never ends); symbolic links are not followed."""
+    root = Path(folder)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(filenames + dirnames):
+            p = Path(dirpath) / name
+            try:
+                mode = os.lstat(p).st_mode
+            except OSError:
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+                kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) \
+                    else "a device"
+                raise InputError(f"holds {p.relative_to(root).as_posix()}, which is {kind}, not a file a {what} has; "
+                                 "remove it first", path=str(root))
+
+
 MAX_TEXT_FILE_BYTES = 1 << 30  # a CSV, JSON or text file a command reads: larger ones are refused, not read
 
 
@@ -201,4 +219,4 @@ def read_text(path: str | Path, what: str = "file", *, max_bytes: int = MAX_TEXT
 
 __all__ = ["CRN_BYTES_PER_UNIT", "DEFAULT_MEMORY_FRACTION", "JSON_DEPTH_LIMIT", "MAX_TEXT_FILE_BYTES", "NAME_BYTES",
            "check_memory", "default_max_memory", "format_size", "loads_untrusted_json", "memory_limit", "open_regular",
-           "open_text", "parse_size", "physical_memory", "read_text", "regular_file"]
+           "open_text", "parse_size", "physical_memory", "read_text", "refuse_special_files", "regular_file"]

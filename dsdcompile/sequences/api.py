@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dsdcompile.runtime.files import csv_dicts
 from dsdcompile.runtime.progress import Progress
-from dsdcompile.runtime.resources import open_text, read_text
+from dsdcompile.runtime.resources import open_text, read_text, refuse_special_files
 from dsdcompile.sequences.constraints import SequenceConstraints
 from dsdcompile.sequences.problem import SIGNAL_ROLES, SequenceProblem
 from dsdcompile.sequences.run import SequenceDesign, design_sequences
@@ -52,6 +52,8 @@ def sequence_design_folder(design_dir: str | Path, constraints: SequenceConstrai
     """
     progress = progress or Progress(quiet=True)
     design_dir = Path(design_dir)
+    if design_dir.is_dir():
+        refuse_special_files(design_dir)  # before any work: the folder is copied when the sequences are written
     problem = SequenceProblem.from_design(design_dir, three_letter=constraints.three_letter)
     with progress.stage("sequences: feasibility"):
         feas = check_feasibility(problem, constraints, design_counts(design_dir))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from dsdcompile.lab.files import md_escape
 from dsdcompile.runtime.files import CsvWriter, csv_rows
-from dsdcompile.runtime.resources import open_text, read_text
+from dsdcompile.runtime.resources import open_text, read_text, refuse_special_files
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.checks import domain_level_to_nt
 from dsdcompile.sequences.plots import plot_sequence_report
@@ -260,6 +260,7 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
 
     out = Path(design_dir)
     seqs = design.domains
+    refuse_special_files(out)  # copied below: a FIFO would wait forever
     with Destination(out) as dest:  # any design folder (it has a summary.json) may be rewritten
         stage = dest.path
         shutil.copytree(out, stage, dirs_exist_ok=True, symlinks=True)

@@ -13,7 +13,7 @@ from dsdcompile.config import RunConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.reporters import ReporterSet
 from dsdcompile.dsd.system import DSDSystem
-from dsdcompile.errors import InputError
+from dsdcompile.errors import InputError, SchemeError
 from dsdcompile.ir import CRN
 from dsdcompile.runtime.executors import Executor
 from dsdcompile.runtime.progress import Progress
@@ -105,10 +105,15 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
         with progress.bar(target.n_reactions, "translate", unit="rxn") as update:
             try:
                 system = translate(target, config.scheme, config.dsd, progress=update)
-            except InputError as e:  # a reaction the DSD stage refuses: it came from this file
-                if e.path is not None or type(e) is not InputError:
+            except InputError as e:  # a reaction the DSD stage refuses came from this file; a scheme's failure
+                if e.path is not None:  # from its file (a plugin's)
                     raise
-                raise InputError(e.message, path=str(crn.source), line=e.line, column=e.column) from None
+                if type(e) is InputError:
+                    raise InputError(e.message, path=str(crn.source), line=e.line, column=e.column) from None
+                if isinstance(e, SchemeError) and str(config.scheme).endswith(".py") and \
+                        str(config.scheme) not in e.message:
+                    raise SchemeError(e.message, path=str(config.scheme)) from None
+                raise
     progress.log(f"translated with {system.scheme}: {system.n_modules} modules, {len(system.templates)} shapes, "
                  f"K = {system.max_products} products per module")
     with progress.stage("enumerate"):
