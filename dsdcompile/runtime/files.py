@@ -139,8 +139,8 @@ def csv_value(cell: str) -> str:
 class CsvWriter:
     """The one CSV writer of the project: ``writerow``/``writerows`` with every cell through :func:`csv_cell`."""
 
-    def __init__(self, fh) -> None:
-        self._w = csv.writer(fh)
+    def __init__(self, fh, **fmtparams) -> None:
+        self._w = csv.writer(fh, **fmtparams)
 
     def writerow(self, row: Iterable) -> None:
         self._w.writerow([csv_cell(v) for v in row])
