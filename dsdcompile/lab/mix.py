@@ -24,7 +24,6 @@ import csv
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -468,21 +467,20 @@ def _write_files(tmp: Path, design: Path, plan: LabPlan, mix: MixPlan) -> dict:
 
 def _write(dest: Path, design: Path, plan: LabPlan, mix: MixPlan) -> dict:
     """The mix folder, written whole into a folder beside ``dest`` and moved into place."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    from dsdcompile.runtime.files import DESIGN, OLD, clean_stale, open_stage
+
+    clean_stale(dest)  # what a killed mix into the same place left
+    stage, lock = open_stage(dest)  # locked while this run lives, as compile's staging folder
     try:
+        tmp = stage / DESIGN
         summary = _write_files(tmp, design, plan, mix)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if dest.exists():
-        old = dest.parent / f"{tmp.name}.old"
-        os.replace(dest, old)
-    os.replace(tmp, dest)
-    os.chmod(dest, 0o755)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        if dest.exists():
+            os.replace(dest, stage / OLD)
+        os.replace(tmp, dest)
+        os.chmod(dest, 0o755)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        os.close(lock)
     return summary
 
 

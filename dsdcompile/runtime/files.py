@@ -411,6 +411,22 @@ def clean_stale(out_dir: Path) -> list[Path]:
     return removed
 
 
+def open_stage(out_dir: Path) -> tuple[Path, int]:
+    """A new staging folder ``.<out>.<random>.tmp`` beside ``out_dir``, with an empty ``design`` folder and its
+    marker locked (the descriptor returned: close it when done); what :func:`clean_stale` removes once its run died."""
+    out_dir = Path(out_dir)
+    parent = out_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))
+    except OSError as e:
+        raise InputError(f"cannot write beside it in {parent} ({e.strerror or e})", path=str(out_dir)) from None
+    lock = os.open(stage / MARKER, os.O_CREAT | os.O_RDWR, 0o644)
+    _try_lock(lock)
+    (stage / DESIGN).mkdir()
+    return stage, lock
+
+
 class Destination:
     """The run's staging folder for ``out_dir``: made and locked on entry, moved into place by :meth:`commit`.
 
@@ -437,17 +453,7 @@ class Destination:
         self.close()
 
     def _make_stage(self) -> None:
-        parent = self.out_dir.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-            stage = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", suffix=".tmp", dir=parent))
-        except OSError as e:
-            raise InputError(f"cannot write beside it in {parent} ({e.strerror or e})",
-                             path=str(self.out_dir)) from None
-        self.stage = stage
-        self._lock = os.open(stage / MARKER, os.O_CREAT | os.O_RDWR, 0o644)
-        _try_lock(self._lock)
-        (stage / DESIGN).mkdir()
+        self.stage, self._lock = open_stage(self.out_dir)
 
     @property
     def path(self) -> Path:
@@ -483,5 +489,5 @@ class Destination:
 
 __all__ = ["DESIGN", "FIXED_DATE", "FORMULA_LEADS", "MARKER", "OLD", "SUMMARY", "CsvDictReader", "CsvWriter",
            "Destination", "backup_name", "cell_text", "check_destination", "clean_stale", "csv_cell", "csv_dicts",
-           "csv_rows", "csv_value", "json_text", "markdown_table", "md_escape", "normalize_xlsx", "number", "read_csv",
-           "write_csv", "write_json", "write_xlsx"]
+           "csv_rows", "csv_value", "json_text", "markdown_table", "md_escape", "normalize_xlsx", "number",
+           "open_stage", "read_csv", "write_csv", "write_json", "write_xlsx"]
