@@ -191,9 +191,50 @@ def start(kind: str, target: str, label: str) -> PluginScheme:
 
 
 # ---------------------------------------------------------------------------------------------- the worker
-def _worker(kind: str, target: str) -> None:  # pragma: no cover - runs in the worker process
+def _import(kind: str, target: str, send: Callable[[dict], None]):  # pragma: no cover - in the worker
+    """The plugin module, or None after sending why it could not be imported."""
     import importlib.util
 
+    try:
+        if kind == "file":
+            name = f"dsdcompile_user_scheme_{Path(target).stem}"
+            spec = importlib.util.spec_from_file_location(name, target)
+            if spec is None or spec.loader is None:
+                send({"error": "cannot be loaded as a Python module"})
+                return None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            return module
+        from importlib import metadata
+
+        (ep,) = [e for e in metadata.entry_points(group="dsdcompile.schemes") if e.name == target]
+        return ep.load()
+    except SystemExit as e:
+        send({"error": f"called sys.exit({e.code!r}) while being imported"})
+    except BaseException as e:  # noqa: BLE001 - reported to the run
+        send({"error": f"failed to import: {type(e).__name__}: {str(e)[:MAX_ERROR_CHARS]}"})
+    return None
+
+
+def _interface(module, send: Callable[[dict], None]) -> bool:  # pragma: no cover - in the worker
+    """Send the plugin's attributes and signal layout (False after sending why they are not plain data)."""
+    attributes = {}
+    for a in ATTRIBUTES:
+        if hasattr(module, a):
+            v = getattr(module, a)
+            attributes[a] = list(v) if isinstance(v, tuple) else v
+    try:
+        layout = [list(x) for x in module.signal_layout()] if hasattr(module, "signal_layout") else None
+        json.dumps([attributes, layout])
+    except Exception as e:  # noqa: BLE001
+        send({"error": f"has an interface that is not plain data: {type(e).__name__}: {str(e)[:MAX_ERROR_CHARS]}"})
+        return False
+    send({"attributes": attributes, "signal_layout": layout, "translate": hasattr(module, "translate")})
+    return True
+
+
+def _worker(kind: str, target: str) -> None:  # pragma: no cover - runs in the worker process
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # what the plugin prints goes to the log, never into the protocol
     sys.stdout = sys.stderr
@@ -209,39 +250,9 @@ def _worker(kind: str, target: str) -> None:  # pragma: no cover - runs in the w
             os._exit(0)  # the run ended
         return json.loads(line)
 
-    try:
-        if kind == "file":
-            name = f"dsdcompile_user_scheme_{Path(target).stem}"
-            spec = importlib.util.spec_from_file_location(name, target)
-            if spec is None or spec.loader is None:
-                send({"error": "cannot be loaded as a Python module"})
-                return
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-        else:
-            from importlib import metadata
-
-            (ep,) = [e for e in metadata.entry_points(group="dsdcompile.schemes") if e.name == target]
-            module = ep.load()
-    except SystemExit as e:
-        send({"error": f"called sys.exit({e.code!r}) while being imported"})
+    module = _import(kind, target, send)
+    if module is None or not _interface(module, send):
         return
-    except BaseException as e:  # noqa: BLE001 - reported to the run
-        send({"error": f"failed to import: {type(e).__name__}: {str(e)[:MAX_ERROR_CHARS]}"})
-        return
-    attributes = {}
-    for a in ATTRIBUTES:
-        if hasattr(module, a):
-            v = getattr(module, a)
-            attributes[a] = list(v) if isinstance(v, tuple) else v
-    try:
-        layout = [list(x) for x in module.signal_layout()] if hasattr(module, "signal_layout") else None
-        json.dumps([attributes, layout])
-    except Exception as e:  # noqa: BLE001
-        send({"error": f"has an interface that is not plain data: {type(e).__name__}: {e}"})
-        return
-    send({"attributes": attributes, "signal_layout": layout, "translate": hasattr(module, "translate")})
 
     def new_domain(*args):
         send({"new_domain": list(args)})
@@ -251,8 +262,7 @@ def _worker(kind: str, target: str) -> None:  # pragma: no cover - runs in the w
         return reply["name"]
 
     while True:
-        msg = receive()
-        reactants, products = msg["translate"]
+        reactants, products = receive()["translate"]
         try:
             fuels = module.translate(reactants, products, new_domain)
             result = [[str(role), [[str(d) for d in s] for s in strands], str(structure)]

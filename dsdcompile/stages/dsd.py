@@ -77,6 +77,23 @@ def dsd_input_crn(crn: CRNResult, form: str) -> CRN:
     return crn.formal
 
 
+def _translate(target: CRN, config: RunConfig, crn: CRNResult, update) -> DSDSystem:
+    """translate(), its refusals naming the file they come from: a reaction the model's or CRN file's, a scheme's
+    failure the scheme file's (a plugin's)."""
+    from dsdcompile.dsd.translate import translate
+
+    try:
+        return translate(target, config.scheme, config.dsd, progress=update)
+    except InputError as e:
+        if e.path is not None:
+            raise
+        if type(e) is InputError:
+            raise InputError(e.message, path=str(crn.source), line=e.line, column=e.column) from None
+        if isinstance(e, SchemeError) and str(config.scheme).endswith(".py") and str(config.scheme) not in e.message:
+            raise SchemeError(e.message, path=str(config.scheme)) from None
+        raise
+
+
 def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, executor: Executor | None = None
                   ) -> DSDResult:
     """Translate the chosen CRN with ``config.scheme``, enumerate it module by module and verify it.
@@ -86,7 +103,6 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     design folder with its counterexample is written first.
     """
     from dsdcompile.dsd.enumerate import enumerate_templates, instantiate
-    from dsdcompile.dsd.translate import translate
     from dsdcompile.verify import verify_modules
     from dsdcompile.verify.fuels import check_fuels
     from dsdcompile.verify.interaction import InteractionResult, check_interactions
@@ -103,17 +119,7 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     target = source if crn.construction is None else crn.construction.prepare_dsd(source)
     with progress.stage("translate"):
         with progress.bar(target.n_reactions, "translate", unit="rxn") as update:
-            try:
-                system = translate(target, config.scheme, config.dsd, progress=update)
-            except InputError as e:  # a reaction the DSD stage refuses came from this file; a scheme's failure
-                if e.path is not None:  # from its file (a plugin's)
-                    raise
-                if type(e) is InputError:
-                    raise InputError(e.message, path=str(crn.source), line=e.line, column=e.column) from None
-                if isinstance(e, SchemeError) and str(config.scheme).endswith(".py") and \
-                        str(config.scheme) not in e.message:
-                    raise SchemeError(e.message, path=str(config.scheme)) from None
-                raise
+            system = _translate(target, config, crn, update)
     progress.log(f"translated with {system.scheme}: {system.n_modules} modules, {len(system.templates)} shapes, "
                  f"K = {system.max_products} products per module")
     with progress.stage("enumerate"):
