@@ -6,9 +6,11 @@ system before any file is written.)
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
+from dsdcompile.errors import InputError
 from dsdcompile.runtime.files import csv_dicts
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.runtime.resources import open_text, read_text, refuse_special_files
@@ -69,8 +71,12 @@ def sequence_design_folder(design_dir: str | Path, constraints: SequenceConstrai
 
 def read_sequences(design_dir: str | Path) -> dict[str, str]:
     """Domain → sequence from a design folder's sequences.csv."""
-    with open_text(Path(design_dir) / "sequences.csv", "sequence table", max_bytes=None) as fh:
-        return {r["domain"]: r["sequence"] for r in csv_dicts(fh)}
+    path = Path(design_dir) / "sequences.csv"
+    try:
+        with open_text(path, "sequence table", max_bytes=None) as fh:
+            return {r["domain"]: r["sequence"] for r in csv_dicts(fh)}
+    except (UnicodeDecodeError, csv.Error, KeyError) as e:
+        raise InputError(f"not a sequence table ({type(e).__name__}: {e})", path=str(path)) from None
 
 
 __all__ = ["check_feasibility", "design_counts", "read_sequences", "sequence_design_folder"]

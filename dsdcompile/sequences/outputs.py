@@ -14,12 +14,14 @@ design folder and moved into place only when every file has been written.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+from dsdcompile.errors import InputError
 from dsdcompile.lab.files import md_escape
 from dsdcompile.runtime.files import CsvWriter, csv_rows
 from dsdcompile.runtime.resources import open_text, read_text, refuse_special_files
@@ -58,8 +60,13 @@ def _sequence_for(name: str, old: str, by_name: Mapping[str, str], seqs: Mapping
 
 def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping[str, str]) -> None:
     """Copy a CSV with its ``sequence`` column set from each row's name (strands.csv: from its domains)."""
-    with open_text(src, "design table") as fh:
-        rows = list(csv_rows(fh))
+    try:
+        with open_text(src, "design table") as fh:
+            rows = list(csv_rows(fh))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise InputError(f"cannot read this CSV of the design ({type(e).__name__}: {e})", path=str(src)) from None
+    if not rows:
+        raise InputError("this CSV of the design is empty", path=str(src))
     header = rows[0]
     if "sequence" not in header:
         header.append("sequence")
