@@ -748,18 +748,25 @@ def tail_cases(d: Path, rng: random.Random) -> list[Case]:
     garbage = _garbage_csvs(d, rng)
     for fname, data in garbage.items():
         (d / fname).write_bytes(data)
-    fifo, zero = d / "fifo.csv", d / "zero.csv"
+    zero = d / "zero.csv"
     zero.symlink_to("/dev/zero")
-    make_fifo, drop_fifo = (lambda: os.mkfifo(fifo)), (lambda: fifo.unlink(missing_ok=True))
+
+    def source(fname: str, cwd: Path) -> tuple[Path, dict]:
+        """The file a case reads; a FIFO is the case's own (made just before its run), so parallel runs never share
+        one."""
+        if fname != "fifo.csv":
+            return d / fname, {}
+        fifo = cwd / fname
+        return fifo, {"setup": lambda: os.mkfifo(fifo), "cleanup": lambda: fifo.unlink(missing_ok=True)}
 
     # mix: every inputs file against a real design with hostile names, and spoiled designs
     design = _design_for_mix(d)
     if design is not None:
         for fname in [*garbage, "fifo.csv", "zero.csv"]:
             cwd = folder()
-            add(f"mix_inputs_{fname}", ["mix", design, "--inputs", d / fname, "--out", cwd / "out", "-q"], cwd,
-                cwd / "out", names=fname, **({"setup": make_fifo, "cleanup": drop_fifo} if fname == "fifo.csv"
-                                             else {}))
+            src, kw = source(fname, cwd)
+            add(f"mix_inputs_{fname}", ["mix", design, "--inputs", src, "--out", cwd / "out", "-q"], cwd,
+                cwd / "out", names=fname, **kw)
         for odd in ["/dev/null", "design_itself", "file"]:
             cwd = folder()
             (cwd / "file").write_text("mine")
@@ -842,13 +849,13 @@ def tail_cases(d: Path, rng: random.Random) -> list[Case]:
     # --dyes and train --csv with every garbage file (plate-reader exports included)
     for fname in ["plate_reader.csv", "plate_reader_utf16.csv", "random_bytes.csv", "fifo.csv", "zero.csv",
                   "formula_samples.csv", "long_line.csv"]:
-        fifo_kw = {"setup": make_fifo, "cleanup": drop_fifo} if fname == "fifo.csv" else {}
         cwd = folder()
-        add(f"dyes_{fname}", [model, "--dyes", d / fname, "--out", cwd / "out", "-q"], cwd, cwd / "out",
-            names=fname, **fifo_kw)
+        src, kw = source(fname, cwd)
+        add(f"dyes_{fname}", [model, "--dyes", src, "--out", cwd / "out", "-q"], cwd, cwd / "out", names=fname, **kw)
         cwd = folder()
-        add(f"train_csv_{fname}", ["train", "--csv", d / fname, "--label-column", "label", "--out",
-                                   cwd / "m.pt", "--epochs", "1", "-q"], cwd, None, names=fname, **fifo_kw)
+        src, kw = source(fname, cwd)
+        add(f"train_csv_{fname}", ["train", "--csv", src, "--label-column", "label", "--out",
+                                   cwd / "m.pt", "--epochs", "1", "-q"], cwd, None, names=fname, **kw)
     # joins and fans: refused up front beyond 6 reactants, compiled and verified up to it
     for n in (5, 6, 8, 10):
         for shape, text in (("reactants", f"{n} A -> B"), ("products", f"A -> {n} B")):
@@ -875,9 +882,9 @@ def tail_cases(d: Path, rng: random.Random) -> list[Case]:
         ts.write_bytes(text)
         add(f"ts_scheme_{name}", [crn, "--scheme", ts, "--out", cwd / "out", "-q"], cwd, cwd / "out", names=ts.name)
     cwd = folder()
-    add("ts_scheme_fifo", [crn, "--scheme", d / "fifo.ts", "--out", cwd / "out", "-q"], cwd, cwd / "out",
-        names="fifo.ts", setup=lambda: os.mkfifo(d / "fifo.ts"),
-        cleanup=lambda: (d / "fifo.ts").unlink(missing_ok=True))
+    add("ts_scheme_fifo", [crn, "--scheme", cwd / "fifo.ts", "--out", cwd / "out", "-q"], cwd, cwd / "out",
+        names="fifo.ts", setup=lambda: os.mkfifo(cwd / "fifo.ts"),
+        cleanup=lambda: (cwd / "fifo.ts").unlink(missing_ok=True))
     # odd options of the commands of this round (those this version has)
     from dsdcompile.cli import main as cli_main
 
