@@ -70,6 +70,8 @@ class Case:
     user_files: tuple[Path, ...] = ()  # files a user made that must survive, in place or in a backup
     slow: bool = False  # long to run even when right (left out of --fast and of the default test sample)
     owner: str = "reliab"  # the branch expected to make the case pass (crnio: CRN file reading)
+    produces: str | None = None  # a file an exit-0 run must leave (for commands without --out: report)
+    one_line_failures: bool = False  # exit 1 too must be one error line naming the file (a plugin that died)
 
 
 @dataclass
@@ -659,8 +661,251 @@ def crn_cases(d: Path, rng: random.Random) -> list[Case]:
     return cases
 
 
+# -- issue 26: mix, report, sequences, train, plate-reader files, schemes, hostile names, plugins ----------------
+HOSTILE_CLASSES = ["=1+1", "@SUM(A1)", "-2+3"]
+HOSTILE_INPUTS = ["+cmd", "@x", "-pw", "=A1"]
+PLUGIN_BODIES = {  # appended to a copy of the built-in soloveichik2010 scheme (import: the whole file)
+    "exit0_translate": ("_t = translate\ndef translate(r, p, nd):\n    import os\n    os._exit(0)\n", (1,)),
+    "exit0_import": ("import os\nos._exit(0)\n", (1,)),
+    "sigkill_translate": ("def translate(r, p, nd):\n    import os, signal\n    os.kill(os.getpid(), 9)\n", (1,)),
+    "segv_import": ("import ctypes\nctypes.string_at(0)\n", (1,)),
+    "sleep_translate": ("def translate(r, p, nd):\n    import time\n    time.sleep(10**6)\n", (1,)),
+    "raise_translate": ("def translate(r, p, nd):\n    raise MemoryError('x' * 10000)\n", (2,)),
+    "int_result": ("def translate(r, p, nd):\n    return 5\n", (2,)),
+    "junk_result": ("def translate(r, p, nd):\n    return [('gate', [[object()]], '(')]\n", (2,)),
+    "bad_domain_kind": ("def translate(r, p, nd):\n    nd('nope')\n    return []\n", (2,)),
+    "prints_stdout": ("_t = translate\ndef translate(r, p, nd):\n    print('{\"result\": []}')\n"
+                      "    return _t(r, p, nd)\n", (0,)),
+    "floods_stdout": ("import sys\nsys.stdout.write('x' * 10**7)\n", (0,)),
+    "sys_exit_translate": ("def translate(r, p, nd):\n    raise SystemExit(0)\n", (2,)),
+    "keyboard_translate": ("def translate(r, p, nd):\n    raise KeyboardInterrupt\n", (2,)),
+    "layout_object": ("def signal_layout():\n    return [(object(), 'branch')]\n", (2,)),
+}
+
+
+def _design_for_mix(d: Path) -> Path | None:
+    """A real design with a wet-lab plan, from a model with formula-like class and input names (about 30 s)."""
+    import torch
+
+    model = d / "hostile.pt"
+    torch.save({"state_dict": _ternary_sd(torch),
+                "meta": dict(GOOD_META, class_names=HOSTILE_CLASSES, input_names=HOSTILE_INPUTS)}, model)
+    (d / "hostile.csv").write_text(",".join(HOSTILE_INPUTS) + ",label\n5.1,3.5,1.4,0.2,=1+1\n"
+                                   "6.2,2.9,4.3,1.3,@SUM(A1)\n7.7,3.0,6.1,2.3,-2+3\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    res = subprocess.run([sys.executable, "-m", "dsdcompile", "compile", str(model), "--inputs", str(d / "hostile.csv"),
+                          "--scheme", "soloveichik2010", "--out", str(d / "design"), "-q"], env=env, cwd=d,
+                         capture_output=True, timeout=600)
+    return d / "design" if res.returncode == 0 and (d / "design" / "lab_plan.json").is_file() else None
+
+
+def _garbage_csvs(d: Path, rng: random.Random) -> dict[str, bytes]:
+    """CSV-like files as a careless user or a plate reader makes them."""
+    header = ",".join(HOSTILE_INPUTS)
+    row = "5.1,3.5,1.4,0.2"
+    plate = ("Plate Reader Export\r\nDate,2026-01-01\r\n\r\nWell,Time [s],FAM,HEX\r\n"
+             + "".join(f"A{i},{i * 300},{rng.random() * 1e4:.1f},OVRFLW\r\n" for i in range(1, 30)))
+    return {
+        "random_bytes.csv": bytes(rng.randrange(256) for _ in range(4000)),
+        "header_only.csv": (header + "\n").encode(),
+        "huge_pos.csv": f"{header}\n1e308,3.5,1.4,0.2\n".encode(),
+        "huge_neg.csv": f"{header}\n5.1,-1e308,1.4,0.2\n".encode(),
+        "big_1e200.csv": f"{header}\n1e200,3.5,1.4,0.2\n".encode(),
+        "nan.csv": f"{header}\nnan,3.5,1.4,0.2\n".encode(),
+        "formula_samples.csv": (f"sample,{header}\n=HYPERLINK(\"http://x\"),{row}\n@SUM(A1),{row}\n"
+                                f"-2+3,{row}\n+cmd,{row}\n\tTAB,{row}\n\rCR,{row}\n").encode(),
+        "quoted_formula_header.csv": (f"sample,'+cmd,'@x,'-pw,'=A1\n'=x,{row}\n").encode(),
+        "unknown_columns.csv": f"a,b,c,d\n{row}\n".encode(),
+        "wide.csv": (",".join(f"c{i}" for i in range(20000)) + "\n" + ",".join("1" for _ in range(20000))).encode(),
+        "nul.csv": f"{header}\n5.1,3.\x005,1.4,0.2\n".encode(),
+        "latin1.csv": f"sample,{header}\ncaf\xe9,{row}\n".encode("latin-1"),
+        "long_line.csv": ("x" * 3_000_000 + "\n").encode(),
+        "plate_reader.csv": plate.encode(),
+        "plate_reader_utf16.csv": plate.encode("utf-16"),
+        "bom_semicolons.csv": ("\ufeff" + header.replace(",", ";") + "\n" + row.replace(",", ";") + "\n").encode(),
+        "ragged.csv": f"{header}\n{row}\n1,2\n".encode(),
+        "empty.csv": b"",
+        "many_rows.csv": (header + "\n" + (row + "\n") * 20000).encode(),
+    }
+
+
+def tail_cases(d: Path, rng: random.Random) -> list[Case]:
+    import torch
+
+    cases: list[Case] = []
+    k = 0
+
+    def folder() -> Path:
+        nonlocal k
+        k += 1
+        cwd = d / f"t{k:04d}"
+        cwd.mkdir()
+        return cwd
+
+    def add(name, args, cwd, out=None, **kw):
+        cases.append(Case(f"tail/{name}", "tail", [str(a) for a in args], cwd, out, **kw))
+
+    garbage = _garbage_csvs(d, rng)
+    for fname, data in garbage.items():
+        (d / fname).write_bytes(data)
+    zero = d / "zero.csv"
+    zero.symlink_to("/dev/zero")
+
+    def source(fname: str, cwd: Path) -> tuple[Path, dict]:
+        """The file a case reads; a FIFO is the case's own (made just before its run), so parallel runs never share
+        one."""
+        if fname != "fifo.csv":
+            return d / fname, {}
+        fifo = cwd / fname
+        return fifo, {"setup": lambda: os.mkfifo(fifo), "cleanup": lambda: fifo.unlink(missing_ok=True)}
+
+    # mix: every inputs file against a real design with hostile names, and spoiled designs
+    design = _design_for_mix(d)
+    if design is not None:
+        for fname in [*garbage, "fifo.csv", "zero.csv"]:
+            cwd = folder()
+            src, kw = source(fname, cwd)
+            add(f"mix_inputs_{fname}", ["mix", design, "--inputs", src, "--out", cwd / "out", "-q"], cwd,
+                cwd / "out", names=fname, **kw)
+        for odd in ["/dev/null", "design_itself", "file"]:
+            cwd = folder()
+            (cwd / "file").write_text("mine")
+            out = design if odd == "design_itself" else Path(odd) if odd.startswith("/") else cwd / odd
+            add(f"mix_out_{odd}", ["mix", design, "--inputs", d / "formula_samples.csv", "--out", out, "-q"], cwd,
+                None, names=None, user_files=(cwd / "file",))
+        for spoil, text in [("plan_garbage", b"{\x00"), ("plan_nested", b"[" * 100_000), ("plan_list", b"[]"),
+                            ("plan_fifo", None), ("plan_zero", None), ("plan_wrong_format", b'{"format": "x"}')]:
+            cwd = folder()
+            spoiled = cwd / "design"
+            shutil.copytree(design, spoiled, symlinks=True)
+            plan = spoiled / "lab_plan.json"
+            plan.unlink()
+            setup = cleanup = None
+            if spoil == "plan_fifo":
+                setup, cleanup = (lambda p=plan: os.mkfifo(p)), (lambda p=plan: p.unlink(missing_ok=True))
+            elif spoil == "plan_zero":
+                plan.symlink_to("/dev/zero")
+            else:
+                plan.write_bytes(text)
+            add(f"mix_{spoil}", ["mix", spoiled, "--inputs", d / "formula_samples.csv", "--out", cwd / "out", "-q"],
+                cwd, cwd / "out", names=("lab_plan.json", "design"), setup=setup, cleanup=cleanup)
+        # report and sequences on spoiled copies of the design: a FIFO or /dev/zero for each file they read
+        for target in ["summary.json", "strands.csv", "complexes.csv", "examples.csv", "verification.json",
+                       "formal.crn", "sequences.csv", "readout.csv"]:
+            for how in ("fifo", "zero", "garbage"):
+                cwd = folder()
+                spoiled = cwd / "design"
+                shutil.copytree(design, spoiled, symlinks=True)
+                p = spoiled / target
+                p.unlink(missing_ok=True)
+                setup = cleanup = None
+                if how == "fifo":
+                    setup, cleanup = (lambda p=p: os.mkfifo(p)), (lambda p=p: p.unlink(missing_ok=True))
+                elif how == "zero":
+                    p.symlink_to("/dev/zero")
+                else:
+                    p.write_bytes(garbage["random_bytes.csv"])
+                add(f"report_{target}_{how}", ["report", spoiled, "-q"], cwd, None, names=("design", target),
+                    produces="design/index.html", setup=setup, cleanup=cleanup)
+                if target in ("summary.json", "strands.csv", "complexes.csv", "sequences.csv"):
+                    cwd2 = folder()
+                    spoiled2 = cwd2 / "design"
+                    shutil.copytree(spoiled, spoiled2, symlinks=True)
+                    p2 = spoiled2 / target
+                    add(f"sequences_{target}_{how}", ["sequences", spoiled2, "-q"], cwd2, None,
+                        names=("design", target), expect=(0, 2, 5), slow=how == "garbage",
+                        setup=(lambda p=p2: os.mkfifo(p)) if how == "fifo" else None,
+                        cleanup=(lambda p=p2: p.unlink(missing_ok=True)) if how == "fifo" else None)
+        cwd = folder()
+        shutil.copytree(design, cwd / "design", symlinks=True)
+        add("report_hostile_names", ["report", cwd / "design", "-q"], cwd, None, produces="design/index.html")
+        cwd = folder()
+        shutil.copytree(design, cwd / "design", symlinks=True)
+        add("sequences_hostile_names", ["sequences", cwd / "design", "-q"], cwd, cwd / "design", expect=(0, 5),
+            slow=True)
+    for target in ["/dev/zero", "fifo_dir", "a_file"]:
+        cwd = folder()
+        (cwd / "a_file").write_text("x")
+        (cwd / "fifo_dir").mkdir()
+        add(f"report_on_{Path(target).name}", ["report", target, "-q"], cwd, None, names=None)
+
+    # compile: inputs whose values overflow the preprocessing, a model whose preprocessing overflows
+    model = d / "model.pt"
+    torch.save({"state_dict": _ternary_sd(torch), "meta": GOOD_META}, model)
+    huge = d / "huge_affine.pt"
+    torch.save({"state_dict": _ternary_sd(torch), "meta": dict(GOOD_META, preprocessing=[
+        {"op": "affine", "scale": [1e300] * 4, "offset": [0.0] * 4}])}, huge)
+    tiny = d / "tiny_std.pt"
+    torch.save({"state_dict": _ternary_sd(torch), "meta": dict(GOOD_META, preprocessing=[
+        {"op": "standardize", "mean": [0.0] * 4, "std": [1e-300] * 4}])}, tiny)
+    plain = d / "plain.csv"
+    plain.write_text("5.1,3.5,1.4,0.2\n")
+    for m, inputs in [(model, "huge_pos.csv"), (model, "huge_neg.csv"), (model, "big_1e200.csv"),
+                      (huge, "plain.csv"), (tiny, "plain.csv")]:
+        cwd = folder()
+        src = d / inputs
+        add(f"compile_{m.stem}_{inputs}", [m, "--inputs", src, "--out", cwd / "out", "-q"], cwd, cwd / "out",
+            names=src.name)
+    # --dyes and train --csv with every garbage file (plate-reader exports included)
+    for fname in ["plate_reader.csv", "plate_reader_utf16.csv", "random_bytes.csv", "fifo.csv", "zero.csv",
+                  "formula_samples.csv", "long_line.csv"]:
+        cwd = folder()
+        src, kw = source(fname, cwd)
+        add(f"dyes_{fname}", [model, "--dyes", src, "--out", cwd / "out", "-q"], cwd, cwd / "out", names=fname, **kw)
+        cwd = folder()
+        src, kw = source(fname, cwd)
+        add(f"train_csv_{fname}", ["train", "--csv", src, "--label-column", "label", "--out",
+                                   cwd / "m.pt", "--epochs", "1", "-q"], cwd, None, names=fname, **kw)
+    # joins and fans: refused up front beyond 6 reactants, compiled and verified up to it
+    for n in (5, 6, 8, 10):
+        for shape, text in (("reactants", f"{n} A -> B"), ("products", f"A -> {n} B")):
+            cwd = folder()
+            crn = cwd / f"{shape}{n}.crn"
+            crn.write_text(f"@input x A\n@output y B\n{text}\n")
+            add(f"scheme_{shape}_{n}", [crn, "--scheme", "soloveichik2010", "--out", cwd / "out", "-q"], cwd,
+                cwd / "out", names=crn.name, slow=n <= 6 or shape == "products")
+    # scheme plugins that die, hang, print or return junk; .ts files of garbage
+    base = (ROOT / "translation_schemes" / "soloveichik2010.py").read_text()
+    crn = d / "two.crn"
+    crn.write_text("@input x A\n@output y B\nA + A -> B\n")
+    for name, (body, expect) in PLUGIN_BODIES.items():
+        cwd = folder()
+        plugin = cwd / f"plugin_{name}.py"
+        plugin.write_text((base + "\n" if not name.endswith("_import") else "") + body)
+        add(f"plugin_{name}", [crn, "--scheme", plugin, "--out", cwd / "out", "-q"], cwd, cwd / "out",
+            names=plugin.name, expect=expect, one_line_failures=True)
+    for name, text in [("garbage", bytes(rng.randrange(256) for _ in range(3000))), ("empty", b""),
+                       ("nuskell_like", b"# a nuskell scheme\nclass formal = {A};\nmodule m(a) = a -> a;\n"),
+                       ("deep", b"(" * 100_000)]:
+        cwd = folder()
+        ts = cwd / f"{name}.ts"
+        ts.write_bytes(text)
+        add(f"ts_scheme_{name}", [crn, "--scheme", ts, "--out", cwd / "out", "-q"], cwd, cwd / "out", names=ts.name)
+    cwd = folder()
+    add("ts_scheme_fifo", [crn, "--scheme", cwd / "fifo.ts", "--out", cwd / "out", "-q"], cwd, cwd / "out",
+        names="fifo.ts", setup=lambda: os.mkfifo(cwd / "fifo.ts"),
+        cleanup=lambda: (cwd / "fifo.ts").unlink(missing_ok=True))
+    # odd options of the commands of this round (those this version has)
+    from dsdcompile.cli import main as cli_main
+
+    commands = set(getattr(cli_main, "commands", {}))
+    odd = [["mix", "--inputs"], ["mix", d / "nowhere", "--inputs", plain], ["report"], ["report", "--bogus", d],
+           ["sequences", d / "nowhere"], ["sequences", d, "--seed", "-1"], ["sequences", d, "--temperature", "nan"],
+           ["sequences", d, "--gc", "0.9", "0.1"], ["train", "--epochs", "-1"], ["train", "--dataset", "bogus"]]
+    if "schemes" in commands:
+        odd += [["schemes", "--bogus"], ["schemes", d / "zero.csv"], ["schemes", "x.ts"], ["schemes", "--help"]]
+    if "read" in commands:
+        for fname in ["plate_reader.csv", "plate_reader_utf16.csv", "random_bytes.csv", "zero.csv", "empty.csv"]:
+            odd.append(["read", d / "nowhere", d / fname])
+    for i, args in enumerate(odd):
+        cwd = folder()
+        add(f"odd_{'_'.join(str(a).rsplit('/', 1)[-1] for a in args)[:60]}#{i}", args, cwd, None, names=None)
+    return cases
+
+
 KINDS: dict[str, Callable[[Path, random.Random], list[Case]]] = {
-    "model": model_cases, "inputs": input_cases, "out": out_cases, "options": option_cases, "crn": crn_cases}
+    "model": model_cases, "inputs": input_cases, "out": out_cases, "options": option_cases, "crn": crn_cases,
+    "tail": tail_cases}
 
 
 def build_corpus(workdir: Path, seed: int = 0, kinds: tuple[str, ...] = tuple(KINDS)) -> list[Case]:
@@ -808,6 +1053,8 @@ def _run_fork(case: Case, timeout: float) -> tuple[int | None, str, float, list[
 
 def _complete_design(out: Path) -> str | None:
     summary = out / "summary.json"
+    if not summary.is_file() and (out / "mix.json").is_file():
+        summary = out / "mix.json"  # a mix folder lists its files there
     if not summary.is_file():
         return "no summary.json"
     try:
@@ -816,6 +1063,29 @@ def _complete_design(out: Path) -> str | None:
         return f"unreadable summary.json ({e})"
     missing = [f for f in files if not (out / f).exists()]
     return f"listed but missing: {missing[:3]}" if missing else None
+
+
+_NUMBER = None
+
+
+def _formula_cells(folder: Path) -> list[str]:
+    """Text cells of the CSVs below ``folder`` that a spreadsheet would run as formulas (``file: cell``)."""
+    import csv
+    import re
+
+    global _NUMBER
+    _NUMBER = _NUMBER or re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+    found = []
+    for p in sorted(folder.rglob("*.csv")):
+        if not p.is_file() or p.is_symlink() or p.stat().st_size > 64 << 20:
+            continue
+        try:
+            with open(p, newline="", encoding="utf-8", errors="replace") as fh:
+                found += [f"{p.name}: {c[:30]!r}" for row in csv.reader(fh) for c in row
+                          if c and c[0] in "=+-@\t\r" and not _NUMBER.fullmatch(c)]
+        except (OSError, csv.Error):
+            continue
+    return found
 
 
 def _survives(user_file: Path, text: bytes, out: Path | None) -> bool:
@@ -850,7 +1120,7 @@ def run_case(case: Case, timeout: float = 120.0, mode: str = "subprocess") -> Ou
         res.problems.append("hang")
     elif code not in case.expect:
         res.problems.append(f"exit {code}")
-    if code == 2:
+    if code == 2 or (code == 1 and case.one_line_failures):
         if len(errors) != 1 or not errors[0].startswith("dsdcompile: error:"):
             res.problems.append("not one error line")
         elif case.names and not any(n in errors[0] for n in ((case.names,) if isinstance(case.names, str)
@@ -863,6 +1133,12 @@ def run_case(case: Case, timeout: float = 120.0, mode: str = "subprocess") -> Ou
                 res.problems.append(f"partial output ({why})")
         elif _snapshot(case.out) != before:
             res.problems.append("partial output (--out changed by a failed run)")
+    if code == 0 and case.produces and not (case.cwd / case.produces).is_file():
+        res.problems.append(f"exit 0 without output ({case.produces})")
+    if code == 0 and case.out is not None and case.out.is_dir() and not case.out.is_symlink():
+        bad = _formula_cells(case.out)  # what the run wrote (a report's folder holds the user's files too)
+        if bad:
+            res.problems.append(f"formula cell in a CSV ({bad[0]})")
     if code is None and case.out is not None and _leftovers(case.out):
         # killed by this script: it could not clean up; what the next run into the same place does first
         from dsdcompile.stages.folder import clean_stale

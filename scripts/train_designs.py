@@ -20,7 +20,6 @@ test.csv.gz, all 10,000 test images as raw pixels).
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import gzip
 import io
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from dsdcompile.nn import datasets as ds  # noqa: E402
 from dsdcompile.nn.train import TrainConfig, card_path, model_card, save, train  # noqa: E402
+from dsdcompile.runtime.files import CsvWriter  # noqa: E402
 
 DATA_DIR = "../shared/data"  # relative to the repository root, where the commands run
 
@@ -82,7 +82,7 @@ def write_test_csv(data: ds.Dataset, folder: Path) -> Path:
     gz = data.image_shape is not None
     path = folder / ("test.csv.gz" if gz else "test.csv")
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = CsvWriter(buf, lineterminator="\n")  # the project's one CSV writer: a formula-like name stays text
     w.writerow([*data.input_names, "label"])
     for row, y in zip(data.x_test, data.y_test):
         vals = [str(int(v)) for v in row] if gz else [repr(float(v)) for v in row]

@@ -221,7 +221,7 @@ def test_user_text_is_text_in_every_lab_file(tmp_path):
     hostile = [c for c in cells if c.value in HOSTILE]
     assert {c.value for c in hostile} == set(HOSTILE)  # every name made it, as written
     assert all(c.data_type == "s" for c in hostile)  # ... as text, never a formula
-    from dsdcompile.runtime.files import markdown_table
+    from dsdcompile.runtime.files import csv_dicts, markdown_table
 
     md = "\n".join(markdown_table(READOUT_COLUMNS[:3], lab_tables(design)["readout"]))
     for name in HOSTILE[2:]:  # the readout table: a row per class, still three cells with a hostile name
@@ -231,5 +231,7 @@ def test_user_text_is_text_in_every_lab_file(tmp_path):
     readout = [line for line in md.splitlines() if "b\\>" in line]
     assert readout and "\\<b\\>$x$\\</b\\>" in readout[0] and "<b>" not in md
     assert "@A1 \\| \\` \\|" in md
-    with open(tmp_path / "readout.csv", newline="") as f:
-        assert [r["class"] for r in csv.DictReader(f)] == list(HOSTILE[2:])
+    with open(tmp_path / "readout.csv", newline="") as f:  # the project's reader undoes the formula quoting
+        assert [r["class"] for r in csv_dicts(f)] == list(HOSTILE[2:])
+    with open(tmp_path / "readout.csv", newline="") as f:  # ... which a spreadsheet sees
+        assert [r["class"] for r in csv.DictReader(f)] == ["<b>$x$</b>", "'@A1 | ` |"]

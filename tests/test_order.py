@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
 from dsdcompile.config.sequences import SequenceConstraints
 from dsdcompile.errors import InputError
 from dsdcompile.lab.order import OrderStrand, plate_rows, purification, tube_scale, write_order_sheets
+from dsdcompile.runtime.files import csv_rows
 
 
 def strands(n: int, length: int = 20) -> list[OrderStrand]:
@@ -18,8 +17,9 @@ def strands(n: int, length: int = 20) -> list[OrderStrand]:
 
 
 def read_csv(path) -> list[list[str]]:
+    """As the project reads its CSVs: a formula-leading name carries a quote in the file (test_csv_safety)."""
     with open(path, newline="") as fh:
-        return list(csv.reader(fh))
+        return list(csv_rows(fh))
 
 
 def test_wells_fill_column_major():

@@ -131,7 +131,7 @@ def test_designing_the_same_seed_again_on_the_folder_changes_no_byte(tmp_path):
 
     out = _designed_with_sequences(tmp_path)
     assert (out / "plate.xlsx").exists()
-    copy = tmp_path / "again"
+    copy = tmp_path / "again" / out.name  # the same name: a design's folder name titles its report
     shutil.copytree(out, copy)
     again = CliRunner().invoke(main, ["sequences", str(copy), "--allow-failures", "-q"])
     assert again.exit_code == 0, again.output

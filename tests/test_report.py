@@ -403,7 +403,7 @@ def test_index_html_is_the_same_whatever_the_digits_of_the_timings(tmp_path):
     the page must not show a size that depends on how many digits those timings have."""
     folders = []
     for k, seconds in enumerate((1.5, 1.234567890123)):
-        folder = tmp_path / f"run{k}"
+        folder = tmp_path / f"run{k}" / "iris"  # one name: it titles a page without a data set
         shutil.copytree(IRIS, folder)
         summary = json.loads((folder / "summary.json").read_text())
         summary["run"] = {"started": "2026-01-01T00:00:00+00:00",

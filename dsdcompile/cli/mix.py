@@ -23,9 +23,12 @@ def mix(design: Path, inputs: Path, out_dir: Path | None, quiet: bool) -> None:
     Samples the planned fuel does not cover, rows of the wrong width and unknown column names
     are refused (exit 2, naming the sample and feature); the design folder is only read.
     """
-    from dsdcompile.lab.mix import run_mix
-
     with errors.reported():
+        from dsdcompile.runtime.resources import regular_file
+
+        regular_file(inputs, "samples CSV")  # before the heavy imports: a FIFO or /dev/zero is refused at once
+        from dsdcompile.lab.mix import run_mix
+
         summary = run_mix(design, inputs, out_dir)
     if not quiet:
         click.echo(f"{summary['samples']} samples, {summary['wells']} wells + {summary['calibration_wells']} "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.system import Complex, ComplexRole, DSDSystem, ModuleTemplate, strand_nucleotides
 from dsdcompile.ir import Role
+from dsdcompile.runtime.files import CsvWriter
 
 
 def domain_table(system: DSDSystem) -> Iterator[tuple[str, int, str]]:
@@ -195,12 +195,12 @@ def write_dsd_outputs(system: DSDSystem, out_dir: Path, *, domain_sequences: Map
         else:
             pil.write(f"# concentrations relative to a unit signal ({unit_nM:g} nM); no tube was planned "
                       "(fuels at the default level)\n")
-        w = csv.writer(dfh)
+        w = CsvWriter(dfh)
         w.writerow(["domain", "length_nt", "kind"])
         for name, n, kind in domain_table(system):
             w.writerow([name, n, kind])
             pil.write(f"sequence {name} = {seqs[name]}\n" if seqs is not None else f"length {name} = {n}\n")
-        sw, cw = csv.writer(sfh), csv.writer(cfh)
+        sw, cw = CsvWriter(sfh), CsvWriter(cfh)
         sw.writerow(["strand", "domains", "length_nt", "role", "module", "reaction", "formal_reaction_index",
                      "reactant_order"] + (["sequence"] if seqs is not None else []))
         cw.writerow(["complex", "strands", "structure", "role", "concentration", "part", "module", "concentration_nM"])

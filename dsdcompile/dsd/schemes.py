@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
+from dsdcompile.dsd.plugin_runner import start as start_plugin
 from dsdcompile.errors import DsdCompileError, SchemeError
 
 ENTRY_POINT_GROUP = "dsdcompile.schemes"
@@ -68,7 +68,7 @@ class Scheme:
                   new_domain: Callable[[str], str]) -> list[tuple[str, list[list[str]], str]]:
         try:
             fuels = self.module.translate(list(reactants), list(products), new_domain)
-        except DsdCompileError:  # a refusal that already names the scheme (a .ts scheme's abort, ...)
+        except DsdCompileError:  # a refusal naming the scheme (a .ts abort), or its worker ended (PluginDied)
             raise
         except Exception as e:  # noqa: BLE001 - a user's scheme may fail in any way
             raise SchemeError(f"scheme {self.name!r} failed on a {len(reactants)}->{len(products)} reaction: "
@@ -106,19 +106,8 @@ def load_scheme(name: str, *, toehold_nt: int | None = None, branch_nt: int | No
         path = Path(name)
         if not path.is_file():
             raise SchemeError(f"no such scheme file: {path}")
-        mod_name = f"dsdcompile_user_scheme_{path.stem}"
-        spec = importlib.util.spec_from_file_location(mod_name, path)
-        if spec is None or spec.loader is None:
-            raise SchemeError(f"cannot load scheme file {path}")
-        module = importlib.util.module_from_spec(spec)
-        # Registered so that worker processes can unpickle references to it.
-        sys.modules[mod_name] = module
-        try:
-            spec.loader.exec_module(module)
-        except SystemExit as e:  # sys.exit() at import must not end dsdcompile with that file's exit code
-            raise SchemeError(f"scheme file {path} called sys.exit({e.code!r}) while being imported") from None
-        except Exception as e:  # noqa: BLE001
-            raise SchemeError(f"scheme file {path} failed to import: {type(e).__name__}: {e}") from e
+        # run in a worker process (plugin_runner): its import or translate may exit or crash the interpreter
+        module = start_plugin("file", str(path), f"file {path}")
         label = getattr(module, "NAME", path.stem)
     elif name in BUILTIN and BUILTIN[name].endswith(".ts"):
         import translation_schemes
@@ -128,10 +117,7 @@ def load_scheme(name: str, *, toehold_nt: int | None = None, branch_nt: int | No
     elif name in BUILTIN:
         module, label = importlib.import_module(BUILTIN[name]), name
     elif name in _entry_points():
-        try:
-            module, label = _entry_points()[name].load(), name
-        except Exception as e:  # noqa: BLE001
-            raise SchemeError(f"scheme {name!r} (entry point) failed to load: {e}") from e
+        module, label = start_plugin("entry", name, f"{name!r} (entry point)"), name
     else:
         raise SchemeError(f"unknown translation scheme {name!r}; available: {', '.join(available_schemes())} "
                           f"(or a path to a scheme module ending in .py, or 'none')")

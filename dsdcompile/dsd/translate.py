@@ -28,6 +28,23 @@ def _check_coefficients(crn: CRN, limit: int) -> None:
                              f"need about {worst} strands for it")
 
 
+# The most reactant molecules one module may join unless its scheme says otherwise (PRACTICAL_MAX_REACTANTS):
+# verifying a join is exponential in its reactants. Measured on 2 cores (`10 A -> B` style reactions,
+# whole compile): soloveichik2010 6 → 14 s, 7 → over 60 s; qian2011_3D 6 → 10 s, 10 → over 40 s.
+PRACTICAL_MAX_REACTANTS = 6
+
+
+def _check_reactants(crn: CRN, scheme_name: str, limit: int) -> None:
+    """Refuse, before any work, a reaction whose module could not be enumerated and verified in reasonable time."""
+    for i, r in enumerate(crn.reactions):
+        if r.order > limit:
+            text = str(r)
+            raise InputError(f"reaction {i} ({text[:80] + ' …' if len(text) > 80 else text}) joins {r.order} "
+                             f"reactant molecules; {scheme_name} modules are enumerated and verified in practice "
+                             f"for at most {limit} (each more multiplies the verification time about tenfold: 7 "
+                             f"take minutes); write it as a cascade of reactions with at most {limit} reactants")
+
+
 def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,
               progress: Callable[[int], None] | None = None,
               reorder: Mapping[int, tuple[str, ...]] | None = None) -> DSDSystem:
@@ -42,6 +59,8 @@ def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,
     reorder = reorder or {}
     _check_coefficients(crn, config.max_coefficient)
     sch = load_scheme(scheme, toehold_nt=config.toehold_nt, branch_nt=config.branch_nt)
+    limit = getattr(sch.module, "PRACTICAL_MAX_REACTANTS", None)
+    _check_reactants(crn, sch.name, limit if isinstance(limit, int) and limit > 0 else PRACTICAL_MAX_REACTANTS)
     max_reactants = max((r.order for r in crn.reactions), default=1)
     k = config.max_products or auto_max_products(sch, max_reactants, config.max_strand_nt)
     work, origin = crn, np.arange(crn.n_reactions)

@@ -24,14 +24,16 @@ from pathlib import Path
 
 from dsdcompile.config.dyes import DEFAULT_DYES, DYE_COLUMNS, Dye, check_dyes
 from dsdcompile.errors import InputError
+from dsdcompile.runtime.files import csv_dicts
+from dsdcompile.runtime.resources import open_text
 
 
 def read_dye_table(path: str | Path) -> tuple[Dye, ...]:
     """A dye table from CSV (columns :data:`DYE_COLUMNS`, one channel per row, in the order to use them)."""
     p = Path(path)
     try:
-        with open(p, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
+        with open_text(p, "dye table") as fh:
+            reader = csv_dicts(fh)
             missing = [c for c in DYE_COLUMNS if c not in (reader.fieldnames or ())]
             if missing:
                 raise InputError(f"dye table lacks column(s) {', '.join(missing)} (needs {', '.join(DYE_COLUMNS)})",

@@ -31,7 +31,8 @@ import numpy as np
 from dsdcompile.config import LabConfig
 from dsdcompile.errors import InputError
 from dsdcompile.ir import CRN
-from dsdcompile.runtime.files import write_json
+from dsdcompile.runtime.files import csv_rows, write_json
+from dsdcompile.runtime.resources import loads_untrusted_json, open_text, read_text, regular_file
 
 PLAN = "lab_plan.json"
 MIX_MARKER = "mix.json"
@@ -160,12 +161,26 @@ def read_plan(design: Path) -> LabPlan:
         raise InputError(f"no {PLAN}: not a design folder with a wet-lab plan (compile with --scheme and --inputs, "
                          "and a design that fits the tube)", path=str(design))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_untrusted_json(read_text(path, "lab plan"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"invalid JSON: {e}", path=str(path)) from None
-    if data.get("format") != FORMAT:
-        raise InputError(f"not a dsdcompile lab plan (format {data.get('format')!r})", path=str(path))
-    return LabPlan.from_json(data)
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply", path=str(path)) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        shown = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise InputError(f"not a dsdcompile lab plan (format {shown!r})", path=str(path))
+    try:  # a plan edited by hand: every field as dsdcompile wrote it
+        plan = LabPlan.from_json(data)
+        from dsdcompile.nn import preprocess
+
+        preprocess.validate(plan.preprocessing, len(plan.inputs))
+    except InputError as e:
+        raise InputError(f"invalid lab plan: {e.message}", path=str(path)) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        what = f"missing field {e}" if isinstance(e, KeyError) else f"{type(e).__name__}: {str(e)[:200]}"
+        raise InputError(f"invalid lab plan ({what}); write it again with dsdcompile compile", path=str(path)) \
+            from None
+    return plan
 
 
 def read_samples(path: Path, names: list[str]) -> tuple[list[str], np.ndarray]:
@@ -173,8 +188,8 @@ def read_samples(path: Path, names: list[str]) -> tuple[list[str], np.ndarray]:
     optional sample-name column and label column; every refusal names the sample (row) and the column."""
     p = Path(path)
     try:
-        with open(p, newline="", encoding="utf-8") as fh:
-            rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
+        with open_text(p, "samples CSV") as fh:
+            rows = [r for r in csv_rows(fh) if r and any(c.strip() for c in r)]
     except FileNotFoundError:
         raise InputError("no such file", path=str(p)) from None
     except (UnicodeDecodeError, csv.Error) as e:
@@ -343,6 +358,13 @@ def plan_mix(plan: LabPlan, names: list[str], raw: np.ndarray, path: Path) -> Mi
     from dsdcompile.nn import preprocess
 
     x = preprocess.apply(plan.preprocessing, raw)
+    bad = preprocess.first_out_of_range(x)
+    if bad is not None:  # refused here, naming the sample, before anything computes with it
+        i, k = bad
+        name = plan.input_names[k] if k < len(plan.input_names) else f"#{k + 1}"
+        raise InputError(f"sample {names[i]!r}: "
+                         + preprocess.out_of_range_message(plan.preprocessing, raw[i], float(x[i, k]), name),
+                         path=str(path))
     if x.shape[1] != len(plan.inputs):
         raise InputError(f"{x.shape[1]} inputs after preprocessing, the design takes {len(plan.inputs)}",
                          path=str(path))
@@ -368,6 +390,7 @@ def run_mix(design: str | Path, inputs: str | Path, out: str | Path | None = Non
     Returns the content of mix.json. Nothing is written if any sample is refused.
     """
     design, inputs = Path(design), Path(inputs)
+    regular_file(inputs, "samples CSV")  # first, as compile does: a FIFO or /dev/zero is refused at once
     plan = read_plan(design)
     dest = _destination(design, None if out is None else Path(out), inputs)
     names, raw = read_samples(inputs, list(plan.raw_input_names))

@@ -263,15 +263,17 @@ def order_annotations(design: LabDesign) -> dict[str, tuple[str, str, str]]:
 
 def annotations_from_folder(folder) -> dict[str, tuple[str, str, str]] | None:
     """The reporter strands' order annotations from a design folder's reporters.csv (None without one)."""
-    import csv
     from pathlib import Path
+
+    from dsdcompile.runtime.files import csv_dicts
+    from dsdcompile.runtime.resources import open_text
 
     path = Path(folder) / "reporters.csv"
     if not path.is_file():
         return None
     out = {}
-    with open(path, newline="", encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
+    with open_text(path, "reporter table") as fh:
+        for r in csv_dicts(fh):
             fl, q = r.get("fluorophore_order", ""), r.get("quencher_order", "")
             mod3 = fl[fl.index("/"):] if "/" in fl else ""
             mod5 = q[:q.rindex("/") + 1] if "/" in q else ""

@@ -14,6 +14,8 @@ import numpy as np
 
 from dsdcompile.config import DATASETS  # the built-in names live with the training config that checks them
 from dsdcompile.errors import InputError
+from dsdcompile.runtime.files import csv_value
+from dsdcompile.runtime.resources import regular_file
 
 VIRUS_DIR = "gse73072"
 VIRUS_STUDIES = ("DEE1", "DEE2", "DEE3", "DEE4", "DEE5", "DUKE", "UVA")
@@ -319,12 +321,11 @@ def load_csv(path: str | Path, label_column: str, split_seed: int = 0, val_fract
              test_fraction: float = 0.15) -> Dataset:
     """A CSV with a header, numeric feature columns and a label column; stratified split, scaler on train."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError("no such file", path=str(p))
+    regular_file(p, "training CSV")  # a FIFO or /dev/zero is refused, never waited on
     opener = gzip.open if p.suffix == ".gz" else open
     try:
         with opener(p, "rt", encoding="utf-8", newline="") as f:
-            rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
+            rows = [[csv_value(c) for c in r] for r in csv.reader(f) if r and any(c.strip() for c in r)]
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise InputError(f"cannot read CSV ({e})", path=str(p)) from None
     if len(rows) < 2:

@@ -24,6 +24,7 @@ import numpy as np
 from dsdcompile.errors import InputError
 from dsdcompile.ir import Network
 from dsdcompile.nn import preprocess
+from dsdcompile.runtime.files import csv_value
 from dsdcompile.runtime.resources import check_memory, format_size, regular_file
 
 LABEL_COLUMNS = ("label", "class", "target")
@@ -115,7 +116,7 @@ class _Reader:
         reader = self.reader
         for row in reader:
             if row and (row[0].strip() or any(c.strip() for c in row)):
-                rows.append(row)
+                rows.append([csv_value(c) for c in row])
                 lines.append(reader.line_num)
                 if len(rows) == size:
                     break
@@ -136,15 +137,22 @@ def read_examples(path: str | Path, network: Network, *, raw_names: list[str] | 
     names = list(raw_names or network.meta.get("raw_input_names", network.input_names))
     try:
         with _open_text(p) as f:
-            raw, labels = _read(_Reader(f, p), lambda: _file_position(f), p, size, names, network, max_memory)
+            raw, labels, lines = _read(_Reader(f, p), lambda: _file_position(f), p, size, names, network,
+                                       max_memory)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as e:
         raise InputError(f"cannot read CSV ({_read_error(e)})", path=str(p)) from None
     x = preprocess.apply(network.preprocessing, raw)
+    bad = preprocess.first_out_of_range(x)
+    if bad is not None:  # here the file and the row are still known
+        i, k = bad
+        name = network.input_names[k] if k < len(network.input_names) else f"#{k + 1}"
+        raise InputError(preprocess.out_of_range_message(network.preprocessing, raw[i], float(x[i, k]), name),
+                         path=str(p), line=int(lines[i]))
     return Examples(raw, x, labels)
 
 
 def _read(reader: _Reader, position: Callable[[], int], p: Path, size: int, names: list[str],
-          network: Network, max_memory: int | None) -> tuple[np.ndarray, np.ndarray | None]:
+          network: Network, max_memory: int | None) -> tuple[np.ndarray, np.ndarray | None, list[int]]:
     rows, lines = reader.chunk(CHUNK_ROWS)
     if not rows:
         raise InputError("the CSV has no rows", path=str(p))
@@ -176,7 +184,9 @@ def _read(reader: _Reader, position: Callable[[], int], p: Path, size: int, name
     class_index = {c: k for k, c in enumerate(network.class_names)}
     labels_seen: dict[str, int] = {}
     chunks, label_chunks, n = [], [], 0
+    all_lines: list[int] = []
     while rows:
+        all_lines += lines
         values, labels = _parse_chunk(rows, lines, width, feature_cols, label_col, class_index, labels_seen, p)
         chunks.append(values)
         if labels is not None:
@@ -190,7 +200,7 @@ def _read(reader: _Reader, position: Callable[[], int], p: Path, size: int, name
         rows, lines = reader.chunk(CHUNK_ROWS)
     raw = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
     labels = None if label_col is None else np.concatenate(label_chunks)
-    return raw, labels
+    return raw, labels, all_lines
 
 
 def _parse_chunk(rows: list[list[str]], lines: list[int], width: int, feature_cols: list[int], label_col: int | None,

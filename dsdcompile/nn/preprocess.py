@@ -135,12 +135,38 @@ def validate(steps: Sequence[Mapping], n_inputs: int | None = None) -> int | Non
     return width
 
 
+# A network input beyond this magnitude is no concentration a tube or an ODE solver can hold: the
+# inputs reader refuses it, naming the row and the column (a raw 1e308 overflows a standardisation to
+# inf; a model whose affine scale is 1e300 turns every ordinary value into one).
+MAX_NETWORK_INPUT = 1e100
+
+
 def apply(steps: Sequence[Mapping], x: np.ndarray) -> np.ndarray:
-    """Map raw inputs (batch × raw features) to network inputs."""
+    """Map raw inputs (batch × raw features) to network inputs; an overflow gives inf or NaN, silently
+    (check the result with :func:`first_out_of_range` where the file and row are known)."""
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))
-    for step in steps:
-        x = OPS[step["op"]](x, step)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for step in steps:
+            x = OPS[step["op"]](x, step)
     return x
+
+
+def first_out_of_range(x: np.ndarray) -> tuple[int, int] | None:
+    """(row, column) of the first network input that is NaN, infinite or beyond :data:`MAX_NETWORK_INPUT`."""
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(x) <= MAX_NETWORK_INPUT)
+    if not bad.any():
+        return None
+    i, k = (int(v) for v in np.argwhere(bad)[0])
+    return i, k
+
+
+def out_of_range_message(steps: Sequence[Mapping], raw_row: np.ndarray, value: float, name: str) -> str:
+    """Why one row's network input ``name`` is refused: its value after the model's preprocessing, and the cause."""
+    ops = ", ".join(str(s.get("op")) for s in steps) or "none"
+    big = float(np.max(np.abs(raw_row))) if raw_row.size else 0.0
+    return (f"network input {name!r} is {value:g} after the model's preprocessing ({ops}; largest raw value in the "
+            f"row {big:g}); network inputs must be finite and at most {MAX_NETWORK_INPUT:g} in size")
 
 
 def raw_size(steps: Sequence[Mapping], n_inputs: int) -> int:

@@ -9,6 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dsdcompile.errors import InputError
+from dsdcompile.runtime.files import csv_dicts, csv_rows
+from dsdcompile.runtime.resources import open_text, read_text
+
 INDEX_NAME = "index.html"
 MAX_JSON_BYTES = 64 << 20  # a JSON file larger than this is listed, not parsed
 
@@ -42,8 +46,8 @@ class Folder:
             self.problems.append(f"{name}: {self.size(name) / 2**20:.0f} MiB, too large to show; linked below")
             return None
         try:
-            return json.loads((self.path / name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            return json.loads(read_text(self.path / name, "JSON file", max_bytes=MAX_JSON_BYTES))
+        except (OSError, InputError, UnicodeDecodeError, json.JSONDecodeError) as e:
             self.problems.append(f"{name}: not readable as JSON ({e})")
             return None
 
@@ -51,9 +55,9 @@ class Folder:
         if not self.has(name):
             return None
         try:
-            with open(self.path / name, encoding="utf-8", errors="replace") as fh:
+            with open_text(self.path / name, max_bytes=None, errors="replace", newline=None) as fh:
                 return fh.read(limit)
-        except OSError as e:
+        except (OSError, InputError) as e:
             self.problems.append(f"{name}: {e}")
             return None
 
@@ -63,9 +67,9 @@ class Folder:
             return
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
         try:
-            with open(self.path / name, newline="", encoding="utf-8", errors="replace") as fh:
-                yield from csv.DictReader(fh)
-        except (OSError, csv.Error) as e:
+            with open_text(self.path / name, max_bytes=None, errors="replace") as fh:
+                yield from csv_dicts(fh)
+        except (OSError, InputError, csv.Error) as e:
             self.problems.append(f"{name}: not readable as CSV ({e})")
 
     def table(self, name: str, limit: int) -> tuple[list[str], list[list[str]], int]:
@@ -77,14 +81,14 @@ class Folder:
         rows: list[list[str]] = []
         total = 0
         try:
-            with open(self.path / name, newline="", encoding="utf-8", errors="replace") as fh:
-                reader = csv.reader(fh)
+            with open_text(self.path / name, max_bytes=None, errors="replace") as fh:
+                reader = csv_rows(fh)
                 header = next(reader, [])
                 for row in reader:
                     total += 1
                     if len(rows) < limit:
                         rows.append(row)
-        except (OSError, csv.Error) as e:
+        except (OSError, InputError, csv.Error) as e:
             self.problems.append(f"{name}: not readable as CSV ({e})")
         return header, rows, total
 

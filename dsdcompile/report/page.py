@@ -24,6 +24,7 @@ from dsdcompile.report.sections import (
     sequences_section,
     summary_section,
 )
+from dsdcompile.runtime.files import DESIGN
 
 TITLES = {"overview": "Overview", "network": "Network", "crn": "CRNs", "examples": "Examples", "dsd": "DNA design",
           "verification": "Verification", "kinetics": "Kinetics", "sequences": "Sequences", "lab": "Wet lab",
@@ -32,6 +33,15 @@ TITLES = {"overview": "Overview", "network": "Network", "crn": "CRNs", "examples
 
 def _asset(name: str) -> str:
     return resources.files("dsdcompile.report").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _folder_name(design_dir: Path) -> str:
+    """The design folder's name; inside a run's staging folder (``.<out>.<random>.tmp/design``), ``<out>``."""
+    resolved = design_dir.resolve()
+    stage = resolved.parent.name
+    if resolved.name == DESIGN and stage.startswith(".") and stage.endswith(".tmp") and "." in stage[1:-4]:
+        return stage[1:-4].rsplit(".", 1)[0]
+    return resolved.name
 
 
 def render_index(design_dir: Path) -> str:
@@ -77,12 +87,14 @@ def render_index(design_dir: Path) -> str:
     sections = {"overview": overview(folder, summary, verification), **body}
     present = [k for k, html in sections.items() if html]
     nav = "".join(f'<a href="#{k}">{e(TITLES[k])}</a>' for k in present)
-    # named after the model it was compiled from, not the folder: a design run renders the page in
-    # a temporary folder, and a folder that is moved or copied keeps a correct title
+    # named after the data set the model was trained on, else the design folder (the name --out gave it,
+    # also while a run renders the page in its staging folder); the model file is in the subtitle
     model = dig(summary, "model.path")
-    name = Path(str(model)).name if model else Path(design_dir).resolve().name
+    dataset = dig(summary, "model.dataset")
+    name = dataset if isinstance(dataset, str) and dataset else _folder_name(Path(design_dir))
     scheme = dig(summary, "dsd.scheme")
-    subtitle = " · ".join(str(x) for x in (dig(summary, "network.construction"), scheme and f"scheme {scheme}",
+    subtitle = " · ".join(str(x) for x in (model and f"model {Path(str(model)).name}",
+                                           dig(summary, "network.construction"), scheme and f"scheme {scheme}",
                                            dig(summary, "versions.dsdcompile") and
                                            f"dsdcompile {dig(summary, 'versions.dsdcompile')}") if x)
     data = page_json(cat)

@@ -20,7 +20,7 @@ from dsdcompile.report.html_util import (
 )
 from dsdcompile.report.markdown import render_markdown
 from dsdcompile.runtime.outputs import description, holds_timings, plain
-from dsdcompile.runtime.resources import format_size
+from dsdcompile.runtime.resources import format_size, open_text
 
 CRN_ROWS = 1000        # reactions listed per CRN
 REACTION_CHARS = 400   # longer reactions (reduced CRNs' fan-outs) are cut
@@ -100,7 +100,7 @@ def _crn_rows(folder: Folder, name: str) -> tuple[list[list[str]], int, dict[str
     rows: list[list[str]] = []
     total = 0
     counts = {"@species": 0, "@input": 0, "@output": 0, "@init": 0}
-    with open(folder.path / name, encoding="utf-8", errors="replace") as fh:
+    with open_text(folder.path / name, max_bytes=None, errors="replace", newline=None) as fh:
         for line in fh:
             line = line.split("#", 1)[0].strip()
             if not line:

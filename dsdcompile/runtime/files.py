@@ -5,10 +5,12 @@ One writer per format, so every file of a design folder is written the same way:
 - :class:`Destination`: the design folder on disk, checked before the run, staged in a locked
   folder beside it, moved into place on success (see below);
 - :func:`write_json`: JSON with NaN/inf as null, indented (``indent``) or ``compact``;
-- :func:`write_csv`, :func:`markdown_table`, :func:`write_xlsx`: tables, user text kept as text
-  (every XLSX cell written from text is a text cell, never a formula: ``=cmd|' /C calc'!A0``
-  stays a string; Markdown cells escape what would change the table or inject markup), numbers
-  with :func:`cell_text`, workbooks byte-identical between runs.
+- :func:`write_csv` (:class:`CsvWriter` where rows are streamed), :func:`markdown_table`,
+  :func:`write_xlsx`: tables, user text kept as text (every XLSX cell written from text is a
+  text cell, never a formula: ``=cmd|' /C calc'!A0`` stays a string; a CSV text cell that a
+  spreadsheet would run as a formula gets a leading single quote, which :func:`read_csv`,
+  :func:`csv_rows` and :func:`csv_dicts` remove again; Markdown cells escape what would change
+  the table or inject markup), numbers with :func:`cell_text`, workbooks byte-identical between runs.
 
 What a run does to ``--out`` (see the README's "Reliability" section):
 
@@ -43,7 +45,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -103,14 +105,110 @@ def cell_text(v: object) -> str:
     return str(v)
 
 
-def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping | Sequence]) -> None:
-    """A CSV with a header; rows are mappings (read by column name) or sequences (in column order)."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(columns)
+# A spreadsheet opened on a CSV runs a cell that begins with one of these as a formula (CWE-1236).
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+_NUMERIC = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _is_number_text(text: str) -> bool:
+    """A plain decimal number ("-2.5", "+1e-3"): a spreadsheet reads it as a number, never as a formula."""
+    return _NUMERIC.fullmatch(text) is not None
+
+
+def csv_cell(value: object) -> str:
+    """A value as every CSV of the project writes it: :func:`cell_text`, with formula-leading text neutralised.
+
+    Text that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a single quote in
+    front (OWASP's advice against CSV injection), and so does text that already begins with a
+    single quote, so that :func:`csv_value` restores every text exactly. Numbers stay numbers:
+    an int or float value, or text that is a plain decimal number (``-2.5``), is never quoted.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return cell_text(value)
+    text = cell_text(value)
+    if text and (text[0] in FORMULA_LEADS or text[0] == QUOTE) and not _is_number_text(text):
+        return QUOTE + text
+    return text
+
+
+def csv_value(cell: str) -> str:
+    """A CSV cell back to the text :func:`csv_cell` was given (the inverse of its quoting; other cells as read)."""
+    if len(cell) > 1 and cell[0] == QUOTE and (cell[1] in FORMULA_LEADS or cell[1] == QUOTE):
+        return cell[1:]
+    return cell
+
+
+class CsvWriter:
+    """The one CSV writer of the project: ``writerow``/``writerows`` with every cell through :func:`csv_cell`."""
+
+    def __init__(self, fh, **fmtparams) -> None:
+        self._w = csv.writer(fh, **fmtparams)
+
+    def writerow(self, row: Iterable) -> None:
+        self._w.writerow([csv_cell(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable]) -> None:
         for r in rows:
-            values = [r[c] for c in columns] if isinstance(r, Mapping) else list(r)
-            w.writerow([cell_text(v) for v in values])
+            self.writerow(r)
+
+
+def write_csv(path: Path, columns: Sequence[str] | None, rows: Iterable[Mapping | Sequence]) -> None:
+    """A CSV with a header; rows are mappings (read by column name) or sequences (in column order).
+
+    ``columns`` None: no header line is added (``rows`` carry their own). Text cells are neutralised
+    against spreadsheet formulas (:func:`csv_cell`); read the file back with :func:`read_csv`.
+    """
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = CsvWriter(fh)
+        if columns is not None:
+            w.writerow(columns)
+        for r in rows:
+            w.writerow([r[c] for c in columns] if isinstance(r, Mapping) else r)
+
+
+def csv_rows(fh, **kwargs) -> Iterator[list[str]]:
+    """``csv.reader(fh, **kwargs)`` with every cell restored by :func:`csv_value`: the reader of the project's CSVs."""
+    for row in csv.reader(fh, **kwargs):
+        yield [csv_value(c) for c in row]
+
+
+def csv_dicts(fh, **kwargs) -> CsvDictReader:
+    """``csv.DictReader(fh, **kwargs)`` with header and cells restored by :func:`csv_value`."""
+    return CsvDictReader(fh, **kwargs)
+
+
+class CsvDictReader(csv.DictReader):
+    """:class:`csv.DictReader` over :func:`csv_rows`: keys and values as :func:`csv_cell` was given them."""
+
+    def __init__(self, fh, **kwargs) -> None:
+        super().__init__(fh, **kwargs)
+        self.reader = _RestoringReader(self.reader)
+
+
+class _RestoringReader:
+    def __init__(self, reader) -> None:
+        self._reader = reader
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        return [csv_value(c) for c in next(self._reader)]
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    @property
+    def dialect(self):
+        return self._reader.dialect
+
+
+def read_csv(path: str | Path) -> list[list[str]]:
+    """Every row of a CSV the project wrote (header included), cells restored (:func:`csv_value`)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv_rows(fh))
 
 
 def md_escape(text: object) -> str:
@@ -343,6 +441,22 @@ def clean_stale(out_dir: Path) -> list[Path]:
     return removed
 
 
+def open_stage(out_dir: Path) -> tuple[Path, int]:
+    """A new staging folder ``.<out>.<random>.tmp`` beside ``out_dir``, with an empty ``design`` folder and its
+    marker locked (the descriptor returned: close it when done); what :func:`clean_stale` removes once its run died."""
+    out_dir = Path(out_dir)
+    parent = out_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))
+    except OSError as e:
+        raise InputError(f"cannot write beside it in {parent} ({e.strerror or e})", path=str(out_dir)) from None
+    lock = os.open(stage / MARKER, os.O_CREAT | os.O_RDWR, 0o644)
+    _try_lock(lock)
+    (stage / DESIGN).mkdir()
+    return stage, lock
+
+
 class Destination:
     """The run's staging folder for ``out_dir``: made and locked on entry, moved into place by :meth:`commit`.
 
@@ -369,17 +483,7 @@ class Destination:
         self.close()
 
     def _make_stage(self) -> None:
-        parent = self.out_dir.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-            stage = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", suffix=".tmp", dir=parent))
-        except OSError as e:
-            raise InputError(f"cannot write beside it in {parent} ({e.strerror or e})",
-                             path=str(self.out_dir)) from None
-        self.stage = stage
-        self._lock = os.open(stage / MARKER, os.O_CREAT | os.O_RDWR, 0o644)
-        _try_lock(self._lock)
-        (stage / DESIGN).mkdir()
+        self.stage, self._lock = open_stage(self.out_dir)
 
     @property
     def path(self) -> Path:
@@ -413,6 +517,7 @@ class Destination:
 
 
 
-__all__ = ["DESIGN", "FIXED_DATE", "MARKER", "OLD", "SUMMARY", "Destination", "backup_name", "cell_text",
-           "check_destination", "clean_stale", "json_text", "markdown_table", "md_escape", "normalize_xlsx", "number",
-           "write_csv", "write_json", "write_sibling_folder", "write_xlsx"]
+__all__ = ["DESIGN", "FIXED_DATE", "FORMULA_LEADS", "MARKER", "OLD", "SUMMARY", "CsvDictReader", "CsvWriter",
+           "Destination", "backup_name", "cell_text", "check_destination", "clean_stale", "csv_cell", "csv_dicts",
+           "csv_rows", "csv_value", "json_text", "markdown_table", "md_escape", "normalize_xlsx", "number",
+           "open_stage", "read_csv", "write_csv", "write_json", "write_sibling_folder", "write_xlsx"]

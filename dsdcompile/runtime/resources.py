@@ -13,6 +13,7 @@ reason", so they err on the side of the machine.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -160,6 +161,62 @@ def open_regular(path: str | Path, what: str = "file") -> int:
     return fd
 
 
-__all__ = ["CRN_BYTES_PER_UNIT", "DEFAULT_MEMORY_FRACTION", "JSON_DEPTH_LIMIT", "NAME_BYTES", "check_memory",
-           "default_max_memory", "format_size", "loads_untrusted_json", "memory_limit", "open_regular", "parse_size",
-           "physical_memory", "regular_file"]
+def refuse_special_files(folder: str | Path, what: str = "design folder") -> None:
+    """InputError naming the first FIFO, device or socket below ``folder`` (copying or reading one waits forever or
+    never ends); symbolic links are not followed."""
+    root = Path(folder)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(filenames + dirnames):
+            p = Path(dirpath) / name
+            try:
+                mode = os.lstat(p).st_mode
+            except OSError:
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+                kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) \
+                    else "a device"
+                raise InputError(f"holds {p.relative_to(root).as_posix()}, which is {kind}, not a file a {what} has; "
+                                 "remove it first", path=str(root))
+
+
+MAX_TEXT_FILE_BYTES = 1 << 30  # a CSV, JSON or text file a command reads: larger ones are refused, not read
+
+
+def open_text(path: str | Path, what: str = "file", *, max_bytes: int | None = MAX_TEXT_FILE_BYTES,
+              encoding: str = "utf-8", errors: str = "strict", newline: str | None = "") -> io.TextIOWrapper:
+    """The guarded reader of every user file a command reads as text (the CSVs of mix, --dyes, train --csv, the
+    files of a design folder that report and sequences read): regular files only (:func:`open_regular`: a FIFO
+    or /dev/zero is refused at once, never waited on), at most ``max_bytes`` (None: any size, for files
+    streamed row by row), as text."""
+    p = Path(path)
+    fd = open_regular(p, what)
+    try:
+        os.set_blocking(fd, True)
+        size = os.fstat(fd).st_size
+        if max_bytes is not None and size > max_bytes:
+            raise InputError(f"this {what} is {format_size(size)}, above the limit of {format_size(max_bytes)}",
+                             path=str(p))
+        return open(fd, encoding=encoding, errors=errors, newline=newline)  # noqa: SIM115 - the caller closes it
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_text(path: str | Path, what: str = "file", *, max_bytes: int = MAX_TEXT_FILE_BYTES,
+              encoding: str = "utf-8") -> str:
+    """The whole of a regular text file of at most ``max_bytes`` (:func:`open_text`); InputError when it is
+    larger (also when it grew after the check) or not text in ``encoding``."""
+    with open_text(path, what, max_bytes=max_bytes, encoding=encoding, newline=None) as fh:
+        try:
+            text = fh.read(max_bytes + 1)
+        except UnicodeDecodeError as e:
+            raise InputError(f"this {what} is not {encoding} text (byte {e.start} of a block)", path=str(path)) \
+                from None
+    if len(text) > max_bytes:
+        raise InputError(f"this {what} is above the limit of {format_size(max_bytes)}", path=str(path))
+    return text
+
+
+__all__ = ["CRN_BYTES_PER_UNIT", "DEFAULT_MEMORY_FRACTION", "JSON_DEPTH_LIMIT", "MAX_TEXT_FILE_BYTES", "NAME_BYTES",
+           "check_memory", "default_max_memory", "format_size", "loads_untrusted_json", "memory_limit", "open_regular",
+           "open_text", "parse_size", "physical_memory", "read_text", "refuse_special_files", "regular_file"]

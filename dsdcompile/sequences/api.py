@@ -11,6 +11,9 @@ import json
 from pathlib import Path
 
 from dsdcompile.config.sequences import SequenceConstraints
+from dsdcompile.errors import InputError
+from dsdcompile.runtime.files import csv_dicts
+from dsdcompile.runtime.resources import open_text, read_text
 from dsdcompile.sequences.problem import SIGNAL_ROLES, SequenceProblem
 
 
@@ -19,7 +22,7 @@ def design_counts(design_dir: Path) -> dict:
     path = Path(design_dir) / "summary.json"
     if not path.is_file():
         return {}
-    s = json.loads(path.read_text())
+    s = json.loads(read_text(path, "summary"))
     out = {}
     if isinstance(s.get("dsd"), dict) and "modules" in s["dsd"]:
         out["modules"] = s["dsd"]["modules"]
@@ -43,8 +46,12 @@ def check_feasibility(problem: SequenceProblem, constraints: SequenceConstraints
 
 def read_sequences(design_dir: str | Path) -> dict[str, str]:
     """Domain → sequence from a design folder's sequences.csv."""
-    with open(Path(design_dir) / "sequences.csv", newline="") as fh:
-        return {r["domain"]: r["sequence"] for r in csv.DictReader(fh)}
+    path = Path(design_dir) / "sequences.csv"
+    try:
+        with open_text(path, "sequence table", max_bytes=None) as fh:
+            return {r["domain"]: r["sequence"] for r in csv_dicts(fh)}
+    except (UnicodeDecodeError, csv.Error, KeyError) as e:
+        raise InputError(f"not a sequence table ({type(e).__name__}: {e})", path=str(path)) from None
 
 
 __all__ = ["check_feasibility", "design_counts", "read_sequences"]

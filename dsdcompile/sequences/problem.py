@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dsdcompile.errors import InputError
+from dsdcompile.runtime.files import csv_dicts
+from dsdcompile.runtime.resources import open_text
 
 DNA4, ACT, AGT = "ACGT", "ACT", "AGT"
 SIGNAL_ROLES = ("signal", "helper")
@@ -139,12 +141,17 @@ class SequenceProblem:
 
 
 def _read(path: Path, columns: tuple[str, ...]) -> list[dict]:
-    with open(path, newline="") as fh:
-        reader = csv.DictReader(fh)
-        absent = [c for c in columns if c not in (reader.fieldnames or ())]
-        if absent:
-            raise InputError(f"{path}: missing column(s) {', '.join(absent)}")
-        return list(reader)
+    try:
+        with open_text(path, "design table", max_bytes=None) as fh:
+            reader = csv_dicts(fh)
+            absent = [c for c in columns if c not in (reader.fieldnames or ())]
+            if absent:
+                raise InputError(f"missing column(s) {', '.join(absent)}", path=str(path))
+            return list(reader)
+    except UnicodeDecodeError as e:
+        raise InputError(f"not a UTF-8 CSV (byte {e.start} of a block)", path=str(path)) from None
+    except csv.Error as e:
+        raise InputError(f"cannot read CSV ({e})", path=str(path)) from None
 
 
 def nucleotide_structure(domain_structure: str, strands: list[tuple[str, ...]], lengths: dict[str, int]) -> str:

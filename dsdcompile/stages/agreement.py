@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 
 from dsdcompile.config import AgreementConfig, SimulationConfig
 from dsdcompile.errors import NotFeedForward
+from dsdcompile.runtime.files import CsvWriter
 from dsdcompile.runtime.progress import Progress
 from dsdcompile.stages.crn import CRNResult
 
@@ -193,7 +193,7 @@ def write_examples_table(path: Path, agreement: Agreement) -> None:
         return f"{v:.10g}"
 
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = CsvWriter(f)
         w.writerow(header)
         for i in range(agreement.n_examples):
             row: list[str] = [str(i), names[agreement.labels[i]] if agreement.labels is not None else ""]

@@ -74,7 +74,7 @@ class CRNResult:
         """summary.json's ``model``, ``network`` and ``crn`` blocks."""
         net = self.network
         return {
-            "model": {"path": str(self.source), "sha256": self.sha256},
+            "model": {"path": str(self.source), "sha256": self.sha256, "dataset": _dataset(net)},
             "network": {
                 "layers": net.sizes if net is not None else None,
                 "nonzero_weights": net.nonzero_weights() if net is not None else None,
@@ -93,6 +93,15 @@ class CRNResult:
                 "reduced": self.reduced.stats() if self.reduced is not None else None,
             },
         }
+
+
+def _dataset(net) -> str | None:
+    """The data set a model was trained on (its meta's ``dataset``, as `dsdcompile train` writes it), if it is a
+    short line of printable text; the report's title."""
+    name = net.meta.get("dataset") if net is not None else None
+    if isinstance(name, str) and 0 < len(name.strip()) <= 80 and name.isprintable():
+        return name.strip()
+    return None
 
 
 def sha256(path: Path) -> str:

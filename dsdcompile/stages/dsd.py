@@ -12,7 +12,7 @@ from dsdcompile.config import RunConfig
 from dsdcompile.dsd.implementation import ModuleImplementation
 from dsdcompile.dsd.reporters import ReporterSet
 from dsdcompile.dsd.system import DSDSystem
-from dsdcompile.errors import InputError
+from dsdcompile.errors import InputError, SchemeError
 from dsdcompile.ir import CRN
 from dsdcompile.runtime.executors import Executor
 from dsdcompile.runtime.progress import Progress
@@ -76,6 +76,23 @@ def dsd_input_crn(crn: CRNResult, form: str) -> CRN:
     return crn.formal
 
 
+def _translate(target: CRN, config: RunConfig, crn: CRNResult, update, reorder) -> DSDSystem:
+    """translate(), its refusals naming the file they come from: a reaction the model's or CRN file's, a scheme's
+    failure the scheme file's (a plugin's)."""
+    from dsdcompile.dsd.translate import translate
+
+    try:
+        return translate(target, config.scheme, config.dsd, progress=update, reorder=reorder)
+    except InputError as e:
+        if e.path is not None:
+            raise
+        if type(e) is InputError:
+            raise InputError(e.message, path=str(crn.source), line=e.line, column=e.column) from None
+        if isinstance(e, SchemeError) and str(config.scheme).endswith(".py") and str(config.scheme) not in e.message:
+            raise SchemeError(e.message, path=str(config.scheme)) from None
+        raise
+
+
 def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, executor: Executor | None = None,
                   reorder: Mapping[int, tuple[str, ...]] | None = None, settle: bool = True) -> DSDResult:
     """Translate the chosen CRN with ``config.scheme``, enumerate it module by module, build the readout
@@ -91,7 +108,6 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     (:func:`search_orders`, which calls this function again with ``reorder`` and ``settle=False``).
     """
     from dsdcompile.dsd.enumerate import enumerate_templates, instantiate
-    from dsdcompile.dsd.translate import translate
     from dsdcompile.verify.design import verify_system
 
     # peppercorn clears its object registry with gc.collect() before and after every
@@ -104,7 +120,7 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     target = source if crn.construction is None else crn.construction.prepare_dsd(source)
     with progress.stage("translate"):
         with progress.bar(target.n_reactions, "translate", unit="rxn") as update:
-            system = translate(target, config.scheme, config.dsd, progress=update, reorder=reorder)
+            system = _translate(target, config, crn, update, reorder)
     progress.log(f"translated with {system.scheme}: {system.n_modules} modules, {len(system.templates)} shapes, "
                  f"K = {system.max_products} products per module")
     with progress.stage("enumerate"):

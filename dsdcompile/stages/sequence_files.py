@@ -22,8 +22,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dsdcompile.config.sequences import SequenceConstraints
-from dsdcompile.runtime.files import md_escape
+from dsdcompile.errors import InputError
+from dsdcompile.runtime.files import CsvWriter, csv_rows, md_escape
 from dsdcompile.runtime.progress import Progress
+from dsdcompile.runtime.resources import open_text, read_text, refuse_special_files
 from dsdcompile.sequences import energy
 from dsdcompile.sequences.api import check_feasibility, design_counts
 from dsdcompile.sequences.checks import domain_level_to_nt
@@ -61,8 +63,13 @@ def _sequence_for(name: str, old: str, by_name: Mapping[str, str], seqs: Mapping
 
 def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping[str, str]) -> None:
     """Copy a CSV with its ``sequence`` column set from each row's name (strands.csv: from its domains)."""
-    with open(src, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
+    try:
+        with open_text(src, "design table") as fh:
+            rows = list(csv_rows(fh))
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise InputError(f"cannot read this CSV of the design ({type(e).__name__}: {e})", path=str(src)) from None
+    if not rows:
+        raise InputError("this CSV of the design is empty", path=str(src))
     header = rows[0]
     if "sequence" not in header:
         header.append("sequence")
@@ -77,7 +84,7 @@ def _rewrite_csv(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Mapping
         elif key is not None:
             r[col] = _sequence_for(r[key], r[col], by_name, seqs)
     with open(dst, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
+        CsvWriter(fh).writerows(rows)
 
 
 def _unescape_md(cell: str) -> str:
@@ -89,7 +96,7 @@ def _rewrite_markdown(src: Path, dst: Path, seqs: Mapping[str, str], by_name: Ma
     """Tables whose header has ``name`` and ``sequence``: each row's sequence set from its name."""
     out: list[str] = []
     columns: list[str] | None = None
-    for line in src.read_text(encoding="utf-8").splitlines():
+    for line in read_text(src, "Markdown table").splitlines():
         if line.startswith("|") and line.endswith("|") and not set(line) <= set("|-"):
             cells = [c.strip() for c in line[1:-1].split(" | ")]
             if columns is None:
@@ -223,7 +230,7 @@ def write_sequence_reports(design: SequenceDesign, folder: Path, *, feasibility=
     block = design.summary()
     written: list[str] = []
     with open(folder / "sequences.csv", "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(sequences_table(design))
+        CsvWriter(fh).writerows(sequences_table(design))
     written.append("sequences.csv")
     if order:
         from dsdcompile.lab.order import OrderStrand, write_order_sheets
@@ -263,11 +270,12 @@ def write_sequences(design: SequenceDesign, design_dir: str | Path, *, feasibili
 
     out = Path(design_dir)
     seqs = design.domains
+    refuse_special_files(out)  # copied below: a FIFO would wait forever
     with Destination(out) as dest:  # any design folder (it has a summary.json) may be rewritten
         stage = dest.path
         shutil.copytree(out, stage, dirs_exist_ok=True, symlinks=True)
         summary_path = out / "summary.json"
-        summary = json.loads(summary_path.read_text()) if summary_path.is_file() else None
+        summary = json.loads(read_text(summary_path, "summary")) if summary_path.is_file() else None
         previous = ((summary or {}).get("sequences") or {}).get("files") or []
         for name in previous:  # a sequence design before this one: its files (order plates...) are all redone
             if isinstance(name, str) and Path(name).name == name and name not in ("summary.json", "README.md"):
@@ -324,6 +332,8 @@ def sequence_design_folder(design_dir: str | Path, constraints: SequenceConstrai
     """
     progress = progress or Progress(quiet=True)
     design_dir = Path(design_dir)
+    if design_dir.is_dir():
+        refuse_special_files(design_dir)  # before any work: the folder is copied when the sequences are written
     problem = SequenceProblem.from_design(design_dir, three_letter=constraints.three_letter)
     with progress.stage("sequences: feasibility"):
         feas = check_feasibility(problem, constraints, design_counts(design_dir))

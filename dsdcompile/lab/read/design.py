@@ -9,7 +9,6 @@ inputs, for the tube model). Every file is read through the guarded reader.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -40,7 +39,9 @@ def _read(path: Path, what: str) -> str:
 
 
 def _csv(path: Path) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(_read(path, "CSV file"))))
+    from dsdcompile.runtime.files import csv_dicts  # the design's CSVs quote formula-like text: read it back
+
+    return list(csv_dicts(io.StringIO(_read(path, "CSV file"))))
 
 
 @dataclass(frozen=True)
