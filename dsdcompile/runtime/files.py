@@ -291,28 +291,28 @@ def normalize_xlsx(path: Path) -> None:
 # ---------------------------------------------------------------------------------------------- the destination
 
 def write_sibling_folder(dest: Path, write: Callable[[Path], T]) -> T:
-    """Write a folder beside the design whole: ``write(tmp)`` fills a fresh hidden folder next to ``dest``,
-    which then replaces ``dest`` in one rename (an old ``dest`` is moved aside first and removed after).
+    """Write a folder beside the design whole: ``write(tmp)`` fills a fresh folder inside a locked staging folder
+    next to ``dest`` (:func:`open_stage`), which then replaces ``dest`` in one rename.
 
-    An error or Ctrl-C inside ``write`` removes the temporary folder and leaves ``dest`` as it was. Used
-    by the folders that sit beside a design (``dsdcompile mix``, ``dsdcompile read``); a design folder
-    itself is written through :class:`Destination`, which also locks and backs up.
+    An error or Ctrl-C inside ``write`` removes the staging folder and leaves ``dest`` as it was; a
+    staging folder that a killed run left is removed by the next run into the same place
+    (:func:`clean_stale`). Used by the folders that sit beside a design (``dsdcompile mix``,
+    ``dsdcompile read``); a design folder itself is written through :class:`Destination`, which also
+    refuses to overwrite a folder that is not a design and keeps backups.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    dest = Path(dest)
+    clean_stale(dest)
+    stage, lock = open_stage(dest)
     try:
+        tmp = stage / DESIGN
         result = write(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    os.chmod(tmp, 0o755)
-    old = None
-    if dest.exists():
-        old = dest.parent / f".{dest.name}.old-{os.getpid()}"
-        os.replace(dest, old)
-    os.replace(tmp, dest)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        os.chmod(tmp, 0o755)
+        if dest.exists():
+            os.replace(dest, stage / OLD)
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        os.close(lock)
     return result
 
 
