@@ -311,3 +311,22 @@ def test_a_scheme_refusing_some_shapes_still_gets_its_product_limit(tmp_path):
     assert system.max_products == 2 and len(system.templates) == 1
     with pytest.raises(UnsupportedReaction, match="only 2 -> 2 reactions"):
         translate(parse_crn("A -> B\n"), path, DSDConfig())
+
+
+def test_the_grammar_keeps_its_whitespace_after_dsdobjects_changed_pyparsings_default():
+    """dsdobjects' PIL parser sets pyparsing's (global) default whitespace to exclude newlines when it builds
+    its grammar (peppercorn reading a PIL file); a scheme read after that, in the same process, must still parse across lines."""
+    code = ("import warnings; warnings.simplefilter('ignore')\n"
+            "from dsdobjects import parse_pil_string\n"
+            "parse_pil_string('length a = 5\\n')  # builds dsdobjects' grammar, changing pyparsing's default\n"
+            "import pyparsing as pp\n"
+            "assert '\\n' not in pp.ParserElement.DEFAULT_WHITE_CHARS, 'dsdobjects no longer changes it'\n"
+            "from dsdcompile.dsd.ts.grammar import parse_ts\n"
+            "defs = parse_ts('function f(x) =\\n  x;\\n\\nfunction g(y) = y;\\n')\n"
+            "print(len(defs))\n")
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "2"

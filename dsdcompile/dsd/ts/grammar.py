@@ -44,6 +44,18 @@ def _node(kind: str):
     return action
 
 
+def _built_with_standard_whitespace() -> pp.ParserElement:
+    """The grammar, built with pyparsing's standard whitespace (space, tab, newline, CR) whatever the process's
+    default is: pyparsing's default is global, and dsdobjects' PIL parser, once imported (peppercorn reading
+    a PIL file), sets it to exclude newlines, after which a grammar built here would stop at the first line."""
+    default = pp.ParserElement.DEFAULT_WHITE_CHARS
+    pp.ParserElement.set_default_whitespace_chars(" \n\t\r")
+    try:
+        return _build()
+    finally:
+        pp.ParserElement.set_default_whitespace_chars(default)
+
+
 def _build() -> pp.ParserElement:
     S = pp.Suppress
     kw = {k: pp.Keyword(k) for k in KEYWORDS}
@@ -179,7 +191,7 @@ def parse_ts(text: str, path: str = "<scheme>") -> list[tuple]:
     if tokens > MAX_TOKENS:
         raise InputError(f"translation scheme of {tokens} tokens, more than {MAX_TOKENS}", path=path)
     if _GRAMMAR is None:
-        _GRAMMAR = _build()
+        _GRAMMAR = _built_with_standard_whitespace()
     try:
         return list(_GRAMMAR.parse_string(text, parse_all=True))
     except _DnaError as e:
