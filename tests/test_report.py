@@ -439,3 +439,24 @@ def _fresh_index(folder: Path) -> str:
         shutil.copytree(folder, copy)
         write_index(copy)
         return (copy / "index.html").read_text()
+
+
+def test_index_states_how_each_shape_binds_its_reactants(tmp_path):
+    """Issue 23: index.html says, per module shape, the order its gate binds the reactants in, and why when it
+    is not the order written (from verification.json's policy and summary.json's reorder record)."""
+    from dsdcompile.report import write_index
+
+    folder = tmp_path / "iris"
+    shutil.copytree(IRIS, folder)
+    write_index(folder)
+    assert "reactants bound in the order written" in (folder / "index.html").read_text()
+
+    summary = json.loads((folder / "summary.json").read_text())
+    verification = json.loads((folder / "verification.json").read_text())
+    rep = str(verification["modules"][0]["representative"])
+    summary["dsd"]["reactant_order"] = {"policy": "search", "reordered": {
+        rep: {"reaction": "A + B -> C", "order": "B + A", "why": "as written, modules 0 and 1 interact"}}}
+    (folder / "summary.json").write_text(json.dumps(summary))
+    write_index(folder)
+    page = (folder / "index.html").read_text()
+    assert "reactants bound as B + A, not as written (as written, modules 0 and 1 interact)" in page

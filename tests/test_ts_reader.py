@@ -315,7 +315,8 @@ def test_a_scheme_refusing_some_shapes_still_gets_its_product_limit(tmp_path):
 
 def test_the_grammar_keeps_its_whitespace_after_dsdobjects_changed_pyparsings_default():
     """dsdobjects' PIL parser sets pyparsing's (global) default whitespace to exclude newlines when it builds
-    its grammar (peppercorn reading a PIL file); a scheme read after that, in the same process, must still parse across lines."""
+    its grammar (peppercorn reading a PIL file); a scheme read after that, in the same process, must still
+    parse across lines."""
     code = ("import warnings; warnings.simplefilter('ignore')\n"
             "from dsdobjects import parse_pil_string\n"
             "parse_pil_string('length a = 5\\n')  # builds dsdobjects' grammar, changing pyparsing's default\n"

@@ -49,6 +49,21 @@ def _members(text: object) -> str:
     return e(s if len(s) <= MEMBERS_CHARS else s[:MEMBERS_CHARS] + f"… ({len(s):,} characters)")
 
 
+def binding_order(module: dict, summary: dict | None, verification: dict | None) -> str:
+    """How the shape's representative module binds its reactants (``--reactant-order``), and why when not as
+    written: from verification.json's configuration and summary.json's ``dsd.reactant_order`` record."""
+    policy = dig(verification, "config.reactant_order") or dig(summary, "config.dsd.reactant_order")
+    reordered = dig(summary, "dsd.reactant_order.reordered")
+    entry = reordered.get(str(module.get("representative"))) if isinstance(reordered, dict) else None
+    if isinstance(entry, dict):
+        return f"reactants bound as {entry.get('order')}, not as written ({entry.get('why')})"
+    if policy == "sorted":
+        return "reactants bound in shape order, not necessarily as written (--reactant-order sorted)"
+    if policy in ("as-written", "search"):
+        return "reactants bound in the order written"
+    return ""
+
+
 def dsd_section(folder: Folder, summary: dict | None, verification: dict | None, cat: Catalogue, total: int,
                 note: str, shapes: dict[int, list[str]]) -> str:
     block = dig(summary, "dsd")
@@ -73,7 +88,9 @@ def dsd_section(folder: Folder, summary: dict | None, verification: dict | None,
                 f'<div class="shape" id="shape-{k}"><h4>{e(str(m.get("shape", f"shape {k}")))} '
                 f'{badge(m.get("verdict"))}</h4><p>{int(m.get("instances") or 0):,} modules '
                 f'(representative m{e(str(m.get("representative")))}: <code>{e(str(m.get("formal", "")))}</code>); '
-                f'modules: <span class="members">{_members(m.get("members"))}</span></p>{figs}</div>')
+                f'modules: <span class="members">{_members(m.get("members"))}</span></p>'
+                + (f'<p class="order">{e(order)}</p>' if (order := binding_order(m, summary, verification)) else "")
+                + f'{figs}</div>')
     signal = next((n for n, en in cat.entries.items() if en.role in ("signal", "helper")), None)
     if signal:
         parts.append(f'<h4>A signal strand (every formal species has one)</h4>{cat.figure(signal)}')
