@@ -494,7 +494,7 @@ class Interpreter:
 
     def _domain_builtins(self, b) -> None:
         """short(), long(), unique(n): new domains."""
-        need_list, need_int = self._need_list, self._need_int  # noqa: F841
+        need_int = self._need_int
 
         @b("short", 0)
         def _short(args, line):
@@ -513,7 +513,7 @@ class Interpreter:
 
     def _list_builtins(self, b) -> None:
         """tail, len, reverse, range, sum, map, map2."""
-        need_list, need_int = self._need_list, self._need_int  # noqa: F841
+        need_list, need_int = self._need_list, self._need_int
 
         @b("tail", 1)
         def _tail(args, line):
@@ -556,7 +556,7 @@ class Interpreter:
 
     def _degree_builtins(self, b) -> None:
         """rxn_degree, unirxn, birxn (reactions by their number of reactants) and flip."""
-        need_list, need_int = self._need_list, self._need_int  # noqa: F841
+        need_list, need_int = self._need_list, self._need_int
 
         def by_degree(xs, r, line):
             out = []
@@ -590,7 +590,6 @@ class Interpreter:
 
     def _complex_builtins(self, b) -> None:
         """infty (a fuel), complement, print, abort."""
-        need_list, need_int = self._need_list, self._need_int  # noqa: F841
 
         @b("infty", 1)
         def _infty(args, line):
@@ -621,7 +620,7 @@ class Interpreter:
 
     def _reversible_builtins(self, b) -> None:
         """rev_reactions and irrev_reactions."""
-        need_list, need_int = self._need_list, self._need_int  # noqa: F841
+        need_list = self._need_list
 
         def same_multiset(a: list, b: list) -> bool:
             rest = list(b)
