@@ -351,7 +351,7 @@ class TubeStage(Stage):
         ctx.kinetics = k.with_tube(ctx.tube)
 
     def write(self, ctx: Context, section, folder: Path) -> list[str]:
-        from dsdcompile.stages.tube import write_tube_files
+        from dsdcompile.kinetics.planned_tube import write_tube_files
 
         return write_tube_files(ctx.tube, folder, section.plot_example)
 

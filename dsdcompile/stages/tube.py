@@ -10,14 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsdcompile.config import EnumerationConfig, ExecutionConfig, KineticsConfig, LabConfig
-from dsdcompile.kinetics.planned_tube import (
-    CALIBRATION_FRACTIONS,
-    VARIANTS,
-    TubeResult,
-    nice_ceil,
-    planned_residual,
-    write_tube_files,
-)
+from dsdcompile.kinetics.planned_tube import TubeResult
 from dsdcompile.runtime.progress import Progress
 
 
@@ -57,5 +50,4 @@ def run_tube_stage(dsd, fuel_nM, x, nn, kcfg: KineticsConfig, settings: TubeSett
     return result
 
 
-__all__ = ["CALIBRATION_FRACTIONS", "TubeResult", "TubeSettings", "VARIANTS", "nice_ceil", "planned_residual",
-           "run_tube_stage", "write_tube_files"]
+__all__ = ["TubeSettings", "run_tube_stage"]
