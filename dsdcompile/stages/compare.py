@@ -47,8 +47,9 @@ FORMAT = "dsdcompile-schemes"
 VERSION = 1
 
 
-class SchemeTimeout(Exception):
-    """A scheme ran past the comparison's per-scheme time limit."""
+class SchemeTimeout(BaseException):
+    """A scheme ran past the comparison's per-scheme time limit (a BaseException, so that no library's broad
+    ``except Exception`` swallows it)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +64,7 @@ class SchemeComparison:
     examples: int  # --inputs examples the kinetics columns simulate (0 without --inputs)
     examples_total: int
     crn: dict
+    orders: dict  # scheme -> its order cost's parts (CostEstimate.to_dict), for the schemes that were priced
     started: str
     seconds: float
     timeout: float | None = None
@@ -75,6 +77,7 @@ class SchemeComparison:
                 "inputs": str(self.inputs) if self.inputs is not None else None,
                 "kinetics_examples": self.examples, "inputs_examples": self.examples_total,
                 "timeout_s": self.timeout, "crn": self.crn, "columns": list(COLUMNS), "schemes": list(self.rows),
+                "orders": self.orders,
                 "prices": self.prices.describe(), "config": self.config.to_dict(), "versions": versions(),
                 "run": {"started": self.started, "seconds": round(self.seconds, 1)}}
 
@@ -116,17 +119,20 @@ def compare_schemes(source: str | Path, schemes: Sequence[str] | None = None, *,
     if inputs is not None:
         agreement, total = _agreement(ctx, base, examples, quiet)
     n_kin = agreement.n_examples if agreement is not None and base.run_kinetics else 0
-    rows = []
+    rows, orders = [], {}
     for k, name in enumerate(names, 1):
         row = run_scheme(name, source, inputs, base, ctx.crn, agreement, prices, progress, timeout,
                          label=f"[{k}/{len(names)}] {name}")
+        if row.get("order") is not None:
+            orders[name] = row.pop("order")
         row["kinetics_examples"] = n_kin if row.get("implementation_label_agreement") not in (None, "") else ""
         rows.append({c: row.get(c, "") for c in COLUMNS})
         progress.log(f"[{k}/{len(names)}] {name}: {row['verdict']} ({row['wall_s']} s)"
                      + (f"; {row['note']}" if row.get("note") else ""))
     crn = {"species": len(ctx.crn.formal.species), "reactions": ctx.crn.formal.n_reactions}
     return SchemeComparison(Path(source), Path(inputs) if inputs is not None else None, tuple(rows), base, prices,
-                            n_kin, total, crn, started.isoformat(timespec="seconds"), time.monotonic() - t0, timeout)
+                            n_kin, total, crn, orders, started.isoformat(timespec="seconds"), time.monotonic() - t0,
+                            timeout)
 
 
 def _agreement(ctx, config: RunConfig, examples: int | None, progress: Progress):
@@ -196,6 +202,7 @@ def scheme_row(ctx, prices: PriceTable) -> dict:
     if lab is not None and lab.written:
         cost = estimate_cost(order_lines(lab.design), prices)
         row["order_cost"], row["order_oligos"] = round(cost.total, 2), cost.oligos
+        row["order"] = cost.to_dict()
         if cost.missing:
             notes.append("not priced: " + ", ".join(cost.missing))
     elif lab is not None and lab.skipped:

@@ -92,13 +92,16 @@ class CostEstimate:
     modifications: float
     oligos: int  # syntheses ordered (a strand needing more than the largest scale delivers counts more than once)
     strands: int
-    scales: Mapping[str, int] = field(default_factory=dict)
+    scales: Mapping[str, int] = field(default_factory=dict)  # syntheses per scale
+    purifications: Mapping[str, int] = field(default_factory=dict)  # syntheses per purification
+    labels: Mapping[str, int] = field(default_factory=dict)  # syntheses per dye or quencher
     missing: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"total": round(self.total, 2), "synthesis": round(self.synthesis, 2),
                 "purification": round(self.purification, 2), "modifications": round(self.modifications, 2),
                 "oligos": self.oligos, "strands": self.strands, "scales": dict(self.scales),
+                "purifications": dict(self.purifications), "labels": dict(self.labels),
                 "missing": list(self.missing)}
 
 
@@ -208,7 +211,7 @@ def estimate_cost(lines: Sequence[OrderLine], prices: PriceTable) -> CostEstimat
     """Each strand at the smallest scale that makes its length and delivers ``overage`` × what the protocol uses
     (after its purification's yield); ordered several times when the largest such scale delivers too little."""
     synthesis = purification = modifications = 0.0
-    oligos, scales, missing = 0, {}, []
+    oligos, scales, purifications, labels, missing = 0, {}, {}, {}, []
     for line in lines:
         pur = prices.purification.get(line.purification)
         if pur is None:
@@ -224,15 +227,17 @@ def estimate_cost(lines: Sequence[OrderLine], prices: PriceTable) -> CostEstimat
         n = 1 if enough else math.ceil(need_nmol / (scale.yield_nmol * pur.yield_fraction))
         oligos += n
         scales[scale.name] = scales.get(scale.name, 0) + n
+        purifications[line.purification] = purifications.get(line.purification, 0) + n
         synthesis += n * scale.price(line.length_nt)
         purification += n * pur.per_oligo
         for mod in line.modifications:
+            labels[mod] = labels.get(mod, 0) + n
             if mod in prices.modifications:
                 modifications += n * prices.modifications[mod]
             else:
                 missing.append(f"modification '{mod}'")
     return CostEstimate(synthesis + purification + modifications, synthesis, purification, modifications, oligos,
-                        len(lines), scales, tuple(dict.fromkeys(missing)))
+                        len(lines), scales, purifications, labels, tuple(dict.fromkeys(missing)))
 
 
 __all__ = ["DEFAULT_PRICES", "CostEstimate", "OrderLine", "PriceTable", "Purification", "Scale",
