@@ -52,8 +52,9 @@ def _listing() -> list[tuple[str, str, str]]:
               help="Order-cost price table (TOML) to use instead of the shipped defaults (see --write-prices).")
 @click.option("--write-prices", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the default price table to this file, to edit and pass back with --prices, and stop.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
-              help="Seconds one scheme may take; a scheme stopped is recorded in its row.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="Seconds one scheme may take (its DSD, kinetics, tube and lab stages); a scheme stopped is "
+                   "recorded in its row as 'stopped'. Raise it to wait for a slow scheme's verdict.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Process pool size (default: all cores).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or messages.")
 def schemes(source: Path | None, chosen: tuple[str, ...], inputs: Path | None, examples: int, kinetics: bool,

@@ -15,6 +15,7 @@ whole, so an error leaves nothing half-written.
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import signal
 import threading
 import time
@@ -42,6 +43,7 @@ FILES = ("schemes.csv", "schemes.json", "schemes.md")
 PER_SCHEME = tuple(s for s in STAGES if s.name not in ("crn", "agreement", "sequences"))
 """The pipeline's stages run once per scheme (the CRN and agreement stages run once for all)."""
 DEFAULT_EXAMPLES = 24
+DEFAULT_TIMEOUT = 120.0  # seconds per scheme: the FJ schemes' modular search takes minutes on IRIS
 IMPURITY_TARGET = 0.01  # the page names the schemes that tolerate 1 % free strands
 FORMAT = "dsdcompile-schemes"
 VERSION = 1
@@ -121,6 +123,8 @@ def compare_schemes(source: str | Path, schemes: Sequence[str] | None = None, *,
     n_kin = agreement.n_examples if agreement is not None and base.run_kinetics else 0
     rows, orders = [], {}
     for k, name in enumerate(names, 1):
+        gc.unfreeze()  # the DSD stage freezes the collector's view (gc.freeze); let the last scheme's cycles go
+        gc.collect()
         row = run_scheme(name, source, inputs, base, ctx.crn, agreement, prices, progress, timeout,
                          label=f"[{k}/{len(names)}] {name}")
         if row.get("order") is not None:
@@ -156,11 +160,13 @@ def run_scheme(name: str, source, inputs, config: RunConfig, crn, agreement, pri
     a failure or the timeout is recorded in the row (``verdict`` and ``note``), never raised."""
     start = time.monotonic()
     cfg = replace(config, scheme=name)
-    ctx = stage_context(source, inputs, cfg, Progress(quiet=True), crn=crn, agreement=agreement)
     done: list[str] = []
     failure = verdict = None
+    ctx = None
     try:
         with progress.bar(len(PER_SCHEME), label or name, unit="stage") as update, _deadline(timeout):
+            inner = _StageNames(getattr(update, "__self__", None))  # the bar shows the step running now
+            ctx = stage_context(source, inputs, cfg, inner, crn=crn, agreement=agreement)
             run_stages(cfg, ctx, PER_SCHEME, after_each=lambda s: (done.append(s.name), update(1)))
     except SchemeTimeout:
         verdict, failure = "stopped", f"stopped after {timeout:g} s"
@@ -170,17 +176,32 @@ def run_scheme(name: str, source, inputs, config: RunConfig, crn, agreement, pri
         verdict, failure = "failed", str(e)
     except Exception as e:  # one scheme's error must not cost the others their rows
         verdict, failure = "failed", f"{type(e).__name__}: {e}"
-    row = scheme_row(ctx, prices)
+    row = scheme_row(ctx, prices) if ctx is not None else {"verdict": ""}
     row["scheme"] = name
     notes = [row.pop("note")] if row.get("note") else []
     if failure is not None:
         stage = next((s.name for s in PER_SCHEME if s.name not in done), "")
-        if ctx.dsd is None:
+        if ctx is None or ctx.dsd is None:
             row["verdict"] = verdict
         notes.insert(0, f"{verdict} in the {stage} stage: {failure}" if stage else f"{verdict}: {failure}")
     row["note"] = "; ".join(notes)
     row["wall_s"] = round(time.monotonic() - start, 1)
     return row
+
+
+class _StageNames(Progress):
+    """The stages' own progress, silent, except that each step's name goes to the scheme's bar."""
+
+    def __init__(self, bar) -> None:
+        super().__init__(quiet=True)
+        self._bar = bar
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self._bar is not None and hasattr(self._bar, "set_postfix_str"):
+            self._bar.set_postfix_str(name)
+        with super().stage(name):
+            yield
 
 
 def scheme_row(ctx, prices: PriceTable) -> dict:
@@ -333,7 +354,6 @@ def write_price_table(path: str | Path, *, force: bool = False) -> None:
     write_text_file(p, default_prices_text())
 
 
-__all__ = ["COLUMNS", "DEFAULT_EXAMPLES", "KINETICS_COLUMNS", "PER_SCHEME", "SchemeComparison", "SchemeTimeout",
-           "check_output", "choice_lines", "compare_schemes", "comparison_page", "run_scheme", "scheme_row",
-           "spread_indices", "write_comparison", "write_price_table"]
-
+__all__ = ["COLUMNS", "DEFAULT_EXAMPLES", "DEFAULT_TIMEOUT", "KINETICS_COLUMNS", "PER_SCHEME", "SchemeComparison",
+           "SchemeTimeout", "check_output", "choice_lines", "compare_schemes", "comparison_page", "run_scheme",
+           "scheme_row", "spread_indices", "write_comparison", "write_price_table"]
