@@ -187,3 +187,15 @@ def test_spread_indices_keep_first_and_last():
 def test_load_prices_refuses_a_missing_file(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         load_prices(tmp_path / "none.toml")
+
+
+def test_bad_inputs_or_out_exit_2_before_any_scheme_runs(net, tmp_path):
+    (tmp_path / "narrow.csv").write_text("1\n2\n")
+    res = _invoke(net / "net.crn", "--inputs", tmp_path / "narrow.csv", "--out", tmp_path / "never")
+    assert res.exit_code == 2 and "feature" in res.output and not (tmp_path / "never").exists()
+    keep = tmp_path / "mine"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine")
+    res = _invoke(net / "net.crn", "--scheme", "soloveichik2010", "--out", keep)
+    assert res.exit_code == 2 and "notes.txt" in res.output
+    assert sorted(p.name for p in keep.iterdir()) == ["notes.txt"]
