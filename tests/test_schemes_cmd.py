@@ -151,6 +151,9 @@ def test_write_prices_gives_the_default_table_to_edit(tmp_path):
     assert load_prices(path).scales == load_prices().scales
     again = _invoke("--write-prices", path)
     assert again.exit_code == 2 and "exists already" in again.output
+    nowhere = _invoke("--write-prices", tmp_path / "no" / "such" / "prices.toml")
+    assert nowhere.exit_code == 2 and "cannot write the price table" in nowhere.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["prices.toml"]
 
 
 def test_a_scheme_past_its_timeout_is_recorded(net, tmp_path):

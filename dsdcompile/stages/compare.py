@@ -351,7 +351,10 @@ def write_price_table(path: str | Path, *, force: bool = False) -> None:
     p = Path(path)
     if p.exists() and not force:
         raise InputError("exists already (give another name, or --force to replace it)", path=str(p))
-    write_text_file(p, default_prices_text())
+    try:
+        write_text_file(p, default_prices_text())
+    except OSError as e:  # no such folder, no permission: one line, exit 2
+        raise InputError(f"cannot write the price table here ({e.strerror or e})", path=str(p)) from None
 
 
 __all__ = ["COLUMNS", "DEFAULT_EXAMPLES", "DEFAULT_TIMEOUT", "KINETICS_COLUMNS", "PER_SCHEME", "SchemeComparison",
