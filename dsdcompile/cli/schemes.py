@@ -42,7 +42,7 @@ def _listing() -> list[tuple[str, str, str]]:
               help="CSV of examples (as for compile): adds the kinetics, tube and order-cost columns.")
 @click.option("--examples", type=click.IntRange(min=-1), default=24, show_default=True,
               help="How many --inputs rows (spread evenly through the file) the kinetics, tube and cost columns "
-                   "simulate; -1: all.")
+                   "simulate; -1: all, 0: none.")
 @click.option("--kinetics/--no-kinetics", default=True, show_default=True,
               help="With --inputs: the kinetics, tube and cost columns (--no-kinetics: DSD and verification only).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,

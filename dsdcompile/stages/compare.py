@@ -316,9 +316,13 @@ def _names(rows: Sequence[dict]) -> str:
 def comparison_page(c: SchemeComparison) -> str:
     """schemes.md: a lab's choice first (verified, cheapest, impurity tolerant), then the table and its basis."""
     cur = c.prices.currency
-    basis = (f"kinetics, tube and cost columns on {c.examples} of the {c.examples_total} examples of "
-             f"{c.inputs.name} (spread evenly through the file)" if c.examples
-             else "no kinetics, tube or cost columns (give --inputs)")
+    if c.examples:
+        basis = (f"kinetics, tube and cost columns on {c.examples} of the {c.examples_total} examples of "
+                 f"{c.inputs.name} (spread evenly through the file)")
+    elif c.inputs is not None:
+        basis = "no kinetics, tube or cost columns (--no-kinetics, or --examples 0)"
+    else:
+        basis = "no kinetics, tube or cost columns (give --inputs)"
     lines = [f"# Translation schemes on {md_escape(c.source.name)}", "",
              f"{len(c.rows)} schemes on the formal CRN ({c.crn['species']} species, {c.crn['reactions']} "
              f"reactions); {basis}.", "", "## Which scheme", ""]
