@@ -107,6 +107,8 @@ def test_page_and_json_say_which_scheme_to_choose(compared):
     assert data["prices"]["currency"] and data["prices"]["sources"]
     assert data["kinetics_examples"] == 3 and data["inputs_examples"] == 4
     assert set(data["orders"]) == {"soloveichik2010", str(DATA / "cardelli2011_NM.ts")}
+    page_html = (compared / "schemes.html").read_text()
+    assert page_html.count("<tr>") == 1 + 4 and "<strong>Verified</strong>" in page_html
 
 
 def test_order_cost_follows_an_edited_price_table(net, compared, tmp_path):

@@ -3,9 +3,9 @@
 Without an argument: every scheme dsdcompile can load by name, how it is defined and its citation. With a
 model or CRN: :func:`dsdcompile.stages.compare.compare_schemes` compiles it once and runs every scheme's
 design stages (with ``--inputs``: kinetics, the tube and the lab protocol too, on ``--examples`` of its
-rows), and one table and one page compare them (``schemes.csv``, ``schemes.json``, ``schemes.md`` in
-``--out``). ``--write-prices FILE`` writes the default order-cost price table to edit; ``--prices FILE``
-uses an edited one. A thin wrapper: the work is in :mod:`dsdcompile.stages.compare`.
+rows), and one table and one page compare them (``schemes.csv``, ``schemes.json``, ``schemes.md``,
+``schemes.html`` in ``--out``). ``--write-prices FILE`` writes the default order-cost price table to
+edit; ``--prices FILE`` uses an edited one. A thin wrapper: the work is in :mod:`dsdcompile.stages.compare`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ def _listing() -> list[tuple[str, str, str]]:
 @click.option("--kinetics/--no-kinetics", default=True, show_default=True,
               help="With --inputs: the kinetics, tube and cost columns (--no-kinetics: DSD and verification only).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder for schemes.csv, schemes.json and schemes.md (default: <source stem>_schemes).")
+              help="Folder for schemes.csv, schemes.json, schemes.md and schemes.html "
+                   "(default: <source stem>_schemes).")
 @click.option("--force", is_flag=True, help="Replace --out even if it holds other files (kept as a backup).")
 @click.option("--prices", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Order-cost price table (TOML) to use instead of the shipped defaults (see --write-prices).")
@@ -107,7 +108,7 @@ def _compare(source: Path, chosen: tuple[str, ...], inputs: Path | None, example
         from dsdcompile.stages.compare import choice_lines
 
         click.echo("\n".join(choice_lines(result.rows, table.currency)))
-        click.echo(f"wrote {out}/ (schemes.csv, schemes.json, schemes.md)")
+        click.echo(f"wrote {out}/ (schemes.csv, schemes.json, schemes.md, schemes.html)")
 
 
 __all__ = ["schemes"]

@@ -8,14 +8,15 @@ verify, the unit fit, kinetics at real rates, the tube as planned and the lab pr
 folder. Each scheme gives one row (:data:`COLUMNS`): a scheme that is refused (a reaction it cannot
 implement), hits an enumeration limit, fails or runs past its ``timeout`` gets its row with the
 reason in ``note``, and the others go on. :func:`write_comparison` writes the table and the page
-(``schemes.csv``, ``schemes.json``, ``schemes.md``) into a staged folder that replaces ``--out``
-whole, so an error leaves nothing half-written.
+(``schemes.csv``, ``schemes.json``, ``schemes.md`` and the same page as ``schemes.html``) into a staged
+folder that replaces ``--out`` whole, so an error leaves nothing half-written.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import gc
+import re
 import signal
 import threading
 import time
@@ -39,7 +40,7 @@ KINETICS_COLUMNS = ("implementation_label_agreement", "implementation_max_rel_er
 """The ``kinetics`` block keys of summary.json the table carries (with ``--inputs``)."""
 COLUMNS = ("scheme", "verdict", *DSD_COLUMNS, "verification_s", *KINETICS_COLUMNS, "order_cost", "order_oligos",
            "kinetics_examples", "wall_s", "note")
-FILES = ("schemes.csv", "schemes.json", "schemes.md")
+FILES = ("schemes.csv", "schemes.json", "schemes.md", "schemes.html")
 PER_SCHEME = tuple(s for s in STAGES if s.name not in ("crn", "agreement", "sequences"))
 """The pipeline's stages run once per scheme (the CRN and agreement stages run once for all)."""
 DEFAULT_EXAMPLES = 24
@@ -258,13 +259,14 @@ def _deadline(seconds: float | None) -> Iterator[None]:
 
 # ------------------------------------------------------------------------------------------------ writing
 def write_comparison(comparison: SchemeComparison, out_dir: str | Path, *, force: bool = False) -> list[str]:
-    """schemes.csv, schemes.json and schemes.md in ``out_dir``, staged and moved into place whole (an existing
-    folder holding other files is refused unless ``force``, which keeps it as a backup)."""
+    """schemes.csv, schemes.json, schemes.md and schemes.html in ``out_dir``, staged and moved into place whole (an
+    existing folder holding other files is refused unless ``force``, which keeps it as a backup)."""
     with Destination(out_dir, planned=FILES, force=force) as dest:
         folder = dest.path
         write_csv(folder / "schemes.csv", COLUMNS, comparison.rows)
         write_json(folder / "schemes.json", comparison.to_json())
         (folder / "schemes.md").write_text(comparison_page(comparison), encoding="utf-8")
+        (folder / "schemes.html").write_text(comparison_html(comparison), encoding="utf-8")
         dest.commit()
     return list(FILES)
 
@@ -347,6 +349,35 @@ def comparison_page(c: SchemeComparison) -> str:
     return "\n".join(lines) + "\n"
 
 
+def comparison_html(c: SchemeComparison) -> str:
+    """schemes.html: the page as one self-contained HTML file (the design report's style and table search)."""
+    from importlib import resources
+
+    from dsdcompile.report.html_util import badge, data_table, e, section
+
+    def asset(name: str) -> str:
+        return resources.files("dsdcompile.report").joinpath("assets", name).read_text(encoding="utf-8")
+
+    md = comparison_page(c)
+    intro = md.split("\n\n")[1]
+    choice = "".join("<li>" + re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", e(line[2:])) + "</li>"
+                     for line in choice_lines(c.rows, c.prices.currency))
+    rows = [[badge(r[col]) if col == "verdict" and r[col] else e(str(r[col])) for col in COLUMNS] for r in c.rows]
+    columns = md.split("## Columns\n\n", 1)[1].split("\n\n## Prices", 1)[0]
+    prices = md.split("## Prices\n\n", 1)[1]
+    body = (section("choice", "Which scheme", f"<ul>{choice}</ul>")
+            + section("table", "The table", data_table("schemes", COLUMNS, rows, raw=True))
+            + section("columns", "Columns", "<ul>" + "".join(f"<li>{e(x[2:])}</li>" for x in columns.splitlines())
+                      + "</ul>")
+            + section("prices", "Prices", "".join(f"<p>{e(x)}</p>" for x in prices.strip().splitlines())))
+    title = f"Translation schemes on {c.source.name}"
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{e(title)} — dsdcompile</title><style>{asset('report.css')}</style></head>"
+            f"<body><header><h1>{e(title)}</h1><p>{e(intro)}</p></header><main>{body}</main>"
+            f"<script>{asset('report.js')}</script></body></html>\n")
+
+
 def write_price_table(path: str | Path, *, force: bool = False) -> None:
     """A copy of the shipped price table at ``path`` to edit (refused if it exists, unless ``force``)."""
     from dsdcompile.runtime.files import write_text_file
@@ -362,5 +393,5 @@ def write_price_table(path: str | Path, *, force: bool = False) -> None:
 
 
 __all__ = ["COLUMNS", "DEFAULT_EXAMPLES", "DEFAULT_TIMEOUT", "KINETICS_COLUMNS", "PER_SCHEME", "SchemeComparison",
-           "SchemeTimeout", "check_output", "choice_lines", "compare_schemes", "comparison_page", "run_scheme",
-           "scheme_row", "spread_indices", "write_comparison", "write_price_table"]
+           "SchemeTimeout", "check_output", "choice_lines", "compare_schemes", "comparison_html", "comparison_page",
+           "run_scheme", "scheme_row", "spread_indices", "write_comparison", "write_price_table"]
