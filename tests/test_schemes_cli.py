@@ -30,5 +30,6 @@ def test_comparison_table_on_a_crn(tmp_path):
     assert [r["scheme"] for r in rows] == ["soloveichik2010", str(DATA / "cardelli2011_NM.ts"), "no_such_scheme"]
     assert rows[0]["verdict"] == rows[1]["verdict"] == "equivalent"
     assert int(rows[0]["strands"]) > 0 and int(rows[1]["longest_strand_nt"]) > 0
-    assert rows[2]["verdict"].startswith("refused: ") and "unknown translation scheme" in rows[2]["verdict"]
+    assert rows[2]["verdict"] == "refused" and "unknown translation scheme" in rows[2]["note"]
+    assert all(r["order_cost"] == r["read_time_h"] == "" for r in rows)  # no --inputs: no kinetics or cost
     assert "| soloveichik2010 | equivalent |" in (out / "schemes.md").read_text()

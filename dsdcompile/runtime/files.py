@@ -93,6 +93,20 @@ def write_json(path: Path, data, *, indent: int = 2, compact: bool = False) -> N
     Path(path).write_text(json_text(data, indent=indent, compact=compact), encoding="utf-8")
 
 
+def write_text_file(path: Path, text: str) -> None:
+    """One text file written whole: into a sibling temporary file first, renamed into place (never half-written)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 # ---------------------------------------------------------------------------------------------- tables
 def number(v: float | None) -> str:
     """A number in a results CSV: 6 significant digits, empty for None, NaN and inf."""
@@ -520,4 +534,4 @@ class Destination:
 __all__ = ["DESIGN", "FIXED_DATE", "FORMULA_LEADS", "MARKER", "OLD", "SUMMARY", "CsvDictReader", "CsvWriter",
            "Destination", "backup_name", "cell_text", "check_destination", "clean_stale", "csv_cell", "csv_dicts",
            "csv_rows", "csv_value", "json_text", "markdown_table", "md_escape", "normalize_xlsx", "number",
-           "open_stage", "read_csv", "write_csv", "write_json", "write_sibling_folder", "write_xlsx"]
+           "open_stage", "read_csv", "write_csv", "write_json", "write_sibling_folder", "write_text_file", "write_xlsx"]

@@ -21,7 +21,7 @@ executor (made on first use, shared by enumeration, verification and kinetics).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -438,7 +438,7 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
     ctx = Context(Path(model), Path(inputs) if inputs is not None else None, progress, _LazyExecutor(config))
     with Destination(out_dir, planned=planned_files(config, inputs=inputs is not None), force=force) as dest:
         started = _dt.datetime.now(_dt.timezone.utc)
-        ran = _run_stages(config, ctx)
+        ran = run_stages(config, ctx)
         summary = _write_folder(config, ctx, ran, dest.path, started)
         backup = dest.commit()
     if backup is not None:
@@ -449,16 +449,29 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
                         backup)
 
 
-def _run_stages(config: RunConfig, ctx: Context) -> list[Stage]:
-    """Run the stages that run for ``config``, in order, on one executor; return them."""
+def stage_context(model: str | Path, inputs: str | Path | None, config: RunConfig, progress: Progress,
+                  **results: Any) -> Context:
+    """A fresh :class:`Context` for ``config`` (its executor made on first use), holding ``results`` already
+    computed (e.g. ``crn=``, ``agreement=``: ``dsdcompile schemes`` compiles once and runs the later stages per
+    scheme)."""
+    return Context(Path(model), Path(inputs) if inputs is not None else None, progress, _LazyExecutor(config),
+                   **results)
+
+
+def run_stages(config: RunConfig, ctx: Context, stages: tuple[Stage, ...] = STAGES,
+               after_each: Callable[[Stage], None] | None = None) -> list[Stage]:
+    """Run those of ``stages`` that run for ``config``, in order, on one executor; return them. ``after_each(stage)``
+    is called after each of ``stages``, run or skipped (a progress bar)."""
     ran = []
     try:
         if config.dsd_enabled and config.execution.executor == "dask":
             ctx.executor.get()  # connect now: an unreachable scheduler fails in seconds, not after the CRN stages
-        for stage in STAGES:
+        for stage in stages:
             if stage.runs(config, ctx):
                 stage.run(ctx, stage.section(config))
                 ran.append(stage)
+            if after_each is not None:
+                after_each(stage)
     except BaseException:
         ctx.executor.close(kill=True)  # an error or Ctrl-C: stop the workers now rather than let them finish
         raise
@@ -508,4 +521,4 @@ def _order_annotations(lab: LabResult | None) -> dict | None:
     return order_annotations(lab.design)
 
 
-__all__ = ["STAGES", "Context", "DesignResult", "Stage", "build_design"]
+__all__ = ["STAGES", "Context", "DesignResult", "Stage", "build_design", "run_stages", "stage_context"]
