@@ -76,6 +76,7 @@ class TubeResult:
     readout: tuple = ()  # RailReadout per reporter: well group and dye (dsdcompile.lab.dyes)
     sweep: tuple = ()  # (free fraction, label agreement, max rel. error) of the planned tube at other purities
     assumed_residual: float = 0.0  # what one purification is assumed to leave (LabConfig.residual_fraction)
+    sweep_values: dict = field(default_factory=dict)  # swept free fraction -> (n, k) class values at the read time
 
     @property
     def tolerance(self) -> float | None:
@@ -194,12 +195,13 @@ class _Tubes:
         return self._calibrations[level]
 
 
-def purity_sweep(tubes: _Tubes, x: np.ndarray, nn: np.ndarray, matrix: np.ndarray, lab: LabConfig
-                 ) -> list[tuple[float, float, float]]:
+def purity_sweep(tubes: _Tubes, x: np.ndarray, nn: np.ndarray, matrix: np.ndarray, lab: LabConfig,
+                 values: dict | None = None) -> list[tuple[float, float, float]]:
     """(free fraction, label agreement, max rel. error) of the planned tube read at the sweep's levels.
 
     Levels above the first that loses a label are skipped, except the assumed residual and the
-    unpurified anneal excess, which are always read.
+    unpurified anneal excess, which are always read. ``values``, when given, receives each level's (n, k) class
+    values (which examples lose their label, and by how much).
     """
     from dsdcompile.kinetics.readout import class_values, read_at
     from dsdcompile.kinetics.result import relative_scale
@@ -213,6 +215,8 @@ def purity_sweep(tubes: _Tubes, x: np.ndarray, nn: np.ndarray, matrix: np.ndarra
             continue
         v = class_values(read_at(tubes.at(level, lab.planned_leak), x, tubes.t_read, tubes.kcfg), matrix,
                          tubes.calibration(level), tubes.unit)
+        if values is not None:
+            values[float(level)] = v
         sweep.append((float(level), float((v.argmax(axis=1) == nn.argmax(axis=1)).mean()),
                       float((np.abs(v - nn) / scale).max(initial=0.0))))
         failed = failed or sweep[-1][1] < 1.0
@@ -261,7 +265,8 @@ def simulate_tube(system, modules, reporters: ReporterSet, fuel_nM: Mapping[str,
     # swept level at which every label still holds (the protocol's acceptance test: purify again
     # until a pool is that pure), and the tube as planned is simulated at that level.
     with progress.stage("tube: purity sweep"):
-        sweep = purity_sweep(tubes, x, nn, matrix, lab)
+        sweep_values: dict = {}
+        sweep = purity_sweep(tubes, x, nn, matrix, lab, sweep_values)
     residual = planned_residual(lab.residual_fraction, sweep)
     if residual != lab.residual_fraction:
         progress.log(f"tube: {lab.residual_fraction:g} free strands lose a label; the protocol requires pools "
@@ -278,7 +283,7 @@ def simulate_tube(system, modules, reporters: ReporterSet, fuel_nM: Mapping[str,
                       nn=nn, read_time_s=tubes.t_read, t90_s=t90, runs=runs, calibrations=cals, values=values,
                       calibration_units=cal_units, residual=residual, leak=lab.planned_leak, margin=lab.read_margin,
                       matrix=matrix, readout=tuple(readout), sweep=tuple(sweep),
-                      assumed_residual=lab.residual_fraction)
+                      assumed_residual=lab.residual_fraction, sweep_values=sweep_values)
 
 
 def write_tube_files(tube: TubeResult, folder: Path, plot_example: int = 0) -> list[str]:

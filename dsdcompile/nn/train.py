@@ -19,9 +19,10 @@ from dsdcompile.nn import datasets as ds
 from dsdcompile.nn import preprocess
 from dsdcompile.nn.input_range import training_range
 from dsdcompile.nn.layers import layer_classes, linear_layers, output_scale
+from dsdcompile.nn.margin import MARGIN_MEASURE, relative_gaps
 
 META_KEYS = ("input_names", "class_names", "preprocessing", "construction", "weights", "seed", "accuracy", "split",
-             "hyperparameters", "command", "nonzero_weights", "dataset", "input_range")
+             "hyperparameters", "command", "nonzero_weights", "dataset", "input_range", "class_margin")
 
 
 # -- the model -------------------------------------------------------------------------------------------
@@ -60,6 +61,24 @@ def square_hinge(out, y, n_classes: int):
     return torch.clamp(1.0 - t * out, min=0.0).pow(2).mean()
 
 
+def relative_gap(out, y):
+    """(n,) class gap of the true class (out_y minus the largest other output; negative when misclassified) over
+    the largest |output| of the batch: the margin a design's free strands must not cross (dsdcompile.nn.margin)."""
+    torch = _torch()
+    mask = torch.nn.functional.one_hot(y, out.shape[1]).bool()
+    true = out.masked_select(mask)
+    other = out.masked_fill(mask, -math.inf).max(1).values
+    return (true - other) / out.abs().max().clamp(min=1e-6)
+
+
+def margin_penalty(out, y, margin: float):
+    """Mean of max(0, 1 - r/margin)², r the relative gap of :func:`relative_gap`: a square hinge asking every
+    example's class gap to reach ``margin`` times the batch's largest |output| (the scale the gates are planned
+    for), so a network cannot meet it by growing all outputs."""
+    torch = _torch()
+    return torch.clamp(1.0 - relative_gap(out, y) / margin, min=0.0).pow(2).mean()
+
+
 # -- training ------------------------------------------------------------------------------------------------
 @dataclass
 class History:
@@ -69,6 +88,7 @@ class History:
     train_accuracy: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    val_margin: list[float] = field(default_factory=list)  # smallest relative class gap on validation
     best_epoch: int = 0
 
 
@@ -147,6 +167,8 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
             idx = perm[start:start + config.batch_size]
             out = model(x_epoch[idx])
             loss = square_hinge(out, y_tr[idx], data.n_classes)
+            if config.margin:
+                loss = loss + margin_penalty(out, y_tr[idx], config.margin)
             if config.sparsity:
                 loss = loss + config.sparsity * sum(m.weight.abs().sum() for m in linears)
             opt.zero_grad(set_to_none=True)
@@ -164,12 +186,15 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
             out_va = model(x_va)
             val_loss = float(square_hinge(out_va, y_va, data.n_classes)) if len(y_va) else float("nan")
             val_acc = float((out_va.argmax(1) == y_va).double().mean()) if len(y_va) else float("nan")
+            val_margin = float(relative_gap(out_va, y_va).min()) if len(y_va) else float("nan")
         train_acc = _accuracy(model, x_tr, y_tr)
         history.loss.append(total / max(batches, 1))
         history.train_accuracy.append(train_acc)
         history.val_accuracy.append(val_acc)
         history.val_loss.append(val_loss)
-        key = (val_acc, -val_loss)
+        history.val_margin.append(val_margin)
+        # with --margin: the best validation accuracy, then the widest validation margin (up to the one asked)
+        key = (val_acc, min(val_margin, config.margin), -val_loss) if config.margin else (val_acc, -val_loss)
         if best_key is None or key > best_key:
             best_key, best_state = key, copy.deepcopy(model.state_dict())
             history.best_epoch = epoch + 1
@@ -224,6 +249,8 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
         hyper.pop("sparsity")
     if not config.weight_decay:
         hyper.pop("weight_decay")
+    if not config.margin:
+        hyper.pop("margin")
     hyper["hidden"] = hidden
     hyper["layers"] = sizes
     hyper["lr_schedule"] = "exponential decay per epoch from lr to lr_final"
@@ -258,7 +285,7 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
         meta["max_abs_bias"] = float(max(float(p.max()) for p in params[1::2]))
     if data.paper:
         meta["paper"] = data.paper
-    acc, agree = {}, {}
+    acc, agree, margins = {}, {}, {}
     torch = _torch()
     for part, x, y in (("train", data.x_train, data.y_train), ("validation", data.x_val, data.y_val),
                        ("test", data.x_test, data.y_test)):
@@ -267,7 +294,9 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
         with torch.no_grad():
             trained = model(torch.as_tensor(preprocess.apply(data.preprocessing, x), dtype=torch.float32)).numpy()
         agree[part] = float((trained.argmax(1) == out.argmax(1)).mean()) if len(y) else None
+        margins[part] = float(relative_gaps(out).min()) if len(y) else None
     meta["accuracy"] = acc
+    meta["class_margin"] = {**margins, "target": config.margin, "measure": MARGIN_MEASURE}
     meta["export_argmax_agreement"] = agree
     result = TrainResult(sd, meta, model, history, data)
     if write:
@@ -276,6 +305,17 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
 
 
 # -- outputs -------------------------------------------------------------------------------------------------
+def margin_line(meta: Mapping) -> str:
+    """One line: the smallest relative class gap per split, and what it was trained for (old models: empty)."""
+    m = meta.get("class_margin")
+    if not m:
+        return ""
+    parts = ", ".join(f"{k} {m[k]:.3g}" for k in ("train", "validation", "test") if m.get(k) is not None)
+    asked = f"--margin {m['target']:g} asked" if m.get("target") else "no --margin asked"
+    return (f"class margin (smallest (top - runner-up) / largest |output|): {parts} ({asked}); a DNA design keeps "
+            f"every label while its free strands' error stays below half of it")
+
+
 def card_path(model_path: Path) -> Path:
     return model_path.with_name("MODEL_CARD.md" if model_path.name == "model.pt" else f"{model_path.stem}.md")
 
