@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from regenerate_designs import run_config  # noqa: E402
+
 from dsdcompile.nn.margin import relative_gaps  # noqa: E402
 from dsdcompile.stages.pipeline import build_design  # noqa: E402
-from regenerate_designs import run_config  # noqa: E402
 
 
 def _path(p: str) -> Path:

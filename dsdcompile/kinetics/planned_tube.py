@@ -89,6 +89,24 @@ class TubeResult:
         return best
 
     @property
+    def class_margin(self) -> float | None:
+        """The network's smallest class gap (top minus runner-up) over the examples, relative to its largest
+        |value|: free strands move class values by amounts that follow the gates, which are planned for the
+        largest values, so this is the margin their error must not cross."""
+        if self.nn.shape[0] == 0 or self.nn.shape[1] < 2:
+            return None
+        top = np.sort(self.nn, axis=1)
+        return float((top[:, -1] - top[:, -2]).min() / max(1.0, float(np.abs(self.nn).max())))
+
+    def error_at(self, level: float) -> float | None:
+        """The largest |class value - network| of the tube read at swept free fraction ``level``, relative to the
+        network's largest |value| (None where the sweep did not read that level)."""
+        v = self.sweep_values.get(level)
+        if v is None or v.size == 0:
+            return None
+        return float(np.abs(v - self.nn).max() / max(1.0, float(np.abs(self.nn).max())))
+
+    @property
     def nn_labels(self) -> np.ndarray:
         return self.nn.argmax(axis=1)
 
@@ -131,6 +149,8 @@ class TubeResult:
             "tube_reactions": planned.n_reactions,
             "reporter_total_uM": float(sum(self.reporter_nM.values()) / 1000.0),
             "impurity_tolerance": self.tolerance,
+            "class_margin": self.class_margin,
+            "impurity_error_at_assumed": self.error_at(self.assumed_residual),
             "impurity_sweep": [{"residual_free_fraction": lv, "label_agreement": a, "max_rel_error": e}
                                for lv, a, e in self.sweep],
         }

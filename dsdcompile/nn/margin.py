@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 MARGIN_MEASURE = ("smallest over the examples of (top output - runner-up) / largest |output| over the examples, "
                   "exported network")
 

@@ -63,12 +63,21 @@ def square_hinge(out, y, n_classes: int):
 
 def relative_gap(out, y):
     """(n,) class gap of the true class (out_y minus the largest other output; negative when misclassified) over
-    the largest |output| of the batch: the margin a design's free strands must not cross (dsdcompile.nn.margin)."""
+    the largest |output| of the batch: the margin a design's free strands must not cross (dsdcompile.nn.margin).
+    The scale is a constant for the gradient: the loss widens gaps rather than shrinking the largest output (which
+    trades one example's gap for another's and measured worse)."""
     torch = _torch()
     mask = torch.nn.functional.one_hot(y, out.shape[1]).bool()
     true = out.masked_select(mask)
     other = out.masked_fill(mask, -math.inf).max(1).values
-    return (true - other) / out.abs().max().clamp(min=1e-6)
+    return (true - other) / out.abs().max().clamp(min=1e-6).detach()
+
+
+def _smallest_correct_gap(out, y) -> float:
+    """The smallest relative gap (:func:`relative_gap`) over the correctly classified examples (0 if none): the
+    margin a model keeps where it is right, compared between epochs of equal accuracy."""
+    gaps = relative_gap(out, y) if len(y) else None
+    return float(gaps[gaps > 0].min()) if gaps is not None and bool((gaps > 0).any()) else 0.0
 
 
 def margin_penalty(out, y, margin: float):
@@ -88,7 +97,7 @@ class History:
     train_accuracy: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
-    val_margin: list[float] = field(default_factory=list)  # smallest relative class gap on validation
+    val_margin: list[float] = field(default_factory=list)  # smallest relative class gap, correct validation examples
     best_epoch: int = 0
 
 
@@ -186,7 +195,7 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
             out_va = model(x_va)
             val_loss = float(square_hinge(out_va, y_va, data.n_classes)) if len(y_va) else float("nan")
             val_acc = float((out_va.argmax(1) == y_va).double().mean()) if len(y_va) else float("nan")
-            val_margin = float(relative_gap(out_va, y_va).min()) if len(y_va) else float("nan")
+            val_margin = _smallest_correct_gap(out_va, y_va)
         train_acc = _accuracy(model, x_tr, y_tr)
         history.loss.append(total / max(batches, 1))
         history.train_accuracy.append(train_acc)
@@ -216,6 +225,23 @@ def _network_accuracy(sd: Mapping, meta: Mapping, x_raw: np.ndarray, y: np.ndarr
     out = construction.forward(net, preprocess.apply(net.preprocessing, x_raw), construction.settings(config=config))
     pred = out.argmax(1)
     return (float((pred == y).mean()) if len(y) else float("nan")), out
+
+
+def _split_figures(sd: Mapping, meta: Mapping, model, data: ds.Dataset, config: TrainConfig
+                   ) -> tuple[dict, dict, dict]:
+    """Per split: the exported network's accuracy, its argmax agreement with the trained model, and its smallest
+    relative class gap (None for an empty split)."""
+    torch = _torch()
+    acc, agree, margins = {}, {}, {}
+    for part, x, y in (("train", data.x_train, data.y_train), ("validation", data.x_val, data.y_val),
+                       ("test", data.x_test, data.y_test)):
+        a, out = _network_accuracy(sd, meta, x, y, config)
+        acc[part] = None if math.isnan(a) else a
+        with torch.no_grad():
+            trained = model(torch.as_tensor(preprocess.apply(data.preprocessing, x), dtype=torch.float32)).numpy()
+        agree[part] = float((trained.argmax(1) == out.argmax(1)).mean()) if len(y) else None
+        margins[part] = float(relative_gaps(out).min()) if len(y) else None
+    return acc, agree, margins
 
 
 def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = True,
@@ -285,19 +311,8 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
         meta["max_abs_bias"] = float(max(float(p.max()) for p in params[1::2]))
     if data.paper:
         meta["paper"] = data.paper
-    acc, agree, margins = {}, {}, {}
-    torch = _torch()
-    for part, x, y in (("train", data.x_train, data.y_train), ("validation", data.x_val, data.y_val),
-                       ("test", data.x_test, data.y_test)):
-        a, out = _network_accuracy(sd, meta, x, y, config)
-        acc[part] = None if math.isnan(a) else a
-        with torch.no_grad():
-            trained = model(torch.as_tensor(preprocess.apply(data.preprocessing, x), dtype=torch.float32)).numpy()
-        agree[part] = float((trained.argmax(1) == out.argmax(1)).mean()) if len(y) else None
-        margins[part] = float(relative_gaps(out).min()) if len(y) else None
-    meta["accuracy"] = acc
+    meta["accuracy"], meta["export_argmax_agreement"], margins = _split_figures(sd, meta, model, data, config)
     meta["class_margin"] = {**margins, "target": config.margin, "measure": MARGIN_MEASURE}
-    meta["export_argmax_agreement"] = agree
     result = TrainResult(sd, meta, model, history, data)
     if write:
         result.paths.update(save(result, Path(config.out)))
@@ -305,6 +320,21 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
 
 
 # -- outputs -------------------------------------------------------------------------------------------------
+def _margin_paragraph(m: Mapping) -> str:
+    """The model card's class-margin paragraph: the margin reached per split and what it buys."""
+    parts = ", ".join(f"{k} {m[k]:.3g}" for k in ("train", "validation", "test") if m.get(k) is not None)
+    asked = (f"Trained with `--margin {m['target']:g}` (a square hinge asking every training example's class gap "
+             f"to reach {m['target']:g} of the batch's largest |output|; the model kept has the best validation "
+             "accuracy, then the widest validation margin up to the one asked)" if m.get("target") else
+             "Trained without `--margin`")
+    return (f"Class margin, the smallest (top output − runner-up) / largest |output| over a split's examples: "
+            f"{parts}. {asked}. A DNA design's free strands move every class value by an amount that follows the "
+            "largest values (the gates are planned for them), so an example keeps its label while that error on "
+            "its two leading classes stays below its gap; the design's summary states the error at one "
+            "purification (`kinetics.impurity_error_at_assumed`) and the free-strand fraction every label "
+            "tolerates (`kinetics.impurity_tolerance`).")
+
+
 def margin_line(meta: Mapping) -> str:
     """One line: the smallest relative class gap per split, and what it was trained for (old models: empty)."""
     m = meta.get("class_margin")
@@ -415,6 +445,8 @@ def model_card(meta: Mapping, *, curve_name: str = "learning_curve.png", notes: 
                  f"{meta['weights']} weights, exported biases")
               + ", float64) as the compiler loads it. The model kept is the epoch with the best validation accuracy "
               f"(epoch {meta.get('best_epoch')}); the test set was not used for any choice."]
+    if meta.get("class_margin"):
+        lines += ["", _margin_paragraph(meta["class_margin"])]
     if meta.get("paper"):
         label = "For comparison, the vasic2020 paper's ternary network" if anderson else "Paper"
         lines += ["", f"{label}: {meta['paper']}."]
