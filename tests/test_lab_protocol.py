@@ -252,3 +252,29 @@ def test_mix_reads_a_typed_plan_and_evaluates_each_sample_once(design):
     final = exact_limit(plan, mix.x)
     assert final.shape == (3, plan.crn.n_species)
     assert len(mix.wells) == 3 * plan.groups and len(mix.premixes) >= 3
+
+
+def test_the_report_states_what_the_class_margin_buys(design):
+    """summary.json, the front page and the protocol say the network's smallest relative class gap, the free-strand
+    error at one purification, and whether one purification is enough."""
+    _, out, result = design
+    k, tube = result.summary["kinetics"], result.kinetics.tube
+    nn = tube.nn
+    top = np.sort(nn, axis=1)
+    scale = max(1.0, float(np.abs(nn).max()))
+    assert k["class_margin"] == pytest.approx(float((top[:, -1] - top[:, -2]).min()) / scale)
+    assumed = k["residual_free_fraction_assumed"]
+    at_assumed = tube.sweep_values[assumed]
+    assert k["impurity_error_at_assumed"] == pytest.approx(float(np.abs(at_assumed - nn).max()) / scale)
+    # the swept values are the ones the sweep's agreement was computed from
+    row = next(r for r in k["impurity_sweep"] if r["residual_free_fraction"] == assumed)
+    assert row["label_agreement"] == pytest.approx(float((at_assumed.argmax(1) == nn.argmax(1)).mean()))
+    assert result.summary["model"]["class_margin_trained"] is None  # a bare state_dict: no training record
+    page = (out / "README.md").read_text()
+    assert f"| class margin: smallest gap / largest network value (trained for) | {k['class_margin']:.3g} " \
+           f"(no --margin) |" in page
+    assert f"{k['impurity_error_at_assumed']:.3g} (at {assumed:.3g})" in page
+    protocol = (out / "protocol.md").read_text()
+    assert f"smallest class gap on these examples is {k['class_margin']:.3g}" in protocol
+    enough = k["residual_free_fraction"] >= assumed
+    assert ("is enough" in protocol) == enough and ("purify twice" in protocol) == (not enough)

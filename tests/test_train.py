@@ -163,6 +163,9 @@ def test_csv_path(tmp_path):
     ({"weights": "real"}, "needs --weights ternary or binary"),
     ({"construction": "anderson2021", "epsilon": 0.0}, "--epsilon must be positive"),
     ({"weight_decay": -1.0}, "--weight-decay"),
+    ({"margin": -0.1}, "--margin"),
+    ({"margin": 2.0}, "--margin"),
+    ({"margin": float("nan")}, "--margin"),
 ])
 def test_config_errors(kwargs, match):
     with pytest.raises(InputError, match=match):
@@ -333,3 +336,41 @@ def test_iris_design_command_reproduces_the_model(tmp_path):
     again = torch.load(tmp_path / "model.pt", weights_only=True)
     for k, v in shipped["state_dict"].items():
         assert torch.equal(v, again["state_dict"][k]), k
+
+
+def separable_blobs(n: int = 90, seed: int = 0) -> ds.Dataset:
+    """Three blobs 3 standard deviations apart: nearly every example can be classified with a margin."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    x = 3.0 * np.eye(3, 4)[y] + rng.normal(size=(n, 4)) + 10.0
+    tr, va, te = ds.stratified_split(y, n // 5, n // 5, seed)
+    return ds.Dataset(
+        name="separable", input_names=tuple(f"f{i}" for i in range(4)), class_names=("a", "b", "c"),
+        x_train=x[tr], y_train=y[tr], x_val=x[va], y_val=y[va], x_test=x[te], y_test=y[te],
+        preprocessing=(ds._standardize_step(x[tr]),), split={"method": "test", "sizes": {}},
+        description="separable blobs", default_hidden=(16,))
+
+
+def test_margin_training_raises_the_smallest_relative_class_gap():
+    """--margin asks every training example's class gap to reach a fraction of the largest output: the trained
+    network's smallest relative gap on the training examples grows, and the meta, card and command say so."""
+    from dsdcompile.nn.margin import relative_gaps
+    from dsdcompile.nn.train import _network_accuracy, margin_line, model_card
+
+    data = separable_blobs()
+    plain = train(FAST, data=data, write=False)
+    wide = train(dataclasses.replace(FAST, margin=0.2), data=data, write=False)
+
+    def smallest(result):
+        _, out = _network_accuracy(result.state_dict, result.meta, data.x_train, data.y_train)
+        return float(relative_gaps(out).min())
+
+    assert wide.meta["accuracy"]["train"] >= plain.meta["accuracy"]["train"]
+    assert smallest(wide) > 2 * smallest(plain)
+    assert wide.meta["class_margin"]["train"] == pytest.approx(smallest(wide))
+    assert wide.meta["class_margin"]["target"] == 0.2 and plain.meta["class_margin"]["target"] == 0.0
+    assert "--margin 0.2" in wide.meta["command"] and "--margin" not in plain.meta["command"]
+    assert wide.meta["hyperparameters"]["margin"] == 0.2 and "margin" not in plain.meta["hyperparameters"]
+    assert "--margin 0.2" in margin_line(wide.meta) and "no --margin" in margin_line(plain.meta)
+    assert "Class margin" in model_card(wide.meta) and "impurity_error_at_assumed" in model_card(wide.meta)
+    assert margin_line({}) == ""  # a model trained before the margin was recorded

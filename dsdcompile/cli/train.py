@@ -55,17 +55,22 @@ _D = TrainConfig()
               help="anderson2021: ε of the smoothed ReLU σ_ε(z) = (z + √(z² + 4ε))/2.")
 @click.option("--weight-decay", type=float, default=_D.weight_decay, show_default=True,
               help="L2 penalty on the weights (anderson2021: keeps rate constants, and stiffness, small).")
+@click.option("--margin", type=float, default=_D.margin, show_default=True,
+              help="Class gap every training example is asked to reach, relative to the largest |output| "
+                   "(the scale a DNA design's gates and free strands follow); 0: the plain square hinge. Model "
+                   "selection then prefers, among the best validation accuracies, the widest validation margin.")
 @click.option("--threads", type=int, default=_D.threads, show_default=True, help="torch CPU threads.")
 @click.option("--quiet", "-q", is_flag=True, default=_D.quiet, help="No progress bar or summary.")
 def train(dataset: str, csv_path: Path | None, label_column: str | None, val_fraction: float, test_fraction: float,
           data_dir: str, out: str, epochs: int, hidden: str | None, lr: float, lr_final: float, dropout: float,
           weights: str | None, ternary_threshold: float, sparsity: float, batch_size: int, seed: int, split_seed: int,
-          augment: bool, max_shift: int, construction: str, epsilon: float, weight_decay: float, threads: int,
-          quiet: bool) -> None:
+          augment: bool, max_shift: int, construction: str, epsilon: float, weight_decay: float, margin: float,
+          threads: int, quiet: bool) -> None:
     """Train a network for a CRN construction and write a compilable model file.
 
     vasic2020: binary/ternary weights with BinaryConnect, ReLU. anderson2021: real weights, smoothed ReLU.
     """
+    from dsdcompile.nn.train import margin_line
     from dsdcompile.nn.train import train as run_training
 
     with errors.reported():
@@ -75,7 +80,7 @@ def train(dataset: str, csv_path: Path | None, label_column: str | None, val_fra
             dropout=dropout, weights=weights, ternary_threshold=ternary_threshold, seed=seed, split_seed=split_seed,
             sparsity=sparsity, batch_size=batch_size, augment=augment, max_shift=max_shift,
             construction=construction, epsilon=epsilon, weight_decay=weight_decay, val_fraction=val_fraction,
-            test_fraction=test_fraction, threads=threads, quiet=quiet)
+            test_fraction=test_fraction, margin=margin, threads=threads, quiet=quiet)
         result = run_training(config)
     if not quiet:
         acc = result.meta["accuracy"]
@@ -84,4 +89,5 @@ def train(dataset: str, csv_path: Path | None, label_column: str | None, val_fra
         click.echo(f"{result.meta['dataset']} {layers} ({result.meta['weights']}): train {fmt['train']}, "
                    f"validation {fmt['validation']}, test {fmt['test']}; {result.meta['nonzero_weights']} non-zero "
                    f"weights; best epoch {result.meta['best_epoch']}")
+        click.echo(margin_line(result.meta))
         click.echo("wrote " + ", ".join(str(p) for p in result.paths.values()))

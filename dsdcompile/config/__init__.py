@@ -520,6 +520,7 @@ class TrainConfig:
     construction: str = "vasic2020"
     epsilon: float = DEFAULT_EPSILON  # anderson2021: σ_ε(z) = (z + √(z² + 4ε)) / 2
     weight_decay: float = 0.0  # L2 penalty (Adam weight_decay) on the weights, not the biases
+    margin: float = 0.0  # class gap asked of every training example, relative to the batch's largest |output|
     val_fraction: float = 0.15  # --csv only
     test_fraction: float = 0.15  # --csv only
     threads: int = 1
@@ -561,6 +562,9 @@ class TrainConfig:
             raise InputError("--ternary-threshold must be in (0, 1)")
         if self.max_shift < 0:
             raise InputError("--max-shift must be >= 0")
+        if not 0 <= self.margin < 2:
+            raise InputError(f"--margin must be in [0, 2) (a class gap relative to the largest output), got "
+                             f"{self.margin}")
 
     @property
     def weight_kind(self) -> str:
@@ -594,6 +598,8 @@ class TrainConfig:
             args += ["--augment", "--max-shift", str(self.max_shift)]
         if self.weight_decay:
             args += ["--weight-decay", repr(self.weight_decay)]
+        if self.margin:
+            args += ["--margin", repr(self.margin)]
         args += ["--construction", self.construction]
         for name in _constructions.get(self.construction).parameters:
             args += [f"--{name}", repr(getattr(self, name))]

@@ -76,6 +76,7 @@ class TubeResult:
     readout: tuple = ()  # RailReadout per reporter: well group and dye (dsdcompile.lab.dyes)
     sweep: tuple = ()  # (free fraction, label agreement, max rel. error) of the planned tube at other purities
     assumed_residual: float = 0.0  # what one purification is assumed to leave (LabConfig.residual_fraction)
+    sweep_values: dict = field(default_factory=dict)  # swept free fraction -> (n, k) class values at the read time
 
     @property
     def tolerance(self) -> float | None:
@@ -86,6 +87,24 @@ class TubeResult:
                 break
             best = level
         return best
+
+    @property
+    def class_margin(self) -> float | None:
+        """The network's smallest class gap (top minus runner-up) over the examples, relative to its largest
+        |value|: free strands move class values by amounts that follow the gates, which are planned for the
+        largest values, so this is the margin their error must not cross."""
+        if self.nn.shape[0] == 0 or self.nn.shape[1] < 2:
+            return None
+        top = np.sort(self.nn, axis=1)
+        return float((top[:, -1] - top[:, -2]).min() / max(1.0, float(np.abs(self.nn).max())))
+
+    def error_at(self, level: float) -> float | None:
+        """The largest |class value - network| of the tube read at swept free fraction ``level``, relative to the
+        network's largest |value| (None where the sweep did not read that level)."""
+        v = self.sweep_values.get(level)
+        if v is None or v.size == 0:
+            return None
+        return float(np.abs(v - self.nn).max() / max(1.0, float(np.abs(self.nn).max())))
 
     @property
     def nn_labels(self) -> np.ndarray:
@@ -130,6 +149,8 @@ class TubeResult:
             "tube_reactions": planned.n_reactions,
             "reporter_total_uM": float(sum(self.reporter_nM.values()) / 1000.0),
             "impurity_tolerance": self.tolerance,
+            "class_margin": self.class_margin,
+            "impurity_error_at_assumed": self.error_at(self.assumed_residual),
             "impurity_sweep": [{"residual_free_fraction": lv, "label_agreement": a, "max_rel_error": e}
                                for lv, a, e in self.sweep],
         }
@@ -194,12 +215,13 @@ class _Tubes:
         return self._calibrations[level]
 
 
-def purity_sweep(tubes: _Tubes, x: np.ndarray, nn: np.ndarray, matrix: np.ndarray, lab: LabConfig
-                 ) -> list[tuple[float, float, float]]:
+def purity_sweep(tubes: _Tubes, x: np.ndarray, nn: np.ndarray, matrix: np.ndarray, lab: LabConfig,
+                 values: dict | None = None) -> list[tuple[float, float, float]]:
     """(free fraction, label agreement, max rel. error) of the planned tube read at the sweep's levels.
 
     Levels above the first that loses a label are skipped, except the assumed residual and the
-    unpurified anneal excess, which are always read.
+    unpurified anneal excess, which are always read. ``values``, when given, receives each level's (n, k) class
+    values (which examples lose their label, and by how much).
     """
     from dsdcompile.kinetics.readout import class_values, read_at
     from dsdcompile.kinetics.result import relative_scale
@@ -213,6 +235,8 @@ def purity_sweep(tubes: _Tubes, x: np.ndarray, nn: np.ndarray, matrix: np.ndarra
             continue
         v = class_values(read_at(tubes.at(level, lab.planned_leak), x, tubes.t_read, tubes.kcfg), matrix,
                          tubes.calibration(level), tubes.unit)
+        if values is not None:
+            values[float(level)] = v
         sweep.append((float(level), float((v.argmax(axis=1) == nn.argmax(axis=1)).mean()),
                       float((np.abs(v - nn) / scale).max(initial=0.0))))
         failed = failed or sweep[-1][1] < 1.0
@@ -261,7 +285,8 @@ def simulate_tube(system, modules, reporters: ReporterSet, fuel_nM: Mapping[str,
     # swept level at which every label still holds (the protocol's acceptance test: purify again
     # until a pool is that pure), and the tube as planned is simulated at that level.
     with progress.stage("tube: purity sweep"):
-        sweep = purity_sweep(tubes, x, nn, matrix, lab)
+        sweep_values: dict = {}
+        sweep = purity_sweep(tubes, x, nn, matrix, lab, sweep_values)
     residual = planned_residual(lab.residual_fraction, sweep)
     if residual != lab.residual_fraction:
         progress.log(f"tube: {lab.residual_fraction:g} free strands lose a label; the protocol requires pools "
@@ -278,7 +303,7 @@ def simulate_tube(system, modules, reporters: ReporterSet, fuel_nM: Mapping[str,
                       nn=nn, read_time_s=tubes.t_read, t90_s=t90, runs=runs, calibrations=cals, values=values,
                       calibration_units=cal_units, residual=residual, leak=lab.planned_leak, margin=lab.read_margin,
                       matrix=matrix, readout=tuple(readout), sweep=tuple(sweep),
-                      assumed_residual=lab.residual_fraction)
+                      assumed_residual=lab.residual_fraction, sweep_values=sweep_values)
 
 
 def write_tube_files(tube: TubeResult, folder: Path, plot_example: int = 0) -> list[str]:

@@ -158,8 +158,19 @@ def _figure_rows(summary: Mapping, kin: Mapping, lab: Mapping) -> list[tuple[str
             ("free strands the labels tolerate (planned)", f"{_fmt(kin.get('impurity_tolerance'))} "
                                                            f"({_fmt(kin.get('residual_free_fraction'))})",
              (kin.get("impurity_tolerance"), kin.get("residual_free_fraction"))),
+            ("class margin: smallest gap / largest network value (trained for)",
+             f"{_fmt(kin.get('class_margin'))} ({_trained(summary)})", (kin.get("class_margin"),)),
+            ("free-strand error at one purification / largest network value",
+             f"{_fmt(kin.get('impurity_error_at_assumed'))} (at {_fmt(kin.get('residual_free_fraction_assumed'))})",
+             (kin.get("impurity_error_at_assumed"),)),
             ("verification", f"{ver.get('verdict', 'n/a')}; reporters {ver.get('reporter_verdict', 'n/a')}",
              (ver.get("verdict"), ver.get("reporter_verdict")))]
+
+
+def _trained(summary: Mapping) -> str:
+    """The margin the model was trained for (`dsdcompile train --margin`), as the figure table shows it."""
+    m = (summary.get("model") or {}).get("class_margin_trained")
+    return f"--margin {m:g}" if isinstance(m, (int, float)) and m else "no --margin"
 
 
 def write_front_page(folder: Path, summary: Mapping) -> None:

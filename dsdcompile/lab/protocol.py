@@ -179,7 +179,21 @@ def _acceptance(cfg, tube: Mapping) -> str:
     if planned < assumed:
         text += (f" One gel purification is assumed to leave {assumed:.1%} (LabConfig.residual_fraction), which "
                  "loses a label here: expect to purify twice.")
-    return text
+    else:
+        text += (f" One gel purification (assumed to leave {assumed:.1%}, LabConfig.residual_fraction) is "
+                 "enough.")
+    return text + _margin_note(tube, assumed)
+
+
+def _margin_note(tube: Mapping, assumed: float) -> str:
+    """What the network's class margin buys against the free strands (empty when the tube did not record it)."""
+    margin, err = tube.get("class_margin"), tube.get("impurity_error_at_assumed")
+    if margin is None or err is None:
+        return ""
+    return (f" Margin: the network's smallest class gap on these examples is {margin:.3g} of its largest value "
+            f"(kinetics.class_margin); {assumed:.1%} free strands move a class value by up to {err:.3g} of it "
+            "(kinetics.impurity_error_at_assumed), so a label is at risk only where the gap is smaller than the "
+            "error on both classes together.")
 
 
 def protocol_rows(steps: list[Step]) -> list[dict]:

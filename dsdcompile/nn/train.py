@@ -19,9 +19,10 @@ from dsdcompile.nn import datasets as ds
 from dsdcompile.nn import preprocess
 from dsdcompile.nn.input_range import training_range
 from dsdcompile.nn.layers import layer_classes, linear_layers, output_scale
+from dsdcompile.nn.margin import MARGIN_MEASURE, relative_gaps
 
 META_KEYS = ("input_names", "class_names", "preprocessing", "construction", "weights", "seed", "accuracy", "split",
-             "hyperparameters", "command", "nonzero_weights", "dataset", "input_range")
+             "hyperparameters", "command", "nonzero_weights", "dataset", "input_range", "class_margin")
 
 
 # -- the model -------------------------------------------------------------------------------------------
@@ -60,6 +61,33 @@ def square_hinge(out, y, n_classes: int):
     return torch.clamp(1.0 - t * out, min=0.0).pow(2).mean()
 
 
+def relative_gap(out, y):
+    """(n,) class gap of the true class (out_y minus the largest other output; negative when misclassified) over
+    the largest |output| of the batch: the margin a design's free strands must not cross (dsdcompile.nn.margin).
+    The scale is a constant for the gradient: the loss widens gaps rather than shrinking the largest output (which
+    trades one example's gap for another's and measured worse)."""
+    torch = _torch()
+    mask = torch.nn.functional.one_hot(y, out.shape[1]).bool()
+    true = out.masked_select(mask)
+    other = out.masked_fill(mask, -math.inf).max(1).values
+    return (true - other) / out.abs().max().clamp(min=1e-6).detach()
+
+
+def _smallest_correct_gap(out, y) -> float:
+    """The smallest relative gap (:func:`relative_gap`) over the correctly classified examples (0 if none): the
+    margin a model keeps where it is right, compared between epochs of equal accuracy."""
+    gaps = relative_gap(out, y) if len(y) else None
+    return float(gaps[gaps > 0].min()) if gaps is not None and bool((gaps > 0).any()) else 0.0
+
+
+def margin_penalty(out, y, margin: float):
+    """Mean of max(0, 1 - r/margin)², r the relative gap of :func:`relative_gap`: a square hinge asking every
+    example's class gap to reach ``margin`` times the batch's largest |output| (the scale the gates are planned
+    for), so a network cannot meet it by growing all outputs."""
+    torch = _torch()
+    return torch.clamp(1.0 - relative_gap(out, y) / margin, min=0.0).pow(2).mean()
+
+
 # -- training ------------------------------------------------------------------------------------------------
 @dataclass
 class History:
@@ -69,6 +97,7 @@ class History:
     train_accuracy: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    val_margin: list[float] = field(default_factory=list)  # smallest relative class gap, correct validation examples
     best_epoch: int = 0
 
 
@@ -147,6 +176,8 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
             idx = perm[start:start + config.batch_size]
             out = model(x_epoch[idx])
             loss = square_hinge(out, y_tr[idx], data.n_classes)
+            if config.margin:
+                loss = loss + margin_penalty(out, y_tr[idx], config.margin)
             if config.sparsity:
                 loss = loss + config.sparsity * sum(m.weight.abs().sum() for m in linears)
             opt.zero_grad(set_to_none=True)
@@ -164,12 +195,15 @@ def _fit(config: TrainConfig, data: ds.Dataset, progress: bool | None) -> tuple[
             out_va = model(x_va)
             val_loss = float(square_hinge(out_va, y_va, data.n_classes)) if len(y_va) else float("nan")
             val_acc = float((out_va.argmax(1) == y_va).double().mean()) if len(y_va) else float("nan")
+            val_margin = _smallest_correct_gap(out_va, y_va)
         train_acc = _accuracy(model, x_tr, y_tr)
         history.loss.append(total / max(batches, 1))
         history.train_accuracy.append(train_acc)
         history.val_accuracy.append(val_acc)
         history.val_loss.append(val_loss)
-        key = (val_acc, -val_loss)
+        history.val_margin.append(val_margin)
+        # with --margin: the best validation accuracy, then the widest validation margin (up to the one asked)
+        key = (val_acc, min(val_margin, config.margin), -val_loss) if config.margin else (val_acc, -val_loss)
         if best_key is None or key > best_key:
             best_key, best_state = key, copy.deepcopy(model.state_dict())
             history.best_epoch = epoch + 1
@@ -191,6 +225,23 @@ def _network_accuracy(sd: Mapping, meta: Mapping, x_raw: np.ndarray, y: np.ndarr
     out = construction.forward(net, preprocess.apply(net.preprocessing, x_raw), construction.settings(config=config))
     pred = out.argmax(1)
     return (float((pred == y).mean()) if len(y) else float("nan")), out
+
+
+def _split_figures(sd: Mapping, meta: Mapping, model, data: ds.Dataset, config: TrainConfig
+                   ) -> tuple[dict, dict, dict]:
+    """Per split: the exported network's accuracy, its argmax agreement with the trained model, and its smallest
+    relative class gap (None for an empty split)."""
+    torch = _torch()
+    acc, agree, margins = {}, {}, {}
+    for part, x, y in (("train", data.x_train, data.y_train), ("validation", data.x_val, data.y_val),
+                       ("test", data.x_test, data.y_test)):
+        a, out = _network_accuracy(sd, meta, x, y, config)
+        acc[part] = None if math.isnan(a) else a
+        with torch.no_grad():
+            trained = model(torch.as_tensor(preprocess.apply(data.preprocessing, x), dtype=torch.float32)).numpy()
+        agree[part] = float((trained.argmax(1) == out.argmax(1)).mean()) if len(y) else None
+        margins[part] = float(relative_gaps(out).min()) if len(y) else None
+    return acc, agree, margins
 
 
 def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = True,
@@ -224,6 +275,8 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
         hyper.pop("sparsity")
     if not config.weight_decay:
         hyper.pop("weight_decay")
+    if not config.margin:
+        hyper.pop("margin")
     hyper["hidden"] = hidden
     hyper["layers"] = sizes
     hyper["lr_schedule"] = "exponential decay per epoch from lr to lr_final"
@@ -258,17 +311,8 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
         meta["max_abs_bias"] = float(max(float(p.max()) for p in params[1::2]))
     if data.paper:
         meta["paper"] = data.paper
-    acc, agree = {}, {}
-    torch = _torch()
-    for part, x, y in (("train", data.x_train, data.y_train), ("validation", data.x_val, data.y_val),
-                       ("test", data.x_test, data.y_test)):
-        a, out = _network_accuracy(sd, meta, x, y, config)
-        acc[part] = None if math.isnan(a) else a
-        with torch.no_grad():
-            trained = model(torch.as_tensor(preprocess.apply(data.preprocessing, x), dtype=torch.float32)).numpy()
-        agree[part] = float((trained.argmax(1) == out.argmax(1)).mean()) if len(y) else None
-    meta["accuracy"] = acc
-    meta["export_argmax_agreement"] = agree
+    meta["accuracy"], meta["export_argmax_agreement"], margins = _split_figures(sd, meta, model, data, config)
+    meta["class_margin"] = {**margins, "target": config.margin, "measure": MARGIN_MEASURE}
     result = TrainResult(sd, meta, model, history, data)
     if write:
         result.paths.update(save(result, Path(config.out)))
@@ -276,6 +320,32 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
 
 
 # -- outputs -------------------------------------------------------------------------------------------------
+def _margin_paragraph(m: Mapping) -> str:
+    """The model card's class-margin paragraph: the margin reached per split and what it buys."""
+    parts = ", ".join(f"{k} {m[k]:.3g}" for k in ("train", "validation", "test") if m.get(k) is not None)
+    asked = (f"Trained with `--margin {m['target']:g}` (a square hinge asking every training example's class gap "
+             f"to reach {m['target']:g} of the batch's largest |output|; the model kept has the best validation "
+             "accuracy, then the widest validation margin up to the one asked)" if m.get("target") else
+             "Trained without `--margin`")
+    return (f"Class margin, the smallest (top output − runner-up) / largest |output| over a split's examples: "
+            f"{parts}. {asked}. A DNA design's free strands move every class value by an amount that follows the "
+            "largest values (the gates are planned for them), so an example keeps its label while that error on "
+            "its two leading classes stays below its gap; the design's summary states the error at one "
+            "purification (`kinetics.impurity_error_at_assumed`) and the free-strand fraction every label "
+            "tolerates (`kinetics.impurity_tolerance`).")
+
+
+def margin_line(meta: Mapping) -> str:
+    """One line: the smallest relative class gap per split, and what it was trained for (old models: empty)."""
+    m = meta.get("class_margin")
+    if not m:
+        return ""
+    parts = ", ".join(f"{k} {m[k]:.3g}" for k in ("train", "validation", "test") if m.get(k) is not None)
+    asked = f"--margin {m['target']:g} asked" if m.get("target") else "no --margin asked"
+    return (f"class margin (smallest (top - runner-up) / largest |output|): {parts} ({asked}); a DNA design keeps "
+            f"every label while its free strands' error stays below half of it")
+
+
 def card_path(model_path: Path) -> Path:
     return model_path.with_name("MODEL_CARD.md" if model_path.name == "model.pt" else f"{model_path.stem}.md")
 
@@ -375,6 +445,8 @@ def model_card(meta: Mapping, *, curve_name: str = "learning_curve.png", notes: 
                  f"{meta['weights']} weights, exported biases")
               + ", float64) as the compiler loads it. The model kept is the epoch with the best validation accuracy "
               f"(epoch {meta.get('best_epoch')}); the test set was not used for any choice."]
+    if meta.get("class_margin"):
+        lines += ["", _margin_paragraph(meta["class_margin"])]
     if meta.get("paper"):
         label = "For comparison, the vasic2020 paper's ternary network" if anderson else "Paper"
         lines += ["", f"{label}: {meta['paper']}."]

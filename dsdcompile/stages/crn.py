@@ -74,7 +74,8 @@ class CRNResult:
         """summary.json's ``model``, ``network`` and ``crn`` blocks."""
         net = self.network
         return {
-            "model": {"path": str(self.source), "sha256": self.sha256, "dataset": _dataset(net)},
+            "model": {"path": str(self.source), "sha256": self.sha256, "dataset": _dataset(net),
+                      "class_margin_trained": _margin_trained(net)},
             "network": {
                 "layers": net.sizes if net is not None else None,
                 "nonzero_weights": net.nonzero_weights() if net is not None else None,
@@ -101,6 +102,18 @@ def _dataset(net) -> str | None:
     name = net.meta.get("dataset") if net is not None else None
     if isinstance(name, str) and 0 < len(name.strip()) <= 80 and name.isprintable():
         return name.strip()
+    return None
+
+
+def _margin_trained(net) -> float | None:
+    """The class margin the model was trained for (`dsdcompile train --margin`, meta ``class_margin.target``) when
+    the meta records one as a finite number; None otherwise (older models, other sources)."""
+    import math
+
+    m = net.meta.get("class_margin") if net is not None else None
+    target = m.get("target") if isinstance(m, dict) else None
+    if isinstance(target, (int, float)) and not isinstance(target, bool) and math.isfinite(target):
+        return float(target)
     return None
 
 
