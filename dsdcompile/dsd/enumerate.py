@@ -120,7 +120,7 @@ def instantiate(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> Mo
     for c in enumerated.complexes:
         if any(d.rstrip("*") in private for d in c.domains):
             names[c.name] = f"m{i}-{c.name}"
-        elif c.name in signal_of and c.domains == tuple(f"S{signal_of[c.name]}-{s}" for s in _suffixes(tpl)):
+        elif c.name in signal_of and c.domains == tpl.inputs[signal_of[c.name]].strands[0]:
             names[c.name] = species[signal_of[c.name]]
         else:
             names[c.name] = _content_name(c.renamed("", domains))
@@ -133,10 +133,6 @@ def instantiate(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> Mo
     return ModuleImplementation(index=i, formal=system.reaction(i), shape=tpl.shape, reactions=reactions,
                                 signals=tuple(signals.items()), fuels=fuels, wastes=wastes,
                                 formal_index=int(system.origin[i]) if system.origin is not None else None)
-
-
-def _suffixes(tpl: ModuleTemplate) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(d.name.partition("-")[2] for d in tpl.domains if d.name.startswith("S0-")))
 
 
 def enumerate_modules(system: DSDSystem, config: EnumerationConfig, *, execution: ExecutionConfig | None = None,
