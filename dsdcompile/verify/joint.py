@@ -47,6 +47,7 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
     norm = task.signals.normal_form
     (ki, ri, _, _), (kj, rj, _, _) = module_keys(task.views[0], norm), module_keys(task.views[1], norm)
     given: dict[str, Complex] = {}
+    forms: set[str] = set()  # a fuel made only of domains every species shares is one molecule in both modules
     for v in task.views:
         complexes = dict(v.complexes)
         for name in v.inputs:
@@ -55,7 +56,10 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
             given.setdefault(species, Complex(species, c.strands, c.structure, ComplexRole.SIGNAL))
         for name in v.fuels:
             c = complexes[name]
-            given[f"m{v.index}-{name}"] = Complex(f"m{v.index}-{name}", c.strands, c.structure, ComplexRole.FUEL)
+            form = c.canonical().kernel()
+            if form not in forms:
+                forms.add(form)
+                given[f"m{v.index}-{name}"] = Complex(f"m{v.index}-{name}", c.strands, c.structure, ComplexRole.FUEL)
     initial = list(given.values())
     try:
         res = adapter.enumerate_complexes(initial, dict(task.lengths), task.config, label=task.label)
