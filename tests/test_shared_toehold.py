@@ -31,8 +31,11 @@ from dsdcompile.verify.pairs import pair_classes
 ROOT = Path(__file__).parents[1]
 BROKEN = ROOT / "tests" / "data" / "ts" / "broken_shared_recognition.ts"
 SNAPSHOTS = json.loads((ROOT / "tests" / "data" / "nuskell_snapshots.json").read_text())["pairs"]
-SHARED = ["cardelli2013_2D", "cardelli2013_2D_noGC", "cardelli2013_2D_3I", "cardelli2013_2D_3I_noGC",
-          "lakin2012_3D", "lakin2012_3D_var1", "lakin2016_2D_3I", "qian2011_3D_var1", "qian2011_3D_global"]
+TS = ROOT / "translation_schemes" / "ts"
+# registered by name, and written but not registered (their enumeration needs reject-remote), loaded by path
+SHARED = ["cardelli2013_2D", "cardelli2013_2D_noGC", "lakin2012_3D", "lakin2012_3D_var1", "qian2011_3D_var1",
+          "qian2011_3D_global", str(TS / "cardelli2013_2D_3I.ts"), str(TS / "cardelli2013_2D_3I_noGC.ts"),
+          str(TS / "lakin2016_2D_3I.ts")]
 SHAPES = [((1, 0), (0, 1)), ((1, 0), (1, 0), (0, 1)), ((1, 0), (0, 1), (0, 1)), ((1, 0), (1, 0), (0, 1), (0, 1)),
           ((1, 1), (1, 0), (0, 1)), ((1, 0),)]
 
@@ -47,7 +50,7 @@ def _compile(tmp_path, crn_text: str, scheme: str, *extra: str) -> tuple[int, di
     return res.exit_code, summary, res.output
 
 
-@pytest.mark.parametrize("name", SHARED)
+@pytest.mark.parametrize("name", SHARED, ids=lambda n: Path(n).stem)
 def test_shared_scheme_names_one_toehold_in_every_module(name):
     scheme = load_scheme(name)
     assert scheme.shared and "20" in scheme.citation
@@ -68,12 +71,12 @@ NUSKELL = os.environ.get("DSDCOMPILE_NUSKELL_SCHEMES")
 
 
 @pytest.mark.skipif(not NUSKELL, reason="set DSDCOMPILE_NUSKELL_SCHEMES to a folder of nuskell's .ts files")
-@pytest.mark.parametrize("name", SHARED)
+@pytest.mark.parametrize("name", SHARED, ids=lambda n: Path(n).stem)
 def test_shared_scheme_gives_nuskells_gates(name):
     from test_ts_reader import SHAPES as ALL_SHAPES
     from test_ts_reader import _same
 
-    theirs = next(Path(NUSKELL).rglob(f"{name.replace('_global', '')}.ts"))
+    theirs = next(Path(NUSKELL).rglob(f"{Path(name).stem.replace('_global', '')}.ts"))
     a, b = load_scheme(name), load_scheme(str(theirs))
     assert a.layout == b.layout and a.shared == b.shared
     for key in ALL_SHAPES:
