@@ -166,3 +166,23 @@ def test_one_name_and_one_sequence_for_the_shared_toehold(tmp_path):
     strands = design.strand_sequences()
     for c in initial_signals(system):  # every species' signal strand starts with the one toehold sequence
         assert strands[f"{c.name}.0"].startswith(seq)
+
+
+def test_a_released_copy_of_the_helper_signal_is_the_helper_fuel():
+    """lakin2012_3D pads A -> B to A + h -> h + B with a helper signal "? t f" in excess; the gate releases h
+    with a history of its own, which is the helper (nuskell's meaning of '?'), not a new intermediate."""
+    from dsdcompile.config import EnumerationConfig
+    from dsdcompile.dsd.enumerate import enumerate_templates
+
+    system = translate(parse_crn("A -> B\n"), "lakin2012_3D", DSDConfig())
+    tpl = system.templates[0]
+    wild = tpl.wildcard_fuels()
+    assert len(wild) == 1
+    (tail, fuel), = wild.items()
+    done = enumerate_templates(system, EnumerationConfig())[0]
+    assert not [c for c in done.complexes if len(c.strands) == 1 and c.strands[0][1:] == tail]
+    assert any(fuel in r.products and fuel not in r.reactants for r in done.reactions)
+    # the helper's wildcard is private to the module and is not a signal history
+    helper = next(f for f in tpl.fuels if f.name == fuel)
+    assert system.history and {d.name: d.kind for d in tpl.domains}[helper.strands[0][0]] == "history"
+    assert helper.strands[0][0] in tpl.private

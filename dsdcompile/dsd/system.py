@@ -174,6 +174,14 @@ class ModuleTemplate:
             out.append((doms[1:] if history else doms, k))
         return out
 
+    def wildcard_fuels(self) -> dict[tuple[str, ...], str]:
+        """Fuels that are one unpaired strand starting with a wildcard history domain (a '?' of a fuel signal,
+        lakin's helper): the domains after it → the fuel. Any strand with those domains after any first
+        domain is that fuel (nuskell's meaning of '?'): a gate's release of it is the fuel, in excess."""
+        wild = {d.name for d in self.domains if d.kind == "history" and d.name in self.private}
+        return {tuple(f.strands[0][1:]): f.name for f in self.fuels
+                if len(f.strands) == 1 and set(f.structure) == {"."} and f.strands[0][0] in wild}
+
     def rename_map(self, species: tuple[str, ...], index: int) -> dict[str, str]:
         """Local domain name → concrete name for module ``index`` with species ``species``."""
         out = {}
@@ -252,6 +260,18 @@ class DSDSystem:
 
     def domain_lengths(self) -> dict[str, int]:
         return {"toehold": self.toehold_nt, "branch": self.branch_nt, "history": self.branch_nt}
+
+    def wildcard_fuel_tails(self) -> set[tuple[str, ...]]:
+        """Every module's wildcard fuels (:meth:`ModuleTemplate.wildcard_fuels`) as concrete domain tails."""
+        out: set[tuple[str, ...]] = set()
+        for t, tpl in enumerate(self.templates):
+            tails = tpl.wildcard_fuels()
+            if not tails:
+                continue
+            for i in self.modules_of(t):
+                rename = tpl.rename_map(self.species_of(int(i)), int(i))
+                out |= {tuple(rename[d.rstrip("*")] + d[len(d.rstrip("*")):] for d in tail) for tail in tails}
+        return out
 
     def iter_fuels(self) -> Iterator[tuple[int, Complex]]:
         """(module index, concrete fuel complex) for every module, streamed."""

@@ -52,8 +52,9 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...],
             domains[name] = Domain(name, scheme.length(kind), kind)
 
     def new_domain(kind: str = "branch") -> str:
-        if kind not in ("toehold", "branch"):
-            raise SchemeError(f"new_domain: kind must be 'toehold' or 'branch', got {kind!r}")
+        # "history": a wildcard history domain of a fuel signal strand (the domains after it make it that fuel)
+        if kind not in ("toehold", "branch", "history"):
+            raise SchemeError(f"new_domain: kind must be 'toehold', 'branch' or 'history', got {kind!r}")
         name = f"p{sum(1 for d in domains if d.startswith('p'))}"
         domains[name] = Domain(name, scheme.length(kind), kind)
         return name

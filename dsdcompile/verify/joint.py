@@ -65,7 +65,14 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
         res = adapter.enumerate_complexes(initial, dict(task.lengths), task.config, label=task.label)
     except EnumerationLimit as e:
         return str(e)
-    joint = {c.name: norm(c) for c in res.complexes}
+    wild = dict(task.wildcard_fuels)
+    by_name = {c.name: c for c in initial}
+    alias = {}  # a released copy of a wildcard fuel (another history) is that fuel, as in each module's enumeration
+    for c in res.complexes:
+        tail = tuple(c.strands[0][1:]) if len(c.strands) == 1 and set(c.structure) == {"."} else None
+        if c.role != ComplexRole.FUEL and tail in wild and wild[tail] in by_name:
+            alias[c.name] = by_name[wild[tail]]
+    joint = {c.name: norm(alias.get(c.name, c)) for c in res.complexes}
     known = set(ki.values()) | set(kj.values())
     findings = [f"new complex {c.kernel()}" for c in res.complexes if joint[c.name] not in known]
     union = ri | rj
@@ -79,7 +86,7 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
             signals[c.name] = c.name
         elif len(c.strands) == 1 and set(c.structure) == {"."} and task.signals.species(c.strands[0]):
             signals[c.name] = task.signals.species(c.strands[0])
-    fuels = tuple(c.name for c in initial if c.role == ComplexRole.FUEL)
+    fuels = tuple(c.name for c in initial if c.role == ComplexRole.FUEL) + tuple(alias)
     return JointOutcome(tuple(findings), res.reactions, tuple(sorted(signals.items())), fuels,
                         time.perf_counter() - start)
 

@@ -246,6 +246,7 @@ class PairTask:
     signals: Signals
     labels: tuple[tuple[tuple[str, str], ...], ...]  # per module: concrete domain → template-local name
     config: EnumerationConfig
+    wildcard_fuels: tuple[tuple[tuple[str, ...], str], ...] = ()  # (domains after a wildcard history, fuel)
 
 
 _KEYS: dict[tuple, tuple] = {}  # per process: a module appears in many pair classes
@@ -290,5 +291,11 @@ def pair_task(system: DSDSystem, cls: PairClass, enumerated: Mapping[int, Enumer
                   for x in sorted(set(species_i) | set(species_j)))
     through = ", ".join(cls.shared) or "no species, only the domain(s) " + ", ".join(system.shared_domains)
     label = f"modules {i} ({system.reaction(i)}) and {j} ({system.reaction(j)}), sharing {through}"
+    wild = {}
+    for m in (i, j):
+        tpl = system.template(m)
+        rename = tpl.rename_map(system.species_of(m), m)
+        for tail, fuel in tpl.wildcard_fuels().items():
+            wild[tuple(rename[d.rstrip("*")] + d[len(d.rstrip("*")):] for d in tail)] = f"m{m}-{fuel}"
     return PairTask(label, views, tuple(sorted(lengths.items())), Signals(rests, history),
-                    tuple(tuple(sorted(x.items())) for x in labels), config)
+                    tuple(tuple(sorted(x.items())) for x in labels), config, tuple(sorted(wild.items())))

@@ -182,8 +182,9 @@ class TsScheme:
             elif d.kind == "unique":
                 raise InputError(f"the complex from {fuel.origin} uses a unique({d.length}) domain; only short() "
                                  f"and long() domains are supported", path=self.path, line=d.line or fuel.line)
-            else:
-                names[id(d)] = base = new_domain("toehold" if d.kind == "short" else "branch")
+            else:  # a '?' of a fuel signal (lakin's helper) is a wildcard history: any history is that fuel
+                kind = "toehold" if d.kind == "short" else "history" if d.kind == "history" else "branch"
+                names[id(d)] = base = new_domain(kind)
             return base + "*" if ref.star else base
 
         fuels, seen = [], set()
