@@ -41,6 +41,7 @@ SHAPES = [((1, 0), (0, 1)), ((1, 0), (1, 0), (0, 1)), ((1, 0), (0, 1), (0, 1)), 
 
 
 def _compile(tmp_path, crn_text: str, scheme: str, *extra: str) -> tuple[int, dict, str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     crn = tmp_path / "net.crn"
     crn.write_text(crn_text)
     out = tmp_path / "design"
