@@ -48,6 +48,7 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
     (ki, ri, _, _), (kj, rj, _, _) = module_keys(task.views[0], norm), module_keys(task.views[1], norm)
     given: dict[str, Complex] = {}
     forms: set[str] = set()  # a fuel made only of domains every species shares is one molecule in both modules
+    every: dict[str, Complex] = {}  # every fuel of both modules, the ones listed once included
     for v in task.views:
         complexes = dict(v.complexes)
         for name in v.inputs:
@@ -56,6 +57,7 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
             given.setdefault(species, Complex(species, c.strands, c.structure, ComplexRole.SIGNAL))
         for name in v.fuels:
             c = complexes[name]
+            every[f"m{v.index}-{name}"] = c
             form = c.canonical().kernel()
             if form not in forms:
                 forms.add(form)
@@ -66,12 +68,11 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
     except EnumerationLimit as e:
         return str(e)
     wild = dict(task.wildcard_fuels)
-    by_name = {c.name: c for c in initial}
     alias = {}  # a released copy of a wildcard fuel (another history) is that fuel, as in each module's enumeration
     for c in res.complexes:
         tail = tuple(c.strands[0][1:]) if len(c.strands) == 1 and set(c.structure) == {"."} else None
-        if c.role != ComplexRole.FUEL and tail in wild and wild[tail] in by_name:
-            alias[c.name] = by_name[wild[tail]]
+        if c.role != ComplexRole.FUEL and tail in wild and wild[tail] in every:
+            alias[c.name] = every[wild[tail]]
     joint = {c.name: norm(alias.get(c.name, c)) for c in res.complexes}
     known = set(ki.values()) | set(kj.values())
     findings = [f"new complex {c.kernel()}" for c in res.complexes if joint[c.name] not in known]
