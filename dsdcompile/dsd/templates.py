@@ -46,6 +46,9 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...],
         return shared_domain(suffix) if suffix in shared else f"S{k}-{suffix}"
 
     domains: dict[str, Domain] = {}
+    for suffix, kind in layout:  # in every template, even one whose reaction has no species (0 -> F's source)
+        if suffix in shared:
+            domains[shared_domain(suffix)] = Domain(shared_domain(suffix), scheme.length(kind), kind)
     for k in range(len(key)):
         for suffix, kind in layout:
             name = local(k, suffix)
