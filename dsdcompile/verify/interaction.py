@@ -371,7 +371,7 @@ def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
 
 def _paired_on(system: DSDSystem) -> str:
     if system.shared:
-        return f"(every pair: the domain(s) {', '.join(system.shared_domains)} are shared by all species)"
+        return f"= every pair, as all species share {', '.join(system.shared_domains)}"
     return "sharing a species"
 
 
