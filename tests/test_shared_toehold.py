@@ -94,7 +94,8 @@ DECIDED = [("qian2011_3D_var1", "irr_basic_01.crn"), ("qian2011_3D_var1", "irr_o
            ("qian2011_3D_global", "irr_basic_01.crn"), ("qian2011_3D_global", "irr_open_01.crn"),
            # reversible: each direction is a module (A <=> 0 is absorbed into a module with no species left)
            ("qian2011_3D_var1", "rev_basic_01.crn"), ("lakin2012_3D_var1", "rev_basic_01.crn"),
-           ("qian2011_3D_var1", "rev_open_01.crn")]
+           ("qian2011_3D_var1", "rev_open_01.crn"),
+           ("cardelli2013_2D_noGC", "irr_basic_01.crn"), ("lakin2012_3D", "irr_basic_03.crn")]
 
 
 @pytest.mark.parametrize("scheme,crn_file", DECIDED)
