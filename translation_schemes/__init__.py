@@ -28,7 +28,10 @@ that defines:
     between strands. The function must not depend on the names it is given (modules of the same
     shape are translated once and renamed).
 
-Optional: ``NAME`` (defaults to the module's name).
+Optional: ``NAME`` (defaults to the module's name); ``SHARED_DOMAINS: tuple[str, ...]``, suffixes of the
+signal layout whose domain is one domain shared by every species (two-domain schemes' global toehold): the
+dicts given to ``translate`` and every species' signal name it ``global-{suffix}``, one domain in the
+whole design (one sequence), and the verification pairs every two modules, which can meet through it.
 """
 
 BUILTIN = {
@@ -44,6 +47,17 @@ BUILTIN = {
     # nuskell's cardelli2011_NM_noGC is dsdcompile's cardelli2011_NM (same gates for every reaction shape)
     "cardelli2011_NM_noGC": "translation_schemes.cardelli2011_NM",
     "chen2013_2D_JF": "ts/chen2013_2D_JF.ts",
+    # Schemes whose signals share one toehold between every species (SHARED_DOMAINS; docs/ts_reader.md)
+    "cardelli2013_2D": "ts/cardelli2013_2D.ts",
+    "cardelli2013_2D_noGC": "ts/cardelli2013_2D_noGC.ts",
+    # ts/cardelli2013_2D_3I.ts, _3I_noGC.ts and lakin2016_2D_3I.ts are written but not registered: peppercorn's
+    # full enumeration of some of their modules exceeds its limits (nuskell enumerates them with reject-remote),
+    # see docs/ts_reader.md
+    "lakin2012_3D": "ts/lakin2012_3D.ts",
+    "lakin2012_3D_var1": "ts/lakin2012_3D_var1.ts",
+    "qian2011_3D_var1": "ts/qian2011_3D_var1.ts",
+    # nuskell's qian2011_3D (one toehold for all species); the built-in qian2011_3D gives each species its own
+    "qian2011_3D_global": "ts/qian2011_3D_global.ts",
 }
 DEFAULT = "soloveichik2010"
 

@@ -24,6 +24,7 @@ class TemplateTask:
     signal_keys: tuple[tuple[tuple[str, ...], int], ...]  # (domains after any history, local species)
     history: bool
     config: EnumerationConfig
+    wildcard_fuels: tuple[tuple[tuple[str, ...], str], ...] = ()  # (domains after a wildcard history, fuel)
 
 
 def _signal_of(c: Complex, keys: dict[tuple[str, ...], int], history: bool) -> int | None:
@@ -41,8 +42,13 @@ def enumerate_template(task: TemplateTask) -> EnumeratedTemplate | str:
         return str(e)
     given = {c.name for c in task.complexes}
     keys = dict(task.signal_keys)
-    new = sorted((c for c in res.complexes if c.name not in given), key=lambda c: c.kernel())
     rename = {c.name: c.name for c in task.complexes}
+    wild = dict(task.wildcard_fuels)
+    for c in res.complexes:  # a released copy of a wildcard fuel with another history is that fuel
+        fuel = wild.get(_tail(c))
+        if fuel is not None and c.name not in given:
+            rename[c.name] = fuel
+    new = sorted((c for c in res.complexes if c.name not in rename), key=lambda c: c.kernel())
     out, signals = [], []
     for c in new:
         k = _signal_of(c, keys, task.history)
@@ -56,16 +62,25 @@ def enumerate_template(task: TemplateTask) -> EnumeratedTemplate | str:
     return EnumeratedTemplate(reactions, tuple(out), tuple(signals), res.seconds)
 
 
+def _tail(c: Complex) -> tuple[str, ...] | None:
+    """The domains after the first of a single unpaired strand (None for anything else)."""
+    if len(c.strands) != 1 or set(c.structure) != {"."}:
+        return None
+    return tuple(c.strands[0][1:])
+
+
 def template_task(system: DSDSystem, t: int, config: EnumerationConfig) -> TemplateTask:
     tpl = system.templates[t]
     first = int(system.modules_of(t)[0])
     label = f"module {first} ({system.reaction(first)}; shape {tpl.shape})"
     return TemplateTask(label, tpl.inputs + tpl.fuels, tuple((d.name, d.length) for d in tpl.domains),
-                        tuple(tpl.signal_keys(system_history(tpl))), system_history(tpl), config)
+                        tuple(tpl.signal_keys(system_history(tpl))), system_history(tpl), config,
+                        tuple(tpl.wildcard_fuels().items()))
 
 
 def system_history(tpl: ModuleTemplate) -> bool:
-    return any(d.kind == "history" for d in tpl.domains)
+    """Whether the template's signals have a history domain (a fuel's wildcard history does not count)."""
+    return any(d.kind == "history" and d.name not in tpl.private for d in tpl.domains)
 
 
 def _value_or_raise(outcome, label: str, limit: str, timeout: float | None):
@@ -120,7 +135,7 @@ def instantiate(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> Mo
     for c in enumerated.complexes:
         if any(d.rstrip("*") in private for d in c.domains):
             names[c.name] = f"m{i}-{c.name}"
-        elif c.name in signal_of and c.domains == tuple(f"S{signal_of[c.name]}-{s}" for s in _suffixes(tpl)):
+        elif c.name in signal_of and c.domains == tpl.inputs[signal_of[c.name]].strands[0]:
             names[c.name] = species[signal_of[c.name]]
         else:
             names[c.name] = _content_name(c.renamed("", domains))
@@ -133,10 +148,6 @@ def instantiate(system: DSDSystem, i: int, enumerated: EnumeratedTemplate) -> Mo
     return ModuleImplementation(index=i, formal=system.reaction(i), shape=tpl.shape, reactions=reactions,
                                 signals=tuple(signals.items()), fuels=fuels, wastes=wastes,
                                 formal_index=int(system.origin[i]) if system.origin is not None else None)
-
-
-def _suffixes(tpl: ModuleTemplate) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(d.name.partition("-")[2] for d in tpl.domains if d.name.startswith("S0-")))
 
 
 def enumerate_modules(system: DSDSystem, config: EnumerationConfig, *, execution: ExecutionConfig | None = None,
@@ -204,10 +215,13 @@ def enumerate_whole(system: DSDSystem, config: EnumerationConfig, *,
     fuels = tuple(c.name for c in complexes if c.role == ComplexRole.FUEL)
     history = system.history
     keys = {system.signal_domains(s.name)[1 if history else 0:]: s.name for s in system.split_crn.species}
+    wild = system.wildcard_fuel_tails()
     signals, wastes = {}, []
     for c in res.complexes:
         if c.role == ComplexRole.SIGNAL:
             signals[c.name] = c.part
+        elif c.role != ComplexRole.FUEL and wild and _tail(c) in wild:
+            fuels += (c.name,)  # a released copy of a wildcard fuel (another history) is that fuel, in excess
         elif c.role != ComplexRole.FUEL:
             sp = _signal_of(c, keys, history)
             if sp is not None:

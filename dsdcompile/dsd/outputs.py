@@ -9,19 +9,24 @@ from pathlib import Path
 import numpy as np
 
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.dsd.system import Complex, ComplexRole, DSDSystem, ModuleTemplate, strand_nucleotides
+from dsdcompile.dsd.system import Complex, ComplexRole, DSDSystem, ModuleTemplate, shared_domain, strand_nucleotides
 from dsdcompile.ir import Role
 from dsdcompile.runtime.files import CsvWriter
 
 
 def domain_table(system: DSDSystem) -> Iterator[tuple[str, int, str]]:
     """(name, length, kind) of every domain: the signal domains of each species, then each module's own."""
+    kinds = dict(system.layout)
+    for s in system.shared:  # a domain every species shares is listed (and designed) once
+        yield shared_domain(s), system.toehold_nt if kinds[s] == "toehold" else system.branch_nt, kinds[s]
     for s in system.split_crn.species:
-        for (_, kind), name in zip(system.layout, system.signal_domains(s.name)):
-            yield name, system.toehold_nt if kind == "toehold" else system.branch_nt, kind
+        for (suffix, kind), name in zip(system.layout, system.signal_domains(s.name)):
+            if suffix not in system.shared:
+                yield name, system.toehold_nt if kind == "toehold" else system.branch_nt, kind
     for i in range(system.n_modules):
-        for d in system.template(i).domains:
-            if not d.name.startswith("S"):
+        tpl = system.template(i)
+        for d in tpl.domains:
+            if d.name in tpl.private:
                 yield f"m{i}-{d.name}", d.length, d.kind
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from dsdcompile.config import EnumerationConfig, ExecutionConfig
 from dsdcompile.dsd.enumerate import _content_name, enumerate_modules
 from dsdcompile.dsd.implementation import ModuleImplementation
-from dsdcompile.dsd.system import Complex, ComplexRole, Domain, DSDSystem, ModuleTemplate
+from dsdcompile.dsd.system import Complex, ComplexRole, Domain, DSDSystem, ModuleTemplate, shared_domain
 from dsdcompile.ir import CRN, Reaction, Role, Signal, Species
 
 REPORTER_PREFIX = "rep-"
@@ -46,21 +46,30 @@ def reporter_domains(layout: Sequence[tuple[str, str]]) -> tuple[str, str] | Non
     return None
 
 
-def reporter_template(scheme: str, layout: Sequence[tuple[str, str]], toehold_nt: int, branch_nt: int
-                      ) -> ModuleTemplate | None:
+def _domain(species: str, suffix: str, shared: Sequence[str]) -> str:
+    return shared_domain(suffix) if suffix in shared else f"{species}-{suffix}"
+
+
+def reporter_template(scheme: str, layout: Sequence[tuple[str, str]], toehold_nt: int, branch_nt: int,
+                      shared: Sequence[str] = ()) -> ModuleTemplate | None:
     """The reporter module ``S0 -> ∅`` for a scheme's signal layout (None when the layout has no toehold + branch).
 
     Strands 5'→3': the fluorophore strand ``b`` and the quencher strand ``b* t*`` (t the toehold,
-    b the branch-migration domain of the signal); structure ``(+).``.
+    b the branch-migration domain of the signal); structure ``(+).``. A toehold that the scheme shares
+    between all species (``shared``) is the system-wide one: every reporter binds it, and reads its
+    species through the branch domain.
     """
     pair = reporter_domains(layout)
     if pair is None:
         return None
     t, b = pair
-    domains = tuple(Domain(f"S0-{s}", toehold_nt if k == "toehold" else branch_nt, k) for s, k in layout)
-    signal = Complex("S0", (tuple(f"S0-{s}" for s, _ in layout),), "." * len(layout), ComplexRole.SIGNAL)
-    duplex = Complex("f0", ((f"S0-{b}",), (f"S0-{b}*", f"S0-{t}*")), "(+).", ComplexRole.REPORTER,
-                     part=ComplexRole.REPORTER.value)
+    domains = tuple(Domain(_domain("S0", s, shared), toehold_nt if k == "toehold" else branch_nt, k)
+                    for s, k in layout)
+    signal = Complex("S0", (tuple(_domain("S0", s, shared) for s, _ in layout),), "." * len(layout),
+                     ComplexRole.SIGNAL)
+    duplex = Complex("f0", ((_domain("S0", b, shared),), (_domain("S0", b, shared) + "*",
+                                                          _domain("S0", t, shared) + "*")),
+                     "(+).", ComplexRole.REPORTER, part=ComplexRole.REPORTER.value)
     return ModuleTemplate(f"{scheme}: S0 -> 0 (reporter)", (0,), (), 1, domains, (signal,), (duplex,))
 
 
@@ -171,7 +180,7 @@ def build_reporters(system: DSDSystem, enumeration: EnumerationConfig = Enumerat
         return ReporterSet(consumed=consumed, skipped=(
             f"{len(consumed)} output rail(s) are consumed by reactions of the CRN (e.g. {consumed[0]}): a reporter "
             "would compete for them and change the computation, so none was added"))
-    template = reporter_template(system.scheme, system.layout, system.toehold_nt, system.branch_nt)
+    template = reporter_template(system.scheme, system.layout, system.toehold_nt, system.branch_nt, system.shared)
     if template is None:
         return ReporterSet(skipped=f"the {system.scheme} signal layout has no toehold followed by a branch domain")
     rsys = _reporter_system(system, template)
@@ -180,8 +189,8 @@ def build_reporters(system: DSDSystem, enumeration: EnumerationConfig = Enumerat
     reporters, renamed = [], []
     for i, (name, output, rail) in enumerate(rails):
         rep = f"{REPORTER_PREFIX}{name}"
-        cplx = Complex(rep, ((f"{name}-{b}",), (f"{name}-{b}*", f"{name}-{t}*")), "(+).", ComplexRole.REPORTER,
-                       part=name)
+        bb, tt = _domain(name, b, system.shared), _domain(name, t, system.shared)
+        cplx = Complex(rep, ((bb,), (bb + "*", tt + "*")), "(+).", ComplexRole.REPORTER, part=name)
         reporter = Reporter(rep, name, output, rail, cplx, f"{rep}-F")
         rename = {f"m{i}-f0": rep, fluorophore_content_name(reporter): reporter.fluorophore}
         renamed.append(replace(modules[i].renamed(rename), index=i))

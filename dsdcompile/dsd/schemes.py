@@ -58,6 +58,11 @@ class Scheme:
         return tuple(tuple(x) for x in self.module.signal_layout())
 
     @property
+    def shared(self) -> tuple[str, ...]:
+        """Layout suffixes whose domain is one domain shared by every species (``SHARED_DOMAINS``, optional)."""
+        return tuple(getattr(self.module, "SHARED_DOMAINS", ()) or ())
+
+    @property
     def has_history(self) -> bool:
         return bool(self.layout) and self.layout[0][1] == "history"
 
@@ -88,6 +93,10 @@ def _check(module: ModuleType, name: str) -> None:
             or len(set(suffixes)) != len(suffixes) or any(not s.isalpha() for s in suffixes):
         raise SchemeError(f"scheme {name!r}: signal_layout() must give distinct alphabetic suffixes with kinds "
                           f"{'/'.join(DOMAIN_KINDS)}, a history domain only first; got {layout!r}")
+    shared = getattr(module, "SHARED_DOMAINS", ()) or ()
+    if isinstance(shared, str) or any(s not in suffixes or dict(layout)[s] == "history" for s in shared):
+        raise SchemeError(f"scheme {name!r}: SHARED_DOMAINS must list suffixes of signal_layout() that are not the "
+                          f"history domain; got {shared!r}")
     for attr in ("TOEHOLD_NT", "BRANCH_NT"):
         if not isinstance(getattr(module, attr), int) or getattr(module, attr) <= 0:
             raise SchemeError(f"scheme {name!r}: {attr} must be a positive integer")

@@ -37,6 +37,18 @@ class ComplexRole(str, enum.Enum):
 
 
 _COMPLEMENT = str.maketrans("ACGT", "TGCA")
+SHARED_PREFIX = "global-"  # a signal domain that one scheme shares between every species: ``global-{suffix}``
+
+
+def shared_domain(suffix: str) -> str:
+    """The one system-wide name of the signal domain ``suffix`` of a scheme that shares it between every species
+    (two-domain schemes' global toehold). Species domains are ``{species}-{suffix}`` with a suffix the shared
+    one is not, and private ones ``m{i}-p{j}``, so this name is never another domain's."""
+    return f"{SHARED_PREFIX}{suffix}"
+
+
+def is_shared(name: str) -> bool:
+    return name.startswith(SHARED_PREFIX)
 
 
 def strand_nucleotides(domains: tuple[str, ...] | list[str], seqs: Mapping[str, str]) -> str:
@@ -136,7 +148,8 @@ class ModuleTemplate:
     """One reaction shape under one scheme, translated once with placeholder species ``S0, S1, ...``.
 
     Signal domains are named ``S{k}-{suffix}``, module-private domains ``p{j}``; a concrete module
-    renames ``S{k}`` to its k-th species and ``p{j}`` to ``m{index}-p{j}``.
+    renames ``S{k}`` to its k-th species and ``p{j}`` to ``m{index}-p{j}``. A signal domain the scheme
+    shares between all species is ``global-{suffix}`` here and in every module (:func:`shared_domain`).
     """
 
     shape: str
@@ -150,22 +163,32 @@ class ModuleTemplate:
 
     @cached_property
     def private(self) -> tuple[str, ...]:
-        return tuple(d.name for d in self.domains if not d.name.startswith("S"))
+        return tuple(d.name for d in self.domains if not d.name.startswith("S") and not is_shared(d.name))
 
     def signal_keys(self, history: bool) -> list[tuple[tuple[str, ...], int]]:
         """(signal domains of local species k, after its history domain when ``history``, k) for every k: how a
         strand is recognised as a species' signal strand."""
         out = []
         for k in range(self.n_species):
-            doms = tuple(d.name for d in self.domains if d.name.startswith(f"S{k}-"))
+            doms = self.inputs[k].strands[0]
             out.append((doms[1:] if history else doms, k))
         return out
+
+    def wildcard_fuels(self) -> dict[tuple[str, ...], str]:
+        """Fuels that are one unpaired strand starting with a wildcard history domain (a '?' of a fuel signal,
+        lakin's helper): the domains after it → the fuel. Any strand with those domains after any first
+        domain is that fuel (nuskell's meaning of '?'): a gate's release of it is the fuel, in excess."""
+        wild = {d.name for d in self.domains if d.kind == "history" and d.name in self.private}
+        return {tuple(f.strands[0][1:]): f.name for f in self.fuels
+                if len(f.strands) == 1 and set(f.structure) == {"."} and f.strands[0][0] in wild}
 
     def rename_map(self, species: tuple[str, ...], index: int) -> dict[str, str]:
         """Local domain name → concrete name for module ``index`` with species ``species``."""
         out = {}
         for d in self.domains:
-            if d.name.startswith("S"):
+            if is_shared(d.name):
+                out[d.name] = d.name
+            elif d.name.startswith("S"):
                 k, _, suffix = d.name[1:].partition("-")
                 out[d.name] = f"{species[int(k)]}-{suffix}"
             else:
@@ -200,14 +223,22 @@ class DSDSystem:
     reporters: tuple[Complex, ...] = ()  # readout reporter complexes (ComplexRole.REPORTER; dsd.reporters)
     reactant_order: str = "sorted"  # the binding-order policy translated with (dsdcompile.dsd.order)
     reordered: tuple[tuple[int, str], ...] = ()  # split reactions bound in another order than written, and why
+    shared: tuple[str, ...] = ()  # layout suffixes whose domain is one for every species (``global-{suffix}``)
 
     @property
     def history(self) -> bool:
         return bool(self.layout) and self.layout[0][1] == "history"
 
     def signal_domains(self, species: str) -> tuple[str, ...]:
-        """Domains of the species' canonical signal strand (its history domain named ``{species}-{suffix}``)."""
-        return tuple(f"{species}-{s}" for s, _ in self.layout)
+        """Domains of the species' canonical signal strand (its history domain named ``{species}-{suffix}``; a
+        domain the scheme shares between all species named ``global-{suffix}``)."""
+        return tuple(shared_domain(s) if s in self.shared else f"{species}-{s}" for s, _ in self.layout)
+
+    @property
+    def shared_domains(self) -> tuple[str, ...]:
+        """The system-wide signal domains (empty unless the scheme shares a domain between all species): with one,
+        modules that share no species can still bind each other through it."""
+        return tuple(shared_domain(s) for s in self.shared)
 
     @property
     def n_modules(self) -> int:
@@ -229,6 +260,18 @@ class DSDSystem:
 
     def domain_lengths(self) -> dict[str, int]:
         return {"toehold": self.toehold_nt, "branch": self.branch_nt, "history": self.branch_nt}
+
+    def wildcard_fuel_tails(self) -> set[tuple[str, ...]]:
+        """Every module's wildcard fuels (:meth:`ModuleTemplate.wildcard_fuels`) as concrete domain tails."""
+        out: set[tuple[str, ...]] = set()
+        for t, tpl in enumerate(self.templates):
+            tails = tpl.wildcard_fuels()
+            if not tails:
+                continue
+            for i in self.modules_of(t):
+                rename = tpl.rename_map(self.species_of(int(i)), int(i))
+                out |= {tuple(rename[d.rstrip("*")] + d[len(d.rstrip("*")):] for d in tail) for tail in tails}
+        return out
 
     def iter_fuels(self) -> Iterator[tuple[int, Complex]]:
         """(module index, concrete fuel complex) for every module, streamed."""

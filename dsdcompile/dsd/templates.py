@@ -5,7 +5,7 @@ from __future__ import annotations
 from dsdcompile.dsd.notation import complement, pair_table
 from dsdcompile.dsd.order import label, shape_label
 from dsdcompile.dsd.schemes import Scheme
-from dsdcompile.dsd.system import Complex, ComplexRole, Domain, ModuleTemplate
+from dsdcompile.dsd.system import Complex, ComplexRole, Domain, ModuleTemplate, shared_domain
 from dsdcompile.errors import SchemeError, UnsupportedReaction
 
 
@@ -40,15 +40,24 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...],
         raise UnsupportedReaction(f"scheme {scheme.name!r} takes at most {scheme.max_reactants} reactants, "
                                   f"got {len(reactants)}")
     layout = scheme.layout
+    shared = set(scheme.shared)
+
+    def local(k: int, suffix: str) -> str:  # a domain every species shares has one name in every module
+        return shared_domain(suffix) if suffix in shared else f"S{k}-{suffix}"
+
     domains: dict[str, Domain] = {}
+    for suffix, kind in layout:  # in every template, even one whose reaction has no species (0 -> F's source)
+        if suffix in shared:
+            domains[shared_domain(suffix)] = Domain(shared_domain(suffix), scheme.length(kind), kind)
     for k in range(len(key)):
         for suffix, kind in layout:
-            name = f"S{k}-{suffix}"
+            name = local(k, suffix)
             domains[name] = Domain(name, scheme.length(kind), kind)
 
     def new_domain(kind: str = "branch") -> str:
-        if kind not in ("toehold", "branch"):
-            raise SchemeError(f"new_domain: kind must be 'toehold' or 'branch', got {kind!r}")
+        # "history": a wildcard history domain of a fuel signal strand (the domains after it make it that fuel)
+        if kind not in ("toehold", "branch", "history"):
+            raise SchemeError(f"new_domain: kind must be 'toehold', 'branch' or 'history', got {kind!r}")
         name = f"p{sum(1 for d in domains if d.startswith('p'))}"
         domains[name] = Domain(name, scheme.length(kind), kind)
         return name
@@ -57,14 +66,14 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...],
     fuels: list[Complex] = []
     source = not reactants
     if source:  # 0 -> P becomes F -> P with a private signal F that is a fuel
-        sig = {s: new_domain(k) for s, k in bare}
+        sig = {s: shared_domain(s) if s in shared else new_domain(k) for s, k in bare}
         react_maps = [sig]
         hist = [new_domain("branch")] if scheme.has_history else []
         strand = tuple(hist + [sig[s] for s, _ in bare])
         fuels.append(Complex("f0", (strand,), "." * len(strand), ComplexRole.FUEL, part="source"))
     else:
-        react_maps = [{s: f"S{k}-{s}" for s, _ in bare} for k in reactants]
-    prod_maps = [{s: f"S{k}-{s}" for s, _ in bare} for k in products]
+        react_maps = [{s: local(k, s) for s, _ in bare} for k in reactants]
+    prod_maps = [{s: local(k, s) for s, _ in bare} for k in products]
     raw = scheme.translate(react_maps, prod_maps, new_domain)
     if not raw:
         raise SchemeError(f"scheme {scheme.name!r} produced no fuels for shape {shape_label(scheme.name, key)}")
@@ -83,7 +92,7 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...],
     # product strand made elsewhere (another module's history, or an initial concentration) must meet
     # this module's complexes in the enumeration, not only the strand this module releases itself.
     inputs = tuple(
-        Complex(f"S{k}", (tuple(f"S{k}-{s}" for s, _ in layout),), "." * len(layout), ComplexRole.SIGNAL)
+        Complex(f"S{k}", (tuple(local(k, s) for s, _ in layout),), "." * len(layout), ComplexRole.SIGNAL)
         for k in range(len(key))
     )
 

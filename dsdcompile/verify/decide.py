@@ -383,6 +383,8 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
         return result
     start = time.perf_counter()
     members = component(system.split_crn.reactions, opened)
+    if getattr(system, "shared", ()):  # a domain all species share (global toehold) connects every module
+        members = list(range(system.n_modules))
     budget = max(vcfg.whole_budget, vcfg.system_budget)
     block = {"method": SYSTEM_BISIMULATION, "modules": members, "of_modules": system.n_modules, "reason": why,
              "budget_seconds": budget, "decides": True,

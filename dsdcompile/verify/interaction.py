@@ -9,7 +9,9 @@ separately assumes exactly that; this module checks it.
 
 The check. Two modules can meet only if they share a domain or its complement: private
 domains (``m{i}-p{k}``) belong to one module, signal domains (``X-a`` ...) to one formal
-species, so two modules can meet only if they share a formal species. For every such pair
+species, so two modules can meet only if they share a formal species, or, under a scheme whose
+signals share one domain between every species (``global-t``, a global toehold), always: then
+every pair of modules is checked (:func:`dsdcompile.verify.pairs.pair_classes`). For every such pair
 (i, j) the fuels of both and the canonical signals of all their species are enumerated
 together by peppercorn, and the result is compared with the two separate enumerations. A
 signal strand's history domain is a wildcard (a gate releases signals with its own history,
@@ -24,9 +26,9 @@ only, or bimolecular between two resting complexes. Suppose no pair interacts an
 complex of the whole system be reachable; by induction on the reaction that made it, it is
 (up to history domains) a complex reachable in some module: a unimolecular reaction of a
 complex of module k is module k's reaction; a bimolecular reaction between complexes of
-modules k and l is, when they share no species, impossible (no complementary domains), and
-otherwise a reaction of the joint enumeration of (k, l), which by assumption is a reaction of
-k or of l alone. A complex carrying another module's history domain h behaves like its
+modules k and l is, when they share no species and no domain is system-wide, impossible (no
+complementary domains), and otherwise a reaction of the joint enumeration of (k, l), which
+by assumption is a reaction of k or of l alone. A complex carrying another module's history domain h behaves like its
 canonical form except towards complexes with h* unpaired, which belong to h's module, whose
 pair with it was enumerated jointly. So the whole system's complexes and reactions are the
 union of the modules', no larger group can create a cross reaction that no pair creates,
@@ -211,7 +213,7 @@ class InteractionResult:
 
     verdict: Verdict
     classes: int
-    pairs: int  # module pairs that share a formal species (every class's instances)
+    pairs: int  # module pairs that share a formal species, or every pair under a system-wide domain (instances)
     candidates: int  # distinct complex pairs enumerated on their own
     interacting: tuple[dict, ...] = ()
     seconds: float = 0.0
@@ -360,11 +362,17 @@ def check_interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
                                  len(reacts), (), time.perf_counter() - start,
                                  f"no complex reachable in one module reacts with a complex reachable in another "
                                  f"({len(classes)} pair classes screened, {n_pairs - unscreened} module pairs "
-                                 f"sharing a species){not_screened}")
+                                 f"{_paired_on(system)}){not_screened}")
     rows = _joint_rows(system, flagged, run, timeout, permissive, max_states)
     verdict, detail = _interacting_verdict(rows, system.n_modules, bool(unscreened))
     return InteractionResult(verdict, len(every), n_pairs, len(reacts), tuple(rows), time.perf_counter() - start,
                              detail + not_screened)
+
+
+def _paired_on(system: DSDSystem) -> str:
+    if system.shared:
+        return f"= every pair, as all species share {', '.join(system.shared_domains)}"
+    return "sharing a species"
 
 
 def _origin(system: DSDSystem, i: int) -> int:

@@ -47,6 +47,8 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
     norm = task.signals.normal_form
     (ki, ri, _, _), (kj, rj, _, _) = module_keys(task.views[0], norm), module_keys(task.views[1], norm)
     given: dict[str, Complex] = {}
+    forms: set[str] = set()  # a fuel made only of domains every species shares is one molecule in both modules
+    every: dict[str, Complex] = {}  # every fuel of both modules, the ones listed once included
     for v in task.views:
         complexes = dict(v.complexes)
         for name in v.inputs:
@@ -55,13 +57,23 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
             given.setdefault(species, Complex(species, c.strands, c.structure, ComplexRole.SIGNAL))
         for name in v.fuels:
             c = complexes[name]
-            given[f"m{v.index}-{name}"] = Complex(f"m{v.index}-{name}", c.strands, c.structure, ComplexRole.FUEL)
+            every[f"m{v.index}-{name}"] = c
+            form = c.canonical().kernel()
+            if form not in forms:
+                forms.add(form)
+                given[f"m{v.index}-{name}"] = Complex(f"m{v.index}-{name}", c.strands, c.structure, ComplexRole.FUEL)
     initial = list(given.values())
     try:
         res = adapter.enumerate_complexes(initial, dict(task.lengths), task.config, label=task.label)
     except EnumerationLimit as e:
         return str(e)
-    joint = {c.name: norm(c) for c in res.complexes}
+    wild = dict(task.wildcard_fuels)
+    alias = {}  # a released copy of a wildcard fuel (another history) is that fuel, as in each module's enumeration
+    for c in res.complexes:
+        tail = tuple(c.strands[0][1:]) if len(c.strands) == 1 and set(c.structure) == {"."} else None
+        if c.role != ComplexRole.FUEL and tail in wild and wild[tail] in every:
+            alias[c.name] = every[wild[tail]]
+    joint = {c.name: norm(alias.get(c.name, c)) for c in res.complexes}
     known = set(ki.values()) | set(kj.values())
     findings = [f"new complex {c.kernel()}" for c in res.complexes if joint[c.name] not in known]
     union = ri | rj
@@ -75,7 +87,7 @@ def enumerate_pair(task: PairTask) -> JointOutcome | str:
             signals[c.name] = c.name
         elif len(c.strands) == 1 and set(c.structure) == {"."} and task.signals.species(c.strands[0]):
             signals[c.name] = task.signals.species(c.strands[0])
-    fuels = tuple(c.name for c in initial if c.role == ComplexRole.FUEL)
+    fuels = tuple(c.name for c in initial if c.role == ComplexRole.FUEL) + tuple(alias)
     return JointOutcome(tuple(findings), res.reactions, tuple(sorted(signals.items())), fuels,
                         time.perf_counter() - start)
 

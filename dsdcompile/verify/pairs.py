@@ -1,4 +1,5 @@
-"""Module pairs that share a formal species: their classes, and the task that checks one pair.
+"""Module pairs that share a formal species (or, under a scheme with a system-wide signal domain, any two modules):
+their classes, and the task that checks one pair.
 
 The shared types of the interaction check (:mod:`dsdcompile.verify.interaction`) and of the
 joint verification of interacting pairs (:mod:`dsdcompile.verify.joint`) live here, so that
@@ -12,7 +13,10 @@ MNIST-size design has 10^8 of them): pairs are generated per species in numpy ch
 pair's position-equality pattern is packed into bits, and a pair is counted only on the
 smallest species it shares, so a pair sharing several species is counted once. Pairs are
 not identified with their mirror image, which can only split a class in two (one more
-check), never merge two.
+check), never merge two. Under a scheme whose signals share one domain between every species
+(``DSDSystem.shared``, a global toehold), two modules that share no species still meet through
+it: those pairs form one class per pair of templates (their joint enumeration is the same up to
+renaming species), added by :func:`_disjoint_pairs`.
 
 Pair tasks. :func:`pair_task` turns a class's representative into a :class:`PairTask`: both
 modules' enumerations with concrete domain names (:class:`ModuleView`), the domain lengths,
@@ -107,6 +111,8 @@ def pair_classes(system: DSDSystem) -> list[PairClass]:
         for key, ix, n in zip(keys.tolist(), index.tolist(), counts.tolist()):
             entry = found.setdefault(key, [(int(first[ix]), int(second[ix])), 0])
             entry[1] += n
+    if system.shared:
+        _disjoint_pairs(system, matrix, templates, found)
     names = system.split_crn.species
     out = []
     for (i, j), count in found.values():
@@ -115,6 +121,46 @@ def pair_classes(system: DSDSystem) -> list[PairClass]:
         shared = tuple(sorted({names[int(s)].name for s in si} & {names[int(s)].name for s in sj}))
         out.append(PairClass((int(templates[i]), int(templates[j]), pattern), (i, j), count, shared))
     return sorted(out, key=lambda c: (c.key, c.representative))
+
+
+def _disjoint_pairs(system: DSDSystem, matrix: np.ndarray, templates: np.ndarray, found: dict) -> None:
+    """Add the classes of module pairs that share no species (keyed by their two templates alone): with a domain
+    the scheme shares between every species (a global toehold), any two modules can bind through it.
+
+    A class's size is every pair (i < j) with its two templates less those that share a species (counted in
+    ``found`` already); its representative is the first such pair found that shares none.
+    """
+    n_templates = int(templates.max(initial=-1)) + 1
+    sharing = np.zeros((n_templates, n_templates), dtype=np.int64)
+    for (i, j), count in found.values():
+        sharing[templates[i], templates[j]] += count
+    members = [np.flatnonzero(templates == t) for t in range(n_templates)]
+    for ta in range(n_templates):
+        is_a = templates == ta
+        before = np.cumsum(is_a) - is_a  # modules of template ta before each module
+        for tb in range(n_templates):
+            disjoint = int(before[members[tb]].sum()) - int(sharing[ta, tb])
+            if disjoint <= 0:
+                continue
+            pair = _first_disjoint(matrix, members[ta], members[tb])
+            if pair is None:  # cannot happen when the counts are right; never drop a class silently
+                raise AssertionError(f"no module pair of templates {ta}, {tb} shares no species")
+            key = b"disjoint" + np.asarray([ta, tb], dtype=np.int64).tobytes()
+            found[key] = [pair, disjoint]
+
+
+def _first_disjoint(matrix: np.ndarray, first: np.ndarray, second: np.ndarray) -> tuple[int, int] | None:
+    for i in first.tolist():
+        later = second[second > i]
+        if not len(later):
+            continue
+        si = matrix[i][matrix[i] >= 0]
+        rows = matrix[later]
+        shares = ((rows[:, :, None] == si[None, None, :]) & (rows[:, :, None] >= 0)).any(axis=(1, 2))
+        free = np.flatnonzero(~shares)
+        if len(free):
+            return int(i), int(later[free[0]])
+    return None
 
 
 # ---------------------------------------------------------------- one pair's task
@@ -200,6 +246,7 @@ class PairTask:
     signals: Signals
     labels: tuple[tuple[tuple[str, str], ...], ...]  # per module: concrete domain → template-local name
     config: EnumerationConfig
+    wildcard_fuels: tuple[tuple[tuple[str, ...], str], ...] = ()  # (domains after a wildcard history, fuel)
 
 
 _KEYS: dict[tuple, tuple] = {}  # per process: a module appears in many pair classes
@@ -242,6 +289,13 @@ def pair_task(system: DSDSystem, cls: PairClass, enumerated: Mapping[int, Enumer
     history = system.layout[0][0] if system.history else None
     rests = tuple((system.signal_domains(x)[1:] if history else system.signal_domains(x), x)
                   for x in sorted(set(species_i) | set(species_j)))
-    label = f"modules {i} ({system.reaction(i)}) and {j} ({system.reaction(j)}), sharing {', '.join(cls.shared)}"
+    through = ", ".join(cls.shared) or "no species, only the domain(s) " + ", ".join(system.shared_domains)
+    label = f"modules {i} ({system.reaction(i)}) and {j} ({system.reaction(j)}), sharing {through}"
+    wild = {}
+    for m in (i, j):
+        tpl = system.template(m)
+        rename = tpl.rename_map(system.species_of(m), m)
+        for tail, fuel in tpl.wildcard_fuels().items():
+            wild[tuple(rename[d.rstrip("*")] + d[len(d.rstrip("*")):] for d in tail)] = f"m{m}-{fuel}"
     return PairTask(label, views, tuple(sorted(lengths.items())), Signals(rests, history),
-                    tuple(tuple(sorted(x.items())) for x in labels), config)
+                    tuple(tuple(sorted(x.items())) for x in labels), config, tuple(sorted(wild.items())))

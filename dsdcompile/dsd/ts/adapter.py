@@ -6,9 +6,9 @@ How nuskell's model maps onto dsdcompile's:
   domains give the signal layout: ``?`` (allowed only as the first domain) is the history domain,
   ``short()`` domains are toeholds, ``long()`` ones branch domains, each suffix named after the name
   the domain has in the ``formal`` literal. A domain that is the same object for both probes (a
-  ``global`` domain) is one domain shared by every species: such a scheme is refused, because
-  dsdcompile's signal layout gives every species its own domains (docs/ts_reader.md says what sharing
-  would need).
+  ``global`` domain, two-domain schemes' one toehold) is one domain shared by every species: the
+  scheme lists its suffix in ``SHARED_DOMAINS`` and every species' signal, every module and every
+  reporter name it ``global-{suffix}`` (:func:`dsdcompile.dsd.system.shared_domain`).
 * ``main(crn)`` is run once per reaction shape, on a one-reaction CRN whose species are complexes
   with the template's domain names (dsdcompile translates each shape once and renames it, as its
   built-in schemes do). Whole-CRN optimisations of a scheme therefore act within one reaction only.
@@ -26,6 +26,7 @@ import sys
 import types
 from pathlib import Path
 
+from dsdcompile.dsd.system import shared_domain
 from dsdcompile.dsd.ts.grammar import read_ts
 from dsdcompile.dsd.ts.interp import Abort, Dom, DomRef, Frag, Fuel, Interpreter, Reaction, SpeciesName
 from dsdcompile.errors import InputError, UnsupportedReaction
@@ -118,7 +119,6 @@ class TsScheme:
             kind = _KIND[da.dom.kind]
             if da.dom is db.dom:
                 self.shared[j] = da.dom
-                kind = "shared-" + kind
             if any(x.dom is da.dom for x in sa[:j]):
                 raise InputError(f"formal(s): domain {names[0]} occurs twice in the signal strand",
                                  path=self.path, line=line)
@@ -130,6 +130,7 @@ class TsScheme:
             self.attr_of.append(names[0])
         self.layout = tuple(layout)
         self.history = bool(layout) and layout[0][1] == "history"
+        self.shared_suffixes = tuple(layout[j][0] for j in sorted(self.shared))
 
     # ------------------------------------------------------------------ translate
     def translate(self, reactants: list[dict], products: list[dict], new_domain) -> list:
@@ -145,7 +146,11 @@ class TsScheme:
                         seq.append(DomRef(Dom("species-history")))
                         continue
                     name = m[suffix]
-                    d = doms.setdefault(name, Dom(next(k for k, v in _KIND.items() if v == kind), external=name))
+                    if j in self.shared:  # the scheme's own global domain object: its fuels name it directly
+                        d = self.shared[j]
+                        doms.setdefault(name, d)
+                    else:
+                        d = doms.setdefault(name, Dom(next(k for k, v in _KIND.items() if v == kind), external=name))
                     seq.append(DomRef(d))
                     attrs[self.attr_of[j]] = d
                 species[key] = Frag(seq, ["."] * len(seq), attrs, "formal", self.interp.defs["formal"].line)
@@ -162,11 +167,13 @@ class TsScheme:
         if not isinstance(out, list) or not all(isinstance(f, Fuel) for f in out):
             raise InputError("main(crn) must give a list of fuels (made with infty)", path=self.path,
                              line=self.interp.defs["main"].line)
-        names: dict[int, str] = {}
+        names: dict[int, str] = {id(self.shared[j]): shared_domain(self.layout[j][0]) for j in self.shared}
 
         def name_of(ref: DomRef, fuel: Fuel) -> str:
             d = ref.dom
-            if d.external is not None:
+            if id(d) in names:
+                base = names[id(d)]
+            elif d.external is not None:
                 base = d.external
             elif d.kind == "species-history":
                 raise InputError(f"the complex from {fuel.origin} contains a formal species' history domain; "
@@ -175,10 +182,9 @@ class TsScheme:
             elif d.kind == "unique":
                 raise InputError(f"the complex from {fuel.origin} uses a unique({d.length}) domain; only short() "
                                  f"and long() domains are supported", path=self.path, line=d.line or fuel.line)
-            else:
-                if id(d) not in names:
-                    names[id(d)] = new_domain("toehold" if d.kind == "short" else "branch")
-                base = names[id(d)]
+            else:  # a '?' of a fuel signal (lakin's helper) is a wildcard history: any history is that fuel
+                kind = "toehold" if d.kind == "short" else "history" if d.kind == "history" else "branch"
+                names[id(d)] = base = new_domain(kind)
             return base + "*" if ref.star else base
 
         fuels, seen = [], set()
@@ -207,11 +213,6 @@ def load_ts_scheme(path: str | Path, name: str | None = None) -> types.ModuleTyp
     if not p.is_file():
         raise InputError("no such translation scheme file", path=str(p))
     ts = TsScheme(p, name)
-    if ts.shared:
-        j = min(ts.shared)
-        raise InputError(f"formal(s): signal domain {ts.attr_of[j]!r} is one global domain shared by every "
-                         f"species; dsdcompile gives each species its own signal domains, so this scheme is "
-                         f"not supported yet", path=str(p), line=ts.interp.defs["formal"].line)
     mod_name = f"dsdcompile_ts_scheme_{re.sub(r'[^A-Za-z0-9_]', '_', p.stem)}"
     module = types.ModuleType(mod_name)
     module.__file__ = str(p)
@@ -222,6 +223,7 @@ def load_ts_scheme(path: str | Path, name: str | None = None) -> types.ModuleTyp
     module.MAX_REACTANTS = None
     module.FUEL_ROLES = ts.roles
     module.TS = ts
+    module.SHARED_DOMAINS = ts.shared_suffixes
     module.signal_layout = lambda: ts.layout
     module.translate = ts.translate
     sys.modules[mod_name] = module
