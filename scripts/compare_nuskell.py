@@ -30,7 +30,7 @@ def run_pair(args: tuple[dict, str | None, float | None, str]) -> dict:
     """Compile one pair; its verdict (by exit code), seconds, and what decided it."""
     pair, order, budget, semantics = args
     reject_remote = semantics == "nuskell" and "rr" in pair.get("enumeration", "")
-    from dsdcompile.cli.app import run_config
+    from dsdcompile.cli.compile import run_config
     from dsdcompile.errors import DsdCompileError
     from dsdcompile.stages.pipeline import build_design
 

@@ -137,7 +137,7 @@ def _formal_reachable(fcrn: Sequence, start: Counter, limit: int = 5_000) -> lis
 
 
 def recheck(fcrn: Sequence, icrn: Sequence, signals: Mapping[str, str], kind: str, formal_start: Sequence[str],
-            impl_start: Sequence[str], path: Sequence, final: Sequence[str]) -> str | None:
+            impl_start: Sequence[str], path: Sequence, final: Sequence[str], back: Sequence = ()) -> str | None:
     """Confirm a counterexample by replaying it; None when it holds, else why it does not.
 
     The implementation start must be signals only, meaning ``formal_start``; every step of
@@ -147,6 +147,8 @@ def recheck(fcrn: Sequence, icrn: Sequence, signals: Mapping[str, str], kind: st
     ``final``, yet every formally reachable state covering its signals' meaning can react. *clean*
     (against modular bisimulation, which :func:`decide_system` requires): ``final`` holds only signals and
     species no reaction consumes, so it means exactly its signals' meaning, which the formal CRN cannot reach.
+    *return*: ``back`` leads from ``final`` to the start state again, yet no formally reachable state covering
+    ``final``'s signals' meaning reaches ``formal_start`` again.
     """
     icrn_set = {(tuple(sorted(r)), tuple(sorted(p))) for r, p in icrn}
     if any(x not in signals for x in impl_start):
@@ -180,6 +182,8 @@ def recheck(fcrn: Sequence, icrn: Sequence, signals: Mapping[str, str], kind: st
             if all(y[x] >= v for x, v in meaning.items()) and not any(_fire(y, r) for r in formal):
                 return "a formally reachable state covering the meaning is dead as well"
         return None
+    if kind == "return":
+        return _recheck_return(formal, icrn_set, s, Counter(impl_start), Counter(formal_start), meaning, back)
     if kind == "clean":
         consumed = {x for r, _ in icrn_set for x in r}
         if any(x not in signals and x in consumed for x in s):
@@ -191,6 +195,30 @@ def recheck(fcrn: Sequence, icrn: Sequence, signals: Mapping[str, str], kind: st
             return "the formal CRN reaches exactly the state's meaning"
         return None
     return f"no independent re-check for a {kind!r} counterexample"
+
+
+def _recheck_return(formal: Sequence, icrn_set: set, s: Counter, impl_start: Counter, formal_start: Counter,
+                    meaning: Counter, back: Sequence) -> str | None:
+    for rxn in back:
+        key = (tuple(sorted(rxn[0])), tuple(sorted(rxn[1])))
+        if key not in icrn_set:
+            return f"step {rxn} of the way back is not an implementation reaction"
+        s = _fire(s, key)
+        if s is None:
+            return f"step {rxn} of the way back is not enabled where it fires"
+    if +s != +impl_start:
+        return "the way back does not end in the start state"
+    states = _formal_reachable(formal, formal_start)
+    if states is None:
+        return "the formal state space is too large for the re-check"
+    for y in states:
+        if all(y[x] >= v for x, v in meaning.items()):
+            again = _formal_reachable(formal, y)
+            if again is None:
+                return "the formal state space is too large for the re-check"
+            if any(+z == +formal_start for z in again):
+                return "a formally reachable state covering the meaning reaches the start state again"
+    return None
 
 
 def unimplemented(icrn: Sequence, signals: Mapping[str, str], fcrn: Sequence, max_states: int = 20_000
@@ -310,7 +338,7 @@ def _module_counterexample(module, fcrn: Sequence, max_states: int, alone: bool,
         found = _unimplemented_proof(m.icrn, signals, [m.formal], max_states)
         if found is not None:
             return found
-    kinds = ("overflow", "deadlock", "clean") if alone else ("overflow",)
+    kinds = ("overflow", "deadlock", "clean", "return") if alone else ("overflow", "return")
     proof = refute(m.icrn, signals, fcrn, starts=None if alone else starts, kinds=kinds, modular=alone,
                    max_states=max_states)
     if proof is None:
@@ -319,7 +347,7 @@ def _module_counterexample(module, fcrn: Sequence, max_states: int, alone: bool,
     for sp, f in sorted(signals.items()):
         rep.setdefault(f, sp)
     if recheck(fcrn, m.icrn, signals, proof.kind, proof.start, [rep[f] for f in proof.start], proof.path,
-               proof.state) is not None:
+               proof.state, proof.back) is not None:
         return None
     return proof.kind, f"within module #{m.index} ({module.formal}), whose reactions the whole system has: " + \
         proof.message
@@ -362,6 +390,30 @@ def fmt_rxn_pair(rxn) -> str:
     from dsdcompile.verify.system import fmt_rxn
 
     return fmt_rxn(rxn)
+
+
+def refuted_in_any_order(system, result: VerificationResult, modules: Sequence, max_states: int = 4_000) -> str | None:
+    """Why no reactant order of the other reactions can make the design verify, or None.
+
+    A module that failed alone, whose reaction has one reactant order only (one reactant, or a repeated one),
+    and whose own reactions hold a confirmed whole-system counterexample (:func:`_module_counterexample`,
+    against the whole formal CRN) is part of every design the reactant-order search could build: its gates do
+    not depend on the order of the other reactions, and the formal CRN is the same. So the search need not
+    build any (cardelli2011_FJ's fork gates on IRIS: eight designs of about a minute each, all wrong)."""
+    from dsdcompile.dsd.order import alternatives
+
+    reactions = system.split_crn.reactions
+    fcrn = [(tuple(sorted(n for n, c in r.reactants for _ in range(c))),
+             tuple(sorted(n for n, c in r.products for _ in range(c)))) for r in reactions]
+    failing = {mv.representative for mv in result.modules if mv.verdict == NOT_EQUIVALENT}
+    isolated = (result.interaction or {}).get("verdict") == EQUIVALENT
+    for module in modules:
+        if module.index not in failing or len(alternatives(reactions[module.index])) > 1:
+            continue
+        found = _module_counterexample(module, fcrn, max_states, system.n_modules == 1, isolated)
+        if found is not None:
+            return f"module #{module.index} ({module.formal}) has one reactant order and is proven wrong: {found[1]}"
+    return None
 
 
 def decide_system(system, result: VerificationResult, enumeration, vcfg, execution, dsd_config,
@@ -470,7 +522,7 @@ def _check(args) -> tuple[str, str | None, dict]:
 
     fcrn, icrn, signals, is_whole, permissive, max_states = args
     formals = {x for r, p in fcrn for x in r + p} | set(signals.values())
-    kinds = ("overflow", "deadlock", "clean") if is_whole else ("overflow", "clean")
+    kinds = ("overflow", "deadlock", "clean", "return") if is_whole else ("overflow", "clean", "return")
     tfcrn = [(tuple(r), tuple(p)) for r, p in fcrn]
     proof = refute(icrn, signals, tfcrn, kinds=kinds, max_states=max_states)
     unconfirmed = None
@@ -479,7 +531,8 @@ def _check(args) -> tuple[str, str | None, dict]:
         for s, f in sorted(signals.items()):
             rep.setdefault(f, s)
         impl_start = [rep[f] for f in proof.start]
-        problem = recheck(fcrn, icrn, signals, proof.kind, proof.start, impl_start, proof.path, proof.state)
+        problem = recheck(fcrn, icrn, signals, proof.kind, proof.start, impl_start, proof.path, proof.state,
+                          proof.back)
         if problem is None:
             return NOT_EQUIVALENT, proof.message, {"proof": proof.kind, "rechecked": True}
         unconfirmed = f"a counterexample was found but not confirmed ({problem}): {proof.message}"
@@ -518,4 +571,4 @@ def _check(args) -> tuple[str, str | None, dict]:
 
 
 __all__ = ["component", "confirm_unimplemented", "coverable", "decide_system", "open_modules", "recheck",
-           "unimplemented"]
+           "refuted_in_any_order", "unimplemented"]

@@ -79,9 +79,17 @@ def _as_check(method: str, out: TaskOutcome, timeout: float | None) -> tuple[Che
 
 
 def check_shape(task: ShapeTask) -> list[tuple[Check, dict]]:
-    """Run every method on the representative, each in its own time-limited child process."""
+    """Run every method on the representative, each in its own time-limited child process.
+
+    Once a method has proven the module wrong the others are not run: a module any method proves wrong is
+    wrong (see :func:`verify_modules`), so they could not change its verdict, and pathway decomposition of
+    a join gate can take minutes (cardelli2011_FJ's ``A + B -> C`` module: over 120 s)."""
     results = []
     for method in task.methods:
+        if results and results[0][0].verdict == Verdict.NOT_EQUIVALENT:
+            results.append((Check(method, Verdict.INCONCLUSIVE, 0.0, f"not run: {results[0][0].method} already "
+                                  "proved the module wrong"), {}))
+            continue
         out = call_with_timeout(_run_method, (method, task.module, task.permissive, task.max_states), task.timeout)
         results.append(_as_check(method, out, task.timeout))
     return results
