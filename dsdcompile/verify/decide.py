@@ -457,7 +457,9 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
     if verdict is None and not enumerate_system:
         verdict, detail, extra = INCONCLUSIVE, "not enumerated as a system (--no-verify-whole)", {}
     if verdict is None:
-        verdict, detail, extra = _decide(system, members, enumeration, vcfg, execution, dsd_config, budget)
+        noted = set(result.config.get("enumeration_fallback") or ())
+        hit = next((mv.note for mv in result.modules if mv.shape in noted and set(mv.members) & set(members)), "")
+        verdict, detail, extra = _decide(system, members, enumeration, vcfg, execution, dsd_config, budget, hit)
     block.update(extra)
     block.update({"verdict": verdict, "counterexample": detail, "seconds": round(time.perf_counter() - start, 6),
                   "part": part})
@@ -477,7 +479,8 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
                                seconds=result.seconds + (time.perf_counter() - start))
 
 
-def _decide(system, members, enumeration, vcfg, execution, dsd_config, budget) -> tuple[str, str | None, dict]:
+def _decide(system, members, enumeration, vcfg, execution, dsd_config, budget,
+            known_limit: str = "") -> tuple[str, str | None, dict]:
     from dsdcompile.dsd.enumerate import enumerate_whole
     from dsdcompile.errors import DsdCompileError, EnumerationLimit
     from dsdcompile.runtime.executors import call_with_timeout
@@ -487,7 +490,7 @@ def _decide(system, members, enumeration, vcfg, execution, dsd_config, budget) -
     try:
         sub = _sub_system(system, members, dsd_config)
         whole = enumerate_whole(sub, enumeration, execution=dataclasses.replace(
-            execution, whole_enumeration_timeout=budget))
+            execution, whole_enumeration_timeout=budget), known_limit=known_limit)
     except EnumerationLimit as e:
         return INCONCLUSIVE, f"it could not be enumerated within the {budget:g} s budget (--whole-budget): {e}", {}
     except DsdCompileError as e:
@@ -496,6 +499,8 @@ def _decide(system, members, enumeration, vcfg, execution, dsd_config, budget) -
     fcrn = formal_rxns(sub.split_crn.reactions)
     signals = dict(whole.signals)
     extra = {"implementation_reactions": len(icrn), "enumeration_seconds": round(whole.seconds, 6)}
+    if whole.note:
+        extra["enumeration"] = whole.note
     left = budget - (time.perf_counter() - start)
     if left <= 0:
         return INCONCLUSIVE, f"enumeration used the whole {budget:g} s budget (--whole-budget)", extra
