@@ -458,7 +458,8 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
         verdict, detail, extra = INCONCLUSIVE, "not enumerated as a system (--no-verify-whole)", {}
     if verdict is None:
         noted = set(result.config.get("enumeration_fallback") or ())
-        hit = next((mv.note for mv in result.modules if mv.shape in noted and set(mv.members) & set(members)), "")
+        hit = next((f"the system holds module shape {mv.shape!r}, whose enumeration did" for mv in result.modules
+                    if mv.shape in noted and set(mv.members) & set(members)), "")
         verdict, detail, extra = _decide(system, members, enumeration, vcfg, execution, dsd_config, budget, hit)
     block.update(extra)
     block.update({"verdict": verdict, "counterexample": detail, "seconds": round(time.perf_counter() - start, 6),
