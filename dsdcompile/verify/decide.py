@@ -476,8 +476,17 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
         basis = f"proven wrong on {part}: a counterexample confirmed by an independent replay"
     else:
         basis = f"undecided: {part} ({why}) was left undecided: {detail}"
-    return dataclasses.replace(result, verdict=verdict, basis=basis, whole_system=block,
+    return dataclasses.replace(result, verdict=verdict, basis=basis + fallback_basis(result), whole_system=block,
                                seconds=result.seconds + (time.perf_counter() - start))
+
+
+def fallback_basis(result: VerificationResult) -> str:
+    """What the verdict's basis must add when some shape was enumerated with its scheme's fallback settings."""
+    shapes = result.config.get("enumeration_fallback") or ()
+    if not shapes:
+        return ""
+    return (f"; about the enumeration with the scheme's fallback settings (reject-remote) for {', '.join(shapes)}: "
+            "peppercorn's full enumeration of it stopped at its limit, so nothing is claimed about the full one")
 
 
 def _decide(system, members, enumeration, vcfg, execution, dsd_config, budget,

@@ -31,6 +31,7 @@ the per-module verdicts are not shown to compose, so that check counts as inconc
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from dsdcompile.dsd.reporters import ReporterSet, build_reporters
 from dsdcompile.dsd.system import DSDSystem, EnumeratedTemplate
 from dsdcompile.runtime.executors import Executor
 from dsdcompile.runtime.progress import Progress
+from dsdcompile.verify.decide import fallback_basis
 from dsdcompile.verify.fuels import check_fuels
 from dsdcompile.verify.interaction import InteractionResult, check_interactions
 from dsdcompile.verify.modular import verify_modules
@@ -95,6 +97,8 @@ def verify_system(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate
                      f"({reporter_block.get('skipped') or reporter_block['verdict']})")
     result = conclude(result, fuels=fuels, interaction=interaction, whole=whole_block, reporters=reporter_block,
                       seconds=time.perf_counter() - started)
+    if fallback_basis(result):
+        result = dataclasses.replace(result, basis=result.basis + fallback_basis(result))
     return DesignVerification(result, built)
 
 
@@ -102,8 +106,6 @@ def _enumeration_notes(result: VerificationResult, system: DSDSystem,
                        enumerated: Mapping[int, EnumeratedTemplate]) -> VerificationResult:
     """Each shape's verdict says how its module was enumerated where that differs from the configuration (a
     scheme's declared fallback); the result's config lists those shapes."""
-    import dataclasses
-
     noted = {int(t): e.note for t, e in enumerated.items() if e.note}
     if not noted:
         return result
