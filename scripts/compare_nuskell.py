@@ -1,11 +1,14 @@
-"""Run dsdcompile on every (scheme, CRN) pair of nuskell's published snapshot tables and compare the verdicts.
+"""Run dsdcompile on the (scheme, CRN) pairs of nuskell's published snapshot tables and compare the verdicts.
 
-The ground truth is tests/data/nuskell_snapshots.json (nuskell's ``equivalent`` column for the
-schemes both tools share). Every pair runs as ``dsdcompile FILE --scheme S --no-kinetics``
-would, through the Python API in worker processes (one compile per pair, serial executor
-inside), and the table goes to docs/nuskell_verdicts.md:
+The ground truth is tests/data/nuskell_snapshots.json: nuskell's ``equivalent`` column for every scheme in
+``SCHEMES`` (the built-in schemes whose gates are nuskell's), imported from a clone of nuskell's repository with
+``--import-snapshots``. Every pair runs as ``dsdcompile FILE --scheme S --no-kinetics`` would, through the
+Python API in worker processes (one compile per pair, serial executor inside), and the table goes to
+docs/nuskell_verdicts.md. The default run takes nuskell's basic irreversible CRNs (tests/crns/basic/irr, the
+tables every scheme has); ``--all`` takes every table (binary, reversible, counters, oscillators):
 
-    python scripts/compare_nuskell.py [--jobs 2] [--reactant-order as-written] [--only soloveichik2010]
+    python scripts/compare_nuskell.py [--jobs 2] [--reactant-order as-written] [--only soloveichik2010] [--all]
+    python scripts/compare_nuskell.py --import-snapshots PATH/TO/nuskell.git   # rebuild the JSON, then stop
 """
 
 from __future__ import annotations
@@ -23,6 +26,64 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "nuskell_snapshots.json"
 NUSKELL = {"True": "equivalent", "False": "not-equivalent", "timeout": "timeout"}
+DEFAULT_MATCH = "tests/crns/basic/irr/"  # the default run: nuskell's basic irreversible CRNs
+
+# dsdcompile's scheme -> the nuskell .ts file (without .ts) whose snapshot rows are its ground truth. Only
+# schemes whose gates are nuskell's belong here (docs/ts_reader.md compares the gates); to add one, add a
+# line and run --import-snapshots. nuskell's cardelli2011_NM (with garbage-collection gates) is not built in:
+# dsdcompile's cardelli2011_NM is nuskell's cardelli2011_NM_noGC. qian2011_3D is not here: the built-in gives
+# each species its own toehold where nuskell's file shares one (docs/nuskell_verdicts.md).
+SCHEMES = {
+    "soloveichik2010": "soloveichik2010",
+    "srinivas2015": "srinivas2015",
+    "cardelli2011_FJ": "cardelli2011_FJ",
+    "cardelli2011_FJ_noGC": "cardelli2011_FJ_noGC",
+    "cardelli2011_NM_noGC": "cardelli2011_NM_noGC",
+    "chen2013_2D_JF": "chen2013_2D_JF",
+    "chen2013_2D_JF_var1": "chen2013_2D_JF_var1",
+    "chen2013_2D_JF_var2": "chen2013_2D_JF_var2",
+}
+METHODS = ("crn-bisimulation", "modular-crn-bisimulation", "pathway-decomposition", "compositional-hybrid",
+           "integrated-hybrid")
+
+
+def import_snapshots(git_dir: Path) -> dict:
+    """The ground-truth JSON from nuskell's snapshot tables (data only: verdicts and the CRNs they are about)."""
+    import csv
+    import io
+    import subprocess
+
+    def show(path: str) -> str:
+        return subprocess.run(["git", f"--git-dir={git_dir}", "show", f"HEAD:{path}"], check=True,
+                              capture_output=True, text=True).stdout
+
+    commit = subprocess.run(["git", f"--git-dir={git_dir}", "rev-parse", "HEAD"], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    names = subprocess.run(["git", f"--git-dir={git_dir}", "ls-tree", "-r", "HEAD", "--name-only"], check=True,
+                           capture_output=True, text=True).stdout.split()
+    ours = {f"{v}.ts": k for k, v in SCHEMES.items()}
+    pairs, crns = [], {}
+    # the *_lit / *_var tables; small_test.csv and bigger_test.csv repeat some of their rows
+    for table in sorted(n for n in names if n.startswith("tests/snapshots/") and n.endswith(("_lit.csv", "_var.csv"))):
+        for row in csv.DictReader(io.StringIO(show(table))):
+            scheme = ours.get(row["scheme"])
+            if scheme is None:
+                continue
+            crn = crns.setdefault(row["CRN"], show(row["CRN"]))
+            pairs.append({"scheme": scheme, "crn_file": row["CRN"], "snapshot": Path(table).name,
+                          "verdict": row["equivalent"], "enumeration": row["enumerated"],
+                          "methods": {m: row[m] for m in METHODS if row[m]},
+                          "nucleotides": int(float(row["# nuc"])) if row["# nuc"] else None,
+                          "implementation_reactions": int(float(row["# rxns"])) if row["# rxns"] else None,
+                          "crn": crn})
+    return {"source": f"github.com/DNA-and-Natural-Algorithms-Group/nuskell tests/snapshots/*.csv and tests/crns/ "
+                      f"at commit {commit}",
+            "note": "nuskell's published whole-system verdicts ('equivalent' column: True/False/timeout) for the "
+                    "schemes whose gates dsdcompile shares (scripts/compare_nuskell.py SCHEMES); the snapshot "
+                    "tables record no times. enumeration: nuskell's semantics column (c: condensed; c:rr: condensed "
+                    "with reject-remote, which nuskell falls back to when the full enumeration polymerises). Data "
+                    "only (results), no nuskell code.",
+            "pairs": pairs}
 EXIT = {0: "equivalent", 3: "not-equivalent", 4: "inconclusive"}
 
 
@@ -79,19 +140,32 @@ def agreement(row: dict) -> str:
 
 
 def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget: float | None,
-             semantics: str) -> str:
+             semantics: str, match: str | None = DEFAULT_MATCH, only: str | None = None, load: str = "") -> str:
     decided = [r for r in rows if r["nuskell"] in ("equivalent", "not-equivalent")]
     agree = sum(r["nuskell"] == r["dsdcompile"] for r in decided)
     lines = [
         "# dsdcompile's verdicts beside nuskell's published ones",
         "",
         "nuskell publishes, in its repository's `tests/snapshots/`, its whole-system verdict for every literature "
-        "scheme on its test CRNs. For the schemes whose gates are the same in both tools (soloveichik2010, "
-        "srinivas2015) this table runs dsdcompile (`dsdcompile FILE --scheme S --no-kinetics`"
+        "scheme on its test CRNs. For the built-in schemes whose gates are nuskell's (" + ", ".join(sorted(SCHEMES))
+        + "; `SCHEMES` in the script) this table runs dsdcompile (`dsdcompile FILE --scheme S --no-kinetics`"
         + (f" --reactant-order {order}" if order else "") + ") on every pair and compares. The snapshot tables "
         "record no times, so nuskell's column has none. The data and its source commit are in "
         "`tests/data/nuskell_snapshots.json`; regenerate with `python scripts/compare_nuskell.py"
-        + (f" --reactant-order {order}" if order else "") + f" --semantics {semantics}`.",
+        + (f" --reactant-order {order}" if order else "") + f" --semantics {semantics}" + (f" --match {match}"
+                                                                                            if match else " --all")
+        + (f" --only {only}" if only else "") + "`.",
+        "",
+        "Built-in schemes that deliberately differ from nuskell's files, and so are not in this table: "
+        "**qian2011_3D** gives each species its own toehold, where nuskell's `qian2011_3D.ts` shares one toehold "
+        "between all species (dsdcompile's gates then cannot cross-talk through a common toehold; nuskell's "
+        "global-toehold schemes are added beside it under their own names); **cardelli2011_NM** is nuskell's "
+        "`cardelli2011_NM_noGC` (each top strand free in excess instead of the paper's garbage-collection gates), "
+        "compared here under that name, while nuskell's `cardelli2011_NM.ts` (with the gates) is not built in; "
+        "and every scheme translates `0 -> X` as `F -> X` with a fuel signal `F` (nuskell's srinivas2015 builds a "
+        "special gate, chen2013_2D_JF_var1/var2 none), so pairs with a `0 ->` reaction compare different gates. "
+        "chen2013_2D_JF_var1/var2 declare reject-remote enumeration for the shapes whose full enumeration stops "
+        "at peppercorn's reaction limit (nuskell's own fallback, its `c:rr` pairs), and their verdicts say so.",
         "",
         "Enumeration semantics: nuskell enumerates with peppercorn's full semantics and, where that polymerises, "
         "falls back to *reject-remote* (its snapshot marks those pairs `c:rr`): its verdict there is about the "
@@ -102,7 +176,8 @@ def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget
         "",
         f"**{agree} of {len(decided)} decided pairs agree** ({len(rows) - len(decided)} pair(s) nuskell left "
         f"undecided); {len(rows)} pairs in {wall:.0f} s wall time with {jobs} worker process(es)"
-        + (f", whole-system budget {budget:g} s" if budget is not None else "") + ".",
+        + (f", whole-system budget {budget:g} s" if budget is not None else "")
+        + (f"; load average {load} when it started" if load else "") + ".",
         "",
         "How dsdcompile decides (issue 23): every module is verified alone by modular CRN bisimulation and pathway "
         "decomposition, and pairs of modules are checked for interactions. Where a module fails alone or a pair "
@@ -116,8 +191,9 @@ def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget
         "Two things differ by design and are worth knowing when reading the table: dsdcompile's DSD stage first "
         "substitutes a unimolecular reaction into its producers where that keeps the CRN's rate-independent "
         "behaviour (`DSDConfig.compact`), so `A <=>` is translated as the one module `0 -> 0` (verified); and "
-        "dsdcompile requires the modularity condition of the part it decides (its intermediates can turn back "
-        "into signals), which is stricter than nuskell's plain bisimulation.",
+        "dsdcompile requires the modularity condition of the part it decides for the species the part can share "
+        "with the rest of the design (those no formal reaction consumes, which readout reporters read), so that "
+        "its verdict composes; nuskell's single-CRN verdicts need none.",
         "",
         "| scheme | CRN | reactions | enumeration | nuskell | dsdcompile | dsdcompile s | agree |",
         "|---|---|---|---|---|---|---:|---|",
@@ -166,16 +242,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--semantics", choices=("nuskell", "full"), default="nuskell",
                     help="nuskell: enumerate with reject-remote where nuskell's snapshot did (c:rr), as nuskell "
                          "falls back to it when the full enumeration polymerises; full: dsdcompile's own everywhere")
-    ap.add_argument("--only", default=None, help="one scheme")
-    ap.add_argument("--match", default=None, help="only CRN files whose path contains this")
+    ap.add_argument("--only", default=None, help="comma-separated schemes (default: every scheme of SCHEMES)")
+    ap.add_argument("--match", default=None, help=f"only CRN files whose path contains this (default: "
+                                                  f"{DEFAULT_MATCH}, or every file with --all)")
+    ap.add_argument("--all", action="store_true", help="every snapshot table, not only the basic irreversible CRNs")
+    ap.add_argument("--import-snapshots", type=Path, default=None, metavar="GIT_DIR",
+                    help="rebuild tests/data/nuskell_snapshots.json from nuskell's repository (a git dir) and stop")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "nuskell_verdicts.md")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     ap.add_argument("--append-default", type=Path, default=None, metavar="JSON",
                     help="rows (--json) of a run with the default order: append what the search changed")
     a = ap.parse_args(argv)
+    if a.import_snapshots is not None:
+        data = import_snapshots(a.import_snapshots)
+        DATA.write_text(json.dumps(data, indent=1) + "\n")
+        print(f"wrote {DATA}: {len(data['pairs'])} pairs")
+        return 0
+    only = set(a.only.split(",")) if a.only else None
+    match = a.match if a.match is not None else (None if a.all else DEFAULT_MATCH)
     pairs = json.loads(DATA.read_text())["pairs"]
-    pairs = [p for p in pairs if (a.only is None or p["scheme"] == a.only) and (a.match is None or a.match in
-                                                                                 p["crn_file"])]
+    pairs = [p for p in pairs if (only is None or p["scheme"] in only) and (match is None or match in p["crn_file"])]
+    import os
+
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
     start = time.perf_counter()
     work = [(p, a.reactant_order, a.whole_budget, a.semantics) for p in pairs]
     rows: list[dict] = []
@@ -187,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{row['dsdcompile']:15} {row['seconds']:6.1f} s {agreement(row)}", flush=True)
     wall = time.perf_counter() - start
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    text = markdown(rows, a.reactant_order, wall, a.jobs, a.whole_budget, a.semantics)
+    text = markdown(rows, a.reactant_order, wall, a.jobs, a.whole_budget, a.semantics, match, a.only, load)
     if a.append_default is not None:
         extra = json.loads(a.append_default.read_text())
         text += default_order_section(extra["rows"], extra["wall"])

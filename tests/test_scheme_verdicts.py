@@ -79,7 +79,7 @@ def test_the_six_pairs_nuskell_verifies_are_equivalent(tmp_path, scheme, text):
 
 @pytest.mark.slow
 def test_chen_variant_declares_reject_remote_where_the_full_enumeration_hits_the_limit(tmp_path):
-    res, ver = _cli(tmp_path, "A -> A + A\n", "chen2013_2D_JF_var1")
+    res, ver = _cli(tmp_path, "A -> B + C\n", "chen2013_2D_JF_var1")
     assert ver, res.output
     (shape,) = ver["modules"]
     assert "reject_remote=True" in shape["note"] and ver["config"]["enumeration_fallback"] == [shape["shape"]]
