@@ -7,8 +7,9 @@ still implement their reactions together. So when a module fails alone or a pair
 :func:`decide_system` takes the smallest part of the system that can settle it — the modules
 connected to the open ones through shared species, up to the whole system — enumerates it
 as one system and decides it by CRN bisimulation (formal species' signals fixed, every other
-species free, the part as one module: its intermediates must be able to turn back into signals,
-the modularity condition) and pathway decomposition:
+species free, the part as one module: its intermediates must be able to turn back into signals
+where they hold a species the part can share with the rest of the design, the modularity condition
+of :func:`shared`) and pathway decomposition:
 
 - equivalent: a bisimulation that :func:`~dsdcompile.verify.certify.certify` confirmed, or a
   pathway decomposition; the other modules verified modularly and do not interact with it (the
