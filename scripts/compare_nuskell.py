@@ -89,7 +89,7 @@ EXIT = {0: "equivalent", 3: "not-equivalent", 4: "inconclusive"}
 
 def run_pair(args: tuple[dict, str | None, float | None, str]) -> dict:
     """Compile one pair; its verdict (by exit code), seconds, and what decided it."""
-    pair, order, budget, semantics = args
+    pair, order, budget, semantics, module_timeout = args
     reject_remote = semantics == "nuskell" and "rr" in pair.get("enumeration", "")
     from dsdcompile.cli.compile import run_config
     from dsdcompile.errors import DsdCompileError
@@ -102,6 +102,8 @@ def run_pair(args: tuple[dict, str | None, float | None, str]) -> dict:
         config = replace(config, enumeration=replace(config.enumeration, reject_remote=True))
     if budget is not None:
         config = replace(config, verification=replace(config.verification, whole_budget=budget))
+    if module_timeout is not None:
+        config = replace(config, execution=replace(config.execution, module_timeout=module_timeout))
     with tempfile.TemporaryDirectory() as tmp:
         crn = Path(tmp) / Path(pair["crn_file"]).name
         crn.write_text(pair["crn"])
@@ -239,6 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reactant-order", choices=("as-written", "sorted", "search"), default=None,
                     help="pass --reactant-order (default: dsdcompile's default)")
     ap.add_argument("--whole-budget", type=float, default=None)
+    ap.add_argument("--module-timeout", type=float, default=None,
+                    help="seconds one module shape's enumeration and verification may take (default: dsdcompile's)")
+    ap.add_argument("--append-to", type=Path, default=None, metavar="PAGE",
+                    help="append this run's table to PAGE as a section, instead of writing --out")
     ap.add_argument("--semantics", choices=("nuskell", "full"), default="nuskell",
                     help="nuskell: enumerate with reject-remote where nuskell's snapshot did (c:rr), as nuskell "
                          "falls back to it when the full enumeration polymerises; full: dsdcompile's own everywhere")
@@ -266,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
     start = time.perf_counter()
-    work = [(p, a.reactant_order, a.whole_budget, a.semantics) for p in pairs]
+    work = [(p, a.reactant_order, a.whole_budget, a.semantics, a.module_timeout) for p in pairs]
     rows: list[dict] = []
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(a.jobs, maxtasksperchild=8) as pool:
@@ -277,6 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - start
     a.out.parent.mkdir(parents=True, exist_ok=True)
     text = markdown(rows, a.reactant_order, wall, a.jobs, a.whole_budget, a.semantics, match, a.only, load)
+    if a.module_timeout is not None:
+        text = text.replace("\n\n", f"\n\nModule time limit: {a.module_timeout:g} s (`--module-timeout`).\n\n", 1)
+    if a.append_to is not None:  # one more section: the page's title becomes a section heading
+        title, _, body = text.partition("\n")
+        heading = f"## {a.only or 'every scheme'}: {match or 'every table'}"
+        text = a.append_to.read_text().rstrip("\n") + "\n\n" + heading + "\n" + body.replace("\n## ", "\n### ")
+        a.out = a.append_to
     if a.append_default is not None:
         extra = json.loads(a.append_default.read_text())
         text += default_order_section(extra["rows"], extra["wall"])

@@ -316,7 +316,7 @@ def _sub_system(system, members: list[int], config):
 
 
 def _module_counterexample(module, fcrn: Sequence, max_states: int, alone: bool,
-                           isolated: bool = False) -> tuple[str, str] | None:
+                           isolated: bool = False, seconds: float = 60.0) -> tuple[str, str] | None:
     """A whole-system counterexample inside one module's own reactions, confirmed: (kind, message) or None.
 
     A module's condensed reactions are reactions of the whole system too (its complexes are all
@@ -346,7 +346,13 @@ def _module_counterexample(module, fcrn: Sequence, max_states: int, alone: bool,
     proof = refute(m.icrn, signals, fcrn, starts=None if alone else starts, kinds=kinds, modular=alone,
                    max_states=max_states)
     if proof is None:
-        return _no_bisimulation(m, fcrn) if alone else None
+        if not alone:
+            return None
+        # two exhaustive searches: bounded in time (cardelli2011_FJ's A + A -> A kept them busy for minutes)
+        from dsdcompile.runtime.executors import call_with_timeout
+
+        out = call_with_timeout(_no_bisimulation_task, (m, list(fcrn)), seconds)
+        return out.value if out.ok else None
     rep: dict[str, str] = {}
     for sp, f in sorted(signals.items()):
         rep.setdefault(f, sp)
@@ -371,6 +377,10 @@ def shared(partial: Mapping[str, list[str]], fcrn: Sequence, formals: set[str]) 
     consumed = {x for r, _ in fcrn for x in r}
     common = {x for x in formals if x not in consumed}
     return {s for s, f in partial.items() if set(f) <= common}, common
+
+
+def _no_bisimulation_task(args: tuple) -> tuple[str, str] | None:
+    return _no_bisimulation(*args)
 
 
 def _no_bisimulation(m, fcrn: Sequence) -> tuple[str, str] | None:
@@ -470,7 +480,7 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
     for module in modules or ():
         if module.index in failing:  # fast path: the module's own counterexample may hold for the system
             found = _module_counterexample(module, fcrn, min(vcfg.max_states, 4_000), len(members) == 1,
-                                           (result.interaction or {}).get("verdict") == EQUIVALENT)
+                                           (result.interaction or {}).get("verdict") == EQUIVALENT, budget)
             if found is not None:
                 verdict, detail, extra = NOT_EQUIVALENT, found[1], {"proof": found[0], "rechecked": True,
                                                                     "decided_by": "a module's own reactions"}
@@ -481,7 +491,8 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
         noted = set(result.config.get("enumeration_fallback") or ())
         hit = next((f"the system holds module shape {mv.shape!r}, whose enumeration did" for mv in result.modules
                     if mv.shape in noted and set(mv.members) & set(members)), "")
-        verdict, detail, extra = _decide(system, members, enumeration, vcfg, execution, dsd_config, budget, hit)
+        left = max(budget - (time.perf_counter() - start), 1.0)  # one budget for the fast path and this
+        verdict, detail, extra = _decide(system, members, enumeration, vcfg, execution, dsd_config, left, hit)
     block.update(extra)
     block.update({"verdict": verdict, "counterexample": detail, "seconds": round(time.perf_counter() - start, 6),
                   "part": part})
