@@ -125,7 +125,7 @@ def run_pair(args: tuple[dict, str | None, float | None, str]) -> dict:
             record = json.loads(summary.read_text()).get("dsd", {}).get("reactant_order") or {}
             orders = "; ".join(f"{v['reaction']} bound as {v['order']}" for v in record.get("reordered", {}).values())
     return {"scheme": pair["scheme"], "crn_file": pair["crn_file"], "crn": pair["crn"],
-            "nuskell": NUSKELL.get(pair["verdict"], pair["verdict"]),
+            "nuskell": NUSKELL.get(pair["verdict"], pair["verdict"]), "methods": pair.get("methods", {}),
             "dsdcompile": EXIT.get(code, f"exit {code}"), "exit": code, "seconds": round(seconds, 2),
             "detail": detail, "orders": orders, "semantics": "reject-remote" if reject_remote else "full"}
 
@@ -135,16 +135,35 @@ def crn_cell(text: str) -> str:
                      not line.lstrip().startswith("#")).replace("|", "\\|")
 
 
+def hybrid_only(row: dict) -> bool:
+    """nuskell's "equivalent" rests only on its hybrid notions: its CRN bisimulation, modular CRN bisimulation and
+    pathway decomposition columns all say False (dsdcompile decides the first and the last)."""
+    methods = row.get("methods") or _methods_of(row)
+    return row["nuskell"] == "equivalent" and all(methods.get(m) == "False" for m in METHODS[:3])
+
+
+def _methods_of(row: dict) -> dict:
+    for p in json.loads(DATA.read_text())["pairs"]:
+        if p["scheme"] == row["scheme"] and p["crn_file"] == row["crn_file"]:
+            return p["methods"]
+    return {}
+
+
 def agreement(row: dict) -> str:
     if row["nuskell"] not in ("equivalent", "not-equivalent"):
         return "undecided by nuskell"
-    return "yes" if row["nuskell"] == row["dsdcompile"] else "NO"
+    if row["nuskell"] == row["dsdcompile"]:
+        return "yes"
+    if row["dsdcompile"] == "not-equivalent" and hybrid_only(row):
+        return "by notion: nuskell's own CRN bisimulation says False"
+    return "NO"
 
 
 def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget: float | None,
              semantics: str, match: str | None = DEFAULT_MATCH, only: str | None = None, load: str = "") -> str:
     decided = [r for r in rows if r["nuskell"] in ("equivalent", "not-equivalent")]
     agree = sum(r["nuskell"] == r["dsdcompile"] for r in decided)
+    notion = sum(agreement(r).startswith("by notion") for r in decided)
     lines = [
         "# dsdcompile's verdicts beside nuskell's published ones",
         "",
@@ -177,7 +196,10 @@ def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget
            if semantics == "nuskell" else "This table uses dsdcompile's full semantics everywhere."),
         "",
         f"**{agree} of {len(decided)} decided pairs agree** ({len(rows) - len(decided)} pair(s) nuskell left "
-        f"undecided); {len(rows)} pairs in {wall:.0f} s wall time with {jobs} worker process(es)"
+        f"undecided; {notion} pair(s) differ by notion: nuskell's equivalent rests only on its hybrid notions, its "
+        f"own CRN bisimulation, modular CRN bisimulation and pathway decomposition all say False, and dsdcompile, "
+        f"which decides CRN bisimulation, shows a confirmed counterexample); "
+        f"{len(rows)} pairs in {wall:.0f} s wall time with {jobs} worker process(es)"
         + (f", whole-system budget {budget:g} s" if budget is not None else "")
         + (f"; load average {load} when it started" if load else "") + ".",
         "",
@@ -204,14 +226,15 @@ def markdown(rows: list[dict], order: str | None, wall: float, jobs: int, budget
         lines.append(f"| {r['scheme']} | {Path(r['crn_file']).stem} | `{crn_cell(r['crn'])}` | "
                      f"{'reject-remote' if r['semantics'] != 'full' else 'full'} | {r['nuskell']} | "
                      f"{r['dsdcompile']} | {r['seconds']:.1f} | {agreement(r)} |")
-    notes = [r for r in rows if agreement(r) == "NO" or r["orders"]]
+    notes = [r for r in rows if agreement(r) != "yes" and r["nuskell"] in ("equivalent", "not-equivalent")
+             or r["orders"]]
     if notes:
         lines += ["", "## Disagreements and reordered gates", ""]
         for r in notes:
             lines.append(f"- **{r['scheme']} {Path(r['crn_file']).stem}** (`{crn_cell(r['crn'])}`): nuskell "
                          f"{r['nuskell']}, dsdcompile {r['dsdcompile']}."
                          + (f" Reactant orders: {r['orders']}." if r["orders"] else "")
-                         + (f" {r['detail'][:600]}" if r["detail"] and agreement(r) == "NO" else ""))
+                         + (f" {r['detail'][:600]}" if r["detail"] and agreement(r) != "yes" else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -243,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--whole-budget", type=float, default=None)
     ap.add_argument("--module-timeout", type=float, default=None,
                     help="seconds one module shape's enumeration and verification may take (default: dsdcompile's)")
+    ap.add_argument("--render", type=Path, default=None, metavar="JSON",
+                    help="write the table from the rows of an earlier --json run (same options), running nothing")
     ap.add_argument("--append-to", type=Path, default=None, metavar="PAGE",
                     help="append this run's table to PAGE as a section, instead of writing --out")
     ap.add_argument("--semantics", choices=("nuskell", "full"), default="nuskell",
@@ -259,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--append-default", type=Path, default=None, metavar="JSON",
                     help="rows (--json) of a run with the default order: append what the search changed")
     a = ap.parse_args(argv)
+    if a.render is not None:  # the page (or section) from the rows of an earlier --json, without running again
+        saved = json.loads(a.render.read_text())
+        rows, wall, load = saved["rows"], saved["wall"], saved.get("load", "")
+        return _write(a, rows, wall, load, a.match if a.match is not None else (None if a.all else DEFAULT_MATCH))
     if a.import_snapshots is not None:
         data = import_snapshots(a.import_snapshots)
         DATA.write_text(json.dumps(data, indent=1) + "\n")
@@ -281,6 +310,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{row['scheme']:16} {Path(row['crn_file']).stem:14} nuskell {row['nuskell']:15} dsdcompile "
                   f"{row['dsdcompile']:15} {row['seconds']:6.1f} s {agreement(row)}", flush=True)
     wall = time.perf_counter() - start
+    if a.json:
+        a.json.write_text(json.dumps({"rows": rows, "wall": wall, "load": load}, indent=1))
+    return _write(a, rows, wall, load, match)
+
+
+def _write(a, rows: list[dict], wall: float, load: str, match: str | None) -> int:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     text = markdown(rows, a.reactant_order, wall, a.jobs, a.whole_budget, a.semantics, match, a.only, load)
     if a.module_timeout is not None:
@@ -294,8 +329,6 @@ def main(argv: list[str] | None = None) -> int:
         extra = json.loads(a.append_default.read_text())
         text += default_order_section(extra["rows"], extra["wall"])
     a.out.write_text(text)
-    if a.json:
-        a.json.write_text(json.dumps({"rows": rows, "wall": wall}, indent=1))
     decided = [r for r in rows if r["nuskell"] in ("equivalent", "not-equivalent")]
     print(f"{sum(r['nuskell'] == r['dsdcompile'] for r in decided)}/{len(decided)} decided pairs agree; "
           f"{wall:.0f} s; wrote {a.out}")

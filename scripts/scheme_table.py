@@ -54,7 +54,11 @@ def run_one(scheme: str, model: Path, out: Path) -> dict:
         row["verdict"] = ver.get("verdict") or row["verdict"]
     verification = out / "verification.json"
     if verification.is_file():
-        row["basis"] = json.loads(verification.read_text()).get("basis", "")
+        v = json.loads(verification.read_text())
+        whole = v.get("whole_system") or {}
+        row["basis"] = v.get("basis", "")
+        row["proof"] = whole.get("proof") or whole.get("decided_by") or ""
+        row["counterexample"] = whole.get("counterexample") or ""
     return row
 
 
@@ -86,7 +90,10 @@ def _cell(x) -> str:
 
 
 def _reason(row: dict) -> str:
+    """What decided the verdict: the kind of proof and its counterexample, or the basis, or why there is none."""
     text = row.get("basis") or row.get("detail") or ""
+    if row.get("proof"):
+        text = f"{row['proof']}" + (f": {row['counterexample']}" if row.get("counterexample") else "")
     text = " ".join(text.split()).replace("|", "\\|")
     return text if len(text) <= 300 else text[:297] + "..."
 
@@ -122,11 +129,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", default="iris,virus", help="comma-separated: iris, virus")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "scheme_verdicts.md")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    ap.add_argument("--from-json", type=Path, default=None, help="write the page from the rows of an earlier --json")
     ap.add_argument("--one", nargs=4, metavar=("SCHEME", "MODEL", "DIR", "JSON"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.one:
         scheme, model, folder, dest = a.one
         Path(dest).write_text(json.dumps(run_one(scheme, Path(model), Path(folder) / "design")))
+        return 0
+    if a.from_json is not None:
+        saved = json.loads(a.from_json.read_text())
+        a.out.write_text(markdown(saved["rows"], saved["command"], saved["load"], saved["wall"]))
         return 0
     from dsdcompile.dsd.schemes import available_schemes
 
@@ -143,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - start
     a.out.write_text(markdown(rows, command, load, wall))
     if a.json:
-        a.json.write_text(json.dumps(rows, indent=1))
+        a.json.write_text(json.dumps({"rows": rows, "command": command, "load": load, "wall": wall}, indent=1))
     print(f"wrote {a.out} ({wall:.0f} s)")
     return 0
 
