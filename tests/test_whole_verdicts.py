@@ -260,5 +260,9 @@ def test_the_nuskell_snapshot_data_is_complete():
     from dsdcompile.dsd.schemes import available_schemes
 
     assert {p["scheme"] for p in pairs} <= set(available_schemes())  # every scheme named is one dsdcompile builds
+    # every scheme of scripts/compare_nuskell.py's table, each with pairs of both verdicts or one
+    assert {"cardelli2011_FJ", "cardelli2011_FJ_noGC", "cardelli2011_NM_noGC", "chen2013_2D_JF",
+            "chen2013_2D_JF_var1", "chen2013_2D_JF_var2"} <= {p["scheme"] for p in decided}
+    assert len({(p["scheme"], p["crn_file"]) for p in pairs}) == len(pairs)  # no pair twice
     assert all(p["crn"].strip() and p["enumeration"] in ("c", "c:rr") for p in decided)
     assert "commit" in data["source"]

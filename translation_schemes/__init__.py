@@ -40,8 +40,7 @@ BUILTIN = {
     "srinivas2015": "translation_schemes.srinivas2015",
     "cardelli2011_NM": "translation_schemes.cardelli2011_NM",
     # Schemes written in nuskell's translation-scheme language (read by dsdcompile.dsd.ts), under nuskell's
-    # names; paths relative to this package. ts/chen2013_2D_JF_var1.ts and _var2.ts are written too but not
-    # registered: their A -> B + C module exceeds peppercorn's default reaction limit (docs/ts_reader.md).
+    # names; paths relative to this package.
     "cardelli2011_FJ": "ts/cardelli2011_FJ.ts",
     "cardelli2011_FJ_noGC": "ts/cardelli2011_FJ_noGC.ts",
     # nuskell's cardelli2011_NM_noGC is dsdcompile's cardelli2011_NM (same gates for every reaction shape)
@@ -58,6 +57,16 @@ BUILTIN = {
     "qian2011_3D_var1": "ts/qian2011_3D_var1.ts",
     # nuskell's qian2011_3D (one toehold for all species); the built-in qian2011_3D gives each species its own
     "qian2011_3D_global": "ts/qian2011_3D_global.ts",
+    "chen2013_2D_JF_var1": "ts/chen2013_2D_JF_var1.ts",
+    "chen2013_2D_JF_var2": "ts/chen2013_2D_JF_var2.ts",
+}
+# Enumeration settings a scheme declares for the shapes (and systems) whose full peppercorn enumeration hits a
+# limit: chen2013_2D_JF_var1/_var2's A -> B + C module polymerises past max_reaction_count, and nuskell's own
+# verdicts for it (its snapshot tables, "c:rr") are about the reject-remote enumeration, as these are. Each
+# shape enumerated so says it in its verdict.
+ENUMERATION_FALLBACK: dict[str, dict[str, object]] = {
+    "chen2013_2D_JF_var1": {"reject_remote": True},
+    "chen2013_2D_JF_var2": {"reject_remote": True},
 }
 DEFAULT = "soloveichik2010"
 

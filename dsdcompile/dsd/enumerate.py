@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dsdcompile.config import EnumerationConfig, ExecutionConfig
 from dsdcompile.dsd import peppercorn_adapter as adapter
@@ -25,6 +25,37 @@ class TemplateTask:
     history: bool
     config: EnumerationConfig
     wildcard_fuels: tuple[tuple[tuple[str, ...], str], ...] = ()  # (domains after a wildcard history, fuel)
+    fallback: tuple[tuple[str, object], ...] = ()  # the scheme's settings for shapes that hit a limit
+
+
+def scheme_fallback(scheme: str) -> tuple[tuple[str, object], ...]:
+    """The enumeration settings a built-in scheme declares for shapes whose full enumeration hits a limit."""
+    from translation_schemes import ENUMERATION_FALLBACK
+
+    return tuple(sorted(ENUMERATION_FALLBACK.get(scheme, {}).items()))
+
+
+def fallback_note(fallback: tuple[tuple[str, object], ...], reason: str) -> str:
+    settings = ", ".join(f"{k}={v}" for k, v in fallback)
+    return (f"enumerated with {settings} (the scheme's declared fallback, as nuskell enumerates it) because "
+            f"peppercorn's full enumeration stopped: {reason}")
+
+
+def _enumerate_with_fallback(complexes, lengths, config: EnumerationConfig, fallback, label: str,
+                             known: str = ""):
+    """peppercorn's enumeration, and with the scheme's fallback settings where the full one hits a limit:
+    (result, note). ``known``: why the full one is known to hit it (a part of the system did), so it is not
+    tried. A limit hit by the fallback too raises."""
+    reason = known
+    if not (known and fallback):
+        try:
+            return adapter.enumerate_complexes(complexes, lengths, config, label=label), ""
+        except EnumerationLimit as e:
+            if not fallback:
+                raise
+            reason = str(e)
+    return (adapter.enumerate_complexes(complexes, lengths, replace(config, **dict(fallback)), label=label),
+            fallback_note(fallback, reason))
 
 
 def _signal_of(c: Complex, keys: dict[tuple[str, ...], int], history: bool) -> int | None:
@@ -37,7 +68,8 @@ def _signal_of(c: Complex, keys: dict[tuple[str, ...], int], history: bool) -> i
 def enumerate_template(task: TemplateTask) -> EnumeratedTemplate | str:
     """Worker entry point: enumerate one template; a hit limit comes back as its message (a str)."""
     try:
-        res = adapter.enumerate_complexes(task.complexes, dict(task.lengths), task.config, label=task.label)
+        res, note = _enumerate_with_fallback(task.complexes, dict(task.lengths), task.config, task.fallback,
+                                             task.label)
     except EnumerationLimit as e:
         return str(e)
     given = {c.name for c in task.complexes}
@@ -59,7 +91,7 @@ def enumerate_template(task: TemplateTask) -> EnumeratedTemplate | str:
         out.append(Complex(local, c.strands, c.structure, ComplexRole.SIGNAL if k is not None else ComplexRole.WASTE))
     reactions = tuple(sorted(ImplReaction(tuple(rename[x] for x in r), tuple(rename[x] for x in p), k)
                              for r, p, k in res.reactions))
-    return EnumeratedTemplate(reactions, tuple(out), tuple(signals), res.seconds)
+    return EnumeratedTemplate(reactions, tuple(out), tuple(signals), res.seconds, note)
 
 
 def _tail(c: Complex) -> tuple[str, ...] | None:
@@ -75,7 +107,7 @@ def template_task(system: DSDSystem, t: int, config: EnumerationConfig) -> Templ
     label = f"module {first} ({system.reaction(first)}; shape {tpl.shape})"
     return TemplateTask(label, tpl.inputs + tpl.fuels, tuple((d.name, d.length) for d in tpl.domains),
                         tuple(tpl.signal_keys(system_history(tpl))), system_history(tpl), config,
-                        tuple(tpl.wildcard_fuels().items()))
+                        tuple(tpl.wildcard_fuels().items()), scheme_fallback(system.scheme))
 
 
 def system_history(tpl: ModuleTemplate) -> bool:
@@ -166,6 +198,7 @@ class WholeImplementation:
     fuels: tuple[str, ...]
     wastes: tuple[str, ...]
     seconds: float
+    note: str = ""  # how it was enumerated where that differs from the configuration (a scheme's fallback)
 
     def to_crn(self) -> CRN:
         """As a CRN (rates as peppercorn gives them: /M/s and /s)."""
@@ -175,10 +208,10 @@ class WholeImplementation:
         return CRN(species, tuple(Reaction.make(r, p, k) for r, p, k in self.reactions))
 
 
-def _whole_task(args: tuple) -> adapter.Enumerated | str:
-    complexes, lengths, config = args
+def _whole_task(args: tuple) -> tuple[adapter.Enumerated, str] | str:
+    complexes, lengths, config, fallback, known = args
     try:
-        return adapter.enumerate_complexes(complexes, lengths, config, label="whole system")
+        return _enumerate_with_fallback(complexes, lengths, config, fallback, "whole system", known)
     except EnumerationLimit as e:
         return str(e)
 
@@ -191,9 +224,12 @@ def system_complexes(system: DSDSystem) -> tuple[list[Complex], dict[str, int]]:
     return initial_signals(system) + fuels, {d: n for d, n, _ in domain_table(system)}
 
 
-def enumerate_whole(system: DSDSystem, config: EnumerationConfig, *,
-                    execution: ExecutionConfig | None = None) -> WholeImplementation:
-    """Enumerate the whole system at once (small systems only), within ``execution.whole_enumeration_timeout``."""
+def enumerate_whole(system: DSDSystem, config: EnumerationConfig, *, execution: ExecutionConfig | None = None,
+                    known_limit: str = "") -> WholeImplementation:
+    """Enumerate the whole system at once (small systems only), within ``execution.whole_enumeration_timeout``.
+
+    ``known_limit``: why a module of it hit an enumeration limit, so that the scheme's fallback settings (if
+    it declares any) are used at once: a system holding that module's complexes hits the limit too."""
     from dsdcompile.runtime.executors import call_with_timeout
 
     execution = execution or ExecutionConfig()
@@ -210,8 +246,9 @@ def enumerate_whole(system: DSDSystem, config: EnumerationConfig, *,
         unique.append(c)
     complexes = unique
     timeout = _limit(execution.whole_enumeration_timeout)
-    out = call_with_timeout(_whole_task, (complexes, lengths, config), timeout)
-    res: adapter.Enumerated = _value_or_raise(out, "whole system", "whole_enumeration_timeout", timeout)
+    out = call_with_timeout(_whole_task, (complexes, lengths, config, scheme_fallback(system.scheme), known_limit),
+                            timeout)
+    res, note = _value_or_raise(out, "whole system", "whole_enumeration_timeout", timeout)
     fuels = tuple(c.name for c in complexes if c.role == ComplexRole.FUEL)
     history = system.history
     keys = {system.signal_domains(s.name)[1 if history else 0:]: s.name for s in system.split_crn.species}
@@ -228,4 +265,4 @@ def enumerate_whole(system: DSDSystem, config: EnumerationConfig, *,
                 signals[c.name] = sp
             else:
                 wastes.append(c.name)
-    return WholeImplementation(res.reactions, tuple(signals.items()), fuels, tuple(wastes), res.seconds)
+    return WholeImplementation(res.reactions, tuple(signals.items()), fuels, tuple(wastes), res.seconds, note)

@@ -141,6 +141,7 @@ class EnumeratedTemplate:
     complexes: tuple[Complex, ...]  # resting complexes that are neither fuels nor the input signals
     signals: tuple[tuple[str, int], ...]  # (local complex, local species index) for released signals
     seconds: float = 0.0
+    note: str = ""  # how it was enumerated where that differs from the configuration (a scheme's fallback)
 
 
 @dataclass(frozen=True)

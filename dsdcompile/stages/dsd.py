@@ -181,12 +181,15 @@ def search_orders(first, build, settle):
     from itertools import combinations, product
 
     from dsdcompile.dsd.order import AS_WRITTEN, SEARCH, alternatives, describe
-    from dsdcompile.verify.decide import open_modules
+    from dsdcompile.verify.decide import open_modules, refuted_in_any_order
 
     system = first.system
     opened, why = open_modules(first.verification, system.n_modules)
     reactions = system.split_crn.reactions
     choices = {i: alternatives(reactions[i])[1:] for i in sorted(opened) if len(alternatives(reactions[i])) > 1}
+    fixed = refuted_in_any_order(system, first.verification, first.modules) if choices else None
+    if fixed is not None:  # no order of the other reactions can help: build no other design
+        choices, why = {}, f"{why}; {fixed}"
     tried: list[str] = []
     record = {"policy": SEARCH, "start": AS_WRITTEN, "why": why, "reordered": {}}
     best = first
@@ -210,7 +213,8 @@ def search_orders(first, build, settle):
     if len(candidates) > MAX_TRIES:
         record["left"] = f"{len(candidates) - MAX_TRIES} more order combination(s) not tried"
     if not candidates:
-        record["left"] = "no reaction involved has another reactant order"
+        record["left"] = ("no other order tried: a module with one order is proven wrong" if fixed is not None
+                          else "no reaction involved has another reactant order")
     note = ("reactant orders: " + ("; ".join(f"{v['reaction']} bound as {v['order']} ({v['why']})"
                                               for v in record["reordered"].values()) if record["reordered"] else
                                    f"as written; no other order of the reactions involved verified ({why}): "

@@ -31,6 +31,7 @@ the per-module verdicts are not shown to compose, so that check counts as inconc
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from dsdcompile.dsd.reporters import ReporterSet, build_reporters
 from dsdcompile.dsd.system import DSDSystem, EnumeratedTemplate
 from dsdcompile.runtime.executors import Executor
 from dsdcompile.runtime.progress import Progress
+from dsdcompile.verify.decide import fallback_basis
 from dsdcompile.verify.fuels import check_fuels
 from dsdcompile.verify.interaction import InteractionResult, check_interactions
 from dsdcompile.verify.modular import verify_modules
@@ -78,6 +80,7 @@ def verify_system(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate
     with progress.stage("verify"):
         with progress.bar(len(system.templates), "verify (per shape)", unit="shape") as update:
             result = verify_modules(modules, vcfg, execution=execution, executor=executor, progress=update)
+    result = _enumeration_notes(result, system, enumerated)
     started = time.perf_counter()
     fuels = check_fuels(system, enumeration)
     interaction = _interactions(system, enumerated, result, vcfg, enumeration, execution, progress, executor)
@@ -94,7 +97,27 @@ def verify_system(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate
                      f"({reporter_block.get('skipped') or reporter_block['verdict']})")
     result = conclude(result, fuels=fuels, interaction=interaction, whole=whole_block, reporters=reporter_block,
                       seconds=time.perf_counter() - started)
+    if fallback_basis(result):
+        result = dataclasses.replace(result, basis=result.basis + fallback_basis(result))
     return DesignVerification(result, built)
+
+
+def _enumeration_notes(result: VerificationResult, system: DSDSystem,
+                       enumerated: Mapping[int, EnumeratedTemplate]) -> VerificationResult:
+    """Each shape's verdict says how its module was enumerated where that differs from the configuration (a
+    scheme's declared fallback); the result's config lists those shapes."""
+    noted = {int(t): e.note for t, e in enumerated.items() if e.note}
+    if not noted:
+        return result
+    shapes, modules = [], []
+    for mv in result.modules:
+        note = noted.get(int(system.module_template[mv.representative]))
+        if note:
+            shapes.append(mv.shape)
+            mv = dataclasses.replace(mv, note=f"{mv.note}; {note}" if mv.note else note)
+        modules.append(mv)
+    return dataclasses.replace(result, modules=tuple(modules),
+                               config={**result.config, "enumeration_fallback": shapes})
 
 
 def _interactions(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate], modular: VerificationResult,

@@ -17,6 +17,11 @@ m(S_X) = X. Then, for every implementation state T reachable from S_X:
 3. *clean state* (modular bisimulation only): the modularity condition forces every
    non-signal species that no reaction consumes to mean nothing, so a state made of signals
    and such species means exactly sig(T), which must then be formally reachable.
+4. *return*: if the implementation can go on from T back to S_X itself, then m(T) →* m(S_X) = X
+   formally (delimiting), so some formally reachable state covering sig(T) must reach X again.
+   A gate that releases a product's signal and can still be undone back to its reactant's signal
+   (a fork whose first step is reversible while a later one already released an output) fails
+   this: X is consumed by every formal path that makes the product.
 
 Each finding is therefore a proof of "not equivalent" for any CRN bisimulation (3: any
 modular one) with the signals' meaning fixed, whatever crnverifier's search does; not
@@ -33,7 +38,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from dsdcompile.verify.reachability import State, coverability_set, covers, explore, reachable, state
+from dsdcompile.verify.reachability import State, coverability_set, covers, explore, fire, reachable, state
 from dsdcompile.verify.system import Rxn, fmt_multiset, fmt_rxn
 
 
@@ -41,11 +46,12 @@ from dsdcompile.verify.system import Rxn, fmt_multiset, fmt_rxn
 class Refutation:
     """A reachable implementation state that no interpretation can explain, and how it was reached."""
 
-    kind: str  # overflow / deadlock / clean
+    kind: str  # overflow / deadlock / clean / return
     start: State  # the formal start state X
     state: State  # the implementation state T
     path: tuple[Rxn, ...]
     message: str
+    back: tuple[Rxn, ...] = ()  # return: the reactions from T back to the start state S_X
 
 
 def _can_fire(fcrn: Sequence[Rxn], start: State) -> list[Rxn]:
@@ -78,6 +84,7 @@ class _Formal:
         self.states, self.dead, self.complete = reachable(fcrn, start, max_states)
         self._cover: dict[State, bool | None] = {}
         self._karp_miller: list[dict] | None = None
+        self._back: set[State] | None = None
 
     def covered(self, sig: Counter) -> bool | None:
         """Is there a reachable formal state ≥ sig? (None: undecided)"""
@@ -101,10 +108,89 @@ class _Formal:
             return None
         return any(covers(Counter(y), sig) for y in self.dead)
 
+    def returns(self, sig: Counter) -> bool | None:
+        """Does some reachable formal state ≥ sig reach the start state again? (None: undecided)"""
+        if not self.complete:
+            return None
+        if self._back is None:
+            start = self.start
+            preds: dict[State, list[State]] = {}
+            for y in self.states:
+                held = Counter(y)
+                for rxn in self.fcrn:
+                    nxt = fire(held, rxn)
+                    if nxt is not None:
+                        preds.setdefault(state(nxt.elements()), []).append(y)
+            self._back = _closure(preds, start)
+        return any(covers(Counter(y), sig) for y in self._back)
+
     def exact(self, sig: Counter) -> bool | None:
         if state(sig.elements()) in self.states:
             return True
         return False if self.complete else None
+
+
+def _closure(edges: Mapping[State, Sequence[State]], seed: State) -> set[State]:
+    """``seed`` and every state that ``edges`` (state -> its neighbours) lead to from it."""
+    seen, todo = {seed}, [seed]
+    while todo:
+        for y in edges.get(todo.pop(), ()):
+            if y not in seen:
+                seen.add(y)
+                todo.append(y)
+    return seen
+
+
+def _returning(icrn: Sequence[Rxn], states: Sequence[State], start: State
+               ) -> tuple[set[State], dict[State, tuple[State, Rxn]]]:
+    """The explored ``states`` from which ``start`` is reachable within them, and the next step on a way there."""
+    known = set(states)
+    preds: dict[State, list[tuple[State, Rxn]]] = {}
+    for t in states:
+        held = Counter(t)
+        for rxn in icrn:
+            nxt = fire(held, rxn)
+            if nxt is not None:
+                key = state(nxt.elements())
+                if key in known:
+                    preds.setdefault(key, []).append((t, rxn))
+    step: dict[State, tuple[State, Rxn]] = {}
+    seen, todo = {start}, [start]
+    while todo:
+        u = todo.pop(0)
+        for t, rxn in preds.get(u, ()):
+            if t not in seen:
+                seen.add(t)
+                step[t] = (u, rxn)
+                todo.append(t)
+    return seen, step
+
+
+def _return_proof(icrn: Sequence[Rxn], signals: Mapping[str, str], formal: _Formal, x: State, start: State,
+                  visited: Sequence[State], found) -> Refutation | None:
+    """A *return* refutation among the ``visited`` states of one start (see the module docstring)."""
+    if not formal.complete:
+        return None
+    back_to, step = _returning(icrn, visited, start)
+    for t in visited:
+        if t == start or t not in back_to:
+            continue
+        sig = Counter(signals[y] for y in t if y in signals)
+        if formal.returns(sig) is not False:
+            continue
+        back, u = [], t
+        while u != start:
+            u, rxn = step[u]
+            back.append(rxn)
+        path = tuple(found.path(t))
+        message = (f"from {fmt_multiset(start)} (meaning {fmt_multiset(x)}) the implementation reaches "
+                   f"{fmt_multiset(t)}, whose signals mean {fmt_multiset(sig.elements())}, and can go back to "
+                   f"{fmt_multiset(start)} from there, but no formal state that the formal CRN reaches from "
+                   f"{fmt_multiset(x)} and that holds {fmt_multiset(sig.elements())} can reach {fmt_multiset(x)} "
+                   "again; path: " + ("; ".join(fmt_rxn(r) for r in path) or "none") + "; back: "
+                   + "; ".join(fmt_rxn(r) for r in back))
+        return Refutation("return", x, t, path, message, tuple(back))
+    return None
 
 
 def default_starts(fcrn: Sequence[Rxn], limit: int = 12) -> list[State]:
@@ -126,7 +212,7 @@ def default_starts(fcrn: Sequence[Rxn], limit: int = 12) -> list[State]:
 
 def refute(icrn: Sequence[Rxn], signals: Mapping[str, str], fcrn: Sequence[Rxn], *,
            starts: Iterable[State] | None = None, modular: bool = False,
-           kinds: tuple[str, ...] = ("overflow", "deadlock", "clean"), max_states: int = 20_000,
+           kinds: tuple[str, ...] = ("overflow", "deadlock", "clean", "return"), max_states: int = 20_000,
            max_formal_states: int = 2_000, seconds: float | None = 10.0) -> Refutation | None:
     """A proof that no interpretation of ``icrn`` (signals fixed, fuels removed) is a CRN bisimulation
     of ``fcrn`` (``modular``: a modular one), or None when the bounded search finds none.
@@ -149,9 +235,12 @@ def refute(icrn: Sequence[Rxn], signals: Mapping[str, str], fcrn: Sequence[Rxn],
     for x in starts:
         formal = _Formal(fcrn, state(x), max_formal_states)
         start = state(rep[f] for f in x)
+        visited: list[State] = []
+        found = None
         for t, dead, found in explore(list(icrn), start, per_start):
             if deadline is not None and time.perf_counter() > deadline:
                 return weaker
+            visited.append(t)
             sig = Counter(signals[y] for y in t if y in signals)
             kind = None
             if "overflow" in kinds and formal.covered(sig) is False:
@@ -176,4 +265,8 @@ def refute(icrn: Sequence[Rxn], signals: Mapping[str, str], fcrn: Sequence[Rxn],
                 if kind != "clean":
                     return found_one
                 weaker = found_one
+        if "return" in kinds and found is not None:
+            proof = _return_proof(icrn, signals, formal, state(x), start, visited, found)
+            if proof is not None:
+                return proof
     return weaker

@@ -57,7 +57,8 @@ def check_whole_system(system: DSDSystem, enumerated: Mapping[int, EnumeratedTem
 
     try:
         whole = enumerate_whole(system, enumeration, execution=dataclasses.replace(
-            execution, whole_enumeration_timeout=cap(execution.whole_enumeration_timeout, budget)))
+            execution, whole_enumeration_timeout=cap(execution.whole_enumeration_timeout, budget)),
+            known_limit="a module shape of the system did" if any(e.note for e in enumerated.values()) else "")
     except EnumerationLimit as e:
         return base | {"verdict": Verdict.INCONCLUSIVE, "seconds": time.perf_counter() - start,
                        "counterexample": f"the whole system could not be enumerated within the budget: {e}"}
