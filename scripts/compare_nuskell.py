@@ -31,8 +31,9 @@ DEFAULT_MATCH = "tests/crns/basic/irr/"  # the default run: nuskell's basic irre
 # dsdcompile's scheme -> the nuskell .ts file (without .ts) whose snapshot rows are its ground truth. Only
 # schemes whose gates are nuskell's belong here (docs/ts_reader.md compares the gates); to add one, add a
 # line and run --import-snapshots. nuskell's cardelli2011_NM (with garbage-collection gates) is not built in:
-# dsdcompile's cardelli2011_NM is nuskell's cardelli2011_NM_noGC. qian2011_3D is not here: the built-in gives
-# each species its own toehold where nuskell's file shares one (docs/nuskell_verdicts.md).
+# dsdcompile's cardelli2011_NM is nuskell's cardelli2011_NM_noGC. the built-in qian2011_3D is not here: it gives
+# each species its own toehold where nuskell's file shares one (docs/nuskell_verdicts.md); nuskell's file is
+# qian2011_3D_global.
 SCHEMES = {
     "soloveichik2010": "soloveichik2010",
     "srinivas2015": "srinivas2015",
@@ -42,6 +43,13 @@ SCHEMES = {
     "chen2013_2D_JF": "chen2013_2D_JF",
     "chen2013_2D_JF_var1": "chen2013_2D_JF_var1",
     "chen2013_2D_JF_var2": "chen2013_2D_JF_var2",
+    # one toehold shared by every species (docs/ts_reader.md)
+    "cardelli2013_2D": "cardelli2013_2D",
+    "cardelli2013_2D_noGC": "cardelli2013_2D_noGC",
+    "lakin2012_3D": "lakin2012_3D",
+    "lakin2012_3D_var1": "lakin2012_3D_var1",
+    "qian2011_3D_var1": "qian2011_3D_var1",
+    "qian2011_3D_global": "qian2011_3D",  # nuskell's qian2011_3D; the built-in qian2011_3D differs (above)
 }
 METHODS = ("crn-bisimulation", "modular-crn-bisimulation", "pathway-decomposition", "compositional-hybrid",
            "integrated-hybrid")

@@ -84,6 +84,10 @@ def test_chen_variant_declares_reject_remote_where_the_full_enumeration_hits_the
     (shape,) = ver["modules"]
     assert "reject_remote=True" in shape["note"] and ver["config"]["enumeration_fallback"] == [shape["shape"]]
     assert "reject-remote" in ver["basis"]  # the verdict says what it is about
+    # reject-remote leaves reactions out: an equivalence about it proves nothing about the molecules (nuskell's
+    # snapshot calls this pair not equivalent), so it is undecided, never "equivalent"
+    assert res.exit_code == 4 and ver["verdict"] == "inconclusive", res.output
+    assert ver["basis"].startswith("undecided: equivalent only under the fallback enumeration")
 
 
 def test_both_chen_variants_are_registered_with_their_fallback():

@@ -510,8 +510,24 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
         basis = f"proven wrong on {part}: a counterexample confirmed by an independent replay"
     else:
         basis = f"undecided: {part} ({why}) was left undecided: {detail}"
-    return dataclasses.replace(result, verdict=verdict, basis=basis + fallback_basis(result), whole_system=block,
-                               seconds=result.seconds + (time.perf_counter() - start))
+    return with_fallback(dataclasses.replace(result, verdict=verdict, basis=basis, whole_system=block,
+                                             seconds=result.seconds + (time.perf_counter() - start)))
+
+
+def with_fallback(result: VerificationResult) -> VerificationResult:
+    """The result as it may be reported when some shape was enumerated with its scheme's fallback settings.
+
+    Reject-remote enumeration leaves reactions out, so a proof of equivalence about it is no proof about the
+    molecules: such a verdict becomes inconclusive (exit 4), its basis saying what held and under what. A
+    counterexample stands (its reactions are reactions of the full enumeration too); the basis says so."""
+    extra = fallback_basis(result)
+    if not extra:
+        return result
+    basis = result.basis if extra in result.basis else result.basis + extra
+    if result.verdict != EQUIVALENT:
+        return dataclasses.replace(result, basis=basis)
+    return dataclasses.replace(result, verdict=INCONCLUSIVE,
+                               basis=f"undecided: equivalent only under the fallback enumeration ({basis})")
 
 
 def fallback_basis(result: VerificationResult) -> str:

@@ -42,7 +42,7 @@ from dsdcompile.dsd.reporters import ReporterSet, build_reporters
 from dsdcompile.dsd.system import DSDSystem, EnumeratedTemplate
 from dsdcompile.runtime.executors import Executor
 from dsdcompile.runtime.progress import Progress
-from dsdcompile.verify.decide import fallback_basis
+from dsdcompile.verify.decide import with_fallback
 from dsdcompile.verify.fuels import check_fuels
 from dsdcompile.verify.interaction import InteractionResult, check_interactions
 from dsdcompile.verify.modular import verify_modules
@@ -97,8 +97,7 @@ def verify_system(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate
                      f"({reporter_block.get('skipped') or reporter_block['verdict']})")
     result = conclude(result, fuels=fuels, interaction=interaction, whole=whole_block, reporters=reporter_block,
                       seconds=time.perf_counter() - started)
-    if fallback_basis(result):
-        result = dataclasses.replace(result, basis=result.basis + fallback_basis(result))
+    result = with_fallback(result)
     return DesignVerification(result, built)
 
 
