@@ -156,14 +156,9 @@ def recheck(fcrn: Sequence, icrn: Sequence, signals: Mapping[str, str], kind: st
         return "the start state is not made of signals"
     if Counter(signals[x] for x in impl_start) != Counter(formal_start):
         return "the start state does not mean the stated formal state"
-    s = Counter(impl_start)
-    for rxn in path:
-        key = (tuple(sorted(rxn[0])), tuple(sorted(rxn[1])))
-        if key not in icrn_set:
-            return f"step {rxn} is not an implementation reaction"
-        s = _fire(s, key)
-        if s is None:
-            return f"step {rxn} is not enabled where it fires"
+    s, wrong = _replay(Counter(impl_start), path, icrn_set, "")
+    if wrong:
+        return wrong
     if +s != Counter(final):
         return "the path does not end in the stated state"
     meaning = Counter(signals[x] for x in s.elements() if x in signals)
@@ -198,15 +193,25 @@ def recheck(fcrn: Sequence, icrn: Sequence, signals: Mapping[str, str], kind: st
     return f"no independent re-check for a {kind!r} counterexample"
 
 
-def _recheck_return(formal: Sequence, icrn_set: set, s: Counter, impl_start: Counter, formal_start: Counter,
-                    meaning: Counter, back: Sequence) -> str | None:
-    for rxn in back:
+def _replay(s: Counter, steps: Sequence, icrn_set: set, where: str) -> tuple[Counter, str | None]:
+    """Fire ``steps`` from ``s``: (the state reached, None), or (s, why a step is not an enabled implementation
+    reaction)."""
+    for rxn in steps:
         key = (tuple(sorted(rxn[0])), tuple(sorted(rxn[1])))
         if key not in icrn_set:
-            return f"step {rxn} of the way back is not an implementation reaction"
-        s = _fire(s, key)
-        if s is None:
-            return f"step {rxn} of the way back is not enabled where it fires"
+            return s, f"step {rxn}{where} is not an implementation reaction"
+        nxt = _fire(s, key)
+        if nxt is None:
+            return s, f"step {rxn}{where} is not enabled where it fires"
+        s = nxt
+    return s, None
+
+
+def _recheck_return(formal: Sequence, icrn_set: set, s: Counter, impl_start: Counter, formal_start: Counter,
+                    meaning: Counter, back: Sequence) -> str | None:
+    s, wrong = _replay(s, back, icrn_set, " of the way back")
+    if wrong:
+        return wrong
     if +s != +impl_start:
         return "the way back does not end in the start state"
     states = _formal_reachable(formal, formal_start)
