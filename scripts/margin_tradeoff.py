@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from regenerate_designs import run_config  # noqa: E402
 
-from dsdcompile.nn.margin import relative_gaps  # noqa: E402
+from dsdcompile.crn.margin import relative_gaps  # noqa: E402
 from dsdcompile.stages.pipeline import build_design  # noqa: E402
 
 

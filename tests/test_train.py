@@ -354,7 +354,7 @@ def separable_blobs(n: int = 90, seed: int = 0) -> ds.Dataset:
 def test_margin_training_raises_the_smallest_relative_class_gap():
     """--margin asks every training example's class gap to reach a fraction of the largest output: the trained
     network's smallest relative gap on the training examples grows, and the meta, card and command say so."""
-    from dsdcompile.nn.margin import relative_gaps
+    from dsdcompile.crn.margin import relative_gaps
     from dsdcompile.nn.train import _network_accuracy, margin_line, model_card
 
     data = separable_blobs()

@@ -93,10 +93,11 @@ class TubeResult:
         """The network's smallest class gap (top minus runner-up) over the examples, relative to its largest
         |value|: free strands move class values by amounts that follow the gates, which are planned for the
         largest values, so this is the margin their error must not cross."""
+        from dsdcompile.crn.margin import relative_gaps
+
         if self.nn.shape[0] == 0 or self.nn.shape[1] < 2:
             return None
-        top = np.sort(self.nn, axis=1)
-        return float((top[:, -1] - top[:, -2]).min() / max(1.0, float(np.abs(self.nn).max())))
+        return float(relative_gaps(self.nn).min())
 
     def error_at(self, level: float) -> float | None:
         """The largest |class value - network| of the tube read at swept free fraction ``level``, relative to the

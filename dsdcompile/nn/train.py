@@ -15,11 +15,11 @@ import numpy as np
 
 from dsdcompile import constructions
 from dsdcompile.config import TrainConfig
+from dsdcompile.crn.margin import MARGIN_MEASURE, relative_gaps
 from dsdcompile.nn import datasets as ds
 from dsdcompile.nn import preprocess
 from dsdcompile.nn.input_range import training_range
 from dsdcompile.nn.layers import layer_classes, linear_layers, output_scale
-from dsdcompile.nn.margin import MARGIN_MEASURE, relative_gaps
 
 META_KEYS = ("input_names", "class_names", "preprocessing", "construction", "weights", "seed", "accuracy", "split",
              "hyperparameters", "command", "nonzero_weights", "dataset", "input_range", "class_margin")
@@ -63,7 +63,7 @@ def square_hinge(out, y, n_classes: int):
 
 def relative_gap(out, y):
     """(n,) class gap of the true class (out_y minus the largest other output; negative when misclassified) over
-    the largest |output| of the batch: the margin a design's free strands must not cross (dsdcompile.nn.margin).
+    the largest |output| of the batch: the margin a design's free strands must not cross (dsdcompile.crn.margin).
     The scale is a constant for the gradient: the loss widens gaps rather than shrinking the largest output (which
     trades one example's gap for another's and measured worse)."""
     torch = _torch()
