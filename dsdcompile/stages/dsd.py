@@ -178,7 +178,8 @@ def search_orders(first, build, settle):
     The design returned records, in ``extra["reactant_order"]``, what was tried and why.
     """
     from dataclasses import replace
-    from itertools import combinations, product
+    from itertools import combinations, islice, product
+    from math import prod
 
     from dsdcompile.dsd.order import AS_WRITTEN, SEARCH, alternatives, describe
     from dsdcompile.verify.decide import open_modules, refuted_in_any_order
@@ -193,12 +194,13 @@ def search_orders(first, build, settle):
     tried: list[str] = []
     record = {"policy": SEARCH, "start": AS_WRITTEN, "why": why, "reordered": {}}
     best = first
-    candidates = []
-    for k in range(1, len(choices) + 1):
-        for subset in combinations(sorted(choices), k):
-            for picks in product(*(choices[i] for i in subset)):
-                candidates.append(dict(zip(subset, picks)))
-    for reorder in candidates[:MAX_TRIES]:
+    # nearest to as-written first; generated lazily: a design whose every module is open (an inconclusive
+    # interaction check) has thousands of reactions with two orders, and 2**n combinations
+    every = (dict(zip(subset, picks)) for k in range(1, len(choices) + 1)
+             for subset in combinations(sorted(choices), k) for picks in product(*(choices[i] for i in subset)))
+    candidates = list(islice(every, MAX_TRIES))
+    n_candidates = prod(1 + len(c) for c in choices.values()) - 1
+    for reorder in candidates:
         out = build(reorder)
         text = ", ".join(f"reaction {i} ({reactions[i]}) as {describe(o)}" for i, o in reorder.items())
         tried.append(f"{text}: {out.verification.verdict}")
@@ -210,8 +212,8 @@ def search_orders(first, build, settle):
     record["tried"] = tried
     if best is first:
         best = settle(first)
-    if len(candidates) > MAX_TRIES:
-        record["left"] = f"{len(candidates) - MAX_TRIES} more order combination(s) not tried"
+    if n_candidates > len(candidates):
+        record["left"] = f"{n_candidates - len(candidates)} more order combination(s) not tried"
     if not candidates:
         record["left"] = ("no other order tried: a module with one order is proven wrong" if fixed is not None
                           else "no reaction involved has another reactant order")

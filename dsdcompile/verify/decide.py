@@ -214,6 +214,8 @@ def _recheck_return(formal: Sequence, icrn_set: set, s: Counter, impl_start: Cou
         return wrong
     if +s != +impl_start:
         return "the way back does not end in the start state"
+    if _never_restored(formal, formal_start, meaning):
+        return None
     states = _formal_reachable(formal, formal_start)
     if states is None:
         return "the formal state space is too large for the re-check"
@@ -225,6 +227,25 @@ def _recheck_return(formal: Sequence, icrn_set: set, s: Counter, impl_start: Cou
             if any(+z == +formal_start for z in again):
                 return "a formally reachable state covering the meaning reaches the start state again"
     return None
+
+
+def _never_restored(formal: Sequence, start: Counter, meaning: Counter) -> bool:
+    """True when no formal run from ``start`` through a state covering ``meaning`` can come back to ``start``:
+    ``start`` does not cover ``meaning`` (so the run fires at least one reaction, and its first one consumes a
+    species of ``start``), and no reaction whose reactants the runs from ``start`` can ever make produces a species
+    of ``start`` (so those species' counts never rise again). A static argument for feed-forward networks,
+    whose reachable states are too many to list (the virus network's fork trees)."""
+    if all(start[x] >= v for x, v in meaning.items()):
+        return False
+    made = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for r, p in formal:
+            if set(r) <= made and not set(p) <= made:
+                made |= set(p)
+                changed = True
+    return not any(x in start for r, p in formal if set(r) <= made for x in p)
 
 
 def unimplemented(icrn: Sequence, signals: Mapping[str, str], fcrn: Sequence, max_states: int = 20_000

@@ -110,6 +110,11 @@ class _Formal:
 
     def returns(self, sig: Counter) -> bool | None:
         """Does some reachable formal state ≥ sig reach the start state again? (None: undecided)"""
+        if not covers(Counter(self.start), sig) and not any(x in self.start for _, p in self.fcrn for x in p):
+            # no reaction that can fire from the start makes a start species again, and the first step away
+            # from the start consumes one: counts that only fall cannot come back (feed-forward networks,
+            # whose reachable states are too many to list)
+            return False
         if not self.complete:
             return None
         if self._back is None:
@@ -169,8 +174,6 @@ def _returning(icrn: Sequence[Rxn], states: Sequence[State], start: State
 def _return_proof(icrn: Sequence[Rxn], signals: Mapping[str, str], formal: _Formal, x: State, start: State,
                   visited: Sequence[State], found) -> Refutation | None:
     """A *return* refutation among the ``visited`` states of one start (see the module docstring)."""
-    if not formal.complete:
-        return None
     back_to, step = _returning(icrn, visited, start)
     for t in visited:
         if t == start or t not in back_to:
