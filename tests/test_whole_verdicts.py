@@ -182,6 +182,41 @@ def test_recheck_confirms_a_refutation_and_rejects_a_tampered_one():
                    proof.state) is not None or len(proof.path) == 1
 
 
+def _fan_out(width: int, depth: int) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """X -> L0_0 + ... ; every node forks into ``width`` children for ``depth`` layers: a feed-forward formal CRN
+    whose states reachable from X are far too many to list (as the virus network's fork trees)."""
+    fcrn, layer = [], ["X"]
+    for d in range(depth):
+        nxt = []
+        for i, x in enumerate(layer):
+            kids = tuple(f"L{d}_{i}_{k}" for k in range(width))
+            fcrn.append(((x,), kids))
+            nxt.extend(kids)
+        layer = nxt
+    return fcrn
+
+
+@pytest.mark.parametrize("cyclic", [False, True])
+def test_a_return_counterexample_is_confirmed_in_a_large_feed_forward_network_and_never_across_a_cycle(cyclic):
+    formal = _fan_out(3, 4)  # 1 + 3 + 9 + 27 forks: more formal states than the re-check lists (5 000)
+    first = formal[0][1][0]
+    if cyclic:  # a formal way back to X: the implementation's return is then no error
+        formal.append(((first,), ("X",)))
+    signals = {"x": "X", **{s.lower(): s for r in formal for s in r[1]}}
+    # the first fork's gate releases its first product and can take it back to the input
+    icrn = [(("x",), ("g",)), (("g",), (first.lower(), "w")), ((first.lower(), "w"), ("g",)), (("g",), ("x",))]
+    proof = refute(icrn, signals, formal, starts=[("X",)], kinds=("overflow", "return"))
+    if cyclic:
+        assert proof is None or proof.kind != "return"
+        path = (("x",), ("g",)), (("g",), (first.lower(), "w"))
+        back = ((first.lower(), "w"), ("g",)), (("g",), ("x",))
+        assert recheck(formal, icrn, signals, "return", ["X"], ["x"], path, [first.lower(), "w"], back) is not None
+        return
+    assert proof is not None and proof.kind == "return"
+    assert recheck(formal, icrn, signals, "return", list(proof.start), ["x"], proof.path, proof.state,
+                   proof.back) is None
+
+
 def test_a_formal_reaction_the_implementation_cannot_carry_out_is_found_and_confirmed():
     formal = [(("A", "B"), ("C",))]
     signals = {"a": "A", "b": "B", "c": "C"}
