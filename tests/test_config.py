@@ -67,7 +67,7 @@ def test_run_config_takes_the_compile_options_with_their_defaults():
     options = {p.name: p.default for p in command.params
                if isinstance(p, click.Option) and p.name not in ("out_dir", "force", "inputs", "help")}
     keywords = inspect.signature(run_config).parameters
-    assert len(options) == 42 and {name: p.default for name, p in keywords.items()} == options
+    assert len(options) == 43 and {name: p.default for name, p in keywords.items()} == options
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in keywords.values())
     with pytest.raises(TypeError, match="unit_nM"):
         run_config(unit_nM=3.0)

@@ -150,6 +150,10 @@ OPTIONS: tuple[Option, ...] = (
     _opt("--interactions/--no-interactions", to="verification.interactions", show_default=True,
          help="Check that no complex of one module reacts with a complex of another (needed for the "
               "per-module verdicts to hold for the whole design)."),
+    _opt("--check-every-shape", to="verification.first_error", is_flag=True, default=False, convert=lambda v: not v,
+         help="Enumerate and check every module shape even after one of the smallest is proven wrong (by default "
+              "such a design stops there: the verdict needs one proof, and a large network's other shapes can "
+              "take minutes)."),
     _opt("--allow-inconclusive", to="allow_inconclusive", is_flag=True,
          help="Exit 0 when verification is inconclusive (default: exit code 4, after writing the folder)."),
     _opt("--binarize", to="compile.binarize", type=click.Choice(["sign", "ternary"]),

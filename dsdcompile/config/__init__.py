@@ -204,6 +204,7 @@ class VerificationConfig:
     interactions: bool = True
     permissive: str = "default"  # crnverifier's permissive-condition checker: default/graphsearch/bruteforce
     max_states: int = 20_000
+    first_error: bool = True  # stop at the first proven error (dsdcompile.verify.screen); --check-every-shape
 
     def __post_init__(self) -> None:
         methods = ("modular-bisimulation", "pathway-decomposition")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from dsdcompile.config import EnumerationConfig, ExecutionConfig
@@ -131,8 +131,10 @@ def _limit(seconds: float) -> float | None:
 
 
 def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, execution: ExecutionConfig | None = None,
-                        executor=None, progress: Callable[[int], None] | None = None) -> dict[int, EnumeratedTemplate]:
-    """Enumerate every template that some module uses, once each; ``progress(1)`` per template.
+                        executor=None, progress: Callable[[int], None] | None = None,
+                        only: Iterable[int] | None = None) -> dict[int, EnumeratedTemplate]:
+    """Enumerate every template that some module uses (or those in ``only``), once each; ``progress(1)`` per
+    template.
 
     ``executor`` runs the templates (in this process without one), each under
     ``execution.module_timeout`` seconds.
@@ -141,6 +143,8 @@ def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, executi
 
     execution = execution or ExecutionConfig()
     used = sorted({int(t) for t in set(system.module_template.tolist())})
+    if only is not None:
+        used = [t for t in used if t in set(only)]
     tasks = [template_task(system, t, config) for t in used]
     timeout = _limit(execution.module_timeout)
     outcomes = (executor or SerialExecutor()).map(enumerate_template, tasks, timeout=timeout, progress=progress)

@@ -213,6 +213,8 @@ def scheme_row(ctx, prices: PriceTable) -> dict:
         counts, ver = ctx.dsd.counts, ctx.dsd.verification.summary()
         row.update({c: counts.get(c, "") for c in DSD_COLUMNS})
         row["verdict"], row["verification_s"] = str(ver.get("verdict", "")), ver.get("seconds", "")
+        if ctx.dsd.extra.get("enumeration_stopped"):
+            notes.append(ctx.dsd.extra["enumeration_stopped"])
     k = ctx.kinetics
     if k is not None and k.ran:
         block = k.block

@@ -107,7 +107,7 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     ``--reactant-order search`` other binding orders of the reactions involved are tried first
     (:func:`search_orders`, which calls this function again with ``reorder`` and ``settle=False``).
     """
-    from dsdcompile.dsd.enumerate import enumerate_templates, instantiate
+    from dsdcompile.dsd.enumerate import instantiate
     from dsdcompile.verify.design import verify_system
 
     # peppercorn clears its object registry with gc.collect() before and after every
@@ -125,12 +125,11 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
                  f"K = {system.max_products} products per module")
     with progress.stage("enumerate"):
         with progress.bar(len(set(system.module_template.tolist())), "enumerate (peppercorn)", unit="shape") as update:
-            enumerated = enumerate_templates(system, config.enumeration, execution=config.execution,
-                                             executor=executor, progress=update)
+            enumerated, unchecked = _enumerate(system, config, executor, update, progress)
         modules = [instantiate(system, i, enumerated[int(system.module_template[i])]) for i in range(system.n_modules)]
     checked = verify_system(system, enumerated, modules, verification=config.verification,
                             enumeration=config.enumeration, execution=config.execution, whole=config.verify_whole,
-                            reporters=config.dsd.reporters, progress=progress, executor=executor)
+                            reporters=config.dsd.reporters, progress=progress, executor=executor, unchecked=unchecked)
     result, reporters = checked.result, checked.reporters
     system = replace(system, reporters=reporters.complexes)
     result = replace(result, config={**result.config, "reactant_order": config.dsd.reactant_order})
@@ -139,7 +138,8 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
         result = _settled(system, result, modules, config, progress)
     out = DSDResult(system, modules, result, config.dsd_crn,
                     crn.rate_dependent, tuple(s.name for s in target.species if s.name not in source.index),
-                    crn.construction.dsd_note if crn.construction is not None else None, reporters=reporters)
+                    crn.construction.dsd_note if crn.construction is not None else None, reporters=reporters,
+                    extra={"enumeration_stopped": _stopped(system, unchecked)} if unchecked else {})
     if searching and result.verdict != Verdict.EQUIVALENT:
         out = search_orders(out, lambda r: run_dsd_stage(crn, config, progress, executor=executor, reorder=r,
                                                          settle=False),
@@ -150,6 +150,44 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     progress.log(f"DSD: {c['strands']} strands, {c['nucleotides']} nt (longest {c['longest_strand_nt']} nt); "
                  f"verification ({result.method}): {result.verdict}")
     return out
+
+
+def _enumerate(system: DSDSystem, config: RunConfig, executor, update, progress: Progress):
+    """Every shape's enumeration, and the shapes left out (template → why): none, unless the smallest shapes,
+    enumerated first, hold a proof that the design is wrong (dsdcompile.verify.screen; off with
+    ``VerificationConfig.first_error`` False, ``--check-every-shape``). A shape left out gets an empty
+    enumeration, which nothing checks or counts as its reactions (``dsd.enumeration_stopped`` says so)."""
+    from dsdcompile.dsd.enumerate import enumerate_templates, instantiate
+    from dsdcompile.dsd.system import EnumeratedTemplate
+    from dsdcompile.verify.screen import first_error, screen_templates
+
+    def run(only=None):
+        return enumerate_templates(system, config.enumeration, execution=config.execution, executor=executor,
+                                   progress=update, only=only)
+
+    screen = screen_templates(system, config.dsd.reactant_order) if config.verification.first_error else []
+    if not screen:
+        return run(), {}
+    first = run([t for t, _ in screen])
+    found = first_error(system, [instantiate(system, rep, first[t]) for t, rep in screen],
+                        config.verification.max_states)
+    used = {int(t) for t in system.module_template.tolist()}
+    if found is None:
+        return {**first, **run(sorted(used - set(first)))}, {}
+    index, _ = found
+    why = (f"module #{index} ({system.reaction(index)}) is proven wrong by a counterexample in its own reactions, "
+           "confirmed against the whole formal CRN (--check-every-shape enumerates and checks every shape)")
+    rest = sorted(used - set(first))
+    progress.log(f"stopped at the first proven error: {why}; {len(rest)} of {len(used)} shapes not enumerated")
+    empty = EnumeratedTemplate(reactions=(), complexes=(), signals=())
+    return {**first, **{t: empty for t in rest}}, {t: why for t in rest}
+
+
+def _stopped(system: DSDSystem, unchecked: Mapping[int, str]) -> str:
+    """summary.json's ``dsd.enumeration_stopped``: why the counts hold only some shapes' reactions."""
+    used = len(set(system.module_template.tolist()))
+    return (f"{len(unchecked)} of {used} module shapes were not enumerated or checked, so enumerated_reactions "
+            f"counts the other {used - len(unchecked)} only: {next(iter(unchecked.values()))}")
 
 
 def _settled(system: DSDSystem, result: VerificationResult, modules, config: RunConfig,

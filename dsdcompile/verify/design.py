@@ -48,6 +48,7 @@ from dsdcompile.verify.interaction import InteractionResult, check_interactions
 from dsdcompile.verify.modular import verify_modules
 from dsdcompile.verify.reporters import verify_reporters
 from dsdcompile.verify.result import Verdict, VerificationResult, conclude
+from dsdcompile.verify.screen import unchecked_verdicts
 from dsdcompile.verify.whole import check_whole_system
 
 
@@ -63,7 +64,8 @@ def verify_system(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate
                   modules: Sequence[ModuleImplementation], *, verification: VerificationConfig | None = None,
                   enumeration: EnumerationConfig | None = None, execution: ExecutionConfig | None = None,
                   whole: bool = True, reporters: bool = True, progress: Progress | None = None,
-                  executor: Executor | None = None) -> DesignVerification:
+                  executor: Executor | None = None, unchecked: Mapping[int, str] | None = None
+                  ) -> DesignVerification:
     """Every check of a design, in order (modules, fuels, interactions, whole system, reporters), and the verdict.
 
     ``enumerated`` holds each used template's enumeration (``modules`` are their instances);
@@ -71,21 +73,32 @@ def verify_system(system: DSDSystem, enumerated: Mapping[int, EnumeratedTemplate
     ``reporters`` builds a readout reporter for every output rail and verifies them (without
     it the result has no reporter block and the ReporterSet says why). ``executor`` runs the
     checks' tasks (here without one). Raising on the verdict is the caller's business, so that
-    the report with its counterexample can be written first.
+    the report with its counterexample can be written first. ``unchecked`` (template → why) names shapes
+    left out once the design was proven wrong (:mod:`dsdcompile.verify.screen`): they are recorded as not
+    checked, and the checks that need every module (interactions, whole system) are not run.
     """
     vcfg = verification or VerificationConfig()
     enumeration = enumeration or EnumerationConfig()
     execution = execution or ExecutionConfig()
     progress = progress or Progress(quiet=True)
+    unchecked = dict(unchecked or {})
+    checked = [m for m in modules if int(system.module_template[m.index]) not in unchecked]
     with progress.stage("verify"):
-        with progress.bar(len(system.templates), "verify (per shape)", unit="shape") as update:
-            result = verify_modules(modules, vcfg, execution=execution, executor=executor, progress=update)
+        with progress.bar(len(system.templates) - len(unchecked), "verify (per shape)", unit="shape") as update:
+            result = verify_modules(checked, vcfg, execution=execution, executor=executor, progress=update)
+    if unchecked:
+        result = dataclasses.replace(result, modules=result.modules + tuple(
+            unchecked_verdicts(system, unchecked, vcfg.method)))
     result = _enumeration_notes(result, system, enumerated)
     started = time.perf_counter()
-    fuels = check_fuels(system, enumeration)
-    interaction = _interactions(system, enumerated, result, vcfg, enumeration, execution, progress, executor)
+    fuels = check_fuels(system, enumeration, skip=unchecked)
+    if unchecked:
+        interaction = InteractionResult(Verdict.INCONCLUSIVE, 0, 0, 0, detail=f"not checked: {len(unchecked)} "
+                                        "shape(s) were not enumerated (the design was already proven wrong)").to_dict()
+    else:
+        interaction = _interactions(system, enumerated, result, vcfg, enumeration, execution, progress, executor)
     whole_block = None
-    if whole:
+    if whole and not unchecked:
         with progress.stage("verify whole"):
             whole_block = check_whole_system(system, enumerated, enumeration, vcfg, execution)
     built, reporter_block = ReporterSet(skipped="reporters disabled (--no-reporters)"), None

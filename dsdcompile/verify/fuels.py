@@ -19,7 +19,7 @@ checked here directly:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from dsdcompile.config import EnumerationConfig
 from dsdcompile.dsd.system import Complex, DSDSystem, ModuleTemplate
@@ -57,13 +57,15 @@ def _fuels_alone(tpl: ModuleTemplate, config: EnumerationConfig) -> list[tuple[s
     return out
 
 
-def check_fuels(system: DSDSystem, config: EnumerationConfig | None = None) -> dict:
-    """The fuel check over every template in use; a finding names a fuel of a representative module."""
+def check_fuels(system: DSDSystem, config: EnumerationConfig | None = None, skip: Iterable[int] = ()) -> dict:
+    """The fuel check over every template in use but those in ``skip`` (shapes not checked at all, the design
+    being proven wrong already); a finding names a fuel of a representative module."""
     config = config or EnumerationConfig()
     findings = []
+    skip = set(skip)
     for t, tpl in enumerate(system.templates):
         modules = system.modules_of(t)
-        if not len(modules):
+        if not len(modules) or t in skip:
             continue
         i = int(modules[0])
         species = system.species_of(i)
