@@ -217,6 +217,62 @@ def test_a_return_counterexample_is_confirmed_in_a_large_feed_forward_network_an
                    proof.back) is None
 
 
+def _explicit_max(fcrn, start: Counter) -> Counter:
+    seen, todo, best = {tuple(sorted(start.elements()))}, [start], Counter(start)
+    while todo:
+        s = todo.pop()
+        for r, p in fcrn:
+            if all(s[x] >= c for x, c in Counter(r).items()):
+                t = s - Counter(r) + Counter(p)
+                key = tuple(sorted(t.elements()))
+                if key not in seen:
+                    seen.add(key)
+                    todo.append(t)
+                    best = best | t
+    return best
+
+
+@pytest.mark.parametrize("fcrn, exact", [
+    (_fan_out(2, 3), True),  # a fork tree: the bound is the true maximum
+    ([(("X",), ("A", "B")), (("A",), ("C",)), (("B",), ("C", "D")), (("C", "D"), ("E",))], False),  # a join
+    ([(("X",), ("A", "A")), (("A",), ("B",)), (("A", "A"), ("C", "C", "C"))], False),
+])
+def test_both_formal_bounds_hold_for_every_reachable_state_and_are_exact_on_fork_trees(fcrn, exact):
+    from dsdcompile.verify.decide import _ceiling
+    from dsdcompile.verify.refute import potential_bounds
+
+    truth = _explicit_max(fcrn, Counter({"X": 1}))
+    ours, theirs = potential_bounds(fcrn, ("X",)), _ceiling(fcrn, Counter({"X": 1}))
+    assert ours is not None and theirs is not None and dict(ours) == {k: v for k, v in theirs.items() if v}
+    assert all(ours.get(x, 0) >= v for x, v in truth.items())
+    if exact:
+        assert all(ours[x] == truth[x] for x in ours)
+    cyclic = fcrn + [(("A" if "A" in truth else "L0_0_0",), ("X",))]
+    assert potential_bounds(cyclic, ("X",)) is None and _ceiling(cyclic, Counter({"X": 1})) is None
+
+
+@pytest.mark.parametrize("pumps", [True, False])
+def test_a_gate_that_releases_its_product_again_and_again_is_proven_wrong_in_a_large_network(pumps):
+    """The formal CRN (a fork tree too large to list, whose Karp–Miller tree is as large) makes one L0_0_0 from
+    X; a gate that can release a second one is an overflow, proven with the potential bound and confirmed
+    by the re-check's own bound."""
+    formal = _fan_out(3, 4)
+    first = formal[0][1][0]
+    signals = {"x": "X", **{s.lower(): s for r in formal for s in r[1]}}
+    others = [s.lower() for s in formal[0][1][1:]]
+    icrn = [(("x",), ("g",)), (("g",), (first.lower(), "h", *others))]
+    if pumps:  # the spent gate h is recharged by a fuel (fuels are removed: h -> g) and fires again
+        icrn.append((("h",), ("g",)))
+    proof = refute(icrn, signals, formal, starts=[("X",)], kinds=("overflow",))
+    if not pumps:
+        assert proof is None
+        return
+    assert proof is not None and proof.kind == "overflow" and proof.state.count(first.lower()) == 2
+    assert recheck(formal, icrn, signals, "overflow", ["X"], ["x"], proof.path, proof.state) is None
+    assert recheck(formal, icrn, signals, "overflow", ["X"], ["x"], proof.path[:2],
+                   tuple(sorted([first.lower(), "h", *others]))) is not None  # one copy is no overflow
+
+
 def test_a_formal_reaction_the_implementation_cannot_carry_out_is_found_and_confirmed():
     formal = [(("A", "B"), ("C",))]
     signals = {"a": "A", "b": "B", "c": "C"}

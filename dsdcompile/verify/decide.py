@@ -164,6 +164,9 @@ def recheck(fcrn: Sequence, icrn: Sequence, signals: Mapping[str, str], kind: st
     meaning = Counter(signals[x] for x in s.elements() if x in signals)
     formal = [(tuple(r), tuple(p)) for r, p in fcrn]
     if kind == "overflow":
+        cap = _ceiling(formal, Counter(formal_start))
+        if cap is not None and any(v > cap.get(x, 0) for x, v in meaning.items()):
+            return None
         c = coverable(formal, Counter(formal_start), meaning)
         if c is None:
             return "coverability could not be decided within the re-check's bounds"
@@ -227,6 +230,53 @@ def _recheck_return(formal: Sequence, icrn_set: set, s: Counter, impl_start: Cou
             if any(+z == +formal_start for z in again):
                 return "a formally reachable state covering the meaning reaches the start state again"
     return None
+
+
+def _ceiling(formal: Sequence, start: Counter) -> Counter | None:
+    """An upper bound on every formal species' count over the states reachable from ``start``, or None.
+
+    Written apart from dsdcompile.verify.refute.potential_bounds on purpose, bottom-up instead of by recursion:
+    the species that runs from ``start`` can make are ordered so that each comes after everything it turns
+    into (None when that is impossible, a cycle, or a reaction has no reactants); a species' worth is the
+    largest of itself and, over the reactions consuming it, the sum of its products' worths. No reaction
+    raises the total worth of a state (one reactant alone is worth its products), so the start's worth bounds
+    every reachable state."""
+    live = [(r, p) for r, p in formal]
+    made, grew = set(start), True
+    while grew:
+        grew = False
+        for r, p in live:
+            if set(r) <= made and not set(p) <= made:
+                made |= set(p)
+                grew = True
+    live = [(r, p) for r, p in live if set(r) <= made]
+    if any(not r for r, _ in live):
+        return None
+    after = {x: set() for x in made}  # x -> what x turns into
+    for r, p in live:
+        for x in r:
+            after[x] |= set(p)
+    worth: dict[str, Counter] = {}
+    left = set(made)
+    while left:
+        ready = [x for x in left if after[x] <= set(worth)]
+        if not ready:
+            return None  # a cycle
+        for x in ready:
+            w = Counter({x: 1})
+            for r, p in live:
+                if x in r:
+                    sums = Counter()
+                    for y in p:
+                        sums += worth[y]
+                    w = Counter({k: max(w[k], sums[k]) for k in set(w) | set(sums)})
+            worth[x] = w
+            left.discard(x)
+    total = Counter()
+    for x, n in start.items():
+        for k, v in worth[x].items():
+            total[k] += n * v
+    return total
 
 
 def _never_restored(formal: Sequence, start: Counter, meaning: Counter) -> bool:

@@ -82,6 +82,7 @@ class _Formal:
         fcrn = _can_fire(fcrn, start)
         self.fcrn, self.start = fcrn, start
         self.states, self.dead, self.complete = reachable(fcrn, start, max_states)
+        self.bounds = None if self.complete else potential_bounds(fcrn, start)
         self._cover: dict[State, bool | None] = {}
         self._karp_miller: list[dict] | None = None
         self._back: set[State] | None = None
@@ -92,6 +93,8 @@ class _Formal:
         if key not in self._cover:
             if key in self.states:
                 self._cover[key] = True
+            elif self.bounds is not None:  # acyclic: Karp–Miller would list the same too many states again
+                self._cover[key] = False if any(c > self.bounds.get(x, 0) for x, c in sig.items()) else None
             elif self.complete:
                 self._cover[key] = any(covers(Counter(y), sig) for y in self.states)
             else:  # exact: the Karp–Miller set, computed once per start state
@@ -133,6 +136,54 @@ class _Formal:
         if state(sig.elements()) in self.states:
             return True
         return False if self.complete else None
+
+
+def potential_bounds(fcrn: Sequence[Rxn], start: State) -> dict[str, int] | None:
+    """For each formal species f, an upper bound on its count in every state reachable from ``start``, or None.
+
+    ``fcrn``: the reactions that can fire from ``start``. With their species graph acyclic (no species can be
+    made again from what it turns into) and no reaction without reactants, let U(s, f) = max([s = f], max over
+    the reactions r consuming s of the sum of U(p, f) over r's products). Every reaction then turns molecules
+    of total potential Σ U(reactant, f) into molecules of total potential at most that (each reactant alone
+    already bounds the products), and a state holds at most its potential of f. So the start's potential is a
+    bound: exact for fork trees, an over-estimate where a join's products are counted for both reactants
+    (sound for a proof of overflow either way). Feed-forward networks whose reachable states are too many to
+    list (the virus network: 10 inputs fanning out to 32 hidden units and 4 outputs) get exact enough bounds."""
+    if any(not r for r, _ in fcrn):
+        return None
+    consumers: dict[str, list[Rxn]] = {}
+    for r, p in fcrn:
+        for x in set(r):
+            consumers.setdefault(x, []).append((r, p))
+    memo: dict[str, Counter] = {}
+    active: set[str] = set()
+
+    def potential(x: str) -> Counter | None:  # U(x, ·) for every f at once
+        if x in memo:
+            return memo[x]
+        if x in active:  # a cycle: x can be made again from what it turns into
+            return None
+        active.add(x)
+        best = Counter({x: 1})
+        for _, p in consumers.get(x, ()):
+            made = Counter()
+            for y in p:
+                u = potential(y)
+                if u is None:
+                    return None
+                made.update(u)
+            best = best | made  # the larger count of each f: x either stays or reacts once
+        active.discard(x)
+        memo[x] = best
+        return best
+
+    total = Counter()
+    for x in start:
+        u = potential(x)
+        if u is None:
+            return None
+        total.update(u)
+    return dict(total)
 
 
 def _closure(edges: Mapping[State, Sequence[State]], seed: State) -> set[State]:
