@@ -251,6 +251,15 @@ def test_both_formal_bounds_hold_for_every_reachable_state_and_are_exact_on_fork
     assert potential_bounds(cyclic, ("X",)) is None and _ceiling(cyclic, Counter({"X": 1})) is None
 
 
+def test_a_chain_deeper_than_the_stack_gives_no_bound_rather_than_a_crash():
+    from dsdcompile.verify.decide import _ceiling
+    from dsdcompile.verify.refute import potential_bounds
+
+    chain = [((f"A{i}",), (f"A{i + 1}",)) for i in range(3_000)]
+    assert potential_bounds(chain, ("A0",)) is None  # the recursive search gives up: no proof rests on it
+    assert _ceiling(chain, Counter({"A0": 1}))["A3000"] == 1  # the bottom-up one has no depth to run out of
+
+
 @pytest.mark.parametrize("pumps", [True, False])
 def test_a_gate_that_releases_its_product_again_and_again_is_proven_wrong_in_a_large_network(pumps):
     """The formal CRN (a fork tree too large to list, whose Karp–Miller tree is as large) makes one L0_0_0 from

@@ -241,37 +241,37 @@ def _ceiling(formal: Sequence, start: Counter) -> Counter | None:
     largest of itself and, over the reactions consuming it, the sum of its products' worths. No reaction
     raises the total worth of a state (one reactant alone is worth its products), so the start's worth bounds
     every reachable state."""
-    live = [(r, p) for r, p in formal]
-    made, grew = set(start), True
-    while grew:
-        grew = False
-        for r, p in live:
-            if set(r) <= made and not set(p) <= made:
-                made |= set(p)
-                grew = True
-    live = [(r, p) for r, p in live if set(r) <= made]
+    made = _makeable(formal, start)
+    live = [(r, p) for r, p in formal if set(r) <= made]
     if any(not r for r, _ in live):
         return None
     after = {x: set() for x in made}  # x -> what x turns into
+    uses: dict[str, list] = {x: [] for x in made}  # x -> the products of each reaction consuming it
+    before: dict[str, set] = {x: set() for x in made}  # y -> the species that turn into it
     for r, p in live:
-        for x in r:
+        for x in set(r):
             after[x] |= set(p)
+            uses[x].append(p)
+            for y in p:
+                before[y].add(x)
+    waiting = {x: len(after[x]) for x in made}
+    ready = [x for x, n in waiting.items() if n == 0]
     worth: dict[str, Counter] = {}
-    left = set(made)
-    while left:
-        ready = [x for x in left if after[x] <= set(worth)]
-        if not ready:
-            return None  # a cycle
-        for x in ready:
-            w = Counter({x: 1})
-            for r, p in live:
-                if x in r:
-                    sums = Counter()
-                    for y in p:
-                        sums += worth[y]
-                    w = Counter({k: max(w[k], sums[k]) for k in set(w) | set(sums)})
-            worth[x] = w
-            left.discard(x)
+    while ready:  # Kahn's order: a species once everything it turns into has its worth
+        x = ready.pop()
+        w = Counter({x: 1})
+        for p in uses[x]:
+            sums = Counter()
+            for y in p:
+                sums += worth[y]
+            w = Counter({k: max(w[k], sums[k]) for k in set(w) | set(sums)})
+        worth[x] = w
+        for z in before[x]:
+            waiting[z] -= 1
+            if waiting[z] == 0:
+                ready.append(z)
+    if len(worth) < len(made):
+        return None  # a cycle
     total = Counter()
     for x, n in start.items():
         for k, v in worth[x].items():
@@ -287,15 +287,20 @@ def _never_restored(formal: Sequence, start: Counter, meaning: Counter) -> bool:
     whose reachable states are too many to list (the virus network's fork trees)."""
     if all(start[x] >= v for x, v in meaning.items()):
         return False
-    made = set(start)
-    changed = True
-    while changed:
-        changed = False
+    made = _makeable(formal, start)
+    return not any(x in start for r, p in formal if set(r) <= made for x in p)
+
+
+def _makeable(formal: Sequence, start: Counter) -> set[str]:
+    """The species that runs from ``start`` can make (closure over the reactions whose reactants they hold)."""
+    made, grew = set(start), True
+    while grew:
+        grew = False
         for r, p in formal:
             if set(r) <= made and not set(p) <= made:
                 made |= set(p)
-                changed = True
-    return not any(x in start for r, p in formal if set(r) <= made for x in p)
+                grew = True
+    return made
 
 
 def unimplemented(icrn: Sequence, signals: Mapping[str, str], fcrn: Sequence, max_states: int = 20_000

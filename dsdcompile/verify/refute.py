@@ -166,24 +166,28 @@ def potential_bounds(fcrn: Sequence[Rxn], start: State) -> dict[str, int] | None
         active.add(x)
         best = Counter({x: 1})
         for _, p in consumers.get(x, ()):
-            made = Counter()
-            for y in p:
-                u = potential(y)
-                if u is None:
-                    return None
-                made.update(u)
+            made = summed(p)
+            if made is None:
+                return None
             best = best | made  # the larger count of each f: x either stays or reacts once
         active.discard(x)
         memo[x] = best
         return best
 
-    total = Counter()
-    for x in start:
-        u = potential(x)
-        if u is None:
-            return None
-        total.update(u)
-    return dict(total)
+    def summed(xs: Iterable[str]) -> Counter | None:
+        total = Counter()
+        for y in xs:
+            u = potential(y)
+            if u is None:
+                return None
+            total.update(u)
+        return total
+
+    try:
+        total = summed(start)
+    except RecursionError:  # a chain of species deeper than Python's stack: no bound, no proof from it
+        return None
+    return None if total is None else dict(total)
 
 
 def _closure(edges: Mapping[State, Sequence[State]], seed: State) -> set[State]:
