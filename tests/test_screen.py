@@ -39,6 +39,8 @@ def test_a_broken_scheme_is_proven_wrong_from_its_smallest_shapes_and_says_what_
     assert len(report["modules"]) == 6
     assert "not enumerated" in summary["dsd"]["enumeration_stopped"]
     assert report["interaction"]["verdict"] == "inconclusive" and "not checked" in report["interaction"]["detail"]
+    page = (tmp_path / "f_design" / "verification.md").read_text()
+    assert "not checked: 2 shape(s) were not enumerated" in page and "share a formal species" not in page
 
     res, every, summary = _run(tmp_path, SIX_SHAPES, "--check-every-shape", scheme=scheme)
     assert res.exit_code == 3, res.output

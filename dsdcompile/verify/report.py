@@ -114,6 +114,8 @@ def _interactions(x: dict | None) -> list[tuple]:
     """The interaction check: how many pairs and classes, why pairs suffice, the interacting classes."""
     if x is None:
         return []
+    if str(x.get("detail", "")).startswith("not checked"):
+        return [("h2", "Module interactions"), ("p", str(x["detail"]) + ".")]
     doc: list[tuple] = [("h2", "Module interactions"), ("p",
                         f"{x['pairs']} module pair(s) share a formal species, in {x['classes']} class(es) of "
                         f"isomorphic pairs; one representative per class was checked "
