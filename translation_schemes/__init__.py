@@ -79,7 +79,7 @@ ENUMERATION_FALLBACK: dict[str, dict[str, object]] = {
     "chen2013_2D_JF_var2": {"reject_remote": True},
     "cardelli2013_2D_3I": {"reject_remote": True},
     "cardelli2013_2D_3I_noGC": {"reject_remote": True},
-    "lakin2016_2D_3I": {"reject_remote": True},  # its A -> B and C -> modules polymerise (nuskell: "c:rr")
+    "lakin2016_2D_3I": {"reject_remote": True},  # its C -> module polymerises (nuskell: "c:rr")
 }
 DEFAULT = "soloveichik2010"
 
