@@ -46,6 +46,8 @@ SCHEMES = {
     # one toehold shared by every species (docs/ts_reader.md)
     "cardelli2013_2D": "cardelli2013_2D",
     "cardelli2013_2D_noGC": "cardelli2013_2D_noGC",
+    "cardelli2013_2D_2TGC": "cardelli2013_2D_2TGC",
+    "lakin2016_2D_3I": "lakin2016_2D_3I",
     "lakin2012_3D": "lakin2012_3D",
     "lakin2012_3D_var1": "lakin2012_3D_var1",
     "qian2011_3D_var1": "qian2011_3D_var1",

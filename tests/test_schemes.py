@@ -17,6 +17,11 @@ from translation_schemes import BUILTIN
 
 SERIAL = EnumerationConfig()
 SHAPES = "A -> B + C\nA + B -> C\nC ->\n"
+# Lakin et al. 2016's Fig. 8 gates are for catalytic x + y -> y + b; padded with the helper h to two reactants and two
+# products, A -> B + C (A + h -> B + C) and A + B -> C (A + B -> h + C) are not of that form: the output gate waits for
+# a "B t" (or "h t") strand that no gate of the module releases, so the module never releases its products. A
+# property of the scheme, not of the reader (nuskell's file gives the same gates; docs/ts_reader.md).
+NOT_RELEASED = {("lakin2016_2D_3I", "A -> B + C"), ("lakin2016_2D_3I", "A + B -> C")}
 
 
 def test_unknown_scheme_lists_the_available_ones():
@@ -40,7 +45,10 @@ def test_scheme_translates_and_enumerates_basic_shapes(name):
         assert m.reactions and m.fuels
         # firing the module must release a signal of every product
         produced = {signals[x] for _, p, _ in m.reactions for x in p if x in signals}
-        assert {n for n, _ in m.formal.products} <= produced
+        if (name, str(m.formal)) in NOT_RELEASED:
+            assert not produced & {n for n, _ in m.formal.products}, (name, str(m.formal))
+        else:
+            assert {n for n, _ in m.formal.products} <= produced
 
 
 @pytest.mark.parametrize("name", sorted(BUILTIN))

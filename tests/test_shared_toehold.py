@@ -32,10 +32,10 @@ ROOT = Path(__file__).parents[1]
 BROKEN = ROOT / "tests" / "data" / "ts" / "broken_shared_recognition.ts"
 SNAPSHOTS = json.loads((ROOT / "tests" / "data" / "nuskell_snapshots.json").read_text())["pairs"]
 TS = ROOT / "translation_schemes" / "ts"
-# registered by name, and written but not registered (their enumeration needs reject-remote), loaded by path
+# registered by name, and two loaded by path (the same files as the registered cardelli2013_2D_3I and _noGC)
 SHARED = ["cardelli2013_2D", "cardelli2013_2D_noGC", "lakin2012_3D", "lakin2012_3D_var1", "qian2011_3D_var1",
           "qian2011_3D_global", str(TS / "cardelli2013_2D_3I.ts"), str(TS / "cardelli2013_2D_3I_noGC.ts"),
-          str(TS / "lakin2016_2D_3I.ts")]
+          "lakin2016_2D_3I", "cardelli2013_2D_2TGC"]
 SHAPES = [((1, 0), (0, 1)), ((1, 0), (1, 0), (0, 1)), ((1, 0), (0, 1), (0, 1)), ((1, 0), (1, 0), (0, 1), (0, 1)),
           ((1, 1), (1, 0), (0, 1)), ((1, 0),)]
 
@@ -95,7 +95,8 @@ DECIDED = [("qian2011_3D_var1", "irr_basic_01.crn"), ("qian2011_3D_var1", "irr_o
            # reversible: each direction is a module (A <=> 0 is absorbed into a module with no species left)
            ("qian2011_3D_var1", "rev_basic_01.crn"), ("lakin2012_3D_var1", "rev_basic_01.crn"),
            ("qian2011_3D_var1", "rev_open_01.crn"),
-           ("cardelli2013_2D_noGC", "irr_basic_01.crn"), ("lakin2012_3D", "irr_basic_03.crn")]
+           ("cardelli2013_2D_noGC", "irr_basic_01.crn"), ("lakin2012_3D", "irr_basic_03.crn"),
+           ("cardelli2013_2D_2TGC", "irr_basic_06.crn"), ("cardelli2013_2D_2TGC", "irr_open_01.crn")]
 
 
 @pytest.mark.parametrize("scheme,crn_file", DECIDED)
@@ -191,3 +192,60 @@ def test_a_released_copy_of_the_helper_signal_is_the_helper_fuel():
     helper = next(f for f in tpl.fuels if f.name == fuel)
     assert system.history and {d.name: d.kind for d in tpl.domains}[helper.strands[0][0]] == "history"
     assert helper.strands[0][0] in tpl.private
+
+
+def test_a_global_domain_no_signal_carries_is_one_domain_in_the_design():
+    """cardelli2013_2D_2TGC's second toehold u is a ``global`` that no signal carries: one domain, global-u, in
+    every module that uses it (nuskell shares it too), listed and designed once."""
+    scheme = load_scheme("cardelli2013_2D_2TGC")
+    assert scheme.shared == ("t",) and scheme.global_domains == (("u", "toehold"),)
+    u = shared_domain("u")
+    tpl = build_template(scheme, ((1, 0), (1, 0), (0, 1)))
+    assert u not in tpl.private and any(u in s or f"{u}*" in s for f in tpl.fuels for s in f.strands)
+    assert tpl.rename_map(("A", "B", "C"), 3)[u] == u
+    system = translate(parse_crn("A + B -> C\nD + E -> F\nC -> D\n"), scheme.name,
+                       DSDConfig(reactant_order="as-written", compact=False))
+    table = [name for name, _, _ in domain_table(system)]
+    assert table.count(u) == 1 and len(set(table)) == len(table)
+    assert u in system.shared_domains
+    # every other scheme keeps its fuels' domains private or its species' (lakin's helper complexes included)
+    for name in SHARED[:-1]:
+        assert load_scheme(name).global_domains == ()
+
+
+def test_a_global_domain_without_a_shared_signal_domain_stays_private(tmp_path):
+    # the verification pairs modules that share no species only when their signals share a domain
+    path = tmp_path / "private_global.ts"
+    path.write_text((TS / "cardelli2013_2D_2TGC.ts").read_text().replace(
+        'class formal(s) = "t x" | ". ." where { t = th; x = long() };',
+        'class formal(s) = "t x" | ". ." where { t = short(); x = long() };'))
+    scheme = load_scheme(str(path))
+    assert scheme.shared == () and scheme.global_domains == ()
+    tpl = build_template(scheme, ((1, 0), (1, 0), (0, 1)))
+    assert not any(d.name.startswith("global-") for d in tpl.domains)
+
+
+def test_lakin2016_a_product_that_is_never_released_is_a_counterexample(tmp_path):
+    """Fig. 8's gates need the catalytic form x + y -> y + b: A -> B + C (padded A + h -> B + C) never releases B
+    or C, so where B is consumed the design is wrong; the verifier says so (exit 3), it does not crash."""
+    code, summary, output = _compile(tmp_path, "A -> B + C\n", "lakin2016_2D_3I")
+    assert code == 3 and summary["verification"]["verdict"] == "not-equivalent", output
+    assert "A -> B + C" in output
+
+
+def test_global_domains_are_checked_like_the_rest_of_the_interface():
+    import types
+
+    from dsdcompile.dsd.schemes import _check
+    from dsdcompile.errors import SchemeError
+
+    base = load_scheme("cardelli2013_2D_2TGC").module
+    for shared, extra in (((), (("u", "toehold"),)), (("t",), (("x", "toehold"),)), (("t",), (("u", "history"),)),
+                          (("t",), (("u2", "toehold"),))):
+        mod = types.ModuleType("probe")
+        mod.__dict__.update({k: getattr(base, k) for k in ("CITATION", "TOEHOLD_NT", "BRANCH_NT", "MAX_REACTANTS",
+                                                           "FUEL_ROLES", "signal_layout", "translate")})
+        mod.SHARED_DOMAINS, mod.GLOBAL_DOMAINS = shared, extra
+        with pytest.raises(SchemeError, match="GLOBAL_DOMAINS"):
+            _check(mod, "probe")
+    _check(base, "cardelli2013_2D_2TGC")

@@ -31,7 +31,11 @@ that defines:
 Optional: ``NAME`` (defaults to the module's name); ``SHARED_DOMAINS: tuple[str, ...]``, suffixes of the
 signal layout whose domain is one domain shared by every species (two-domain schemes' global toehold): the
 dicts given to ``translate`` and every species' signal name it ``global-{suffix}``, one domain in the
-whole design (one sequence), and the verification pairs every two modules, which can meet through it.
+whole design (one sequence), and the verification pairs every two modules, which can meet through it;
+``GLOBAL_DOMAINS: tuple[tuple[str, str], ...]``, ``(name, kind)`` (kind ``"toehold"`` or ``"branch"``) of domains
+that no signal carries but that are one domain in the whole design too, named ``global-{name}`` in ``translate``'s
+fuels (cardelli2013_2D_2TGC's second toehold); only in a scheme with ``SHARED_DOMAINS``, and the names must not be
+signal_layout() suffixes.
 """
 
 BUILTIN = {
@@ -49,13 +53,15 @@ BUILTIN = {
     # Schemes whose signals share one toehold between every species (SHARED_DOMAINS; docs/ts_reader.md)
     "cardelli2013_2D": "ts/cardelli2013_2D.ts",
     "cardelli2013_2D_noGC": "ts/cardelli2013_2D_noGC.ts",
-    # peppercorn's full enumeration of some modules of the next two exceeds its limits; nuskell enumerates
+    # garbage collection through a second toehold that no signal carries, one domain in the design (GLOBAL_DOMAINS)
+    "cardelli2013_2D_2TGC": "ts/cardelli2013_2D_2TGC.ts",
+    # peppercorn's full enumeration of some modules of the next three exceeds its limits; nuskell enumerates
     # those with reject-remote, and so do these (ENUMERATION_FALLBACK below), see docs/ts_reader.md.
-    # ts/lakin2016_2D_3I.ts is written but not registered: its C -> module exceeds the limits too, and in
-    # dsdcompile's enumeration its A -> B + C module releases no product (tests/test_schemes.py's basic
-    # shapes fail on it); not investigated further
     "cardelli2013_2D_3I": "ts/cardelli2013_2D_3I.ts",
     "cardelli2013_2D_3I_noGC": "ts/cardelli2013_2D_3I_noGC.ts",
+    # Fig. 8's gates are for catalytic x + y -> y + b only: the padded A -> B + C and A + B -> C modules never
+    # release their products (tests/test_schemes.py NOT_RELEASED; docs/ts_reader.md)
+    "lakin2016_2D_3I": "ts/lakin2016_2D_3I.ts",
     "lakin2012_3D": "ts/lakin2012_3D.ts",
     "lakin2012_3D_var1": "ts/lakin2012_3D_var1.ts",
     "qian2011_3D_var1": "ts/qian2011_3D_var1.ts",
@@ -73,6 +79,7 @@ ENUMERATION_FALLBACK: dict[str, dict[str, object]] = {
     "chen2013_2D_JF_var2": {"reject_remote": True},
     "cardelli2013_2D_3I": {"reject_remote": True},
     "cardelli2013_2D_3I_noGC": {"reject_remote": True},
+    "lakin2016_2D_3I": {"reject_remote": True},  # its C -> module polymerises (nuskell: "c:rr")
 }
 DEFAULT = "soloveichik2010"
 

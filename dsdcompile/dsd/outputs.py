@@ -19,6 +19,8 @@ def domain_table(system: DSDSystem) -> Iterator[tuple[str, int, str]]:
     kinds = dict(system.layout)
     for s in system.shared:  # a domain every species shares is listed (and designed) once
         yield shared_domain(s), system.toehold_nt if kinds[s] == "toehold" else system.branch_nt, kinds[s]
+    for name, kind in system.global_domains:  # and one no signal carries (a second global toehold)
+        yield shared_domain(name), system.toehold_nt if kind == "toehold" else system.branch_nt, kind
     for s in system.split_crn.species:
         for (suffix, kind), name in zip(system.layout, system.signal_domains(s.name)):
             if suffix not in system.shared:

@@ -63,6 +63,12 @@ class Scheme:
         return tuple(getattr(self.module, "SHARED_DOMAINS", ()) or ())
 
     @property
+    def global_domains(self) -> tuple[tuple[str, str], ...]:
+        """(name, kind) of domains no signal carries that are one domain in the whole design, ``global-{name}``
+        (``GLOBAL_DOMAINS``, optional; cardelli2013_2D_2TGC's second toehold)."""
+        return tuple(tuple(x) for x in getattr(self.module, "GLOBAL_DOMAINS", ()) or ())
+
+    @property
     def has_history(self) -> bool:
         return bool(self.layout) and self.layout[0][1] == "history"
 
@@ -97,6 +103,14 @@ def _check(module: ModuleType, name: str) -> None:
     if isinstance(shared, str) or any(s not in suffixes or dict(layout)[s] == "history" for s in shared):
         raise SchemeError(f"scheme {name!r}: SHARED_DOMAINS must list suffixes of signal_layout() that are not the "
                           f"history domain; got {shared!r}")
+    extra = getattr(module, "GLOBAL_DOMAINS", ()) or ()
+    if extra and (not shared or isinstance(extra, str)
+                  or any(len(x) != 2 or not str(x[0]).isalpha() or x[1] not in ("toehold", "branch") for x in extra)
+                  or len({x[0] for x in extra} | set(suffixes)) != len(extra) + len(suffixes)):
+        # only beside a shared signal domain: then the verification already pairs every two modules
+        raise SchemeError(f"scheme {name!r}: GLOBAL_DOMAINS must list (name, 'toehold'|'branch') with alphabetic "
+                          f"names that are not signal_layout() suffixes, in a scheme with SHARED_DOMAINS; "
+                          f"got {extra!r}")
     for attr in ("TOEHOLD_NT", "BRANCH_NT"):
         if not isinstance(getattr(module, attr), int) or getattr(module, attr) <= 0:
             raise SchemeError(f"scheme {name!r}: {attr} must be a positive integer")

@@ -225,6 +225,8 @@ class DSDSystem:
     reactant_order: str = "sorted"  # the binding-order policy translated with (dsdcompile.dsd.order)
     reordered: tuple[tuple[int, str], ...] = ()  # split reactions bound in another order than written, and why
     shared: tuple[str, ...] = ()  # layout suffixes whose domain is one for every species (``global-{suffix}``)
+    # (name, kind) of domains no signal carries that are one domain in every module (``global-{name}``)
+    global_domains: tuple[tuple[str, str], ...] = ()
 
     @property
     def history(self) -> bool:
@@ -238,8 +240,9 @@ class DSDSystem:
     @property
     def shared_domains(self) -> tuple[str, ...]:
         """The system-wide signal domains (empty unless the scheme shares a domain between all species): with one,
-        modules that share no species can still bind each other through it."""
-        return tuple(shared_domain(s) for s in self.shared)
+        modules that share no species can still bind each other through it; then the scheme's other global
+        domains, which no signal carries)."""
+        return tuple(shared_domain(s) for s in self.shared) + tuple(shared_domain(n) for n, _ in self.global_domains)
 
     @property
     def n_modules(self) -> int:

@@ -49,6 +49,8 @@ def build_template(scheme: Scheme, key: tuple[tuple[int, int], ...],
     for suffix, kind in layout:  # in every template, even one whose reaction has no species (0 -> F's source)
         if suffix in shared:
             domains[shared_domain(suffix)] = Domain(shared_domain(suffix), scheme.length(kind), kind)
+    for gname, kind in scheme.global_domains:  # domains no signal carries, one in the whole design
+        domains[shared_domain(gname)] = Domain(shared_domain(gname), scheme.length(kind), kind)
     for k in range(len(key)):
         for suffix, kind in layout:
             name = local(k, suffix)

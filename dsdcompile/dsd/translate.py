@@ -92,4 +92,5 @@ def translate(crn: CRN, scheme: str, config: DSDConfig | None = None, *,
         fuel_concentration=config.fuel_concentration, templates=tuple(built), module_template=module_template,
         module_offsets=offsets, module_species=np.asarray(flat, dtype=np.int32), origin=origin,
         split_reactions=n_split, reactant_order=policy,
-        reordered=tuple((int(i), "reordered") for i in sorted(reorder)), shared=sch.shared)
+        reordered=tuple((int(i), "reordered") for i in sorted(reorder)), shared=sch.shared,
+        global_domains=sch.global_domains)

@@ -14,9 +14,11 @@ How nuskell's model maps onto dsdcompile's:
   built-in schemes do). Whole-CRN optimisations of a scheme therefore act within one reaction only.
 * Reactions without reactants reach the scheme as ``F -> products`` with a fuel signal ``F``
   (dsdcompile's convention); ``abort(...)`` refuses the reaction with the scheme's message.
-* Every fuel domain that is not a species' domain is private to its module; a
-  ``global`` domain that no signal uses is private to each module too (nuskell shares it between all
-  reactions).
+* Every fuel domain that is not a species' domain is private to its module, except a domain bound by
+  ``global NAME = short()`` (or ``long()``) that no signal carries, in a scheme whose signals share a domain:
+  that is one domain in the whole design, ``global-{NAME}`` (the scheme's ``GLOBAL_DOMAINS``), as in nuskell
+  (cardelli2013_2D_2TGC's second toehold). Domains inside a ``global`` complex (lakin's helper signal) stay
+  private to each module (docs/ts_reader.md says why).
 """
 
 from __future__ import annotations
@@ -131,6 +133,18 @@ class TsScheme:
         self.layout = tuple(layout)
         self.history = bool(layout) and layout[0][1] == "history"
         self.shared_suffixes = tuple(layout[j][0] for j in sorted(self.shared))
+        self.globals: dict[int, tuple[str, str]] = {}  # id(Dom) -> (name, kind): global domains no signal carries
+        if self.shared:  # the verification pairs every two modules only when signals share a domain
+            taken = set(used) | {"h"}
+            signal_doms = {id(d.dom) for d in sa + sb}
+            for gname, value in self.interp.env[1].items():
+                if isinstance(value, Dom) and value.kind in _KIND and id(value) not in signal_doms \
+                        and id(value) not in self.globals:
+                    base = re.sub(r"[^A-Za-z]", "", gname) or "g"
+                    while base in taken:
+                        base += "x"
+                    taken.add(base)
+                    self.globals[id(value)] = (base, _KIND[value.kind])
 
     # ------------------------------------------------------------------ translate
     def translate(self, reactants: list[dict], products: list[dict], new_domain) -> list:
@@ -168,6 +182,7 @@ class TsScheme:
             raise InputError("main(crn) must give a list of fuels (made with infty)", path=self.path,
                              line=self.interp.defs["main"].line)
         names: dict[int, str] = {id(self.shared[j]): shared_domain(self.layout[j][0]) for j in self.shared}
+        names.update((k, shared_domain(n)) for k, (n, _) in self.globals.items())
 
         def name_of(ref: DomRef, fuel: Fuel) -> str:
             d = ref.dom
@@ -224,6 +239,7 @@ def load_ts_scheme(path: str | Path, name: str | None = None) -> types.ModuleTyp
     module.FUEL_ROLES = ts.roles
     module.TS = ts
     module.SHARED_DOMAINS = ts.shared_suffixes
+    module.GLOBAL_DOMAINS = tuple(ts.globals.values())
     module.signal_layout = lambda: ts.layout
     module.translate = ts.translate
     sys.modules[mod_name] = module
