@@ -117,6 +117,16 @@ def test_a_module_wrong_alone_in_a_correct_system_is_decided_on_the_system():
     assert extra["interpretation"]["i"] == "A"
 
 
+def test_a_product_whose_strand_is_never_released_is_no_equivalence(tmp_path):
+    """lakin2016_2D_3I's padded join A + B -> h + C keeps C bound for good: its output gate waits for a strand
+    nothing releases. An intermediate can stand for C in a plain bisimulation of the whole system, but C is
+    what the rest of a design (a reporter) reads, as a signal strand that never appears: not equivalent."""
+    res, out = _cli(tmp_path, "A + B -> C\n", scheme="lakin2016_2D_3I")
+    report = json.loads((out / "verification.json").read_text())
+    assert res.exit_code == 3, res.output
+    assert report["verdict"] == "not-equivalent" and "modularity" in report["whole_system"]["counterexample"]
+
+
 def test_a_system_correct_as_a_whole_never_exits_3(tmp_path):
     """A + A <=> A under soloveichik2010: the module 2 A -> A is wrong alone; the system is never called wrong.
 

@@ -460,6 +460,26 @@ def shared(partial: Mapping[str, list[str]], fcrn: Sequence, formals: set[str]) 
     return {s for s, f in partial.items() if set(f) <= common}, common
 
 
+def unreleased(bisim: Mapping[str, Sequence[str]], signals: Mapping[str, str], species: set[str], fcrn: Sequence,
+               formals: set[str]) -> str | None:
+    """A species the part may share that some intermediate stands for, while no signal strand of it occurs in
+    the implementation at all (the part never releases it), or None.
+
+    The modularity condition asks every intermediate to be able to turn back into signals where it holds a
+    shared species; crnverifier checks that only for the signal species present, so a gate that keeps its
+    product bound for good (lakin2016_2D_3I's padded ``A + B -> C``: an intermediate means C, C's strand is
+    never released) passed it, and a reporter reading C's strand would never fire."""
+    _, common = shared({}, fcrn, formals)
+    present = {f for s, f in signals.items() if s in species}
+    for x, meaning in bisim.items():
+        if x in signals:
+            continue
+        missing = sorted({f for f in meaning if f in common and f not in present})
+        if missing:
+            return missing[0]
+    return None
+
+
 def _no_bisimulation_task(args: tuple) -> tuple[str, str] | None:
     return _no_bisimulation(*args)
 
@@ -480,8 +500,8 @@ def _no_bisimulation(m, fcrn: Sequence) -> tuple[str, str] | None:
     lists = [[list(r), list(p)] for r, p in m.icrn]
 
     def good(b) -> bool:
-        return passes_modularity_condition(b, lists, *shared(partial, fcrn, formals)) and certify(flists, m.icrn, b,
-                                                                                          formals) is None
+        return passes_modularity_condition(b, lists, *shared(partial, fcrn, formals)) and \
+            not unreleased(b, signals, species, fcrn, formals) and certify(flists, m.icrn, b, formals) is None
     theirs = bisimulation_search(flists, m.icrn, partial, formals, max_found=500)
     if theirs.error is not None or any(good(b) for b in theirs.found):
         return None
@@ -694,6 +714,7 @@ def _check(args) -> tuple[str, str | None, dict]:
         # the modularity condition too: every intermediate can turn back into signals, so the part composes
         # with the rest and no junk strand stands for a formal species that nothing downstream could read
         return passes_modularity_condition(bisim, lists, *shared(partial, fcrn, formals)) and \
+            not unreleased(bisim, signals, species, fcrn, formals) and \
             certify(fcrn, icrn, bisim, formals) is None
 
     for bisim in searched.found:
