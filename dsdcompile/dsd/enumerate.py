@@ -142,7 +142,7 @@ def enumerate_templates(system: DSDSystem, config: EnumerationConfig, *, executi
     from dsdcompile.runtime.executors import SerialExecutor
 
     execution = execution or ExecutionConfig()
-    used = sorted({int(t) for t in set(system.module_template.tolist())})
+    used = system.used_templates
     if only is not None:
         used = [t for t in used if t in set(only)]
     tasks = [template_task(system, t, config) for t in used]

@@ -256,6 +256,11 @@ class DSDSystem:
     def reaction(self, i: int) -> Reaction:
         return self.split_crn.reactions[i]
 
+    @property
+    def used_templates(self) -> list[int]:
+        """The templates some module uses, in order (a design's module shapes)."""
+        return sorted({int(t) for t in self.module_template.tolist()})
+
     def template(self, i: int) -> ModuleTemplate:
         return self.templates[self.module_template[i]]
 

@@ -124,7 +124,7 @@ def run_dsd_stage(crn: CRNResult, config: RunConfig, progress: Progress, *, exec
     progress.log(f"translated with {system.scheme}: {system.n_modules} modules, {len(system.templates)} shapes, "
                  f"K = {system.max_products} products per module")
     with progress.stage("enumerate"):
-        with progress.bar(len(set(system.module_template.tolist())), "enumerate (peppercorn)", unit="shape") as update:
+        with progress.bar(len(system.used_templates), "enumerate (peppercorn)", unit="shape") as update:
             enumerated, unchecked = _enumerate(system, config, executor, update, progress)
         modules = [instantiate(system, i, enumerated[int(system.module_template[i])]) for i in range(system.n_modules)]
     checked = verify_system(system, enumerated, modules, verification=config.verification,
@@ -171,13 +171,13 @@ def _enumerate(system: DSDSystem, config: RunConfig, executor, update, progress:
     first = run([t for t, _ in screen])
     found = first_error(system, [instantiate(system, rep, first[t]) for t, rep in screen],
                         config.verification.max_states)
-    used = {int(t) for t in system.module_template.tolist()}
+    used = system.used_templates
+    rest = [t for t in used if t not in first]
     if found is None:
-        return {**first, **run(sorted(used - set(first)))}, {}
+        return {**first, **run(rest)}, {}
     index, _ = found
     why = (f"module #{index} ({system.reaction(index)}) is proven wrong by a counterexample in its own reactions, "
            "confirmed against the whole formal CRN (--check-every-shape enumerates and checks every shape)")
-    rest = sorted(used - set(first))
     progress.log(f"stopped at the first proven error: {why}; {len(rest)} of {len(used)} shapes not enumerated")
     empty = EnumeratedTemplate(reactions=(), complexes=(), signals=())
     return {**first, **{t: empty for t in rest}}, {t: why for t in rest}
@@ -185,7 +185,7 @@ def _enumerate(system: DSDSystem, config: RunConfig, executor, update, progress:
 
 def _stopped(system: DSDSystem, unchecked: Mapping[int, str]) -> str:
     """summary.json's ``dsd.enumeration_stopped``: why the counts hold only some shapes' reactions."""
-    used = len(set(system.module_template.tolist()))
+    used = len(system.used_templates)
     return (f"{len(unchecked)} of {used} module shapes were not enumerated or checked, so enumerated_reactions "
             f"counts the other {used - len(unchecked)} only: {next(iter(unchecked.values()))}")
 

@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from dsdcompile.verify.result import EQUIVALENT, INCONCLUSIVE, NOT_EQUIVALENT, VerificationResult
+from dsdcompile.verify.system import formal_pairs
 
 SYSTEM_BISIMULATION = "system-bisimulation"
 
@@ -535,8 +536,7 @@ def refuted_in_any_order(system, result: VerificationResult, modules: Sequence, 
     from dsdcompile.dsd.order import alternatives
 
     reactions = system.split_crn.reactions
-    fcrn = [(tuple(sorted(n for n, c in r.reactants for _ in range(c))),
-             tuple(sorted(n for n, c in r.products for _ in range(c)))) for r in reactions]
+    fcrn = formal_pairs(reactions)
     failing = {mv.representative for mv in result.modules if mv.verdict == NOT_EQUIVALENT}
     isolated = (result.interaction or {}).get("verdict") == EQUIVALENT
     for module in modules:
@@ -576,9 +576,7 @@ def decide_system(system, result: VerificationResult, enumeration, vcfg, executi
     part = ("the whole system" if len(members) == system.n_modules else
             f"the {len(members)} connected module(s) {', '.join(map(str, members))}")
     verdict = None
-    fcrn = [(tuple(sorted(n for n, c in r.reactants for _ in range(c))),
-             tuple(sorted(n for n, c in r.products for _ in range(c))))
-            for r in (system.split_crn.reactions[i] for i in members)]
+    fcrn = formal_pairs(system.split_crn.reactions[i] for i in members)
     failing = {mv.representative for mv in result.modules if mv.verdict == NOT_EQUIVALENT}
     for module in modules or ():
         if module.index in failing:  # fast path: the module's own counterexample may hold for the system

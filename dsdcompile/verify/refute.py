@@ -120,16 +120,8 @@ class _Formal:
             return False
         if not self.complete:
             return None
-        if self._back is None:
-            start = self.start
-            preds: dict[State, list[State]] = {}
-            for y in self.states:
-                held = Counter(y)
-                for rxn in self.fcrn:
-                    nxt = fire(held, rxn)
-                    if nxt is not None:
-                        preds.setdefault(state(nxt.elements()), []).append(y)
-            self._back = _closure(preds, start)
+        if self._back is None:  # the reachable states (all of them: complete) that lead back to the start
+            self._back = _returning(self.fcrn, list(self.states), self.start)[0]
         return any(covers(Counter(y), sig) for y in self._back)
 
     def exact(self, sig: Counter) -> bool | None:
@@ -190,20 +182,10 @@ def potential_bounds(fcrn: Sequence[Rxn], start: State) -> dict[str, int] | None
     return None if total is None else dict(total)
 
 
-def _closure(edges: Mapping[State, Sequence[State]], seed: State) -> set[State]:
-    """``seed`` and every state that ``edges`` (state -> its neighbours) lead to from it."""
-    seen, todo = {seed}, [seed]
-    while todo:
-        for y in edges.get(todo.pop(), ()):
-            if y not in seen:
-                seen.add(y)
-                todo.append(y)
-    return seen
-
-
 def _returning(icrn: Sequence[Rxn], states: Sequence[State], start: State
                ) -> tuple[set[State], dict[State, tuple[State, Rxn]]]:
-    """The explored ``states`` from which ``start`` is reachable within them, and the next step on a way there."""
+    """The ``states`` (explored ones, or all the reachable ones) from which ``start`` is reachable within them, and
+    the next step on a shortest way there."""
     known = set(states)
     preds: dict[State, list[tuple[State, Rxn]]] = {}
     for t in states:

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 
 from dsdcompile.dsd.order import alternatives
 from dsdcompile.verify.result import INCONCLUSIVE, ModuleVerdict
+from dsdcompile.verify.system import fmt_rxn, formal_pairs
 
 SCREENED_SHAPES = 4  # the smallest shapes enumerated first; the proof usually needs one
 
@@ -28,7 +29,7 @@ SCREENED_SHAPES = 4  # the smallest shapes enumerated first; the proof usually n
 def screen_templates(system, policy: str, k: int = SCREENED_SHAPES) -> list[tuple[int, int]]:
     """(template, representative module) of the ``k`` smallest shapes that may be screened, smallest first; empty
     when the design has no more than ``k`` shapes (screening them first would save nothing)."""
-    used = sorted({int(t) for t in system.module_template.tolist()})
+    used = system.used_templates
     if len(used) <= k:
         return []
     reactions = system.split_crn.reactions
@@ -48,7 +49,7 @@ def first_error(system, modules: Sequence, max_states: int) -> tuple[int, str] |
     ``modules`` that holds one, or None."""
     from dsdcompile.verify.decide import _module_counterexample
 
-    fcrn = [_formal(r) for r in system.split_crn.reactions]
+    fcrn = formal_pairs(system.split_crn.reactions)
     for module in modules:
         found = _module_counterexample(module, fcrn, min(max_states, 4_000), False)
         if found is not None:
@@ -56,15 +57,8 @@ def first_error(system, modules: Sequence, max_states: int) -> tuple[int, str] |
     return None
 
 
-def _formal(r) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return (tuple(sorted(n for n, c in r.reactants for _ in range(c))),
-            tuple(sorted(n for n, c in r.products for _ in range(c))))
-
-
 def unchecked_verdicts(system, templates: Mapping[int, str], method: str) -> list[ModuleVerdict]:
     """One inconclusive verdict per shape in ``templates`` (template → why it was not checked)."""
-    from dsdcompile.verify.system import fmt_rxn
-
     out = []
     for t, why in sorted(templates.items()):
         members = tuple(int(i) for i in system.modules_of(t))
@@ -72,7 +66,7 @@ def unchecked_verdicts(system, templates: Mapping[int, str], method: str) -> lis
         out.append(ModuleVerdict(
             shape=system.templates[t].shape, representative=rep, instances=len(members), verdict=INCONCLUSIVE,
             method=method, interpretation={}, counterexample=None, seconds=0.0,
-            formal=fmt_rxn(_formal(system.reaction(rep))), members=members, note=f"not checked: {why}",
+            formal=fmt_rxn(formal_pairs([system.reaction(rep)])[0]), members=members, note=f"not checked: {why}",
             formal_index=int(system.origin[rep]) if system.origin is not None else None))
     return out
 

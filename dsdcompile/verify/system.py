@@ -106,6 +106,11 @@ def shape_signature(module: ModuleImplementation) -> tuple:
     return (len(module.reactions), len(signals), len(fuels), tuple(arities))
 
 
+def formal_pairs(reactions: Iterable[Reaction]) -> list[Rxn]:
+    """Formal reactions as (reactants, products) sorted name tuples with repeats (dsdcompile's own searches)."""
+    return [(expand(r.reactants), expand(r.products)) for r in reactions]
+
+
 def formal_rxns(reactions: Iterable[Reaction]) -> list[list[list[str]]]:
     """Formal reactions in crnverifier's list form."""
     return [[list(expand(r.reactants)), list(expand(r.products))] for r in reactions]
