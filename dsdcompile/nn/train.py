@@ -322,7 +322,7 @@ def train(config: TrainConfig, *, data: ds.Dataset | None = None, write: bool = 
 # -- outputs -------------------------------------------------------------------------------------------------
 def _margin_paragraph(m: Mapping) -> str:
     """The model card's class-margin paragraph: the margin reached per split and what it buys."""
-    parts = ", ".join(f"{k} {m[k]:.3g}" for k in ("train", "validation", "test") if m.get(k) is not None)
+    parts = _margin_parts(m)
     asked = (f"Trained with `--margin {m['target']:g}` (a square hinge asking every training example's class gap "
              f"to reach {m['target']:g} of the batch's largest |output|; the model kept has the best validation "
              "accuracy, then the widest validation margin up to the one asked)" if m.get("target") else
@@ -335,12 +335,17 @@ def _margin_paragraph(m: Mapping) -> str:
             "tolerates (`kinetics.impurity_tolerance`).")
 
 
+def _margin_parts(m: Mapping) -> str:
+    """"train 0.1, validation 0.02, test 0.03": the smallest relative class gap of each split that has one."""
+    return ", ".join(f"{k} {m[k]:.3g}" for k in ("train", "validation", "test") if m.get(k) is not None)
+
+
 def margin_line(meta: Mapping) -> str:
     """One line: the smallest relative class gap per split, and what it was trained for (old models: empty)."""
     m = meta.get("class_margin")
     if not m:
         return ""
-    parts = ", ".join(f"{k} {m[k]:.3g}" for k in ("train", "validation", "test") if m.get(k) is not None)
+    parts = _margin_parts(m)
     asked = f"--margin {m['target']:g} asked" if m.get("target") else "no --margin asked"
     return (f"class margin (smallest (top - runner-up) / largest |output|): {parts} ({asked}); a DNA design keeps "
             f"every label while its free strands' error stays below half of it")

@@ -7,11 +7,17 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
+from importlib import resources
 
 from dsdcompile.report.folder import Folder, dig
 
 e = html.escape
 BIG_TABLE = 100  # rows above which a table is laid out lazily (see report.css)
+
+
+def asset(name: str) -> str:
+    """A file of dsdcompile/report/assets (the report's stylesheet and script), as text."""
+    return resources.files("dsdcompile.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
 def fmt(value: object, kind: str = "auto") -> str:

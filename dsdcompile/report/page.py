@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from importlib import resources
 from pathlib import Path
 
 from dsdcompile.report.complexes import Catalogue, page_json
 from dsdcompile.report.dsd_section import build_catalogue, dsd_section, verification_section
 from dsdcompile.report.folder import INDEX_NAME, Folder, dig
-from dsdcompile.report.html_util import e
+from dsdcompile.report.html_util import asset, e
 from dsdcompile.report.sections import (
     crn_section,
     examples_section,
@@ -29,10 +28,6 @@ from dsdcompile.runtime.files import DESIGN
 TITLES = {"overview": "Overview", "network": "Network", "crn": "CRNs", "examples": "Examples", "dsd": "DNA design",
           "verification": "Verification", "kinetics": "Kinetics", "sequences": "Sequences", "lab": "Wet lab",
           "sbml": "SBML", "figures": "Figures", "files": "Files", "summary": "summary.json"}
-
-
-def _asset(name: str) -> str:
-    return resources.files("dsdcompile.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
 def _folder_name(design_dir: Path) -> str:
@@ -101,11 +96,11 @@ def render_index(design_dir: Path) -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(name)} — dsdcompile design</title><style>{_asset('report.css')}</style></head>"
+        f"<title>{e(name)} — dsdcompile design</title><style>{asset('report.css')}</style></head>"
         f'<body><header><h1>{e(name)}</h1><p>{e(subtitle)}</p></header><nav>{nav}</nav><main>'
         + "".join(sections[k] for k in present)
         + f'</main><script type="application/json" id="dsd-data">{data}</script>'
-        f"<script>{_asset('report.js')}</script></body></html>\n"
+        f"<script>{asset('report.js')}</script></body></html>\n"
     )
 
 

@@ -353,13 +353,7 @@ def comparison_page(c: SchemeComparison) -> str:
 
 def comparison_html(c: SchemeComparison) -> str:
     """schemes.html: the page as one self-contained HTML file (the design report's style and table search)."""
-    from importlib import resources
-
-    from dsdcompile.report.html_util import badge, data_table, e, section
-
-    def asset(name: str) -> str:
-        return resources.files("dsdcompile.report").joinpath("assets", name).read_text(encoding="utf-8")
-
+    from dsdcompile.report.html_util import asset, badge, data_table, e, section
     md = comparison_page(c)
     intro = md.split("\n\n")[1]
     choice = "".join("<li>" + re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", e(line[2:])) + "</li>"

@@ -435,7 +435,7 @@ def build_design(model: str | Path, out_dir: str | Path, *, inputs: str | Path |
     """
     progress = progress or Progress(quiet=config.quiet)
     out_dir = Path(out_dir)
-    ctx = Context(Path(model), Path(inputs) if inputs is not None else None, progress, _LazyExecutor(config))
+    ctx = stage_context(model, inputs, config, progress)
     with Destination(out_dir, planned=planned_files(config, inputs=inputs is not None), force=force) as dest:
         started = _dt.datetime.now(_dt.timezone.utc)
         ran = run_stages(config, ctx)
